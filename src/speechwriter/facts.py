@@ -1,0 +1,685 @@
+"""Facts files: the structured input every speech is built from.
+
+A facts file (YAML, JSON or TOML) holds what the speech may say and nothing else: who speaks to
+whom, which organisations did what, the figures they achieved (kept exactly as written and parsed
+once at load time), the names that must appear verbatim, shortcomings, plans and closing words.
+
+``load_facts(path)`` is the one entry point; every problem in the file becomes a single
+:class:`~speechwriter.errors.InputError` naming the file, line, column and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+
+from .errors import InputError
+from .files import read_text
+from .quantities import Quantity, QuantityError, parse_quantity
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Closing",
+    "Facts",
+    "Figure",
+    "FigureRef",
+    "Highlight",
+    "Item",
+    "Meta",
+    "NamedThing",
+    "Organisation",
+    "Plan",
+    "Speaker",
+    "TargetLength",
+    "facts_json_schema",
+    "load_facts",
+    "parse_facts",
+]
+
+SUPPORTED_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+DEFAULT_CHARS_PER_MINUTE = 240
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _string_or_object(schema: dict[str, Any]) -> None:
+    """JSON-schema hook: the model may also be written as a plain string (its first field)."""
+    obj = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [{"type": "string"}, obj]
+    for key in ("title", "description"):
+        if key in obj:
+            schema[key] = obj[key]
+
+
+class Speaker(_Model):
+    """Who delivers the speech."""
+
+    name: str | None = Field(None, description="讲话人姓名，可省略")
+    role: str = Field(..., min_length=1, description="讲话人身份或职务，如：市委分管领导")
+
+
+class TargetLength(_Model):
+    """Target length, in characters or speaking minutes (one of the two)."""
+
+    chars: int | None = Field(None, gt=0, le=100_000, description="目标字数")
+    minutes: float | None = Field(None, gt=0, le=300, description="目标讲话时长（分钟）")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> TargetLength:
+        if self.chars is None and self.minutes is None:
+            raise ValueError("chars 与 minutes 至少填写一项")
+        return self
+
+    def resolved_chars(self, chars_per_minute: int = DEFAULT_CHARS_PER_MINUTE) -> int:
+        """Target in characters; minutes are converted at ``chars_per_minute``."""
+        if self.chars is not None:
+            return self.chars
+        assert self.minutes is not None
+        return round(self.minutes * chars_per_minute)
+
+
+class Meta(_Model):
+    """What the speech is, who gives it, to whom and when."""
+
+    genre: str = Field("work_report", description="文种（蓝图 id）：work_report、leader_speech、"
+                       "duty_report、annual_summary 或自定义蓝图")
+    title: str = Field(..., min_length=1, description="标题")
+    speaker: Speaker
+    occasion: str | None = Field(None, description="场合，如：市政协视察工青妇组织工作汇报会")
+    addressees: list[str] = Field(..., min_length=1, description="称呼对象，按顺序，如：光源主席、同志们")
+    honorific: str = Field("尊敬的", description="称呼前的敬语；不需要时写空字符串")
+    salutation: str | None = Field(None, description="完整称呼行；不填则由 honorific 和 addressees 生成")
+    date: dt.date | None = Field(None, description="讲话日期，YYYY-MM-DD")
+    period: str | None = Field(None, description="所总结的时期，如：四年来、2022年")
+    target: TargetLength = Field(default_factory=lambda: TargetLength(chars=3000),
+                                 description="目标长度")
+
+    @property
+    def salutation_line(self) -> str:
+        """The salutation as it opens the speech, e.g. ``尊敬的光源主席、同志们：``."""
+        line = self.salutation or self.honorific + "、".join(self.addressees)
+        return line if line.endswith(("：", ":")) else line + "："
+
+
+class Organisation(_Model):
+    """A body whose work the speech reports (工会, 团委, 妇联 …)."""
+
+    id: str = Field(..., pattern=r"^[A-Za-z0-9_\-\u4e00-\u9fff]+$", description="引用用的 id")
+    name: str = Field(..., min_length=1, description="全称，如：**市总工会")
+    short: str | None = Field(None, description="简称，如：工会；不填则同全称")
+    aliases: list[str] = Field(default_factory=list, description="其他写法")
+
+    @property
+    def short_name(self) -> str:
+        return self.short or self.name
+
+    @property
+    def spellings(self) -> list[str]:
+        """Every way the draft may name this organisation, longest first."""
+        names = {self.name, self.short_name, *self.aliases}
+        return sorted(names, key=len, reverse=True)
+
+
+class Figure(_Model):
+    """A number the speech states, kept as written plus its parsed value, unit and qualifier.
+
+    May be written as a plain string (``"1500余万元"``) or as an object.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_string_or_object)
+
+    raw: str = Field(..., min_length=1, description="原文写法，如：1500余万元、两次、数千名")
+    required: bool = Field(True, description="稿件是否必须写出这个数字")
+    _quantity: Quantity = PrivateAttr()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if isinstance(data, (str, int, float)) and not isinstance(data, bool):
+            return {"raw": str(data)}
+        if isinstance(data, dict) and "raw" in data:
+            # value/unit/qualifier are derived from raw; a dumped Figure loads back unchanged.
+            return {k: v for k, v in data.items() if k not in ("value", "unit", "qualifier")}
+        return data
+
+    @model_validator(mode="after")
+    def _parse(self) -> Figure:
+        try:
+            self._quantity = parse_quantity(self.raw)
+        except QuantityError as exc:
+            raise ValueError(f"无法解析数字「{self.raw}」：{exc}") from None
+        return self
+
+    @property
+    def quantity(self) -> Quantity:
+        """The parsed form, computed once when the file was loaded."""
+        return self._quantity
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def value(self) -> str:
+        """Parsed value with magnitude applied, as a decimal string."""
+        return format(self._quantity.value, "f")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def unit(self) -> str:
+        return self._quantity.unit
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def qualifier(self) -> str:
+        return self._quantity.qualifier
+
+
+class Item(_Model):
+    """One concrete achievement: which organisation, what it did, the figures it states."""
+
+    org: str | None = Field(None, description="组织 id（见 organisations）；全局性事项可不填")
+    statement: str = Field(..., min_length=1, description="事实陈述，数字照原样写在其中")
+    figures: list[Figure] = Field(default_factory=list, description="陈述中的数字，原样抄写")
+
+
+class Highlight(_Model):
+    """A theme (一是…) with the items that prove it."""
+
+    theme: str = Field(..., min_length=1, description="主题句，如：争先创优取得了领先地位")
+    lead: str | None = Field(None, description="主题后的概括语，可省略")
+    items: list[Item] = Field(default_factory=list)
+
+
+class NamedThing(_Model):
+    """A name that must appear verbatim: a brand, project, programme or honour.
+
+    May be written as a plain string.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_string_or_object)
+
+    text: str = Field(..., min_length=1, description="名称原文，不含引号")
+    kind: Literal["brand", "project", "honour", "term", "law", "other"] = "brand"
+    quoted: bool = Field(True, description="稿件中是否加引号")
+    required: bool = Field(True, description="稿件是否必须出现")
+    org: str | None = Field(None, description="所属组织 id，可省略")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"text": data}
+        return data
+
+
+class Plan(_Model):
+    """A point of the plans section: theme and measures ((一)发挥…作用，在…上争做…)."""
+
+    theme: str = Field(..., min_length=1, description="要点主题，如：发挥聚合作用，在促进发展上争做表率")
+    measures: list[str] = Field(default_factory=list, description="具体措施")
+    figures: list[Figure] = Field(default_factory=list, description="措施或主题中的数字（目标值等）")
+
+
+class Closing(_Model):
+    """How the speech ends."""
+
+    wishes: list[str] = Field(default_factory=list, description="希望与号召")
+    requests: list[str] = Field(default_factory=list, description="请求，如：请领导批评指导")
+
+
+class FigureRef(BaseModel):
+    """Where a figure sits in the facts: for messages and attribution checks."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    figure: Figure
+    org: str | None
+    path: str
+    text: str
+
+
+class Facts(_Model):
+    """Everything a speech is built from. The contract between input, engines and validators."""
+
+    meta: Meta
+    organisations: list[Organisation] = Field(default_factory=list)
+    opening: list[str] = Field(default_factory=list, description="开场要说的话（欢迎、感谢、说明身份）")
+    summary: str | None = Field(None, description="成效部分的总述")
+    highlights: list[Highlight] = Field(default_factory=list, description="成效亮点（一是…二是…）")
+    names: list[NamedThing] = Field(default_factory=list, description="必须原样出现的品牌、项目名")
+    honours: list[NamedThing] = Field(default_factory=list, description="荣誉与奖项")
+    summing_up: str | None = Field(None, description="成效之后的总结语")
+    shortcomings: list[str] = Field(default_factory=list, description="不足与差距")
+    context: list[str] = Field(default_factory=list, description="今后工作的形势与背景")
+    plans: list[Plan] = Field(default_factory=list, description="今后的思路和打算")
+    closing: Closing = Field(default_factory=Closing)
+    notes: list[str] = Field(default_factory=list, description="给撰稿人的备注，不写入稿件")
+
+    _source: str | None = PrivateAttr(None)
+    _sha256: str = PrivateAttr("")
+
+    @field_validator("honours", mode="before")
+    @classmethod
+    def _honours_unquoted(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"text": v, "kind": "honour", "quoted": False} if isinstance(v, str) else v
+                    for v in value]
+        return value
+
+    # --- lookups used by composers and validators -------------------------------------------
+
+    @property
+    def source(self) -> str | None:
+        """Path the facts were loaded from, if any."""
+        return self._source
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the facts file's text (of the canonical JSON when built in code)."""
+        if not self._sha256:
+            canonical = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+            self._sha256 = hashlib.sha256(canonical.encode()).hexdigest()
+        return self._sha256
+
+    def org(self, org_id: str | None) -> Organisation | None:
+        """The organisation with this id, or None."""
+        if org_id is None:
+            return None
+        return next((o for o in self.organisations if o.id == org_id), None)
+
+    def figure_refs(self) -> Iterator[FigureRef]:
+        """Every figure in the file with its organisation and location."""
+        for h, hl in enumerate(self.highlights):
+            for i, item in enumerate(hl.items):
+                for f, fig in enumerate(item.figures):
+                    yield FigureRef(figure=fig, org=item.org, text=item.statement,
+                                    path=f"highlights[{h}].items[{i}].figures[{f}]")
+        for p, plan in enumerate(self.plans):
+            for f, fig in enumerate(plan.figures):
+                yield FigureRef(figure=fig, org=None, text=plan.theme,
+                                path=f"plans[{p}].figures[{f}]")
+
+    def required_names(self) -> list[NamedThing]:
+        """Names and honours the draft must contain verbatim."""
+        return [n for n in [*self.names, *self.honours] if n.required]
+
+    def __rich__(self) -> Any:
+        """Rich renderable summary (organisations, highlights, figures table)."""
+        return _render_summary(self)
+
+    def speaking_orgs(self) -> list[Organisation]:
+        """Organisations that appear in at least one highlight item, in file order."""
+        used = {item.org for hl in self.highlights for item in hl.items if item.org}
+        return [o for o in self.organisations if o.id in used]
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+_FIELD_LABELS = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表",
+    "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）",
+    "model_attributes_type": "应为映射（键: 值）",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "string_too_short": "不能为空",
+    "too_short": "不能为空列表",
+    "string_pattern_mismatch": "只能包含字母、数字、汉字、下划线和连字符",
+    "greater_than": "应大于 0",
+    "less_than_equal": "超出允许范围",
+    "literal_error": "取值不在允许范围内",
+}
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that sits at ``loc`` inside :class:`Facts`."""
+    model: type[BaseModel] | None = Facts
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        model = _first_model(field.annotation)
+    return model
+
+
+def _first_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (list, Union) or str(get_origin(annotation)) == "types.UnionType":
+        for arg in get_args(annotation):
+            found = _first_model(arg)
+            if found:
+                return found
+    for arg in get_args(annotation):
+        found = _first_model(arg)
+        if found:
+            return found
+    return None
+
+
+def _error_message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    loc = tuple(err["loc"])
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        message = f"未知字段「{loc[-1]}」"
+        if parent is not None:
+            close = difflib.get_close_matches(str(loc[-1]), list(parent.model_fields), n=1, cutoff=0.6)
+            if close:
+                message += f"，是否想写「{close[0]}」？"
+            else:
+                message += f"（可用字段：{'、'.join(parent.model_fields)}）"
+        return message
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
+    if kind == "literal_error":
+        return f"取值不在允许范围内（{err.get('ctx', {}).get('expected', '')}）"
+    label = _FIELD_LABELS.get(kind)
+    if label:
+        return label
+    return str(err["msg"])
+
+
+class _SourceMap:
+    """Maps a field path to the 1-based (line, column) where it is written."""
+
+    def __init__(self, positions: dict[tuple[Any, ...], tuple[int, int]] | None = None) -> None:
+        self.positions = positions or {}
+
+    def locate(self, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
+        for end in range(len(loc), -1, -1):
+            pos = self.positions.get(tuple(loc[:end]))
+            if pos:
+                return pos
+        return None, None
+
+
+def _yaml_positions(text: str, name: str) -> _SourceMap:
+    import yaml
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    positions: dict[tuple[Any, ...], tuple[int, int]] = {}
+
+    def walk(n: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(n, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in n.value:
+                k = key.value
+                if k in seen:
+                    raise InputError(f"键「{k}」重复出现", path=name, line=key.start_mark.line + 1,
+                                     column=key.start_mark.column + 1, field=_format_loc((*path, k)))
+                seen.add(k)
+                positions[(*path, k)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+                walk(value, (*path, k))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, value in enumerate(n.value):
+                positions[(*path, i)] = (value.start_mark.line + 1, value.start_mark.column + 1)
+                walk(value, (*path, i))
+
+    if node is not None:
+        walk(node, ())
+    return _SourceMap(positions)
+
+
+def _toml_positions(text: str) -> _SourceMap:
+    """Best effort for TOML: the line where each key name is first assigned or opened."""
+    positions: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        m = re.match(r"\s*\[{1,2}\s*([\w.\-]+)\s*\]{1,2}|\s*([\w\-]+)\s*=", line)
+        if m:
+            key = m.group(1) or m.group(2)
+            positions.setdefault((key.split(".")[-1],), (lineno, 1))
+    return _SourceMap(positions)
+
+
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "此处不允许出现「键: 值」（可能缺少缩进或引号）",
+    "could not find expected ':'": "缺少冒号「:」",
+    "found character '\\t' that cannot start any token": "不能用制表符缩进",
+    "did not find expected key": "缩进不一致或缺少键",
+    "found undefined alias": "引用了未定义的锚点",
+    "did not find expected '-' indicator": "列表缩进不一致",
+    "found unexpected end of stream": "文件意外结束（引号或括号未闭合）",
+    "while scanning a quoted scalar": "引号未闭合",
+}
+
+
+def _parse_yaml(text: str, name: str) -> tuple[Any, _SourceMap]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+        return data, _yaml_positions(text, name)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = str(exc.problem or exc.context or "")
+        detail = _YAML_PROBLEMS.get(problem) or next(
+            (v for k, v in _YAML_PROBLEMS.items() if k in problem or k in str(exc.context)), None)
+        detail = detail or f"无法解析（{problem}）"
+        raise InputError(f"YAML 格式错误：{detail}", path=name,
+                         line=mark.line + 1 if mark else None,
+                         column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML 格式错误：{exc}", path=name) from None
+
+
+_JSON_PROBLEMS = {
+    "Expecting ',' delimiter": "缺少逗号",
+    "Expecting ':' delimiter": "缺少冒号",
+    "Expecting value": "缺少值或多了逗号",
+    "Expecting property name enclosed in double quotes": "键必须用双引号括起（或多了逗号）",
+    "Unterminated string starting at": "字符串引号未闭合",
+    "Extra data": "JSON 结束后还有多余内容",
+    "Invalid control character at": "字符串中有未转义的控制字符",
+}
+
+
+def _parse_json(text: str, name: str) -> tuple[Any, _SourceMap]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        detail = _JSON_PROBLEMS.get(exc.msg, f"无法解析（{exc.msg}）")
+        raise InputError(f"JSON 格式错误：{detail}", path=name, line=exc.lineno,
+                         column=exc.colno) from None
+    try:  # JSON is (almost) YAML: reuse the YAML composer for field positions.
+        positions = _yaml_positions(text, name)
+    except Exception:
+        positions = _SourceMap()
+    return data, positions
+
+
+_TOML_PROBLEMS = {
+    "Invalid value": "值缺失或无效（文本需加引号）",
+    "Expected '=' after a key": "键后缺少「=」",
+    "Cannot overwrite a value": "键重复定义",
+    "Cannot declare": "表重复定义",
+    "Unclosed array": "数组缺少「]」",
+    "Unterminated string": "字符串引号未闭合",
+    "Invalid statement": "无效的语句",
+    "Expected newline or end of document": "一行只能写一个键值对",
+}
+
+
+def _parse_toml(text: str, name: str) -> tuple[Any, _SourceMap]:
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        problem = re.sub(r"\s*\(at line.*\)$", "", msg)
+        detail = next((v for k, v in _TOML_PROBLEMS.items() if problem.startswith(k)),
+                      f"无法解析（{problem}）")
+        raise InputError(f"TOML 格式错误：{detail}", path=name,
+                         line=int(m.group(1)) if m else None,
+                         column=int(m.group(2)) if m else None) from None
+    return data, _toml_positions(text)
+
+
+_PARSERS = {".yaml": _parse_yaml, ".yml": _parse_yaml, ".json": _parse_json, ".toml": _parse_toml}
+
+
+def parse_facts(text: str, *, fmt: str = ".yaml", name: str = "<facts>") -> Facts:
+    """Parse facts from text in the given format (``.yaml``, ``.yml``, ``.json``, ``.toml``)."""
+    parser = _PARSERS.get(fmt.lower() if fmt.startswith(".") else "." + fmt.lower())
+    if parser is None:
+        raise InputError(f"不支持的文件类型「{fmt}」，请使用 {'、'.join(SUPPORTED_SUFFIXES)}",
+                         path=name)
+    if not text.strip():
+        raise InputError("文件为空", path=name)
+    data, source_map = parser(text, name)
+    if data is None:
+        raise InputError("文件中没有内容（只有注释或空白）", path=name)
+    if not isinstance(data, dict):
+        raise InputError("顶层应为映射（键: 值），不是列表或单个值", path=name, line=1)
+    try:
+        facts = Facts.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = tuple(err["loc"])
+        line, column = source_map.locate(loc)
+        more = f"（另有 {exc.error_count() - 1} 处错误）" if exc.error_count() > 1 else ""
+        raise InputError(_error_message(err) + more, path=name, line=line, column=column,
+                         field=_format_loc(loc) or None) from None
+    problem = _cross_check(facts)
+    if problem:
+        loc, message = problem
+        line, column = source_map.locate(loc)
+        raise InputError(message, path=name, line=line, column=column, field=_format_loc(loc))
+    facts._source = name
+    facts._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return facts
+
+
+def load_facts(path: str | Path) -> Facts:
+    """Load and validate a facts file, choosing the format by its suffix."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in _PARSERS and p.is_file():
+        raise InputError(f"不支持的文件类型「{p.suffix or '无扩展名'}」，请使用 "
+                         f"{'、'.join(SUPPORTED_SUFFIXES)}", path=str(path))
+    text = read_text(p, what="事实文件")
+    return parse_facts(text, fmt=suffix, name=str(path))
+
+
+def _cross_check(facts: Facts) -> tuple[tuple[Any, ...], str] | None:
+    """Checks that span fields: unique ids, known references, figures inside their text."""
+    seen: dict[str, int] = {}
+    for i, org in enumerate(facts.organisations):
+        if org.id in seen:
+            return ("organisations", i, "id"), (
+                f"组织 id「{org.id}」重复（第一次出现在 organisations[{seen[org.id]}]）")
+        seen[org.id] = i
+    known = "、".join(seen) or "（尚未定义任何组织）"
+    for h, hl in enumerate(facts.highlights):
+        for i, item in enumerate(hl.items):
+            if item.org is not None and item.org not in seen:
+                close = difflib.get_close_matches(item.org, list(seen), n=1)
+                hint = f"，是否想写「{close[0]}」？" if close else f"（已定义：{known}）"
+                return ("highlights", h, "items", i, "org"), f"未知的组织 id「{item.org}」{hint}"
+            for f, fig in enumerate(item.figures):
+                if fig.raw not in item.statement:
+                    return ("highlights", h, "items", i, "figures", f), (
+                        f"数字「{fig.raw}」没有原样出现在 statement 中，请与陈述中的写法保持一致")
+    for p, plan in enumerate(facts.plans):
+        text = plan.theme + "".join(plan.measures)
+        for f, fig in enumerate(plan.figures):
+            if fig.raw not in text:
+                return ("plans", p, "figures", f), (
+                    f"数字「{fig.raw}」没有原样出现在 theme 或 measures 中")
+    for field in ("names", "honours"):
+        for n, thing in enumerate(getattr(facts, field)):
+            if thing.org is not None and thing.org not in seen:
+                return (field, n, "org"), f"未知的组织 id「{thing.org}」（已定义：{known}）"
+    return None
+
+
+def facts_json_schema() -> dict[str, Any]:
+    """JSON Schema of the facts file, for editor autocompletion."""
+    schema = Facts.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "speechwriter facts file"
+    return schema
+
+
+def _render_summary(facts: Facts) -> Any:
+    """A compact rich view: header, organisations, highlights and the figures table."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    meta = facts.meta
+    head = Text()
+    head.append(meta.title, style="bold")
+    head.append(f"\n文种 {meta.genre} · 讲话人 {meta.speaker.role}"
+                + (f"（{meta.speaker.name}）" if meta.speaker.name else ""))
+    head.append(f"\n称呼 {meta.salutation_line}")
+    if meta.period:
+        head.append(f" · 时期 {meta.period}")
+    head.append(f" · 目标 {meta.target.resolved_chars()} 字")
+
+    orgs = Table(title="组织", title_justify="left", show_edge=False)
+    for col in ("id", "全称", "简称"):
+        orgs.add_column(col)
+    for org in facts.organisations:
+        orgs.add_row(org.id, org.name, org.short_name)
+
+    hls = Table(title="亮点", title_justify="left", show_edge=False)
+    hls.add_column("#", justify="right")
+    hls.add_column("主题")
+    hls.add_column("事项", justify="right")
+    hls.add_column("数字", justify="right")
+    for n, hl in enumerate(facts.highlights, start=1):
+        hls.add_row(str(n), hl.theme, str(len(hl.items)), str(sum(len(i.figures) for i in hl.items)))
+
+    figs = Table(title="数字", title_justify="left", show_edge=False)
+    for col in ("原文", "数值", "单位", "限定", "组织", "必写"):
+        figs.add_column(col)
+    for ref in facts.figure_refs():
+        fig = ref.figure
+        org = facts.org(ref.org)
+        figs.add_row(fig.raw, fig.value, fig.unit or "—", fig.qualifier or "—",
+                     org.short_name if org else "—", "是" if fig.required else "否")
+
+    tail = Text(f"必现名称 {len(facts.required_names())} 个 · 不足 {len(facts.shortcomings)} 条 · "
+                f"打算 {len(facts.plans)} 条", style="dim")
+    return Group(head, Text(), orgs, Text(), hls, Text(), figs, Text(), tail)
+
