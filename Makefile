@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SW := $(BIN)/speechwriter
-DEMO_FACTS := fixtures/facts/work_report_qunTuan.yaml
+DEMO_FACTS := fixtures/facts/work_report_gongqingfu.yaml
 DEMO_OUT := build/demo
 
 .PHONY: demo test lint bench clean
@@ -23,6 +23,8 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(SW) facts check $(DEMO_FACTS)
+	@mkdir -p build
+	$(SW) draft $(DEMO_FACTS) -o $(DEMO_OUT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench

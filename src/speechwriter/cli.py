@@ -27,12 +27,18 @@ app = typer.Typer(
 )
 facts_app = typer.Typer(help="事实文件：检查、模式、初始化。", no_args_is_help=True)
 app.add_typer(facts_app, name="facts")
+templates_app = typer.Typer(help="蓝图与提示词模板：列出、查看、渲染。", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+PromptsOpt = Annotated[list[Path] | None, typer.Option(
+    "--prompts", help="自定义提示词目录（可多次给出，优先于内置；也可用环境变量 SPEECHWRITER_PROMPTS）")]
+GenreOpt = Annotated[str | None, typer.Option("--genre", "-g", help="文种（蓝图 id），默认取事实文件中的 meta.genre")]
 
 
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -129,6 +135,149 @@ def facts_init(
     _write_new(path, starter_text(genre), force)
     _console().print(f"[green]✔[/green] 已创建 {path}（文种 {genre}），编辑后运行 "
                      f"speechwriter facts check {path}")
+
+
+@_command(app, "draft")
+def draft_cmd(
+    facts_file: Annotated[Path, typer.Argument(metavar="FACTS", help="事实文件")],
+    genre: GenreOpt = None,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="offline（内置离线撰稿器）或 openai")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="输出路径前缀，写出 OUT.json 与 OUT.md；"
+                                                "默认为 <事实文件名>.draft")] = None,
+    prompts: PromptsOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖不是稿件的同名文件")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在终端打印全文")] = False,
+) -> None:
+    """根据事实文件起草讲话稿，写出 JSON（无损）与 Markdown。
+
+    示例：speechwriter draft fixtures/facts/work_report_gongqingfu.yaml -o build/汇报
+    """
+    from .engines import get_engine
+    from .facts import load_facts
+    from .pipeline import draft_speech
+    from .prompts import PromptLibrary
+
+    facts = load_facts(facts_file)
+    library = PromptLibrary(_prompts_dirs(prompts))
+    eng = get_engine(engine, prompts_dirs=[str(d) for d in library.user_dirs])
+    out = _draft_outputs(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
+    err = _console(stderr=True)
+    if eng.rule_based:
+        err.print("[dim]使用内置离线撰稿器（基于规则组稿，不调用大模型）。[/dim]")
+    with err.status("正在起草…"):
+        result = draft_speech(facts, genre=genre, engine=eng, library=library)
+    _write_draft(result, out)
+    if not quiet:
+        _console().print(result)
+    err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.chars} 字）")
+
+
+@_command(templates_app, "list")
+def templates_list(prompts: PromptsOpt = None) -> None:
+    """列出所有文种的章节及其使用的模板（用户目录优先）。
+
+    示例：speechwriter templates list --prompts 我的提示词
+    """
+    from rich.table import Table
+
+    from .prompts import PromptLibrary
+
+    library = PromptLibrary(_prompts_dirs(prompts))
+    table = Table(show_edge=False)
+    for col in ("文种", "章节", "作用", "必需", "模板", "来源"):
+        table.add_column(col, no_wrap=True)
+    for genre in library.genres():
+        bp = library.blueprint(genre)
+        for spec in bp.sections:
+            if spec.role == "salutation":
+                name, source = "（由事实生成）", "—"
+            else:
+                name, path = library.section_template(genre, spec)
+                source = "用户" if any(path.is_relative_to(d) for d in library.user_dirs) else "内置"
+            table.add_row(f"{genre}（{bp.name}）", spec.id, spec.role,
+                          "是" if spec.required else "否", name, source)
+    _console().print(table)
+
+
+@_command(templates_app, "show")
+def templates_show(
+    genre: Annotated[str, typer.Argument(help="文种（蓝图 id）")],
+    section: Annotated[str | None, typer.Argument(help="章节 id；省略时显示系统提示词")] = None,
+    facts_file: Annotated[Path | None, typer.Option("--facts", help="用该事实文件渲染出完整提示词")] = None,
+    prompts: PromptsOpt = None,
+) -> None:
+    """显示模板源码，或（加 --facts）渲染后的完整提示词。
+
+    示例：speechwriter templates show work_report plans --facts fixtures/facts/work_report_gongqingfu.yaml
+    """
+    from rich.markup import escape
+    from rich.rule import Rule
+
+    from .facts import load_facts
+    from .prompts import PromptLibrary
+
+    library = PromptLibrary(_prompts_dirs(prompts))
+    bp = library.blueprint(genre)
+    spec = bp.section(section) if section else None
+    console = _console()
+    if spec is not None and spec.role == "salutation":
+        console.print("称呼行由事实文件的 meta.addressees 生成，不使用模板。")
+        return
+    if facts_file is None:
+        names = [library.system_template(genre)] + ([library.section_template(genre, spec)] if spec else [])
+        for name, path in names:
+            console.print(Rule(f"{name}  ({path})"))
+            console.print(escape(path.read_text(encoding="utf-8")))
+        return
+    facts = load_facts(facts_file)
+    specs = [spec] if spec else [s for s in bp.sections if s.role != "salutation"]
+    for s in specs:
+        prompt = library.render(facts, bp, s)
+        console.print(Rule(f"{s.id} · {' + '.join(prompt.templates)} · sha256 {prompt.template_sha256[:12]}"))
+        for message in prompt.messages:
+            console.print(f"[bold]{message['role']}[/bold]")
+            console.print(escape(message["content"]))
+
+
+def _prompts_dirs(given: list[Path] | None) -> list[Path]:
+    import os
+
+    if given:
+        return list(given)
+    env = os.environ.get("SPEECHWRITER_PROMPTS")
+    return [Path(p) for p in env.split(os.pathsep) if p] if env else []
+
+
+def _draft_outputs(out: Path, force: bool) -> tuple[Path, Path]:
+    """OUT.json and OUT.md; refuses to overwrite files that are not earlier drafts."""
+    base = out.with_suffix("") if out.suffix in (".json", ".md") else out
+    json_path, md_path = Path(f"{base}.json"), Path(f"{base}.md")
+    if not force:
+        if json_path.exists() and not _is_draft(json_path):
+            raise InputError("文件已存在且不是稿件，如需覆盖请加 --force", path=str(json_path))
+        if md_path.exists() and not json_path.exists():
+            raise InputError("文件已存在，如需覆盖请加 --force", path=str(md_path))
+    for p in (json_path, md_path):
+        if p.is_dir():
+            raise InputError("这是一个目录", path=str(p))
+    return json_path, md_path
+
+
+def _is_draft(path: Path) -> bool:
+    from .draft import load_draft
+
+    try:
+        load_draft(path)
+    except SpeechwriterError:
+        return False
+    return True
+
+
+def _write_draft(draft: Any, out: tuple[Path, Path]) -> None:
+    from .files import write_text_atomic
+
+    write_text_atomic(out[0], draft.to_json())
+    write_text_atomic(out[1], draft.to_markdown())
 
 
 def _write_new(path: Path, text: str, force: bool) -> None:

@@ -431,10 +431,9 @@ class _SourceMap:
         return None, None
 
 
-def _yaml_positions(text: str, name: str) -> _SourceMap:
+def _yaml_positions(node: Any, name: str) -> _SourceMap:
     import yaml
 
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
     positions: dict[tuple[Any, ...], tuple[int, int]] = {}
 
     def walk(n: Any, path: tuple[Any, ...]) -> None:
@@ -484,9 +483,17 @@ _YAML_PROBLEMS = {
 def _parse_yaml(text: str, name: str) -> tuple[Any, _SourceMap]:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(text)
-        return data, _yaml_positions(text, name)
+        # One parse: the node tree gives positions and duplicate keys, then becomes the data.
+        parser = loader(text)
+        try:
+            node = parser.get_single_node()
+            positions = _yaml_positions(node, name)
+            data = parser.construct_document(node) if node is not None else None
+        finally:
+            parser.dispose()
+        return data, positions
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = str(exc.problem or exc.context or "")
@@ -519,7 +526,10 @@ def _parse_json(text: str, name: str) -> tuple[Any, _SourceMap]:
         raise InputError(f"JSON 格式错误：{detail}", path=name, line=exc.lineno,
                          column=exc.colno) from None
     try:  # JSON is (almost) YAML: reuse the YAML composer for field positions.
-        positions = _yaml_positions(text, name)
+        import yaml
+
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        positions = _yaml_positions(node, name)
     except Exception:
         positions = _SourceMap()
     return data, positions

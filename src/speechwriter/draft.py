@@ -1,0 +1,140 @@
+"""The Draft: a speech as ordered sections plus everything needed to say how it was made.
+
+A draft serialises to JSON losslessly (``Draft.model_validate_json(d.to_json()) == d``) and
+renders to Markdown and to plain text laid out as a 公文 (two-character first-line indent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError
+from .files import read_text, write_text_atomic
+
+__all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft"]
+
+INDENT = "\u3000\u3000"  # two full-width spaces: the first-line indent of GB/T 9704 body text
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DraftSection(_Model):
+    """One section: its id in the blueprint, its heading (with number) and its body."""
+
+    id: str
+    title: str = ""
+    role: str = "body"
+    heading: str | None = Field(None, description="完整标题，含序号，如：一、四年来的主要工作成效")
+    level: int | None = None
+    body: str = Field("", description="正文，段落之间空一行")
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """Body paragraphs, stripped, empty ones dropped."""
+        return [p.strip() for p in self.body.split("\n") if p.strip()]
+
+    @property
+    def chars(self) -> int:
+        """Length in characters, white space excluded (how 公文 length is counted)."""
+        return sum(len(p.replace(" ", "").replace("\u3000", "")) for p in self.paragraphs) + (
+            len(self.heading) if self.heading else 0)
+
+
+class PromptRecord(_Model):
+    """Which prompt version made a section."""
+
+    section: str
+    templates: list[str]
+    template_sha256: str
+    rendered_sha256: str
+
+
+class EngineInfo(_Model):
+    """Which engine wrote the draft."""
+
+    name: str
+    model: str | None = None
+    rule_based: bool = False
+
+
+class Draft(_Model):
+    """A speech draft. The contract between engines, validators, refinement and export."""
+
+    format_version: int = 1
+    title: str
+    genre: str
+    blueprint_sha256: str = ""
+    facts_sha256: str = ""
+    facts_source: str | None = None
+    engine: EngineInfo = Field(default_factory=lambda: EngineInfo(name="unknown"))
+    sections: list[DraftSection]
+    prompts: list[PromptRecord] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    created_at: dt.datetime | None = None
+
+    def section(self, section_id: str) -> DraftSection | None:
+        """The section with this id, or None."""
+        return next((s for s in self.sections if s.id == section_id), None)
+
+    @property
+    def chars(self) -> int:
+        """Total length in characters (title excluded)."""
+        return sum(s.chars for s in self.sections)
+
+    def to_markdown(self) -> str:
+        """Markdown: ``#`` title, ``##`` level-one headings, ``###`` deeper ones."""
+        out = [f"# {self.title}", ""]
+        for s in self.sections:
+            if s.heading:
+                out += ["#" * min(1 + (s.level or 1), 6) + " " + s.heading, ""]
+            for p in s.paragraphs:
+                out += [p, ""]
+        return "\n".join(out).rstrip() + "\n"
+
+    def to_text(self) -> str:
+        """Plain text as read aloud or pasted into a document: indented paragraphs."""
+        out = [self.title, ""]
+        for s in self.sections:
+            if s.heading:
+                out.append(INDENT + s.heading)
+            for p in s.paragraphs:
+                out.append(p if s.role == "salutation" else INDENT + p)
+        return "\n".join(out).rstrip() + "\n"
+
+    def to_json(self) -> str:
+        """Lossless JSON."""
+        return self.model_dump_json(indent=2) + "\n"
+
+    def save(self, path: str | Path) -> Path:
+        """Write the JSON atomically."""
+        return write_text_atomic(path, self.to_json())
+
+    def __rich__(self) -> Any:
+        from rich.console import Group
+        from rich.text import Text
+
+        parts: list[Any] = [Text(self.title, style="bold", justify="center"), Text()]
+        for s in self.sections:
+            if s.heading:
+                parts.append(Text(INDENT + s.heading, style="bold"))
+            for p in s.paragraphs:
+                parts.append(Text(p if s.role == "salutation" else INDENT + p))
+        return Group(*parts)
+
+
+def load_draft(path: str | Path) -> Draft:
+    """Load a draft JSON written by ``speechwriter draft``."""
+    text = read_text(path, what="稿件文件", max_bytes=8 * 1024 * 1024)
+    try:
+        return Draft.model_validate_json(text)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        kind = "不是有效的 JSON" if err["type"] == "json_invalid" else "不是 speechwriter 稿件"
+        raise InputError(f"{kind}（{err['msg']}）", path=str(path), field=loc or None) from None

@@ -1,0 +1,48 @@
+"""The one small interface every engine implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from ..errors import SpeechwriterError
+
+
+class Message(TypedDict):
+    """A chat message as the OpenAI-compatible API has it."""
+
+    role: str
+    content: str
+
+
+class EngineError(SpeechwriterError):
+    """An engine could not produce text (endpoint down, refusal, unreadable prompt …)."""
+
+
+@dataclass
+class Completion:
+    """What an engine returns for one request."""
+
+    text: str
+    finish_reason: str = "stop"
+    model: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    cached: bool = False
+
+
+class Engine(ABC):
+    """Messages in, text out. Subclasses implement :meth:`complete`; streaming is optional."""
+
+    name: str = "engine"
+    model: str | None = None
+    rule_based: bool = False
+
+    @abstractmethod
+    def complete(self, messages: list[Message], **params: Any) -> Completion:
+        """Return the reply to ``messages``."""
+
+    def stream(self, messages: list[Message], **params: Any) -> Iterator[str]:
+        """Yield the reply in pieces; engines without real streaming yield it whole."""
+        yield self.complete(messages, **params).text

@@ -1,0 +1,39 @@
+"""Test doubles that ship with the library: scripted replies and function-backed engines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .base import Completion, Engine, EngineError, Message
+
+
+class ScriptedEngine(Engine):
+    """Replays queued replies in order and records every request it was sent."""
+
+    name = "scripted"
+
+    def __init__(self, replies: Iterable[str | Completion]) -> None:
+        self.replies = list(replies)
+        self.requests: list[list[Message]] = []
+
+    def complete(self, messages: list[Message], **params: Any) -> Completion:
+        self.requests.append(list(messages))
+        if not self.replies:
+            raise EngineError("脚本中的回复已用完")
+        reply = self.replies.pop(0)
+        return reply if isinstance(reply, Completion) else Completion(text=reply, model="scripted")
+
+
+class FunctionEngine(Engine):
+    """Answers each request with ``func(messages)``."""
+
+    name = "function"
+
+    def __init__(self, func: Callable[[list[Message]], str]) -> None:
+        self.func = func
+        self.requests: list[list[Message]] = []
+
+    def complete(self, messages: list[Message], **params: Any) -> Completion:
+        self.requests.append(list(messages))
+        return Completion(text=self.func(messages), model="function")
