@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from _common import FIXTURES, best_of, report
-
 from speechwriter.engines.offline import OfflineComposer
 from speechwriter.facts import load_facts, parse_facts
 from speechwriter.pipeline import draft_speech
