@@ -170,6 +170,12 @@ def draft_cmd(
     if not quiet:
         _console().print(result)
     err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.chars} 字）")
+    from .validate import validate
+
+    report = validate(result, facts, library.blueprint(result.genre))
+    _console().print(report)
+    if not report.ok():
+        raise typer.Exit(1)
 
 
 @_command(templates_app, "list")
@@ -237,6 +243,35 @@ def templates_show(
         for message in prompt.messages:
             console.print(f"[bold]{message['role']}[/bold]")
             console.print(escape(message["content"]))
+
+
+@_command(app, "validate")
+def validate_cmd(
+    draft_file: Annotated[Path, typer.Argument(metavar="DRAFT", help="稿件：draft 写出的 .json，或 .md/.txt 讲话稿")],
+    facts_file: Annotated[Path, typer.Option("--facts", "-f", help="事实文件")],
+    genre: GenreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出发现的问题")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="警告也视为错误")] = False,
+    prompts: PromptsOpt = None,
+) -> None:
+    """校验稿件的结构、数字、名称、长度和文风。无错误退出码为 0，有错误为 1，输入有误为 2。
+
+    示例：speechwriter validate build/demo.json --facts fixtures/facts/work_report_gongqingfu.yaml
+    """
+    from .facts import load_facts
+    from .prompts import PromptLibrary
+    from .validate import load_speech, validate
+
+    facts = load_facts(facts_file)
+    library = PromptLibrary(_prompts_dirs(prompts))
+    blueprint = library.blueprint(genre or facts.meta.genre)
+    report = validate(load_speech(draft_file, blueprint), facts, blueprint)
+    if as_json:
+        sys.stdout.write(report.to_json())
+    else:
+        _console().print(report)
+    if not report.ok(strict):
+        raise typer.Exit(1)
 
 
 def _prompts_dirs(given: list[Path] | None) -> list[Path]:

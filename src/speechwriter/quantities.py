@@ -299,3 +299,165 @@ def _quantity_from_match(m: re.Match[str], raw: str) -> Quantity:
     if m.group("unit") in ("万人", "千人"):
         value *= 10_000 if m.group("unit") == "万人" else 1000
     return Quantity(value, unit, qualifier, None, (m.group("noun") or "").strip())
+
+
+# --- finding quantities in prose --------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A quantity found in text. ``weak`` marks 一 + measure word (一个, 一次): usually an article."""
+
+    quantity: Quantity
+    start: int
+    end: int
+    text: str
+    weak: bool = False
+
+
+# Set phrases whose numerals are not figures. Political formulas, idioms, fixed expressions.
+NON_FIGURE_PHRASES = (
+    "一如既往", "进一步", "第一线", "统一", "一体化", "一系列", "一条龙", "一揽子", "一站式", "一盘棋",
+    "千家万户", "千方百计", "成千上万", "万无一失", "三番五次", "三令五申", "五湖四海", "四面八方",
+    "七上八下", "一五一十", "九牛一毛", "一心一意", "三天两头", "百年大计", "十年磨一剑", "百尺竿头",
+    "两个维护", "两个确立", "四个意识", "四个自信", "四个全面", "两个一百年", "五位一体", "一带一路",
+    "一国两制", "三大攻坚战", "十四五", "十五五", "十三五", "二十大", "十九大", "十八大", "十七大",
+    "一把手", "一岗双责", "一票否决", "两手抓", "两手都要硬", "一张蓝图", "一次性", "一件事", "一网通办",
+    "一网统管", "最多跑一次", "一口价", "百分百", "十分", "万分", "一流", "一线", "一致", "一起", "一道",
+    "唯一", "同一", "一切", "一直", "一定", "一般", "一贯", "一律", "一同", "一旦", "一度", "一些",
+    "一方面", "另一方面", "一大批", "一代人", "一方水土", "七一", "五一", "十一", "五四", "三八",
+)
+
+_FIND_UNITS = tuple(u for u in UNIT_SPELLINGS if u not in ("届", "年", "天", "周", "个月", "岁"))
+_DURATION_UNITS = ("个月", "年", "天", "周", "岁")
+_ARABIC_FIND = r"[0-9](?:[0-9,]|[ \u00a0](?=[0-9]{3}(?![0-9])))*(?:\.[0-9]+)?"
+_CN_FIND = "[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+_FINDER = re.compile(
+    r"(?P<pct>百分之|千分之)(?P<pnum>" + _ARABIC_FIND + "|" + _CN_FIND + ")"
+    r"|(?P<fden>" + _CN_FIND + r")分之(?P<fnum>" + _CN_FIND + ")"
+    r"|(?P<sa>[0-9]+)/(?P<sb>[0-9]+)"
+    r"|(?P<pre>" + "|".join(PREFIX_QUALIFIERS) + r")?"
+    r"(?P<vague>(?:数|几|上)(?=[十百千万亿]))?"
+    r"(?P<num>" + _ARABIC_FIND + "|" + _CN_FIND + r")"
+    r"(?:(?P<rsep>-|－|—|~|～|至|到)(?P<high>" + _ARABIC_FIND + "|" + _CN_FIND + r"))?"
+    r"(?P<inner>余|多|来)?"
+    r"(?P<mag>万亿|千亿|百亿|亿|千万|百万|万)?"
+    r"(?P<unit>" + "|".join(re.escape(u) for u in _FIND_UNITS) + "|"
+    + "|".join(_DURATION_UNITS) + r"|大(?=[\u4e00-\u9fff]))?"
+    r"(?P<suf>以上|以下|以内|左右|上下)?"
+)
+_NON_FIGURE_RE = re.compile("|".join(sorted(map(re.escape, NON_FIGURE_PHRASES), key=len, reverse=True)))
+
+
+def _digits_only_cn(num: str) -> bool:
+    return len(num) > 1 and all(ch in "零〇一二三四五六七八九" for ch in num)
+
+
+def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = None) -> list[Mention]:
+    """Every quantity written in ``text``: Arabic or Chinese numerals, percentages, fractions,
+    ranges and vague quantities, with their character spans.
+
+    Numbers that are not figures are left out: ordinals (第一, 一是, （一）, 一、), dates and
+    years (2022年, 1月21日, 5·12), anniversaries (90周年), footnote marks (^[3], 〔9〕), formulas
+    (1+N), codes (PM2.5, 5G) and set phrases (一如既往, 十四五, 千家万户 …). ``skip_spans`` adds
+    spans to ignore (names from the facts, such as 四大基础工程).
+    """
+    norm = normalize_digits(text)
+    skips = list(skip_spans or [])
+    skips += [m.span() for m in _NON_FIGURE_RE.finditer(norm)]
+    out: list[Mention] = []
+    for m in _FINDER.finditer(norm):
+        start, end = m.span()
+        if start == end:
+            continue
+        if any(a < end and start < b for a, b in skips):
+            continue
+        mention = _mention_from(m, norm, text)
+        if mention is not None:
+            out.append(mention)
+    return out
+
+
+def _mention_from(m: re.Match[str], norm: str, text: str) -> Mention | None:
+    start, end = m.span()
+    before = norm[start - 1] if start else ""
+    after = norm[end] if end < len(norm) else ""
+    raw = text[start:end]
+    try:
+        if m.group("pct"):
+            value = parse_number(m.group("pnum"))
+            return Mention(Quantity(value, "%" if m.group("pct") == "百分之" else "‰"), start, end, raw)
+        if m.group("fden"):
+            q = Quantity(_fraction(parse_number(m.group("fnum")), parse_number(m.group("fden"))), "分数")
+            return Mention(q, start, end, raw)
+        if m.group("sa"):
+            if (before and before in "+＋") or (after and after in "+＋") or _is_date_like(norm, start, end):
+                return None
+            q = Quantity(_fraction(Decimal(m.group("sa")), Decimal(m.group("sb"))), "分数")
+            return Mention(q, start, end, raw)
+    except (QuantityError, InvalidOperation):
+        return None
+    num = m.group("num")
+    if not num or num == "点":
+        return None
+    arabic = num[0].isdigit()
+    unit_raw = m.group("unit") or ""
+    if unit_raw == "大" and (arabic or m.group("inner") or m.group("mag")):
+        unit_raw, end = "", m.start("unit")  # 300余大学生: 大 starts the noun, it counts nothing
+    has_context = any(m.group(g) for g in ("pre", "vague", "inner", "mag", "suf")) or unit_raw
+    if not arabic and not has_context:
+        return None  # a bare Chinese numeral: 三圈层, 一城一都, 一是 …
+    if _not_a_figure(m, norm, start, end, before, arabic):
+        return None
+    try:
+        value = parse_number(num.replace(" ", ""))
+        high = parse_number(m.group("high")) if m.group("high") else None
+    except (QuantityError, InvalidOperation):
+        return None
+    if m.group("mag"):
+        scale = parse_number("1" + m.group("mag"))
+        value *= scale
+        high = high * scale if high is not None else None
+    qualifier = ""
+    for g in ("pre", "vague", "inner", "suf"):
+        if m.group(g):
+            qualifier = canonical_qualifier(m.group(g))
+            break
+    unit = canonical_unit(unit_raw)
+    if unit_raw in ("万人", "千人"):
+        value *= 10_000 if unit_raw == "万人" else 1000
+    weak = (not arabic and value == 1 and bool(unit_raw) and not qualifier and not m.group("mag"))
+    return Mention(Quantity(value, unit, qualifier, high), start, end, text[start:end], weak)
+
+
+def _is_date_like(norm: str, start: int, end: int) -> bool:
+    after = norm[end:end + 1]
+    return after in ("月", "日", "号")
+
+
+def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str, arabic: bool) -> bool:
+    num = m.group("num")
+    num_end = m.end("num")
+    after_num = norm[num_end:num_end + 2]
+    after = norm[end:end + 2]
+    def one_of(ch: str, chars: str) -> bool:
+        return bool(ch) and ch in chars
+
+    if before == "第" or (one_of(before, "（(") and one_of(norm[num_end:num_end + 1], "）)")):
+        return True  # ordinal
+    if not m.group("unit") and one_of(norm[num_end:num_end + 1], "是、") and not arabic:
+        return True  # enumerator 一是 / heading 一、
+    if (before.isascii() and before.isalpha()) or (after[:1].isascii() and after[:1].isalpha() and arabic):
+        return True  # PM2.5, 5G, COVID-19
+    if one_of(before, "+＋·•.．") or one_of(after_num[:1], "+＋·•．"):
+        return True  # 1+N, 5·12
+    if arabic and after_num[:1] == "." and not m.group("num").count("."):
+        return True  # list number "1." in a heading
+    if one_of(before, "[〔【") or one_of(after[:1], "]〕】"):
+        return True  # footnote marks ^[3], 〔9〕
+    if after_num[:1] in ("月", "日", "号", "时") or after_num.startswith("周年") or \
+            ((m.group("unit") or "").startswith("周") and norm[end:end + 1] == "年"):
+        return True  # dates, times, anniversaries
+    is_year = (arabic and len(num.replace(",", "")) == 4) or _digits_only_cn(num)
+    if m.group("unit") == "年" and not m.group("pre") and not m.group("inner") and is_year:
+        return True  # a year: 2022年, 二〇二二年
+    return m.group("unit") == "年" and norm[end:end + 1] == "度"  # 2025年度

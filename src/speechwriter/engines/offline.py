@@ -171,7 +171,9 @@ class _Writer:
             previous_org = org
             clauses.append(statement)
         if clauses:
-            parts.append("；".join(clauses) + "。")
+            # One sentence reads best for short items; long runs split so each can be read aloud.
+            joined = "；".join(clauses)
+            parts.append((joined if len(joined) <= 100 else "。".join(clauses)) + "。")
         return "".join(parts)
 
     def _missing_names(self, text: str) -> list[str]:

@@ -1,0 +1,684 @@
+"""Validators: structure, figures, names, length and style, each returning structured findings.
+
+``validate(draft, facts, blueprint)`` runs every check and returns a :class:`Report`. Each
+:class:`Finding` has a code, a severity, the section, a character span inside that section's
+body, a Chinese message and a concrete suggestion that a repair prompt can hand to an LLM.
+
+A plain ``.md``/``.txt`` speech is turned into a Draft by :func:`draft_from_text`, which splits it
+into the blueprint's sections by its headings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .blueprint import Blueprint, SectionSpec, cn_ordinal
+from .draft import Draft, DraftSection, load_draft
+from .errors import InputError
+from .facts import Facts
+from .files import read_text
+from .quantities import Mention, Quantity, find_quantities
+
+__all__ = ["CHECKS", "Finding", "Report", "ValidatorConfig", "draft_from_text", "load_speech", "validate"]
+
+Severity = Literal["error", "warning", "info"]
+
+
+class Finding(BaseModel):
+    """One problem in a draft."""
+
+    code: str
+    severity: Severity
+    section: str | None = None
+    span: tuple[int, int] | None = Field(None, description="在该章节正文中的字符位置 [start, end)")
+    message: str
+    suggestion: str = ""
+    excerpt: str = ""
+
+
+class ValidatorConfig(BaseModel):
+    """Tunable limits. Defaults suit a speech read aloud."""
+
+    chars_per_minute: int | None = Field(None, description="语速；默认取蓝图的设置（通常 240）")
+    length_tolerance: float = 0.3
+    section_tolerance: float = 0.6
+    max_sentence_chars: int = 120
+    banned_phrases: list[str] = Field(default_factory=lambda: [
+        "众所周知", "不言而喻", "毋庸置疑", "非常非常", "完美收官", "史无前例", "绝对", "作为一个AI"])
+
+
+class Report(BaseModel):
+    """All findings for one draft, with the numbers a reader wants first."""
+
+    findings: list[Finding]
+    chars: int
+    target_chars: int
+    speaking_minutes: float
+    sections: dict[str, str] = Field(default_factory=dict, description="章节 id → 标题或名称")
+    texts: dict[str, str] = Field(default_factory=dict, description="章节 id → 正文（用于高亮）")
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    def ok(self, strict: bool = False) -> bool:
+        """No errors (and, when strict, no warnings)."""
+        return not self.errors and not (strict and self.warnings)
+
+    def by_section(self) -> dict[str | None, list[Finding]]:
+        out: dict[str | None, list[Finding]] = {}
+        for f in self.findings:
+            out.setdefault(f.section, []).append(f)
+        return out
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2, exclude={"texts"}) + "\n"
+
+    def __rich__(self) -> Any:
+        from rich.console import Group
+        from rich.text import Text
+
+        style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+        label = {"error": "错误", "warning": "警告", "info": "提示"}
+        parts: list[Any] = []
+        for section, findings in self.by_section().items():
+            title = self.sections.get(section or "", section or "全文")
+            parts.append(Text(f"■ {title}", style="bold"))
+            body = self.texts.get(section or "", "")
+            for f in findings:
+                line = Text("  ")
+                line.append(f"{label[f.severity]} {f.code}", style=style[f.severity])
+                line.append(f"  {f.message}")
+                parts.append(line)
+                if f.span and body:
+                    a, b = f.span
+                    b = min(b, a + 40)
+                    lo, hi = max(0, a - 12), min(len(body), b + 12)
+                    ctx = Text("      …")
+                    ctx.append(body[lo:a])
+                    ctx.append(body[a:b], style="reverse " + style[f.severity])
+                    ctx.append(body[b:hi] + "…")
+                    parts.append(ctx)
+                if f.suggestion:
+                    parts.append(Text(f"      建议：{f.suggestion}", style="dim"))
+        summary = Text()
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        summary.append(f"{n_err} 个错误", style="bold red" if n_err else "bold green")
+        summary.append(f"，{n_warn} 个警告 · 全文 {self.chars} 字（目标 {self.target_chars} 字）"
+                       f" · 预计讲话 {self.speaking_minutes:.1f} 分钟")
+        if not self.findings:
+            parts.append(Text("✔ 未发现问题", style="green"))
+        return Group(*parts, Text(), summary)
+
+
+# --- context shared by the checks ---------------------------------------------------------------
+
+@dataclass
+class _Context:
+    draft: Draft
+    facts: Facts
+    blueprint: Blueprint
+    config: ValidatorConfig
+    mentions: dict[str, list[Mention]] = field(default_factory=dict)
+    explained: list[Quantity] = field(default_factory=list)
+    counts: set[int] = field(default_factory=set)
+    period: list[Quantity] = field(default_factory=list)
+
+    @property
+    def cpm(self) -> int:
+        return self.config.chars_per_minute or self.blueprint.chars_per_minute
+
+
+def _name_spans(text: str, names: Iterable[str]) -> list[tuple[int, int]]:
+    spans = []
+    for name in names:
+        if any(ch.isdigit() or ch in "零一二两三四五六七八九十百千万" for ch in name):
+            for m in re.finditer(re.escape(name), text):
+                spans.append(m.span())
+    return spans
+
+
+def _facts_prose(facts: Facts) -> list[str]:
+    parts = [*facts.opening, facts.summary or "", facts.summing_up or "", *facts.shortcomings,
+             *facts.context, *facts.closing.wishes, *facts.closing.requests, facts.meta.title,
+             facts.meta.occasion or ""]
+    for hl in facts.highlights:
+        parts += [hl.theme, hl.lead or "", *(i.statement for i in hl.items)]
+    for plan in facts.plans:
+        parts += [plan.theme, *plan.measures]
+    return parts
+
+
+def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: ValidatorConfig) -> _Context:
+    ctx = _Context(draft, facts, blueprint, config)
+    names = [n.text for n in [*facts.names, *facts.honours]]
+    prose = _facts_prose(facts)
+    for text in prose:
+        ctx.explained += [m.quantity for m in find_quantities(text, skip_spans=_name_spans(text, names))]
+    ctx.explained += [r.figure.quantity for r in facts.figure_refs()]
+    ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
+                  len(facts.shortcomings), len(facts.organisations)} - {0}
+    if facts.meta.period:
+        ctx.period = [m.quantity for m in find_quantities(facts.meta.period)]
+    for s in draft.sections:
+        text = s.body
+        ctx.mentions[s.id] = find_quantities(text, skip_spans=_name_spans(text, names))
+    return ctx
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+_ENUM_PATTERNS = {
+    "yishi": re.compile(r"(?:^|[。；！？：\n])\s*([一二三四五六七八九十]+)是"),
+    "paren": re.compile(r"(?:^|\n)\s*[（(]([一二三四五六七八九十]+)[）)]"),
+    "diyi": re.compile(r"(?:^|[。；！？：\n])\s*第([一二三四五六七八九十]+)[，,、：]"),
+    "arabic": re.compile(r"(?:^|\n)\s*([0-9]+)[.．]"),
+}
+_CN_ORDER = {cn_ordinal(n): n for n in range(1, 31)}
+
+
+def check_structure(ctx: _Context) -> list[Finding]:
+    """Sections present and in order, heading numbers, enumerators, salutation and closing."""
+    out: list[Finding] = []
+    bp, draft = ctx.blueprint, ctx.draft
+    present = [s.id for s in draft.sections if s.body.strip() or s.heading]
+    for spec in bp.sections:
+        if spec.required and spec.id not in present:
+            out.append(Finding(code="S101", severity="error", section=spec.id,
+                               message=f"缺少必需章节「{spec.title}」",
+                               suggestion=f"补写「{spec.title}」部分" + (f"，标题为“{spec.heading}”" if spec.heading
+                                                                  and "{" not in spec.heading else "")))
+    order = [s.id for s in bp.sections]
+    seen = [sid for sid in present if sid in order]
+    if seen != sorted(seen, key=order.index):
+        out.append(Finding(code="S102", severity="error", section=None,
+                           message=f"章节顺序与文种要求不符：{' → '.join(seen)}",
+                           suggestion=f"按 {' → '.join(s for s in order if s in seen)} 的顺序调整章节"))
+    out += _check_heading_numbers(draft, bp)
+    for s in draft.sections:
+        spec = next((x for x in bp.sections if x.id == s.id), None)
+        out += _check_enumerators(s, spec)
+    out += _check_salutation(ctx)
+    closing = draft.section("closing")
+    if any(x.id == "closing" and x.required for x in bp.sections) and closing is not None and not closing.body.strip():
+        out.append(Finding(code="S106", severity="error", section="closing", message="结束语为空",
+                           suggestion="补写结束语：表达希望或请求指导"))
+    return out
+
+
+def _heading_marker(heading: str) -> tuple[int, int] | None:
+    """(level, number) of a heading such as 一、… （二）… 3. …"""
+    m = re.match(r"\s*([一二三四五六七八九十]+)、", heading)
+    if m and m.group(1) in _CN_ORDER:
+        return 1, _CN_ORDER[m.group(1)]
+    m = re.match(r"\s*[（(]([一二三四五六七八九十]+)[）)]", heading)
+    if m and m.group(1) in _CN_ORDER:
+        return 2, _CN_ORDER[m.group(1)]
+    m = re.match(r"\s*([0-9]+)[.．、]", heading)
+    if m:
+        return 3, int(m.group(1))
+    m = re.match(r"\s*[（(]([0-9]+)[）)]", heading)
+    if m:
+        return 4, int(m.group(1))
+    return None
+
+
+def _check_heading_numbers(draft: Draft, bp: Blueprint) -> list[Finding]:
+    out: list[Finding] = []
+    expected_level = {s.id: s.level for s in bp.sections}
+    counters: dict[int, int] = {}
+    for s in draft.sections:
+        if not s.heading:
+            continue
+        marker = _heading_marker(s.heading)
+        if marker is None:
+            out.append(Finding(code="S103", severity="error", section=s.id, message=f"标题「{s.heading}」缺少序号",
+                               suggestion="按“一、”“（一）”“1.”“（1）”的层次给标题编号"))
+            continue
+        level, number = marker
+        want = expected_level.get(s.id)
+        if want and level != want:
+            out.append(Finding(code="S103", severity="error", section=s.id,
+                               message=f"标题「{s.heading}」层次不对：应为第 {want} 层",
+                               suggestion="一级标题用“一、”，二级标题用“（一）”"))
+        expected = counters.get(level, 0) + 1
+        if number != expected:
+            kind = "重复" if number < expected else "跳号"
+            out.append(Finding(code="S103", severity="error", section=s.id,
+                               message=f"标题序号{kind}：「{s.heading}」应为第 {expected} 个",
+                               suggestion=f"把序号改为“{_marker_text(level, expected)}”"))
+        counters[level] = number
+        for deeper in [lv for lv in counters if lv > level]:
+            counters[deeper] = 0
+    return out
+
+
+def _marker_text(level: int, n: int) -> str:
+    from .blueprint import level_marker
+
+    return level_marker(level, n)
+
+
+def _check_enumerators(section: DraftSection, spec: SectionSpec | None) -> list[Finding]:
+    out: list[Finding] = []
+    styles = {"yishi", "paren", "diyi"}
+    if spec is not None and spec.enumerator in _ENUM_PATTERNS:
+        styles.add(spec.enumerator)
+    for style in sorted(styles):
+        pattern = _ENUM_PATTERNS[style]
+        found = [(m.group(1), m.start(1), m.end(0)) for m in pattern.finditer(section.body)]
+        numbers = [(int(g) if g.isdigit() else _CN_ORDER.get(g, 0), a, b) for g, a, b in found]
+        if len(numbers) < 2 and not (numbers and numbers[0][0] != 1):
+            continue
+        expected = 1
+        for n, a, b in numbers:
+            if n == expected:
+                expected += 1
+                continue
+            word = {"yishi": "{}是", "paren": "（{}）", "diyi": "第{}", "arabic": "{}."}[style]
+            want = word.format(cn_ordinal(expected) if style != "arabic" else expected)
+            got = word.format(cn_ordinal(n) if style != "arabic" and n else n)
+            kind = "重复" if n < expected else "跳号"
+            out.append(Finding(code="S104", severity="error", section=section.id, span=(a - (1 if style == "paren" else 0), b),
+                               message=f"序数词{kind}：「{got}」处应为「{want}」",
+                               suggestion=f"把「{got}」改为「{want}」，并顺延其后的序号", excerpt=got))
+            expected = n + 1
+    return out
+
+
+def _check_salutation(ctx: _Context) -> list[Finding]:
+    spec = next((s for s in ctx.blueprint.sections if s.role == "salutation"), None)
+    if spec is None:
+        return []
+    want = ctx.facts.meta.salutation_line
+    section = ctx.draft.section(spec.id)
+    got = section.body.strip() if section else ""
+    if not got:
+        return [Finding(code="S105", severity="error", section=spec.id, message="缺少称呼",
+                        suggestion=f"在正文前加称呼行“{want}”")]
+    norm = got.replace(":", "：").replace(",", "、").replace("，", "、")
+    if norm.rstrip("：") != want.rstrip("：") and not all(a in norm for a in ctx.facts.meta.addressees):
+        missing = [a for a in ctx.facts.meta.addressees if a not in norm]
+        return [Finding(code="S105", severity="error", section=spec.id, span=(0, len(got)),
+                        message=f"称呼与称呼对象不符，缺少：{'、'.join(missing)}",
+                        suggestion=f"称呼改为“{want}”", excerpt=got)]
+    return []
+
+
+def check_figures(ctx: _Context) -> list[Finding]:
+    """Required figures stated (by value, unit and qualifier), none invented, none misattributed."""
+    out: list[Finding] = []
+    all_mentions = [(sid, m) for sid, ms in ctx.mentions.items() for m in ms]
+    used: set[tuple[str, int]] = set()
+    blamed: set[tuple[str, int]] = set()
+    refs = [r for r in ctx.facts.figure_refs() if r.figure.required]
+    for ref in refs:
+        q = ref.figure.quantity
+        hit = next(((sid, m) for sid, m in all_mentions if (sid, m.start) not in used and q.matches(m.quantity)), None)
+        if hit:
+            used.add((hit[0], hit[1].start))
+            continue
+        org = ctx.facts.org(ref.org)
+        who = f"（{org.short_name}）" if org else ""
+        near = next(((sid, m) for sid, m in all_mentions if (sid, m.start) not in used
+                     and m.quantity.value == q.value and m.quantity.high == q.high
+                     and (not m.quantity.unit or not q.unit or m.quantity.unit == q.unit)), None)
+        if near:
+            sid, m = near
+            blamed.add((sid, m.start))
+            out.append(Finding(code="F202", severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
+                               message=f"数字「{m.text}」与事实「{ref.figure.raw}」{who}的限定词不一致",
+                               suggestion=f"把「{m.text}」改为「{ref.figure.raw}」"))
+            continue
+        wrong = next(((sid, m) for sid, m in all_mentions if (sid, m.start) not in used
+                      and (sid, m.start) not in blamed and q.unit and m.quantity.unit == q.unit
+                      and not _explained(ctx, m) and _close(m.quantity, q)), None)
+        if wrong:
+            sid, m = wrong
+            blamed.add((sid, m.start))
+            out.append(Finding(code="F203", severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
+                               message=f"数字「{m.text}」与事实「{ref.figure.raw}」{who}不符",
+                               suggestion=f"把「{m.text}」改为「{ref.figure.raw}」"))
+            continue
+        out.append(Finding(code="F201", severity="error", section=_section_for_ref(ctx, ref.path),
+                           message=f"缺少事实中的数字「{ref.figure.raw}」{who}",
+                           suggestion=f"写出：{ref.text}（数字照原样写作「{ref.figure.raw}」）"))
+    for sid, m in all_mentions:
+        if (sid, m.start) in blamed or m.weak or _explained(ctx, m):
+            continue
+        section = ctx.draft.section(sid)
+        sentence = _sentence_at(section.body if section else "", m.start)
+        out.append(Finding(code="F204", severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
+                           message=f"数字「{m.text}」在事实文件中找不到出处：{sentence}",
+                           suggestion=f"删除「{m.text}」或改为事实文件中的数字；不得自行编造数字"))
+    out += _check_attribution(ctx)
+    return out
+
+
+def _close(a: Quantity, b: Quantity) -> bool:
+    if b.value == 0:
+        return False
+    return abs(a.value - b.value) / abs(b.value) <= 0.5
+
+
+def _explained(ctx: _Context, m: Mention) -> bool:
+    q = m.quantity
+    if any(q.matches(e) for e in ctx.explained):
+        return True
+    if q.value in ctx.counts and not q.qualifier and q.unit in ("个", "大", "家", "项", "条", "点", "方面", "支"):
+        return True  # 五大亮点, 四个方面, 三家
+    return any(q.value == p.value and q.unit == p.unit for p in ctx.period)
+
+
+def _section_for_ref(ctx: _Context, path: str) -> str | None:
+    field = path.split("[", 1)[0]
+    spec = next((s for s in ctx.blueprint.sections if field in s.feeds), None)
+    return spec.id if spec else None
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    start = max(text.rfind(ch, 0, pos) for ch in "。！？\n") + 1
+    ends = [i for i in (text.find(ch, pos) for ch in "。！？\n") if i >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    sentence = text[start:end].strip()
+    return sentence if len(sentence) <= 80 else sentence[:78] + "…"
+
+
+def _check_attribution(ctx: _Context) -> list[Finding]:
+    """A figure stated right after another organisation's name is attributed to the wrong body."""
+    out: list[Finding] = []
+    spellings = [(sp, o.id) for o in ctx.facts.organisations for sp in o.spellings]
+    if len(ctx.facts.organisations) < 2:
+        return out
+    owners: list[tuple[Quantity, set[str | None]]] = []
+    for ref in ctx.facts.figure_refs():
+        for q, orgs in owners:
+            if q.matches(ref.figure.quantity):
+                orgs.add(ref.org)
+                break
+        else:
+            owners.append((ref.figure.quantity, {ref.org}))
+    for sid, mentions in ctx.mentions.items():
+        section = ctx.draft.section(sid)
+        body = section.body if section else ""
+        for m in mentions:
+            orgs = set().union(*(o for q, o in owners if q.matches(m.quantity))) if owners else set()
+            if not orgs or None in orgs:
+                continue
+            para_start = body.rfind("\n", 0, m.start) + 1
+            nearest = None
+            best = -1
+            for sp, oid in spellings:
+                i = body.rfind(sp, para_start, m.start)
+                if i > best:
+                    best, nearest = i, oid
+            if nearest is not None and nearest not in orgs:
+                said = ctx.facts.org(nearest)
+                real = "、".join(o.short_name for o in ctx.facts.organisations if o.id in orgs)
+                out.append(Finding(code="F205", severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
+                                   message=f"数字「{m.text}」属于{real}，却写在{said.short_name if said else nearest}名下",
+                                   suggestion=f"把「{m.text}」写到{real}的事项中"))
+    return out
+
+
+def check_names(ctx: _Context) -> list[Finding]:
+    """Organisations and must-appear names present and spelled exactly."""
+    out: list[Finding] = []
+    text = "\n".join(s.body for s in ctx.draft.sections)
+    for org in ctx.facts.speaking_orgs():
+        if not any(sp in text for sp in org.spellings):
+            out.append(Finding(code="N301", severity="error", message=f"稿件中没有出现组织「{org.short_name}」",
+                               suggestion=f"写出{org.short_name}的工作"))
+    for name in ctx.facts.required_names():
+        if name.text in text:
+            continue
+        near = _near_spelling(text, name.text)
+        section = _section_for_ref(ctx, "names" if name.kind != "honour" else "honours")
+        if near:
+            sid, a, b = _locate(ctx.draft, near)
+            out.append(Finding(code="N302", severity="error", section=sid, span=(a, b), excerpt=near,
+                               message=f"名称「{near}」与事实中的「{name.text}」不一致",
+                               suggestion=f"改为「{name.text}」（逐字照写）"))
+        else:
+            quoted = f"“{name.text}”" if name.quoted else name.text
+            out.append(Finding(code="N303", severity="error", section=section,
+                               message=f"缺少必须出现的名称「{name.text}」",
+                               suggestion=f"在相关内容中写出{quoted}"))
+    return out
+
+
+def _near_spelling(text: str, name: str) -> str | None:
+    """A span of ``text`` that is one or two characters off ``name`` (a misspelling)."""
+    import difflib
+
+    n = len(name)
+    if n < 3:
+        return None
+    best, best_ratio = None, 0.0
+    anchors = {name[:2], name[-2:]}
+    for anchor in anchors:
+        for m in re.finditer(re.escape(anchor), text):
+            for start in (m.start(), m.start() - (n - 2)):
+                for length in (n - 1, n, n + 1):
+                    if start < 0:
+                        continue
+                    cand = text[start:start + length]
+                    ratio = difflib.SequenceMatcher(None, cand, name).ratio()
+                    if ratio > best_ratio:
+                        best, best_ratio = cand, ratio
+    return best if best_ratio >= 0.75 else None
+
+
+def _locate(draft: Draft, needle: str) -> tuple[str | None, int, int]:
+    for s in draft.sections:
+        i = s.body.find(needle)
+        if i >= 0:
+            return s.id, i, i + len(needle)
+    return None, 0, 0
+
+
+def check_length(ctx: _Context) -> list[Finding]:
+    """Total and per-section length against the blueprint's targets; speaking time."""
+    out: list[Finding] = []
+    target = ctx.facts.meta.target.resolved_chars(ctx.cpm)
+    total = ctx.draft.chars
+    tol = ctx.config.length_tolerance
+    if total < target * (1 - tol) or total > target * (1 + tol):
+        kind = "偏短" if total < target else "偏长"
+        out.append(Finding(code="L401", severity="warning",
+                           message=f"全文 {total} 字，{kind}（目标 {target} 字，允许 ±{round(tol * 100)}%）",
+                           suggestion=f"{'扩写' if total < target else '压缩'}到约 {target} 字"))
+    for s in ctx.draft.sections:
+        spec = next((x for x in ctx.blueprint.sections if x.id == s.id), None)
+        if spec is None or spec.role == "salutation":
+            continue
+        want = round(target * spec.share)
+        stol = ctx.config.section_tolerance
+        if want >= 100 and (s.chars < want * (1 - stol) or s.chars > want * (1 + stol)):
+            out.append(Finding(code="L402", severity="info", section=s.id,
+                               message=f"「{spec.title}」{s.chars} 字，目标约 {want} 字",
+                               suggestion=f"{'扩写' if s.chars < want else '压缩'}到约 {want} 字"))
+    return out
+
+
+_HALF_WIDTH = re.compile(r"(?<=[\u4e00-\u9fff])[,:;?!]|[,:;?!](?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\((?=[\u4e00-\u9fff])")
+_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|</?(?:facts|section)>|TODO|XXX|\[\[|\]\]|(?<![A-Za-z])[a-z]{3,}(?:\s+[a-z]+)*")
+_SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
+
+
+def check_style(ctx: _Context) -> list[Finding]:
+    """Repetition, half-width punctuation, long sentences, banned phrases, leftovers."""
+    out: list[Finding] = []
+    seen: dict[str, tuple[str, int]] = {}
+    for s in ctx.draft.sections:
+        body = s.body
+        hw = list(_HALF_WIDTH.finditer(body))
+        if hw:
+            a, b = hw[0].span()
+            out.append(Finding(code="T501", severity="warning", section=s.id, span=(a, b), excerpt=hw[0].group(),
+                               message=f"中文中使用了半角标点（{len(hw)} 处，如「{hw[0].group()}」）",
+                               suggestion="改用全角标点：，：；？！（）"))
+        for m in _SENTENCE.finditer(body):
+            sentence = m.group().strip()
+            if len(sentence) > ctx.config.max_sentence_chars:
+                out.append(Finding(code="T502", severity="warning", section=s.id, span=m.span(),
+                                   excerpt=sentence[:20] + "…",
+                                   message=f"句子过长（{len(sentence)} 字），不便朗读",
+                                   suggestion=f"拆成几个短句，每句不超过 {ctx.config.max_sentence_chars} 字"))
+            key = re.sub(r"[\W\d_]+", "", sentence)
+            if len(key) >= 10:
+                if key in seen:
+                    out.append(Finding(code="T503", severity="warning", section=s.id, span=m.span(),
+                                       excerpt=sentence[:20],
+                                       message=f"句子与「{seen[key][0]}」部分重复",
+                                       suggestion="删去重复的句子或换一种说法"))
+                else:
+                    seen[key] = (s.title or s.id, m.start())
+        for phrase in ctx.config.banned_phrases:
+            i = body.find(phrase)
+            if i >= 0:
+                out.append(Finding(code="T504", severity="warning", section=s.id, span=(i, i + len(phrase)),
+                                   excerpt=phrase, message=f"使用了不宜使用的说法「{phrase}」",
+                                   suggestion=f"删去或改写「{phrase}」"))
+        lm = _LEFTOVER.search(body)
+        if lm:
+            out.append(Finding(code="T505", severity="warning", section=s.id, span=lm.span(), excerpt=lm.group(),
+                               message=f"残留模板标记或英文「{lm.group()}」",
+                               suggestion="删去模板标记，英文改为中文表述"))
+    return out
+
+
+CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
+    "structure": check_structure,
+    "figures": check_figures,
+    "names": check_names,
+    "length": check_length,
+    "style": check_style,
+}
+
+
+def validate(draft: Draft, facts: Facts, blueprint: Blueprint, config: ValidatorConfig | None = None,
+             checks: Iterable[str] | None = None) -> Report:
+    """Run the checks (all by default) and return the report."""
+    config = config or ValidatorConfig()
+    ctx = _build_context(draft, facts, blueprint, config)
+    findings: list[Finding] = []
+    for name in checks or CHECKS:
+        findings += CHECKS[name](ctx)
+    order = {s.id: i for i, s in enumerate(draft.sections)}
+    findings.sort(key=lambda f: (order.get(f.section or "", -1), f.span[0] if f.span else -1))
+    return Report(
+        findings=findings,
+        chars=draft.chars,
+        target_chars=facts.meta.target.resolved_chars(ctx.cpm),
+        speaking_minutes=round(draft.chars / ctx.cpm, 1),
+        sections={s.id: (s.heading or s.title or s.id) for s in draft.sections},
+        texts={s.id: s.body for s in draft.sections},
+    )
+
+
+# --- reading plain speeches -------------------------------------------------------------------
+
+_HEADING_LINE = re.compile(r"^\s*(?:#+\s*)?([一二三四五六七八九十]+、\S.{0,40})$")
+_MD_HEADING = re.compile(r"^\s*#+\s*")
+
+
+def find_headings(text: str) -> list[str]:
+    """Level-one headings (一、…) of a plain speech, in order."""
+    out = []
+    for line in text.splitlines():
+        m = _HEADING_LINE.match(line.strip().replace("\u3000", ""))
+        if m:
+            out.append(m.group(1))
+    return out
+
+
+def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None) -> Draft:
+    """Split a plain speech into the blueprint's sections by its level-one headings.
+
+    The first line is the title; a short line ending in a colon is the salutation; what comes
+    before the first heading is the opening. Each heading starts the next headed section of the
+    blueprint. The paragraphs after the last enumerated point of a headed section go to the
+    unheaded section(s) the blueprint puts after it (summing-up, closing).
+    """
+    lines = [ln.strip().replace("\u3000", "").strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        raise InputError("稿件为空")
+    doc_title = title or _MD_HEADING.sub("", lines[0])
+    if title is None:
+        lines = lines[1:]
+    specs = blueprint.sections
+    buckets: dict[str, list[str]] = {s.id: [] for s in specs}
+    headings: dict[str, str] = {}
+    sal = next((s for s in specs if s.role == "salutation"), None)
+    if sal and lines and len(lines[0]) <= 40 and lines[0].endswith(("：", ":")):
+        buckets[sal.id].append(lines.pop(0))
+    headed = [s for s in specs if s.heading]
+    current = next((s for s in specs if s.role == "opening"), specs[0])
+    h = 0
+    for line in lines:
+        m = _HEADING_LINE.match(line)
+        if m and h < len(headed):
+            current = headed[h]
+            headings[current.id] = m.group(1)
+            h += 1
+            continue
+        buckets[current.id].append(_MD_HEADING.sub("", line))
+    _move_tails(specs, buckets, headings)
+    sections = [DraftSection(id=s.id, title=s.title, role=s.role, heading=headings.get(s.id),
+                             level=s.level if s.id in headings else None, body="\n\n".join(buckets[s.id]))
+                for s in specs]
+    return Draft(title=doc_title, genre=blueprint.id, blueprint_sha256=blueprint.sha256, sections=sections)
+
+
+_POINT_START = re.compile(r"^(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[，、]|首先|其次|最后)")
+
+
+def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], headings: dict[str, str]) -> None:
+    for i, spec in enumerate(specs):
+        if spec.id not in headings:
+            continue
+        followers = []
+        for nxt in specs[i + 1:]:
+            if nxt.heading:
+                break
+            followers.append(nxt)
+        paras = buckets[spec.id]
+        if not followers or not paras:
+            continue
+        last_point = max((k for k, p in enumerate(paras) if _POINT_START.match(p)), default=-1)
+        if last_point < 0:
+            continue
+        tail = paras[last_point + 1:]
+        buckets[spec.id] = paras[: last_point + 1]
+        if len(followers) == 1:
+            buckets[followers[0].id] = tail + buckets[followers[0].id]
+        else:  # e.g. assessment then closing: the last paragraphs close the speech
+            buckets[followers[-1].id] = tail[-2:] + buckets[followers[-1].id]
+            buckets[followers[0].id] = tail[:-2] + buckets[followers[0].id]
+
+
+def load_speech(path: str | Path, blueprint: Blueprint) -> Draft:
+    """A draft JSON, or a ``.md``/``.txt`` speech split into the blueprint's sections."""
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        return load_draft(p)
+    if p.suffix.lower() not in (".md", ".txt", ".markdown"):
+        raise InputError("稿件应为 .json（speechwriter 稿件）、.md 或 .txt", path=str(path))
+    return draft_from_text(read_text(p, what="稿件文件", max_bytes=4 * 1024 * 1024), blueprint)
+
+
+def severity_counts(findings: Iterable[Finding]) -> Counter[str]:
+    return Counter(f.severity for f in findings)

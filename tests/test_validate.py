@@ -1,0 +1,347 @@
+"""Validators, proven on real text: zero false errors on the reference speech, every mutant caught."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from speechwriter.blueprint import load_blueprint
+from speechwriter.draft import Draft
+from speechwriter.facts import load_facts
+from speechwriter.pipeline import draft_speech
+from speechwriter.quantities import find_quantities
+from speechwriter.validate import draft_from_text, find_headings, validate
+
+from .conftest import ALL_FIXTURES, REFERENCE_FACTS, shared_path
+
+
+def _errors(draft: Draft, facts_path: Path = REFERENCE_FACTS) -> list:
+    facts = load_facts(facts_path)
+    return validate(draft, facts, load_blueprint(draft.genre)).errors
+
+
+@pytest.fixture(scope="module")
+def reference_draft() -> Draft:
+    text = shared_path("reference", "work-report-clean.txt").read_text(encoding="utf-8")
+    return draft_from_text(text, load_blueprint("work_report"))
+
+
+def test_real_speech_has_zero_errors(reference_draft: Draft) -> None:
+    facts = load_facts(REFERENCE_FACTS)
+    report = validate(reference_draft, facts, load_blueprint("work_report"))
+    assert report.errors == [], [f.message for f in report.errors]
+    assert any(f.code == "T501" for f in report.warnings)  # its half-width punctuation is noticed
+    assert [s.id for s in reference_draft.sections if s.body] == [
+        "salutation", "opening", "achievements", "assessment", "plans", "closing"]
+    assert reference_draft.section("assessment").body.startswith("总起来讲")
+
+
+def test_raw_page_with_residue_still_splits(reference_draft: Draft) -> None:
+    raw = shared_path("reference", "000_74c4a8017c7d651d.txt").read_text(encoding="utf-8")
+    assert find_headings(raw) == ["一、四年来的主要工作成效", "二、今后的工作思路和打算"]
+
+
+@pytest.mark.parametrize("fixture", ALL_FIXTURES, ids=lambda p: p.stem)
+def test_offline_drafts_pass_the_validators(fixture: Path) -> None:
+    facts = load_facts(fixture)
+    draft = draft_speech(facts)
+    report = validate(draft, facts, load_blueprint(draft.genre))
+    assert report.errors == [], [f.message for f in report.errors]
+
+
+# --- figure matching as the issue states it ---------------------------------------------------
+
+def _with_replaced(draft: Draft, old: str, new: str) -> Draft:
+    sections = []
+    done = False
+    for s in draft.sections:
+        if not done and old in s.body:
+            s = s.model_copy(update={"body": s.body.replace(old, new, 1)})
+            done = True
+        sections.append(s)
+    assert done, old
+    return draft.model_copy(update={"sections": sections})
+
+
+@pytest.fixture(scope="module")
+def offline_reference() -> Draft:
+    return draft_speech(load_facts(REFERENCE_FACTS))
+
+
+@pytest.mark.parametrize("writing", ["1500多万元", "一千五百余万元", "一千五百多万元"])
+def test_equivalent_writings_count_as_stated(offline_reference: Draft, writing: str) -> None:
+    assert _errors(_with_replaced(offline_reference, "1500余万元", writing)) == []
+
+
+def test_two_and_ten_forms(offline_reference: Draft) -> None:
+    draft = _with_replaced(offline_reference, "10余项", "十余项")
+    draft = _with_replaced(draft, "1752㎡", "1752平方米")
+    assert _errors(draft) == []
+
+
+def test_lost_qualifier_is_a_mismatch(offline_reference: Draft) -> None:
+    errors = _errors(_with_replaced(offline_reference, "300余", "300"))
+    assert [e.code for e in errors] == ["F202"]
+    assert "300余" in errors[0].suggestion
+
+
+def test_wrong_figure_is_not_a_hit(offline_reference: Draft) -> None:
+    errors = _errors(_with_replaced(offline_reference, "1500余万元", "1570万元"))
+    assert [e.code for e in errors] == ["F203"]
+    assert errors[0].excerpt == "1570万元" and errors[0].span is not None
+
+
+def test_invented_figures_name_the_number_and_sentence(offline_reference: Draft) -> None:
+    draft = _with_replaced(offline_reference, "预计今年竣工", "预计今年竣工，带动就业百分之十二点五")
+    errors = _errors(draft)
+    assert [e.code for e in errors] == ["F204"]
+    assert "百分之十二点五" in errors[0].message and "妇联引进资金" in errors[0].message
+
+
+def test_counts_explained_by_the_facts(offline_reference: Draft) -> None:
+    draft = _with_replaced(offline_reference, "概括起来", "工青妇三家五大亮点，概括起来")
+    assert _errors(draft) == [] or all(e.code != "F204" for e in _errors(draft))
+    wrong = _with_replaced(offline_reference, "概括起来", "七大亮点，概括起来")
+    assert [e.code for e in _errors(wrong)] == ["F204"]
+
+
+def test_attribution_to_the_wrong_organisation(offline_reference: Draft) -> None:
+    draft = _with_replaced(offline_reference, "妇联引进资金1500余万元", "工会引进资金1500余万元")
+    codes = [e.code for e in _errors(draft)]
+    assert "F205" in codes
+
+
+# --- mutation suite ---------------------------------------------------------------------------
+
+EXPECTED = {
+    "drop_section": {"S101"},
+    "swap_sections": {"S102"},
+    "break_heading": {"S103"},
+    "skip_enumerator": {"S104"},
+    "change_digit": {"F201", "F203", "F204"},
+    "drop_qualifier": {"F201", "F202"},
+    "remove_figure": {"F201"},
+    "insert_invented": {"F204"},
+    "misspell_brand": {"N302", "N303"},
+}
+
+
+def _replace_body(draft: Draft, sid: str, body: str) -> Draft:
+    return draft.model_copy(update={"sections": [s.model_copy(update={"body": body}) if s.id == sid else s
+                                                 for s in draft.sections]})
+
+
+def _replace_figure(body: str, raw: str, new: str) -> str:
+    """Replace the first occurrence of ``raw`` that is a figure (not 第一次 when raw is 一次)."""
+    for m in find_quantities(body):
+        if body.startswith(raw, m.start):
+            return body[: m.start] + new + body[m.start + len(raw):]
+    return body.replace(raw, new, 1)
+
+
+def mutants(draft: Draft, facts_path: Path, rng: random.Random):
+    """Yield (kind, description, mutated draft)."""
+    facts = load_facts(facts_path)
+    bp = load_blueprint(draft.genre)
+    for spec in bp.sections:
+        if spec.required and spec.role not in ("salutation",):
+            yield "drop_section", spec.id, draft.model_copy(
+                update={"sections": [s for s in draft.sections if s.id != spec.id]})
+    headed = [i for i, s in enumerate(draft.sections) if s.heading]
+    i, j = headed[0], headed[1]
+    swapped = list(draft.sections)
+    swapped[i], swapped[j] = swapped[j], swapped[i]
+    yield "swap_sections", f"{swapped[i].id}<->{swapped[j].id}", draft.model_copy(update={"sections": swapped})
+    for k in headed:
+        s = draft.sections[k]
+        broken = re.sub(r"^[一二三四五六七八九十]+、", "九、", s.heading)
+        yield "break_heading", s.heading, draft.model_copy(update={"sections": [
+            x.model_copy(update={"heading": broken}) if x.id == s.id else x for x in draft.sections]})
+    for s in draft.sections:
+        for pattern, repl in ((r"二是", "三是"), (r"（二）", "（三）"), (r"第二，", "第三，")):
+            if re.search(pattern, s.body):
+                yield "skip_enumerator", f"{s.id}:{pattern}", _replace_body(draft, s.id, re.sub(pattern, repl, s.body, count=1))
+    refs = [r for r in facts.figure_refs() if r.figure.required]
+    for ref in refs:
+        raw = ref.figure.raw
+        holder = next((s for s in draft.sections
+                       if any(s.body.startswith(raw, m.start) for m in find_quantities(s.body))), None)
+        if holder is None:
+            continue
+        digits = [k for k, ch in enumerate(raw) if ch.isdigit()]
+        if digits:
+            k = digits[0]
+            changed = raw[:k] + str(int(raw[k]) % 9 + 1) + raw[k + 1:]
+        else:
+            cn = next((k for k, ch in enumerate(raw) if ch in "一两三四五六七八九百千"), None)
+            if cn is None:
+                continue
+            changed = raw[:cn] + {"两": "六", "一": "七", "百": "千", "千": "万"}.get(raw[cn], "八") + raw[cn + 1:]
+        if changed != raw:
+            yield "change_digit", f"{raw}->{changed}", _replace_body(draft, holder.id, _replace_figure(holder.body, raw, changed))
+        if ref.figure.quantity.qualifier:
+            dropped = re.sub(r"余|多|近|超过|左右|以上|数", "", raw, count=1)
+            yield "drop_qualifier", f"{raw}->{dropped}", _replace_body(draft, holder.id, _replace_figure(holder.body, raw, dropped))
+        yield "remove_figure", raw, _replace_body(draft, holder.id, _replace_figure(holder.body, raw, "若干"))
+    inventions = ["新增投入386万元", "覆盖率达到百分之九十七点三", "建成站点二十七个", "同比增长12.5%", "培训4300余人次"]
+    body_sections = [s for s in draft.sections if s.role not in ("salutation",) and s.body]
+    for text in inventions:
+        s = rng.choice(body_sections)
+        cut = s.body.find("。") + 1 or len(s.body)
+        yield "insert_invented", text, _replace_body(draft, s.id, s.body[:cut] + f"此外，{text}。" + s.body[cut:])
+    for name in facts.required_names():
+        holder = next((s for s in draft.sections if name.text in s.body), None)
+        if holder is None or len(name.text) < 3:
+            continue
+        k = rng.randrange(len(name.text))
+        wrong = name.text[:k] + ("甲" if name.text[k] != "甲" else "乙") + name.text[k + 1:]
+        everywhere = draft.model_copy(update={"sections": [
+            x.model_copy(update={"body": x.body.replace(name.text, wrong)}) for x in draft.sections]})
+        yield "misspell_brand", f"{name.text}->{wrong}", everywhere
+
+
+def _subjects() -> list[tuple[str, Draft, Path]]:
+    out = [(p.stem, draft_speech(load_facts(p)), p) for p in ALL_FIXTURES]
+    ref = shared_path("reference", "work-report-clean.txt").read_text(encoding="utf-8")
+    out.append(("real_speech", draft_from_text(ref, load_blueprint("work_report")), REFERENCE_FACTS))
+    return out
+
+
+def test_every_mutant_is_caught_by_the_right_check(capsys) -> None:
+    caught: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    missed = []
+    rng = random.Random(7)
+    for name, draft, facts_path in _subjects():
+        assert _errors(draft, facts_path) == [], name  # the baseline is clean
+        for kind, what, mutant in mutants(draft, facts_path, rng):
+            total[kind] += 1
+            codes = {e.code for e in _errors(mutant, facts_path)}
+            if codes & EXPECTED[kind]:
+                caught[kind] += 1
+            else:
+                missed.append(f"{name} {kind} {what}: {sorted(codes)}")
+    with capsys.disabled():
+        print("\nmutation kind        caught / total")
+        for kind in EXPECTED:
+            print(f"  {kind:<18} {caught[kind]:>4} / {total[kind]:<4} {caught[kind] / max(total[kind], 1):.0%}")
+    assert set(total) == set(EXPECTED)
+    assert sum(total.values()) >= 200
+    assert missed == [], missed
+
+
+# --- robustness on real government reports ---------------------------------------------------
+
+CORPUS = ["01_national-gov-report-2022.txt", "02_baoding-city-gov-report-2022.txt",
+          "04_hailar-district-gov-report-2019.txt"]
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_corpus_splits_and_validates_without_crashing(name: str) -> None:
+    text = shared_path("corpus", name).read_text(encoding="utf-8")
+    headings = find_headings(text)
+    assert len(headings) >= 2 and headings[0].startswith("一、")
+    draft = draft_from_text(text, load_blueprint("work_report"))
+    report = validate(draft, load_facts(REFERENCE_FACTS), load_blueprint("work_report"))
+    assert report.chars > 5000
+    assert any(f.code == "F204" for f in report.errors)  # its figures are not in our facts
+
+
+def _corpus_text() -> str:
+    return "\n".join(shared_path("corpus", n).read_text(encoding="utf-8") for n in CORPUS)
+
+
+FIGURE_FORMS = ["192.3亿元", "3.46%", "2700多万元", "近6000亿元", "突破20万亿元", "5.5%左右", "3.3个百分点",
+                "1/4", "30－50"]
+NON_FIGURES = ["十四五", "二十大", "第十五届", "第三次会议", "1+N", "70周年", "1月21日", "^[3]", "〔9〕"]
+
+
+@pytest.mark.parametrize("figure", FIGURE_FORMS)
+def test_figure_forms_are_found(figure: str) -> None:
+    text = f"全年完成{figure}，比上年有所提高。"
+    assert [m.text for m in find_quantities(text)] == [figure]
+
+
+@pytest.mark.parametrize("phrase", NON_FIGURES)
+def test_non_figure_forms_are_not_figures(phrase: str) -> None:
+    text = f"根据{phrase}的要求开展工作。"
+    assert find_quantities(text) == [], phrase
+
+
+def test_corpus_figures_and_non_figures() -> None:
+    """In the real reports: every listed figure that occurs is found, no listed non-figure is taken."""
+    text = _corpus_text()
+    mentions = find_quantities(text)
+    found = {m.text for m in mentions}
+    present = [f for f in FIGURE_FORMS if f in text]
+    assert len(present) >= 4, present
+    assert [f for f in present if not any(f in t for t in found)] == []
+    taken = []
+    for phrase in [p for p in NON_FIGURES if p in text]:
+        for pos in (m.start() for m in re.finditer(re.escape(phrase), text)):
+            end = pos + len(phrase)
+            taken += [(phrase, m.text) for m in mentions if m.start < end and pos < m.end]
+    assert taken == []
+    assert len(mentions) > 500  # reports dense with figures
+
+
+def test_noise_full_width_digits_and_spaces() -> None:
+    found = find_quantities("完成投资１２３亿元，人口1 269万人。")
+    assert [(m.quantity.value, m.quantity.unit) for m in found] == [(12_300_000_000, "元"), (12_690_000, "人")]
+
+
+def test_non_figures_in_our_genre() -> None:
+    text = "一是坚持一如既往，进一步在第一线推动统一和一体化，围绕“一城一都一高地”，5·12以来，建党90周年，2022年。"
+    assert find_quantities(text) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_finder_never_raises(text: str) -> None:
+    for m in find_quantities(text):
+        assert 0 <= m.start < m.end <= len(text)
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+def test_validate_command_exit_codes_and_json(cli, tmp_path: Path, offline_reference: Draft) -> None:
+    good = offline_reference.save(tmp_path / "good.json")
+    result = cli("validate", good, "--facts", REFERENCE_FACTS)
+    assert result.exit_code == 0 and "0 个错误" in result.stdout
+    bad = _with_replaced(offline_reference, "1500余万元", "1570万元").save(tmp_path / "bad.json")
+    result = cli("validate", bad, "--facts", REFERENCE_FACTS, "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["findings"][0]["code"] in {"F203"} or any(f["code"] == "F203" for f in data["findings"])
+    finding = next(f for f in data["findings"] if f["code"] == "F203")
+    assert set(finding) >= {"code", "severity", "section", "span", "message", "suggestion"}
+    strict = cli("validate", good, "--facts", REFERENCE_FACTS, "--strict")
+    assert strict.exit_code == 1  # the offline draft is shorter than the target: a warning
+    missing = cli("validate", tmp_path / "nope.json", "--facts", REFERENCE_FACTS)
+    assert missing.exit_code == 2 and "不存在" in missing.stderr
+
+
+def test_validate_plain_text_speech(cli, reference_draft: Draft) -> None:
+    path = shared_path("reference", "work-report-clean.txt")
+    result = cli("validate", path, "--facts", REFERENCE_FACTS)
+    assert result.exit_code == 0, result.stdout
+    assert "半角标点" in result.stdout
+
+
+def test_report_renders_for_a_person(offline_reference: Draft) -> None:
+    draft = _with_replaced(offline_reference, "1500余万元", "1570万元")
+    report = validate(draft, load_facts(REFERENCE_FACTS), load_blueprint("work_report"))
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    console.print(report)
+    out = console.file.getvalue()
+    assert "错误 F203" in out and "一、四年来的主要工作成效" in out and "建议：" in out
+    assert "1 个错误" in out
