@@ -134,6 +134,7 @@ class _Context:
     explained: list[Quantity] = field(default_factory=list)
     counts: set[int] = field(default_factory=set)
     period: list[Quantity] = field(default_factory=list)
+    explained_by_value: dict[Any, list[Quantity]] = field(default_factory=dict)
 
     @property
     def cpm(self) -> int:
@@ -167,6 +168,8 @@ def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: Val
     for text in prose:
         ctx.explained += [m.quantity for m in find_quantities(text, skip_spans=_name_spans(text, names))]
     ctx.explained += [r.figure.quantity for r in facts.figure_refs()]
+    for q in ctx.explained:
+        ctx.explained_by_value.setdefault(q.value, []).append(q)
     ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
                   len(facts.shortcomings), len(facts.organisations)} - {0}
     if facts.meta.period:
@@ -185,7 +188,7 @@ _ENUM_PATTERNS = {
     "diyi": re.compile(r"(?:^|[。；！？：\n])\s*第([一二三四五六七八九十]+)[，,、：]"),
     "arabic": re.compile(r"(?:^|\n)\s*([0-9]+)[.．]"),
 }
-_CN_ORDER = {cn_ordinal(n): n for n in range(1, 31)}
+_CN_ORDER = {cn_ordinal(n): n for n in range(1, 100)}
 
 
 def check_structure(ctx: _Context) -> list[Finding]:
@@ -323,16 +326,20 @@ def check_figures(ctx: _Context) -> list[Finding]:
     used: set[tuple[str, int]] = set()
     blamed: set[tuple[str, int]] = set()
     refs = [r for r in ctx.facts.figure_refs() if r.figure.required]
+    by_value: dict[Any, list[tuple[str, Mention]]] = {}
+    for sid, m in all_mentions:  # indexed by value so coverage stays linear in draft length
+        by_value.setdefault(m.quantity.value, []).append((sid, m))
     for ref in refs:
         q = ref.figure.quantity
-        hit = next(((sid, m) for sid, m in all_mentions if (sid, m.start) not in used and q.matches(m.quantity)), None)
+        same_value = by_value.get(q.value, [])
+        hit = next(((sid, m) for sid, m in same_value if (sid, m.start) not in used and q.matches(m.quantity)), None)
         if hit:
             used.add((hit[0], hit[1].start))
             continue
         org = ctx.facts.org(ref.org)
         who = f"（{org.short_name}）" if org else ""
-        near = next(((sid, m) for sid, m in all_mentions if (sid, m.start) not in used
-                     and m.quantity.value == q.value and m.quantity.high == q.high
+        near = next(((sid, m) for sid, m in same_value if (sid, m.start) not in used
+                     and m.quantity.high == q.high
                      and (not m.quantity.unit or not q.unit or m.quantity.unit == q.unit)), None)
         if near:
             sid, m = near
@@ -374,7 +381,7 @@ def _close(a: Quantity, b: Quantity) -> bool:
 
 def _explained(ctx: _Context, m: Mention) -> bool:
     q = m.quantity
-    if any(q.matches(e) for e in ctx.explained):
+    if any(q.matches(e) for e in ctx.explained_by_value.get(q.value, ())):
         return True
     if q.value in ctx.counts and not q.qualifier and q.unit in ("个", "大", "家", "项", "条", "点", "方面", "支"):
         return True  # 五大亮点, 四个方面, 三家
@@ -401,19 +408,21 @@ def _check_attribution(ctx: _Context) -> list[Finding]:
     spellings = [(sp, o.id) for o in ctx.facts.organisations for sp in o.spellings]
     if len(ctx.facts.organisations) < 2:
         return out
-    owners: list[tuple[Quantity, set[str | None]]] = []
+    owners: dict[Any, list[tuple[Quantity, set[str | None]]]] = {}
     for ref in ctx.facts.figure_refs():
-        for q, orgs in owners:
+        bucket = owners.setdefault(ref.figure.quantity.value, [])
+        for q, orgs in bucket:
             if q.matches(ref.figure.quantity):
                 orgs.add(ref.org)
                 break
         else:
-            owners.append((ref.figure.quantity, {ref.org}))
+            bucket.append((ref.figure.quantity, {ref.org}))
     for sid, mentions in ctx.mentions.items():
         section = ctx.draft.section(sid)
         body = section.body if section else ""
         for m in mentions:
-            orgs = set().union(*(o for q, o in owners if q.matches(m.quantity))) if owners else set()
+            candidates = [o for q, o in owners.get(m.quantity.value, ()) if q.matches(m.quantity)]
+            orgs: set[str | None] = set().union(*candidates) if candidates else set()
             if not orgs or None in orgs:
                 continue
             para_start = body.rfind("\n", 0, m.start) + 1
