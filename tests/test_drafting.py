@@ -12,7 +12,7 @@ from speechwriter.blueprint import level_marker, load_blueprint
 from speechwriter.draft import Draft, load_draft
 from speechwriter.engines.testing import FunctionEngine
 from speechwriter.facts import load_facts, parse_facts
-from speechwriter.pipeline import draft_speech
+from speechwriter.pipeline import DraftOptions, draft_speech
 from speechwriter.prompts import PromptLibrary, data_block, parse_data_block
 
 from .conftest import ALL_FIXTURES, REFERENCE_FACTS
@@ -135,7 +135,7 @@ def test_draft_json_roundtrip_is_lossless(drafts, tmp_path: Path) -> None:
 def test_pipeline_is_engine_agnostic() -> None:
     facts = load_facts(REFERENCE_FACTS)
     engine = FunctionEngine(lambda messages: "由测试引擎写出的正文。")
-    draft = draft_speech(facts, engine=engine)
+    draft = draft_speech(facts, engine=engine, options=DraftOptions(repair_rounds=0))
     assert draft.engine.name == "function"
     assert draft.section("plans").body == "由测试引擎写出的正文。"
     assert len(engine.requests) == len(draft.sections) - 1  # salutation needs no engine

@@ -29,6 +29,10 @@ facts_app = typer.Typer(help="事实文件：检查、模式、初始化。", no
 app.add_typer(facts_app, name="facts")
 templates_app = typer.Typer(help="蓝图与提示词模板：列出、查看、渲染。", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
+config_app = typer.Typer(help="大模型接口配置：查看、检查。", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+runs_app = typer.Typer(help="运行记录：列出、查看。", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
 
 PromptsOpt = Annotated[list[Path] | None, typer.Option(
     "--prompts", help="自定义提示词目录（可多次给出，优先于内置；也可用环境变量 SPEECHWRITER_PROMPTS）")]
@@ -139,43 +143,213 @@ def facts_init(
 
 @_command(app, "draft")
 def draft_cmd(
-    facts_file: Annotated[Path, typer.Argument(metavar="FACTS", help="事实文件")],
+    facts_file: Annotated[Path | None, typer.Argument(metavar="FACTS", help="事实文件（--resume 时可省略）")] = None,
     genre: GenreOpt = None,
-    engine: Annotated[str | None, typer.Option("--engine", "-e", help="offline（内置离线撰稿器）或 openai")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="offline（内置离线撰稿器）或 openai；"
+                                               "默认：已配置接口时用 openai，否则 offline")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="输出路径前缀，写出 OUT.json 与 OUT.md；"
                                                 "默认为 <事实文件名>.draft")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="配置文件中的 profile 名")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="模型名")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI 兼容接口地址")] = None,
+    temperature: Annotated[float | None, typer.Option("--temperature", help="采样温度")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=64, help="同时生成的章节数")] = 4,
+    repair_rounds: Annotated[int, typer.Option("--repair-rounds", min=0, max=10, help="校验后修复的最多轮数")] = 2,
+    candidates: Annotated[int, typer.Option("--candidates", "-k", min=1, max=8,
+                                            help="每个章节生成几个版本，按校验结果择优")] = 1,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存")] = False,
+    resume: Annotated[str | None, typer.Option("--resume", help="续写中断的运行（运行 id）")] = None,
     prompts: PromptsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖不是稿件的同名文件")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在终端打印全文")] = False,
 ) -> None:
-    """根据事实文件起草讲话稿，写出 JSON（无损）与 Markdown。
+    """根据事实文件起草讲话稿：分章节并行生成、校验、只修复有问题的章节，写出 OUT.json 与 OUT.md。
 
+    仍有错误时退出码为 1（稿件照样写出）；Ctrl-C 中断后可用 --resume 续写。
     示例：speechwriter draft fixtures/facts/work_report_gongqingfu.yaml -o build/汇报
     """
     from .engines import get_engine
     from .facts import load_facts
-    from .pipeline import draft_speech
+    from .pipeline import DraftOptions, ProgressBoard, execute_draft
     from .prompts import PromptLibrary
 
+    if facts_file is None:
+        if not resume:
+            raise InputError("请给出事实文件，或用 --resume 续写")
+        facts_file = _facts_of_run(resume)
     facts = load_facts(facts_file)
     library = PromptLibrary(_prompts_dirs(prompts))
-    eng = get_engine(engine, prompts_dirs=[str(d) for d in library.user_dirs])
+    eng = get_engine(engine, prompts_dirs=[str(d) for d in library.user_dirs], profile=profile, model=model,
+                     base_url=base_url, temperature=temperature)
     out = _draft_outputs(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
     err = _console(stderr=True)
     if eng.rule_based:
         err.print("[dim]使用内置离线撰稿器（基于规则组稿，不调用大模型）。[/dim]")
-    with err.status("正在起草…"):
-        result = draft_speech(facts, genre=genre, engine=eng, library=library)
-    _write_draft(result, out)
-    if not quiet:
-        _console().print(result)
-    err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.chars} 字）")
-    from .validate import validate
+    else:
+        err.print(f"[dim]使用模型 {eng.model}（{getattr(getattr(eng, 'profile', None), 'base_url', None) or 'OpenAI'}）。[/dim]")
+    options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates)
+    board = ProgressBoard()
+    started: list[Any] = []
+    from rich.live import Live
 
-    report = validate(result, facts, library.blueprint(result.genre))
-    _console().print(report)
-    if not report.ok():
+    live = Live(board, console=err, refresh_per_second=8, transient=False) if err.is_terminal else None
+    try:
+        if live:
+            live.start()
+        result = execute_draft(facts, genre=genre, engine=eng, library=library, options=options,
+                               use_cache=not no_cache, resume=resume, progress=board.update,
+                               on_start=started.append)
+    except KeyboardInterrupt:
+        if live:
+            live.stop()
+        where = started[0].folder if started else ".speechwriter/runs"
+        run_id = started[0].id if started else "<运行 id>"
+        err.print(f"[yellow]已中断。[/yellow]已完成的章节保存在 {where}，可用 "
+                  f"speechwriter draft --resume {run_id} 继续")
+        raise typer.Exit(130) from None
+    finally:
+        if live and live.is_started:
+            live.stop()
+    _write_draft(result.draft, out)
+    if not quiet:
+        _console().print(result.draft)
+    _console().print(result.report)
+    err.print(_run_summary(result, eng))
+    err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.draft.chars} 字）；运行记录 {result.run_id}")
+    if result.failed:
+        for sid, why in result.failed.items():
+            err.print(f"[red]章节 {sid} 生成失败：[/red]{why}")
+    if not result.ok:
         raise typer.Exit(1)
+
+
+def _facts_of_run(run_id: str) -> Path:
+    from .runs import open_run
+
+    path = open_run(run_id).meta.get("facts_path")
+    if not path:
+        raise InputError(f"运行 {run_id} 没有记录事实文件路径，请在命令中给出")
+    return Path(path)
+
+
+def _run_summary(result: Any, engine: Any) -> str:
+    from .config import load_settings, price_for
+
+    parts = [f"调用 {result.calls} 次", f"缓存命中 {result.cache_hits} 次",
+             f"输入 {result.prompt_tokens} tokens", f"输出 {result.completion_tokens} tokens"]
+    if result.repaired:
+        fixed = [f"{sid}（{'→'.join(map(str, h))} 个错误）" for sid, h in result.repaired.items()]
+        parts.append("修复：" + "、".join(fixed))
+    price = price_for(load_settings(), engine.model) if not engine.rule_based else None
+    if price:
+        cost = result.prompt_tokens / 1000 * price.get("input", 0) + result.completion_tokens / 1000 * price.get("output", 0)
+        parts.append(f"估算费用 {cost:.4f}（按配置单价）")
+    return " · ".join(parts)
+
+
+@_command(config_app, "show")
+def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile 名")] = None) -> None:
+    """显示生效的接口配置（密钥只显示首尾几位）。
+
+    示例：speechwriter config show --profile deepseek
+    """
+    from rich.table import Table
+
+    from .config import load_settings, resolve_profile
+
+    settings = load_settings()
+    console = _console()
+    console.print(f"配置文件：{'、'.join(settings.sources) or '（无）'}")
+    if settings.profiles:
+        table = Table(show_edge=False)
+        for col in ("profile", "base_url", "model", "密钥"):
+            table.add_column(col)
+        for name, prof in settings.profiles.items():
+            mark = "（默认）" if name == settings.default_profile else ""
+            table.add_row(name + mark, prof.base_url or "—", prof.model or "—", prof.public()["api_key"])
+        console.print(table)
+    try:
+        chosen = resolve_profile(profile, settings=settings)
+    except InputError as exc:
+        console.print(f"当前未配置大模型接口：{exc}；draft 将使用内置离线撰稿器。")
+        return
+    for key, value in chosen.public().items():
+        console.print(f"  {key} = {value}")
+
+
+@_command(config_app, "check")
+def config_check(
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile 名")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="模型名")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="接口地址")] = None,
+) -> None:
+    """向接口发送一个极小的请求，检查地址、模型和密钥是否可用。
+
+    示例：speechwriter config check --base-url http://127.0.0.1:11434/v1 --model qwen2.5
+    """
+    from .engines import get_engine
+
+    eng = get_engine("openai", profile=profile, model=model, base_url=base_url)
+    with _console(stderr=True).status("正在连接…"):
+        reply = eng.ping()  # type: ignore[attr-defined]
+    _console().print(f"[green]✔[/green] 接口可用：模型 {eng.model} 回复「{reply.text.strip()[:20]}」")
+
+
+@_command(runs_app, "list")
+def runs_list() -> None:
+    """列出本目录 .speechwriter/runs 下的运行记录。
+
+    示例：speechwriter runs list
+    """
+    from rich.table import Table
+
+    from .runs import list_runs
+
+    table = Table(show_edge=False)
+    for col in ("运行 id", "时间", "文种", "引擎", "状态", "调用", "tokens"):
+        table.add_column(col)
+    for run in list_runs():
+        usage = run.get("usage") or {}
+        table.add_row(run.get("run_id", "?"), run.get("created_at", ""), run.get("genre", ""),
+                      f"{run.get('engine', {}).get('name')}/{run.get('engine', {}).get('model')}",
+                      run.get("status", ""), str(usage.get("calls", "—")),
+                      str(usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)))
+    _console().print(table)
+
+
+@_command(runs_app, "show")
+def runs_show(run_id: Annotated[str, typer.Argument(help="运行 id（唯一前缀即可）")]) -> None:
+    """显示一次运行的记录：配置、各章节、每次调用和最后的校验结果。
+
+    示例：speechwriter runs show 20261128-101500
+    """
+    import json
+
+    from rich.table import Table
+
+    from .runs import open_run
+
+    rec = open_run(run_id)
+    console = _console()
+    meta = dict(rec.meta)
+    console.print(f"[bold]{rec.id}[/bold] · 状态 {meta.get('status')} · 文种 {meta.get('genre')} · "
+                  f"事实 {meta.get('facts_path')}")
+    table = Table(show_edge=False)
+    for col in ("#", "章节", "类型", "状态", "用时", "输入", "输出", "缓存"):
+        table.add_column(col)
+    for path in sorted((rec.folder / "calls").glob("*.json")):
+        call = json.loads(path.read_text(encoding="utf-8"))
+        usage = call.get("usage") or {}
+        table.add_row(path.name[:4], call["section"], call["kind"], call["status"], f"{call['latency_ms']}ms",
+                      str(usage.get("prompt_tokens", "")), str(usage.get("completion_tokens", "")),
+                      "是" if call.get("cached") else "")
+    console.print(table)
+    console.print(f"已完成章节：{'、'.join(rec.sections()) or '（无）'}")
+    report = rec.folder / "report.json"
+    if report.is_file():
+        data = json.loads(report.read_text(encoding="utf-8"))
+        errors = [f for f in data["findings"] if f["severity"] == "error"]
+        console.print(f"最终校验：{len(errors)} 个错误")
 
 
 @_command(templates_app, "list")

@@ -13,14 +13,28 @@ __all__ = ["ENGINE_NAMES", "Completion", "Engine", "EngineError", "Message", "ge
 ENGINE_NAMES = ("offline", "openai")
 
 
-def get_engine(name: str | None = None, *, prompts_dirs: list[str] | None = None) -> Engine:
-    """The engine called ``name``; with None, the offline composer (no endpoint configured)."""
+def get_engine(name: str | None = None, *, prompts_dirs: list[str] | None = None, profile: str | None = None,
+               model: str | None = None, base_url: str | None = None, temperature: float | None = None) -> Engine:
+    """The engine called ``name``.
+
+    With None: the OpenAI-compatible engine when an endpoint is configured (a default profile,
+    ``OPENAI_BASE_URL`` or ``SPEECHWRITER_MODEL``, or any of the options here), else the offline
+    composer.
+    """
+    from ..config import endpoint_configured, load_settings, resolve_profile
     from ..errors import InputError
 
-    if name in (None, "offline"):
+    if name is None:
+        explicit = any(v is not None for v in (profile, model, base_url))
+        name = "openai" if explicit or endpoint_configured(load_settings()) else "offline"
+    if name == "offline":
         from .offline import OfflineComposer
 
         return OfflineComposer.from_prompts(prompts_dirs)
     if name == "openai":
-        raise InputError("OpenAI 兼容引擎尚未实现（见 issue 5），请使用 --engine offline")
+        from .openai import OpenAIEngine
+
+        chosen = resolve_profile(profile, model=model, base_url=base_url, temperature=temperature)
+        chosen.key()  # fail now, naming the variable to set, not after the first request
+        return OpenAIEngine(chosen)
     raise InputError(f"未知引擎「{name}」，可选：{'、'.join(ENGINE_NAMES)}")

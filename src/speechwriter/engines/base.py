@@ -43,6 +43,15 @@ class Engine(ABC):
     def complete(self, messages: list[Message], **params: Any) -> Completion:
         """Return the reply to ``messages``."""
 
+    async def acomplete(self, messages: list[Message], *, on_text: Any = None, **params: Any) -> Completion:
+        """Async :meth:`complete`; ``on_text`` receives pieces of the reply as they arrive."""
+        import asyncio
+
+        result = await asyncio.to_thread(self.complete, messages, **params)
+        if on_text is not None:
+            on_text(result.text)
+        return result
+
     def stream(self, messages: list[Message], **params: Any) -> Iterator[str]:
         """Yield the reply in pieces; engines without real streaming yield it whole."""
         yield self.complete(messages, **params).text

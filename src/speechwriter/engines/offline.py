@@ -64,7 +64,8 @@ class OfflineComposer(Engine):
     # --- Engine interface -----------------------------------------------------------------
 
     def complete(self, messages: list[Message], **params: Any) -> Completion:
-        user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        user = next((m["content"] for m in reversed(messages) if m["role"] == "user"
+                     and "<section>" in m["content"]), "")
         try:
             section = parse_data_block(user, "section")
             facts = parse_data_block(user, "facts")

@@ -1,0 +1,169 @@
+"""Endpoint configuration: named profiles in TOML, the environment, and command-line overrides.
+
+Lookup order for each setting: the command line, then the environment (``OPENAI_API_KEY``,
+``OPENAI_BASE_URL``, ``SPEECHWRITER_MODEL``), then the chosen profile in ``./speechwriter.toml``,
+then in ``~/.config/speechwriter/config.toml``. The API key is only ever shown masked.
+
+```toml
+default_profile = "deepseek"
+
+[profiles.deepseek]
+base_url = "https://api.deepseek.com/v1"
+model = "deepseek-chat"
+api_key_env = "DEEPSEEK_API_KEY"   # or api_key = "..." (kept out of logs and records)
+
+[prices."deepseek-chat"]            # per 1,000 tokens, for the cost estimate
+input = 0.002
+output = 0.008
+```
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError
+
+__all__ = [
+    "Profile",
+    "Settings",
+    "config_paths",
+    "endpoint_configured",
+    "load_settings",
+    "mask_key",
+    "resolve_profile",
+]
+
+
+class Profile(BaseModel):
+    """One endpoint: where, which model, which key, and how to call it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "default"
+    base_url: str | None = Field(None, description="OpenAI 兼容接口地址，如 https://api.deepseek.com/v1")
+    model: str | None = Field(None, description="模型名")
+    api_key: str | None = Field(None, description="API 密钥（建议改用 api_key_env）", repr=False)
+    api_key_env: str = Field("OPENAI_API_KEY", description="存放 API 密钥的环境变量名")
+    temperature: float = Field(0.3, ge=0, le=2)
+    max_tokens: int | None = Field(None, gt=0)
+    timeout: float = Field(60.0, gt=0, description="单次请求超时（秒）")
+    max_attempts: int = Field(5, ge=1, le=20, description="每个请求最多尝试次数")
+    max_retry_seconds: float = Field(120.0, gt=0, description="重试总时长上限（秒）")
+    backoff_base: float = Field(1.0, gt=0, description="指数退避的基数（秒）")
+    concurrency: int = Field(4, ge=1, le=64, description="同时进行的请求数")
+
+    def key(self) -> str:
+        """The API key, or an error that says exactly where to put it."""
+        key = self.api_key or os.environ.get(self.api_key_env)
+        if not key:
+            raise InputError(f"缺少 API 密钥：请设置环境变量 {self.api_key_env}，"
+                             f"或在配置文件的 [profiles.{self.name}] 中写 api_key_env / api_key")
+        return key
+
+    def public(self) -> dict[str, Any]:
+        """Everything but the key (for run records, caches and reports)."""
+        data = self.model_dump(exclude={"api_key"})
+        data["api_key"] = mask_key(self.api_key or os.environ.get(self.api_key_env))
+        return data
+
+
+class Settings(BaseModel):
+    """The parsed config files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    sources: list[str] = Field(default_factory=list)
+
+
+def mask_key(key: str | None) -> str:
+    """``sk-abcdef…wxyz`` → ``sk-a…wxyz``; None → ``（未设置）``."""
+    if not key:
+        return "（未设置）"
+    if len(key) <= 8:
+        return "*" * len(key)
+    return f"{key[:4]}…{key[-4:]}"
+
+
+def config_paths(cwd: Path | None = None) -> list[Path]:
+    """Config files in lookup order (the first wins for each profile)."""
+    home = Path(os.environ.get("SPEECHWRITER_CONFIG_HOME") or Path.home() / ".config" / "speechwriter")
+    return [(cwd or Path.cwd()) / "speechwriter.toml", home / "config.toml"]
+
+
+def load_settings(paths: list[Path] | None = None) -> Settings:
+    """Merge the config files; a broken file is an InputError naming it."""
+    import tomllib
+
+    merged: dict[str, Any] = {"profiles": {}, "prices": {}, "sources": []}
+    for path in reversed(paths or config_paths()):
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"配置文件格式错误：{exc}", path=str(path)) from None
+        for name, prof in (data.pop("profiles", {}) or {}).items():
+            if not isinstance(prof, dict):
+                raise InputError(f"[profiles.{name}] 应为表", path=str(path))
+            merged["profiles"][name] = {**merged["profiles"].get(name, {}), **prof, "name": name}
+        merged["prices"].update(data.pop("prices", {}) or {})
+        if "default_profile" in data:
+            merged["default_profile"] = data.pop("default_profile")
+        if data:
+            raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、profiles、prices）",
+                             path=str(path))
+        merged["sources"].insert(0, str(path))
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"配置项 {loc} 无效：{err['msg']}", path=merged["sources"][0] if merged["sources"]
+                         else None) from None
+
+
+def endpoint_configured(settings: Settings | None = None) -> bool:
+    """True when an LLM endpoint is configured (so the default engine is not the offline one)."""
+    settings = settings or load_settings()
+    return bool(os.environ.get("OPENAI_BASE_URL") or os.environ.get("SPEECHWRITER_MODEL")
+                or settings.default_profile)
+
+
+def resolve_profile(name: str | None = None, *, settings: Settings | None = None,
+                    model: str | None = None, base_url: str | None = None,
+                    temperature: float | None = None) -> Profile:
+    """The profile to use, with environment and command-line overrides applied."""
+    settings = settings or load_settings()
+    chosen = name or settings.default_profile
+    if chosen:
+        if chosen not in settings.profiles:
+            known = "、".join(settings.profiles) or "（配置文件中没有任何 profile）"
+            raise InputError(f"未知的 profile「{chosen}」，可选：{known}")
+        profile = settings.profiles[chosen].model_copy()
+    else:
+        profile = Profile()
+    updates: dict[str, Any] = {}
+    if os.environ.get("OPENAI_BASE_URL") and not (chosen and profile.base_url):
+        updates["base_url"] = os.environ["OPENAI_BASE_URL"]
+    if os.environ.get("SPEECHWRITER_MODEL") and not (chosen and profile.model):
+        updates["model"] = os.environ["SPEECHWRITER_MODEL"]
+    for key, value in (("model", model), ("base_url", base_url), ("temperature", temperature)):
+        if value is not None:
+            updates[key] = value
+    profile = profile.model_copy(update=updates)
+    if not profile.model:
+        raise InputError("没有指定模型：请用 --model、环境变量 SPEECHWRITER_MODEL 或 profile 中的 model 指定")
+    return profile
+
+
+def price_for(settings: Settings, model: str | None) -> dict[str, float] | None:
+    """Per-1,000-token prices of ``model`` from the config, if given."""
+    return settings.prices.get(model or "")

@@ -1,0 +1,260 @@
+"""The OpenAI-compatible engine: any chat-completions endpoint through langchain-openai.
+
+One retry layer only: the SDK's own retries are off (``max_retries=0``) and tenacity retries
+429, 500/502/503/504, timeouts and dropped connections with exponential backoff and jitter,
+honouring ``Retry-After``. 400/401/403/404 are never retried. Every failure reaches the user as
+one Chinese sentence that never contains the API key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+from ..config import Profile
+from .base import Completion, Engine, EngineError, Message
+
+__all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "RetryableError", "describe_error"]
+
+LOCAL_ONLY_ENV = "SPEECHWRITER_LOCAL_ONLY"
+"""When set (the test suite sets it), requests to any non-loopback host are refused."""
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class RetryableError(EngineError):
+    """A failure worth retrying (rate limit, server error, timeout, dropped connection)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _is_loopback(url: str | None) -> bool:
+    host = urlparse(url or "https://api.openai.com/v1").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def describe_error(exc: BaseException, profile: Profile) -> EngineError:
+    """Map an openai/langchain/httpx exception to a Chinese EngineError (retryable or not)."""
+    import openai
+
+    where = profile.base_url or "OpenAI 官方接口"
+    if isinstance(exc, EngineError):
+        return exc
+    if isinstance(exc, openai.APITimeoutError):
+        return RetryableError(f"请求超时（{profile.timeout:g} 秒）：{where}")
+    if isinstance(exc, openai.APIConnectionError):
+        cause = repr(exc.__cause__ or "")
+        if "CERTIFICATE" in cause.upper() or "SSL" in cause.upper() or "TLS" in cause.upper():
+            return EngineError(f"TLS/证书错误，无法安全连接到 {where}")
+        if "refused" in cause.lower() or "ConnectError" in cause:
+            return RetryableError(f"无法连接到 {where}：连接被拒绝（服务未启动或地址错误）")
+        return RetryableError(f"与 {where} 的连接中断")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status == 401:
+            return EngineError(f"API 密钥无效或未授权（401）：请检查环境变量 {profile.api_key_env} "
+                               f"或 profile「{profile.name}」的设置")
+        if status == 403:
+            return EngineError(f"无权访问（403）：{where}")
+        if status == 404:
+            return EngineError(f"模型「{profile.model}」不存在或接口地址有误（404）：{where}")
+        if status == 400:
+            return EngineError(f"请求被拒绝（400）：{_short(exc)}")
+        if status in RETRY_STATUSES:
+            retry_after = _retry_after(exc)
+            label = "请求过于频繁（429）" if status == 429 else f"服务端错误（{status}）"
+            return RetryableError(f"{label}：{where}", retry_after)
+        return EngineError(f"接口返回错误（{status}）：{_short(exc)}")
+    import httpx
+
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, ConnectionError)):
+        return RetryableError(f"与 {where} 的连接在回复途中断开")
+    return EngineError(f"调用大模型失败：{type(exc).__name__}")
+
+
+def _short(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        msg = body.get("message") or (body.get("error") or {}).get("message")
+        if msg:
+            return str(msg)[:200]
+    return str(getattr(exc, "message", exc))[:200]
+
+
+def _retry_after(exc: Any) -> float | None:
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+class OpenAIEngine(Engine):
+    """Chat completions through ``langchain_openai.ChatOpenAI`` with tenacity retries."""
+
+    name = "openai"
+
+    def __init__(self, profile: Profile, *, sleep: Any = None) -> None:
+        self.profile = profile
+        self.model = profile.model
+        self._llm: Any = None
+        self._sleep = sleep  # injected by tests to skip real waiting
+        self.attempts: list[dict[str, Any]] = []
+        if os.environ.get(LOCAL_ONLY_ENV) and not _is_loopback(profile.base_url):
+            raise EngineError(f"测试环境中禁止访问非本机地址：{profile.base_url or 'OpenAI 官方接口'}")
+
+    @property
+    def llm(self) -> Any:
+        if self._llm is None:
+            from langchain_openai import ChatOpenAI
+
+            self._llm = ChatOpenAI(
+                model=self.profile.model,
+                base_url=self.profile.base_url,
+                api_key=self.profile.key(),
+                temperature=self.profile.temperature,
+                max_tokens=self.profile.max_tokens,
+                timeout=self.profile.timeout,
+                max_retries=0,  # the one retry layer is ours
+                stream_usage=True,
+            )
+        return self._llm
+
+    # --- retry policy -----------------------------------------------------------------------
+
+    def _retrying(self, asynchronous: bool) -> Any:
+        from tenacity import (
+            AsyncRetrying,
+            Retrying,
+            retry_if_exception_type,
+            stop_after_attempt,
+            stop_after_delay,
+            wait_random_exponential,
+        )
+
+        backoff = wait_random_exponential(multiplier=self.profile.backoff_base, max=30)
+
+        def wait(state: Any) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            after = getattr(exc, "retry_after", None)
+            return float(after) if after is not None else backoff(state)
+
+        kwargs: dict[str, Any] = {
+            "stop": stop_after_attempt(self.profile.max_attempts) | stop_after_delay(self.profile.max_retry_seconds),
+            "wait": wait,
+            "retry": retry_if_exception_type(RetryableError),
+            "reraise": True,
+        }
+        if self._sleep is not None:
+            record = self._sleep
+
+            async def asleep(seconds: float) -> None:
+                record(seconds)
+
+            kwargs["sleep"] = asleep if asynchronous else record
+        return AsyncRetrying(**kwargs) if asynchronous else Retrying(**kwargs)
+
+    def _give_up(self, exc: EngineError, attempts: int) -> EngineError:
+        if isinstance(exc, RetryableError) and attempts > 1:
+            return EngineError(f"重试 {attempts} 次后仍然失败：{exc}")
+        return exc
+
+    # --- Engine interface -------------------------------------------------------------------
+
+    def complete(self, messages: list[Message], **params: Any) -> Completion:
+        attempt = 0
+        try:
+            for state in self._retrying(False):
+                with state:
+                    attempt += 1
+                    return self._once(messages, attempt, **params)
+        except EngineError as exc:
+            raise self._give_up(exc, attempt) from None
+        raise EngineError("未能得到回复")  # pragma: no cover - tenacity always returns or raises
+
+    async def acomplete(self, messages: list[Message], *, on_text: Any = None, **params: Any) -> Completion:
+        attempt = 0
+        try:
+            async for state in self._retrying(True):
+                with state:
+                    attempt += 1
+                    return await self._aonce(messages, attempt, on_text, **params)
+        except EngineError as exc:
+            raise self._give_up(exc, attempt) from None
+        raise EngineError("未能得到回复")  # pragma: no cover
+
+    def stream(self, messages: list[Message], **params: Any) -> Iterator[str]:
+        """Yield pieces as they arrive; a stream cut before its end raises a RetryableError."""
+        finish = None
+        try:
+            for chunk in self.llm.stream(_lc_messages(messages), **params):
+                finish = chunk.response_metadata.get("finish_reason") or finish
+                if chunk.content:
+                    yield str(chunk.content)
+        except Exception as exc:
+            raise describe_error(exc, self.profile) from None
+        if finish is None:
+            raise RetryableError(f"与 {self.profile.base_url} 的连接在回复途中断开")
+
+    def _once(self, messages: list[Message], attempt: int, **params: Any) -> Completion:
+        start = time.perf_counter()
+        try:
+            chunks = list(self.llm.stream(_lc_messages(messages), **params))
+        except Exception as exc:
+            self._record(attempt, start, "error", exc)
+            raise describe_error(exc, self.profile) from None
+        return self._finish(chunks, attempt, start)
+
+    async def _aonce(self, messages: list[Message], attempt: int, on_text: Any, **params: Any) -> Completion:
+        start = time.perf_counter()
+        chunks = []
+        try:
+            async for chunk in self.llm.astream(_lc_messages(messages), **params):
+                chunks.append(chunk)
+                if on_text is not None and chunk.content:
+                    on_text(str(chunk.content))
+        except Exception as exc:
+            self._record(attempt, start, "error", exc)
+            raise describe_error(exc, self.profile) from None
+        return self._finish(chunks, attempt, start)
+
+    def _finish(self, chunks: list[Any], attempt: int, start: float) -> Completion:
+        text = "".join(str(c.content) for c in chunks if c.content)
+        finish = next((c.response_metadata.get("finish_reason") for c in reversed(chunks)
+                       if c.response_metadata.get("finish_reason")), None)
+        usage = next((c.usage_metadata for c in reversed(chunks) if c.usage_metadata), None) or {}
+        if finish is None:
+            self._record(attempt, start, "dropped", None)
+            raise RetryableError(f"与 {self.profile.base_url or 'OpenAI 官方接口'} 的连接在回复途中断开")
+        self._record(attempt, start, "ok", None)
+        return Completion(text=text, finish_reason=finish, model=self.profile.model,
+                          usage={"prompt_tokens": int(usage.get("input_tokens", 0)),
+                                 "completion_tokens": int(usage.get("output_tokens", 0))})
+
+    def _record(self, attempt: int, start: float, status: str, exc: BaseException | None) -> None:
+        self.attempts.append({"attempt": attempt, "status": status,
+                              "latency_ms": round((time.perf_counter() - start) * 1000, 1),
+                              "error": str(describe_error(exc, self.profile)) if exc else None})
+
+    def ping(self) -> Completion:
+        """One tiny request, for ``speechwriter config check``."""
+        return self.complete([{"role": "user", "content": "请只回复：好"}], max_tokens=5)
+
+
+def _lc_messages(messages: list[Message]) -> list[tuple[str, str]]:
+    role = {"system": "system", "user": "human", "assistant": "ai"}
+    return [(role.get(m["role"], m["role"]), m["content"]) for m in messages]

@@ -1,0 +1,111 @@
+"""Run records: ``.speechwriter/runs/<run-id>/`` holds everything a draft run did.
+
+- ``run.json``: facts path and hash, genre and blueprint hash, engine (no key), options, prompt
+  hashes, status, token totals and cost;
+- ``calls/NNNN-<section>-<kind>.json``: every LLM call (messages, reply, tokens, latency,
+  attempts, status);
+- ``sections/<id>.json``: a checkpoint of each finished section (what ``--resume`` reuses);
+- ``rounds/round-N.json``: the findings of each validation round;
+- ``draft.json`` and ``report.json``: the final draft and its validation report.
+
+Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .files import write_text_atomic
+
+__all__ = ["RunRecorder", "list_runs", "open_run", "runs_root"]
+
+
+def runs_root(base: Path | None = None) -> Path:
+    """Where run records live (``./.speechwriter/runs``)."""
+    return (base or Path.cwd()) / ".speechwriter" / "runs"
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+class RunRecorder:
+    """Writes one run's records; thread-safe for concurrent section tasks."""
+
+    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
+        self.folder = folder
+        self.id = folder.name
+        self.meta = meta
+        self._lock = threading.Lock()
+        self._calls = len(list((folder / "calls").glob("*.json"))) if (folder / "calls").is_dir() else 0
+        for sub in ("calls", "sections", "rounds"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def create(cls, meta: dict[str, Any], root: Path | None = None) -> RunRecorder:
+        now = dt.datetime.now()
+        run_id = now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        folder = (root or runs_root()) / run_id
+        folder.mkdir(parents=True, exist_ok=False)
+        rec = cls(folder, {**meta, "run_id": run_id, "created_at": now.isoformat(timespec="seconds"),
+                           "status": "running"})
+        rec.save_meta()
+        return rec
+
+    def save_meta(self, **updates: Any) -> None:
+        with self._lock:
+            self.meta.update(updates)
+            write_text_atomic(self.folder / "run.json", _dump(self.meta))
+
+    def record_call(self, section: str, kind: str, data: dict[str, Any]) -> None:
+        with self._lock:
+            self._calls += 1
+            name = f"{self._calls:04d}-{section}-{kind}.json"
+            write_text_atomic(self.folder / "calls" / name, _dump({"section": section, "kind": kind, **data}))
+
+    def save_section(self, section: str, data: dict[str, Any]) -> None:
+        write_text_atomic(self.folder / "sections" / f"{section}.json", _dump(data))
+
+    def sections(self) -> dict[str, dict[str, Any]]:
+        """Checkpointed sections (for resume)."""
+        out = {}
+        for path in sorted((self.folder / "sections").glob("*.json")):
+            out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        return out
+
+    def save_round(self, n: int, findings: list[dict[str, Any]]) -> None:
+        write_text_atomic(self.folder / "rounds" / f"round-{n}.json", _dump(findings))
+
+    def save_final(self, draft_json: str, report_json: str) -> None:
+        write_text_atomic(self.folder / "draft.json", draft_json)
+        write_text_atomic(self.folder / "report.json", report_json)
+
+
+def list_runs(root: Path | None = None) -> list[dict[str, Any]]:
+    """Every recorded run's ``run.json``, newest first."""
+    folder = root or runs_root()
+    out = []
+    for path in sorted(folder.glob("*/run.json"), reverse=True):
+        try:
+            out.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return out
+
+
+def open_run(run_id: str, root: Path | None = None) -> RunRecorder:
+    """An existing run by id (a unique prefix is enough)."""
+    folder = root or runs_root()
+    matches = [p for p in folder.glob(f"{run_id}*") if (p / "run.json").is_file()] if folder.is_dir() else []
+    if not matches:
+        raise InputError(f"找不到运行记录「{run_id}」（位置：{folder}），可用 speechwriter runs list 查看")
+    if len(matches) > 1:
+        raise InputError(f"运行记录「{run_id}」不唯一：{'、'.join(p.name for p in matches)}")
+    meta = json.loads((matches[0] / "run.json").read_text(encoding="utf-8"))
+    return RunRecorder(matches[0], meta)
