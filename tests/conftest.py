@@ -42,3 +42,47 @@ def cli(runner: CliRunner):
         return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
 
     return invoke
+
+
+SECRET_KEY = "sk-test-SECRET-0123456789abcdefXYZ"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path_factory):
+    """No test reaches beyond 127.0.0.1, reads the developer's config, or sees their keys."""
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SPEECHWRITER_MODEL", "SPEECHWRITER_PROMPTS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SPEECHWRITER_LOCAL_ONLY", "1")
+    monkeypatch.setenv("SPEECHWRITER_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+
+
+def composer_brain():
+    """A fake LLM that writes good sections: the offline composer behind the HTTP server."""
+    from speechwriter.engines.fakeserver import Step
+    from speechwriter.engines.offline import OfflineComposer
+
+    composer = OfflineComposer.from_prompts()
+
+    def respond(request: dict) -> Step:
+        messages = [{"role": m["role"], "content": m["content"]} for m in request["messages"]]
+        return Step(reply=composer.complete(messages).text)
+
+    return respond
+
+
+def section_of(request: dict) -> str:
+    """The section id a chat request is about (from its <section> data block)."""
+    from speechwriter.prompts import parse_data_block
+
+    for m in request["messages"]:
+        if m["role"] == "user" and "<section>" in m["content"]:
+            return parse_data_block(m["content"], "section")["id"]
+    return "?"
+
+
+def is_repair(request: dict) -> bool:
+    return "校验发现" in request["messages"][-1]["content"]
+
+
+def is_continuation(request: dict) -> bool:
+    return "截断" in request["messages"][-1]["content"]

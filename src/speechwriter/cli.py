@@ -253,13 +253,18 @@ def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", h
 
     示例：speechwriter config show --profile deepseek
     """
+    import os
+
     from rich.table import Table
 
-    from .config import load_settings, resolve_profile
+    from .config import load_settings, mask_key, resolve_profile
 
     settings = load_settings()
     console = _console()
     console.print(f"配置文件：{'、'.join(settings.sources) or '（无）'}")
+    console.print(f"环境变量：OPENAI_API_KEY={mask_key(os.environ.get('OPENAI_API_KEY'))} · "
+                  f"OPENAI_BASE_URL={os.environ.get('OPENAI_BASE_URL') or '（未设置）'} · "
+                  f"SPEECHWRITER_MODEL={os.environ.get('SPEECHWRITER_MODEL') or '（未设置）'}")
     if settings.profiles:
         table = Table(show_edge=False)
         for col in ("profile", "base_url", "model", "密钥"):

@@ -100,7 +100,7 @@ def clean_reply(text: str, heading: str | None = None, title: str | None = None)
     bare_heading = re.sub(r"^[一二三四五六七八九十]+、", "", heading or "")
     out: list[str] = []
     for ln in lines:
-        s = ln.strip().strip("*").strip().lstrip("#").strip().replace("\u3000", "")
+        s = ln.replace("**", "").replace("__", "").strip().lstrip("#").strip().replace("\u3000", "")
         if not s:
             out.append("")
             continue

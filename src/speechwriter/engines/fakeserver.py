@@ -131,7 +131,7 @@ class FakeLLMServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 request = json.loads(self.rfile.read(length) or b"{}")
-                server.headers_seen.append(dict(self.headers))
+                server.headers_seen.append({k.lower(): v for k, v in self.headers.items()})
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._json(404, {"error": {"message": "not found"}})
                     return

@@ -54,7 +54,7 @@ def describe_error(exc: BaseException, profile: Profile) -> EngineError:
     if isinstance(exc, openai.APITimeoutError):
         return RetryableError(f"请求超时（{profile.timeout:g} 秒）：{where}")
     if isinstance(exc, openai.APIConnectionError):
-        cause = repr(exc.__cause__ or "")
+        cause = _cause_chain(exc)
         if "CERTIFICATE" in cause.upper() or "SSL" in cause.upper() or "TLS" in cause.upper():
             return EngineError(f"TLS/证书错误，无法安全连接到 {where}")
         if "refused" in cause.lower() or "ConnectError" in cause:
@@ -81,6 +81,16 @@ def describe_error(exc: BaseException, profile: Profile) -> EngineError:
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, ConnectionError)):
         return RetryableError(f"与 {where} 的连接在回复途中断开")
     return EngineError(f"调用大模型失败：{type(exc).__name__}")
+
+
+def _cause_chain(exc: BaseException) -> str:
+    """Reprs of the exception's causes: the SDK wraps httpx, which wraps the socket error."""
+    parts = []
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None and len(parts) < 6:
+        parts.append(repr(seen))
+        seen = seen.__cause__ or seen.__context__
+    return " ".join(parts)
 
 
 def _short(exc: Any) -> str:
