@@ -358,7 +358,7 @@ def test_ctrl_c_then_resume_in_a_real_process(workdir: Path) -> None:
                 break
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "--resume" in err
     run_id = err.split("--resume ")[1].split()[0]
@@ -369,3 +369,8 @@ def test_ctrl_c_then_resume_in_a_real_process(workdir: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert {section_of(r) for r in server.requests} == {"plans"}
     assert (workdir / "out.json").is_file()
+
+
+def test_clean_reply_keeps_masked_place_names() -> None:
+    text = "**市两次在**召开现场经验交流会。\n\n**市妇联引进资金1500余万元。"
+    assert clean_reply(text) == text

@@ -91,6 +91,8 @@ class DraftResult:
 _PREAMBLE = re.compile(r"^(?:好的|当然|没问题|以下是|下面是|根据您?提供|按照您的要求|明白)[^\n]{0,60}[：:。！]\s*$")
 _TRAILER = re.compile(r"^(?:希望|如需|如果您|以上内容|注：|备注：|说明：)[^\n]*$")
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*$")
+# Markdown bold around a run-in heading or a whole line; "**市" (a masked place name) is kept.
+_BOLD = re.compile(r"^\*\*([^*]+?[。：:！？])\*\*|^\*\*([^*]+)\*\*$")
 
 
 def clean_reply(text: str, heading: str | None = None, title: str | None = None) -> str:
@@ -100,7 +102,7 @@ def clean_reply(text: str, heading: str | None = None, title: str | None = None)
     bare_heading = re.sub(r"^[一二三四五六七八九十]+、", "", heading or "")
     out: list[str] = []
     for ln in lines:
-        s = ln.replace("**", "").replace("__", "").strip().lstrip("#").strip().replace("\u3000", "")
+        s = _BOLD.sub(lambda m: m.group(1) or m.group(2), ln.strip()).lstrip("#").strip().replace("\u3000", "")
         if not s:
             out.append("")
             continue
