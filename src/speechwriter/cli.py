@@ -312,7 +312,7 @@ def runs_list() -> None:
 
     table = Table(show_edge=False)
     for col in ("运行 id", "时间", "文种", "引擎", "状态", "调用", "tokens"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=True)
     for run in list_runs():
         usage = run.get("usage") or {}
         table.add_row(run.get("run_id", "?"), run.get("created_at", ""), run.get("genre", ""),

@@ -316,7 +316,7 @@ class _Runner:
         for spec in self.blueprint.sections:
             if spec.role == "salutation":
                 self.bodies[spec.id] = self.facts.meta.salutation_line
-                self.emit(spec.id, state="done")
+                self.emit(spec.id, state="done", chars=len(self.bodies[spec.id]))
             elif spec.id in resumed:
                 self.bodies[spec.id] = resumed[spec.id]["body"]
                 self.prompts[spec.id] = self.library.render(self.facts, self.blueprint, spec,
@@ -483,6 +483,7 @@ def execute_draft(
     if on_start:
         on_start(recorder)
     cache = ReplyCache(base / ".speechwriter" / "cache.sqlite") if use_cache and not engine.rule_based else None
+    getattr(engine, "llm", None)  # build the client (and import langchain) before the clock per section starts
     try:
         return asyncio.run(run_draft(facts, genre=genre, engine=engine, library=library, options=options,
                                      cache=cache, recorder=recorder, progress=progress))
