@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from _common import FIXTURES, report
-
 from speechwriter.config import Profile
 from speechwriter.engines.fakeserver import FakeLLMServer, Step
 from speechwriter.engines.offline import OfflineComposer
