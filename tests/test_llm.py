@@ -374,3 +374,31 @@ def test_ctrl_c_then_resume_in_a_real_process(workdir: Path) -> None:
 def test_clean_reply_keeps_masked_place_names() -> None:
     text = "**市两次在**召开现场经验交流会。\n\n**市妇联引进资金1500余万元。"
     assert clean_reply(text) == text
+
+
+def test_draft_exits_1_when_errors_remain_but_still_writes(workdir: Path, cli, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
+    brain = composer_brain()
+
+    def stubborn(request):
+        step = brain(request)
+        if section_of(request) == "plans":
+            step.reply += "另投入5000万元。"
+        return step
+
+    with FakeLLMServer(stubborn) as server:
+        result = cli("draft", REFERENCE_FACTS, "--base-url", server.base_url, "--model", "fake-model",
+                     "-o", workdir / "out", "-q", "--repair-rounds", "1")
+    assert result.exit_code == 1
+    assert "5000万元" in result.stdout and "F204" in result.stdout
+    assert "5000万元" in (workdir / "out.md").read_text(encoding="utf-8")
+
+
+def test_models_endpoint_and_sdk_compatibility() -> None:
+    import openai
+
+    with FakeLLMServer([Step(reply="好")], models=("fake-model", "other")) as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key=SECRET_KEY, max_retries=0)
+        assert [m.id for m in client.models.list()] == ["fake-model", "other"]
+        reply = client.chat.completions.create(model="fake-model", messages=MESSAGES)
+        assert reply.choices[0].message.content == "好"
