@@ -17,6 +17,7 @@ from rich.console import Console
 from speechwriter.blueprint import load_blueprint
 from speechwriter.draft import Draft
 from speechwriter.facts import load_facts
+from speechwriter.mutations import EXPECTED_CODES, mutants
 from speechwriter.pipeline import draft_speech
 from speechwriter.quantities import find_quantities
 from speechwriter.validate import draft_from_text, find_headings, validate
@@ -122,91 +123,7 @@ def test_attribution_to_the_wrong_organisation(offline_reference: Draft) -> None
 
 # --- mutation suite ---------------------------------------------------------------------------
 
-EXPECTED = {
-    "drop_section": {"S101"},
-    "swap_sections": {"S102"},
-    "break_heading": {"S103"},
-    "skip_enumerator": {"S104"},
-    "change_digit": {"F201", "F203", "F204"},
-    "drop_qualifier": {"F201", "F202"},
-    "remove_figure": {"F201"},
-    "insert_invented": {"F204"},
-    "misspell_brand": {"N302", "N303"},
-}
-
-
-def _replace_body(draft: Draft, sid: str, body: str) -> Draft:
-    return draft.model_copy(update={"sections": [s.model_copy(update={"body": body}) if s.id == sid else s
-                                                 for s in draft.sections]})
-
-
-def _replace_figure(body: str, raw: str, new: str) -> str:
-    """Replace the first occurrence of ``raw`` that is a figure (not 第一次 when raw is 一次)."""
-    for m in find_quantities(body):
-        if body.startswith(raw, m.start):
-            return body[: m.start] + new + body[m.start + len(raw):]
-    return body.replace(raw, new, 1)
-
-
-def mutants(draft: Draft, facts_path: Path, rng: random.Random):
-    """Yield (kind, description, mutated draft)."""
-    facts = load_facts(facts_path)
-    bp = load_blueprint(draft.genre)
-    for spec in bp.sections:
-        if spec.required and spec.role not in ("salutation",):
-            yield "drop_section", spec.id, draft.model_copy(
-                update={"sections": [s for s in draft.sections if s.id != spec.id]})
-    headed = [i for i, s in enumerate(draft.sections) if s.heading]
-    i, j = headed[0], headed[1]
-    swapped = list(draft.sections)
-    swapped[i], swapped[j] = swapped[j], swapped[i]
-    yield "swap_sections", f"{swapped[i].id}<->{swapped[j].id}", draft.model_copy(update={"sections": swapped})
-    for k in headed:
-        s = draft.sections[k]
-        broken = re.sub(r"^[一二三四五六七八九十]+、", "九、", s.heading)
-        yield "break_heading", s.heading, draft.model_copy(update={"sections": [
-            x.model_copy(update={"heading": broken}) if x.id == s.id else x for x in draft.sections]})
-    for s in draft.sections:
-        for pattern, repl in ((r"二是", "三是"), (r"（二）", "（三）"), (r"第二，", "第三，")):
-            if re.search(pattern, s.body):
-                yield "skip_enumerator", f"{s.id}:{pattern}", _replace_body(draft, s.id, re.sub(pattern, repl, s.body, count=1))
-    refs = [r for r in facts.figure_refs() if r.figure.required]
-    for ref in refs:
-        raw = ref.figure.raw
-        holder = next((s for s in draft.sections
-                       if any(s.body.startswith(raw, m.start) for m in find_quantities(s.body))), None)
-        if holder is None:
-            continue
-        digits = [k for k, ch in enumerate(raw) if ch.isdigit()]
-        if digits:
-            k = digits[0]
-            changed = raw[:k] + str(int(raw[k]) % 9 + 1) + raw[k + 1:]
-        else:
-            cn = next((k for k, ch in enumerate(raw) if ch in "一两三四五六七八九百千"), None)
-            if cn is None:
-                continue
-            changed = raw[:cn] + {"两": "六", "一": "七", "百": "千", "千": "万"}.get(raw[cn], "八") + raw[cn + 1:]
-        if changed != raw:
-            yield "change_digit", f"{raw}->{changed}", _replace_body(draft, holder.id, _replace_figure(holder.body, raw, changed))
-        if ref.figure.quantity.qualifier:
-            dropped = re.sub(r"余|多|近|超过|左右|以上|数", "", raw, count=1)
-            yield "drop_qualifier", f"{raw}->{dropped}", _replace_body(draft, holder.id, _replace_figure(holder.body, raw, dropped))
-        yield "remove_figure", raw, _replace_body(draft, holder.id, _replace_figure(holder.body, raw, "若干"))
-    inventions = ["新增投入386万元", "覆盖率达到百分之九十七点三", "建成站点二十七个", "同比增长12.5%", "培训4300余人次"]
-    body_sections = [s for s in draft.sections if s.role not in ("salutation",) and s.body]
-    for text in inventions:
-        s = rng.choice(body_sections)
-        cut = s.body.find("。") + 1 or len(s.body)
-        yield "insert_invented", text, _replace_body(draft, s.id, s.body[:cut] + f"此外，{text}。" + s.body[cut:])
-    for name in facts.required_names():
-        holder = next((s for s in draft.sections if name.text in s.body), None)
-        if holder is None or len(name.text) < 3:
-            continue
-        k = rng.randrange(len(name.text))
-        wrong = name.text[:k] + ("甲" if name.text[k] != "甲" else "乙") + name.text[k + 1:]
-        everywhere = draft.model_copy(update={"sections": [
-            x.model_copy(update={"body": x.body.replace(name.text, wrong)}) for x in draft.sections]})
-        yield "misspell_brand", f"{name.text}->{wrong}", everywhere
+EXPECTED = EXPECTED_CODES
 
 
 def _subjects() -> list[tuple[str, Draft, Path]]:
@@ -223,7 +140,9 @@ def test_every_mutant_is_caught_by_the_right_check(capsys) -> None:
     rng = random.Random(7)
     for name, draft, facts_path in _subjects():
         assert _errors(draft, facts_path) == [], name  # the baseline is clean
-        for kind, what, mutant in mutants(draft, facts_path, rng):
+        facts = load_facts(facts_path)
+        for m in mutants(draft, facts, load_blueprint(draft.genre), rng):
+            kind, what, mutant = m.kind, m.what, m.draft
             total[kind] += 1
             codes = {e.code for e in _errors(mutant, facts_path)}
             if codes & EXPECTED[kind]:

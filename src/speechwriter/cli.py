@@ -223,6 +223,114 @@ def draft_cmd(
         raise typer.Exit(1)
 
 
+@_command(app, "eval")
+def eval_cmd(
+    args: Annotated[list[str], typer.Argument(metavar="SUITE... | compare RUN_A RUN_B | list",
+                                              help="评测套件文件；或 compare 两次运行；或 list")],
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="引擎，逗号分隔可对比：offline,openai")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile，逗号分隔可对比：a,b")] = None,
+    prompts: Annotated[str | None, typer.Option("--prompts", help="提示词目录，逗号分隔可对比：dirA,dirB")] = None,
+    repeat: Annotated[int, typer.Option("--repeat", "-r", min=1, max=50, help="每个用例重复次数")] = 1,
+    case_filter: Annotated[list[str] | None, typer.Option("--filter", help="按用例 id 或标签筛选（可多次）")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=64, help="同时运行的用例数")] = 4,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存")] = False,
+    tolerance: Annotated[float, typer.Option("--tolerance", help="compare：容许的退步幅度")] = 0.0,
+) -> None:
+    """运行评测套件并打分；对比两次运行；列出历史运行。任一阈值未达标（或有退步）时退出码为 1。
+
+    示例：speechwriter eval evals/suites/core.yaml
+    示例：speechwriter eval evals/suites/core.yaml --profile deepseek,qwen --repeat 3
+    示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
+    示例：speechwriter eval list
+    """
+    from . import evals
+
+    console = _console()
+    if args[0] == "list":
+        _eval_list(console)
+        return
+    if args[0] == "compare":
+        if len(args) != 3:
+            raise InputError("用法：speechwriter eval compare RUN_A RUN_B")
+        better, worse = evals.compare_runs(evals.load_results(args[1]), evals.load_results(args[2]), tolerance)
+        _print_changes(console, better, worse)
+        if worse:
+            raise typer.Exit(1)
+        return
+    suites = [evals.load_suite(Path(a)) for a in args]
+    failed = False
+    for suite in suites:
+        variants = _variants(suite, engine, profile, prompts)
+        opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
+                                use_cache=not no_cache)
+        total = len(evals.select_cases(suite, opts.case_filter)) * len(variants) * repeat
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn(f"{suite.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=_console(stderr=True), transient=True) as bar:
+            task = bar.add_task("eval", total=total)
+            result = evals.run_suite(suite, variants, opts, on_result=lambda _r, t=task: bar.advance(t))
+        folder = evals.write_results(result)
+        console.print(result)
+        for r in result.results:
+            if r.status != "passed":
+                console.print(f"[red]✘ {r.case}[/red]（{r.variant}）：{r.error or '；'.join(r.failures)}")
+        console.print(f"结果：{folder}/report.html · {result.seconds:.1f} 秒")
+        failed = failed or result.failed
+    if failed:
+        raise typer.Exit(1)
+
+
+def _variants(suite: Any, engine: str | None, profile: str | None, prompts: str | None) -> list[Any]:
+    from itertools import product
+
+    from .evals import Variant
+
+    def split(value: str | None, default: Any) -> list[Any]:
+        return [v.strip() for v in value.split(",") if v.strip()] if value else [default]
+
+    engines = split(engine, suite.defaults.engine)
+    profiles = split(profile, suite.defaults.profile)
+    folders = split(prompts, suite.defaults.prompts)
+    if profile and not engine:
+        engines = ["openai"]
+    return [Variant(engine=e, profile=p, prompts=str(Path(d).resolve()) if d else None)
+            for e, p, d in product(engines, profiles, folders)]
+
+
+def _eval_list(console: Any) -> None:
+    from rich.table import Table
+
+    from .evals import list_eval_runs
+
+    table = Table(show_edge=False)
+    runs = list_eval_runs()
+    table.add_column("运行", no_wrap=True, min_width=max((len(r["run"]) for r in runs), default=4))
+    for col in ("套件", "时间", "变体", "通过", "用时"):
+        table.add_column(col)
+    for run in runs:
+        table.add_row(run["run"], run["suite"] or "", run["started_at"] or "", "、".join(run["variants"] or []),
+                      f"{run['passed']}/{run['total']}", f"{run['seconds'] or 0:.1f}s")
+    console.print(table)
+
+
+def _print_changes(console: Any, better: list[Any], worse: list[Any]) -> None:
+    from rich.table import Table
+
+    if not better and not worse:
+        console.print("两次运行的指标没有变化。")
+        return
+    table = Table(show_edge=False)
+    for col in ("", "用例", "变体", "指标", "之前", "之后"):
+        table.add_column(col)
+    for c in worse:
+        table.add_row("[red]退步[/red]", c.case, c.variant, c.metric, f"{c.before:.3g}", f"{c.after:.3g}")
+    for c in better:
+        table.add_row("[green]改进[/green]", c.case, c.variant, c.metric, f"{c.before:.3g}", f"{c.after:.3g}")
+    console.print(table)
+    console.print(f"改进 {len(better)} 项，退步 {len(worse)} 项")
+
+
 def _facts_of_run(run_id: str) -> Path:
     from .runs import open_run
 

@@ -40,6 +40,7 @@ class DraftOptions:
     candidates: int = 1
     max_continuations: int = 2
     empty_retries: int = 2
+    salt: str = ""  # part of the cache key: repeats of an evaluation get fresh replies
 
 
 @dataclass
@@ -161,7 +162,8 @@ class _Runner:
 
     async def call(self, sid: str, kind: str, messages: list[dict[str, str]], variant: int = 0,
                    use_cache: bool = True) -> Completion:
-        key = cache_key(self._identity(), messages, {**self._params(), "variant": variant})
+        key = cache_key(self._identity(), messages, {**self._params(), "variant": variant,
+                                                     **({"salt": self.options.salt} if self.options.salt else {})})
         if self.cache is not None and use_cache:
             hit = self.cache.get(key)
             if hit is not None:

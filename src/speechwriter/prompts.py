@@ -166,6 +166,12 @@ class PromptLibrary:
         except TemplateError as exc:
             raise _template_error(exc, name) from None
 
+    def judge_messages(self, criteria: list[str], draft: Any, facts: Facts) -> list[dict[str, str]]:
+        """Messages asking a judge model to score ``draft`` on ``criteria`` (templates in judge/)."""
+        ctx = _judge_context(criteria, draft, facts)
+        return [{"role": "system", "content": self._render_file("judge/system.j2", ctx)},
+                {"role": "user", "content": self._render_file("judge/rubric.j2", ctx)}]
+
     def headings(self, facts: Facts, blueprint: Blueprint) -> dict[str, str]:
         """Section id -> full heading with its number (一、四年来的主要工作成效)."""
         numbers = blueprint.heading_numbers()
@@ -213,6 +219,11 @@ class PromptLibrary:
         ]
         digest = hashlib.sha256(sys_path.read_bytes() + b"\0" + sec_path.read_bytes()).hexdigest()
         return RenderedPrompt(section.id, messages, [sys_name, sec_name], digest, payload)
+
+
+def _judge_context(criteria: list[str], draft: Any, facts: Facts) -> dict[str, Any]:
+    return {"criteria": criteria, "meta": facts.meta.model_dump(mode="json"),
+            "draft_block": data_block("draft", draft.to_text())}
 
 
 def check_needs(facts: Facts, blueprint: Blueprint, section: SectionSpec) -> None:

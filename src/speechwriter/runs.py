@@ -105,6 +105,7 @@ def open_run(run_id: str, root: Path | None = None) -> RunRecorder:
     matches = [p for p in folder.glob(f"{run_id}*") if (p / "run.json").is_file()] if folder.is_dir() else []
     if not matches:
         raise InputError(f"找不到运行记录「{run_id}」（位置：{folder}），可用 speechwriter runs list 查看")
+    matches = [p for p in matches if p.name == run_id] or matches
     if len(matches) > 1:
         raise InputError(f"运行记录「{run_id}」不唯一：{'、'.join(p.name for p in matches)}")
     meta = json.loads((matches[0] / "run.json").read_text(encoding="utf-8"))

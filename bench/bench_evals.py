@@ -1,0 +1,68 @@
+"""Evaluation runner speed: 100 cases offline, and 100 cases against the scripted server (300 ms)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import FIXTURES, report
+from speechwriter.engines.fakeserver import FakeLLMServer, Step
+from speechwriter.engines.offline import OfflineComposer
+from speechwriter.evals import RunOptions, Variant, load_suite, run_suite
+
+LATENCY = 0.3
+
+
+def suite_text(n: int) -> str:
+    fixtures = sorted(FIXTURES.glob("*.yaml"))
+    lines = ["name: bench", "cases:"]
+    for i in range(n):
+        lines.append(f"  - {{id: case{i:03d}, facts: {fixtures[i % len(fixtures)]}}}")
+    return "\n".join(lines) + "\n"
+
+
+def brain():
+    composer = OfflineComposer.from_prompts()
+    memo: dict[str, str] = {}
+
+    def respond(request):
+        key = request["messages"][-1]["content"]
+        if key not in memo:
+            memo[key] = composer.complete([{"role": m["role"], "content": m["content"]}
+                                           for m in request["messages"]]).text
+        return Step(reply=memo[key])
+    return respond
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.yaml"
+        path.write_text(suite_text(100), encoding="utf-8")
+        suite = load_suite(path)
+        start = time.perf_counter()
+        result = run_suite(suite, options=RunOptions(concurrency=4, workdir=Path(tmp)))
+        seconds = time.perf_counter() - start
+        passed = sum(r.status == "passed" for r in result.results)
+        report(f"100 cases, offline engine ({passed} passed)", f"{seconds:.1f} s", "< 10 s", seconds < 10)
+
+        os.environ.update({"SPEECHWRITER_LOCAL_ONLY": "1", "OPENAI_API_KEY": "bench-key",
+                           "SPEECHWRITER_MODEL": "fake-model"})
+        with FakeLLMServer(brain(), latency=LATENCY) as server:
+            os.environ["OPENAI_BASE_URL"] = server.base_url
+            concurrency = 16
+            start = time.perf_counter()
+            result = run_suite(suite, [Variant(engine="openai")],
+                               RunOptions(concurrency=concurrency, use_cache=False, workdir=Path(tmp)))
+            seconds = time.perf_counter() - start
+            calls = server.calls / 100
+            ideal = 100 * calls * LATENCY / concurrency
+            passed = sum(r.status == "passed" for r in result.results)
+            report(f"100 cases over HTTP, concurrency {concurrency} ({passed} passed)",
+                   f"{seconds:.1f} s / ideal {ideal:.1f} s = {seconds / ideal:.2f}x", "(≈ 1 or below)", True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,839 @@
+"""Evaluation suites: run the pipeline over many cases, score the drafts, catch regressions.
+
+A suite (``evals/suites/*.yaml``) has defaults and cases; each case names a facts file and asserts
+metrics against thresholds, text patterns, custom checks (``package.module:function``) and an
+optional LLM-judge rubric. ``run_suite`` runs cases concurrently with isolation and a per-case
+timeout, over one or more *variants* (engine × profile × prompts folder), ``repeat`` times each.
+Results are written to ``evals/runs/<timestamp>-<suite>/`` as ``results.json``, ``report.md``
+and a self-contained ``report.html``; ``compare_runs`` reports improvements and regressions.
+
+A suite of ``kind: validators`` measures the validators themselves: zero findings expected on
+real and generated good texts (precision), every generated mutant caught by the right check
+(recall).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+import importlib
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError
+from .files import read_text, write_text_atomic
+
+__all__ = [
+    "METRICS",
+    "Case",
+    "CaseResult",
+    "Suite",
+    "SuiteResult",
+    "Variant",
+    "compare_runs",
+    "list_eval_runs",
+    "load_results",
+    "load_suite",
+    "run_suite",
+    "write_results",
+]
+
+# Metric -> (description, higher is better)
+METRICS: dict[str, tuple[str, bool]] = {
+    "structure_ok": ("结构无错误（1/0）", True),
+    "figure_recall": ("必写数字写对的比例", True),
+    "invented_figures": ("编造数字的个数", False),
+    "name_recall": ("必现名称写对的比例", True),
+    "length_deviation": ("字数偏离目标的比例", False),
+    "speaking_minutes": ("预计讲话分钟数", True),
+    "repetition_rate": ("重复句占比", False),
+    "warnings": ("警告个数", False),
+    "errors": ("错误个数", False),
+}
+_THRESHOLD = re.compile(r"^\s*(>=|<=|==|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Judge(_Model):
+    """An LLM-judge rubric: each criterion scored 1-5 with a reason."""
+
+    criteria: list[str] = Field(default_factory=lambda: ["逻辑清晰", "用语规范", "符合讲话人身份"])
+    min_score: float = Field(3.0, ge=1, le=5, description="每项最低分")
+    profile: str | None = Field(None, description="评审用的 profile（默认与起草相同）")
+    base_url: str | None = None
+    model: str | None = None
+    max_attempts: int = Field(3, ge=1, le=10)
+
+
+class Assertions(_Model):
+    """What a case must satisfy. Metric thresholds are strings such as ``>= 0.9``, booleans, or ranges."""
+
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    contains: list[str] = Field(default_factory=list)
+    not_contains: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    custom: list[str] = Field(default_factory=list, description="package.module:function")
+    judge: Judge | None = None
+
+
+class Defaults(_Model):
+    genre: str | None = None
+    engine: str = "offline"
+    profile: str | None = None
+    prompts: str | None = None
+    repair_rounds: int = 2
+    candidates: int = 1
+    timeout: float = Field(300.0, gt=0, description="每个用例的超时（秒）")
+    assertions: Assertions = Field(default_factory=Assertions)
+
+
+class Case(_Model):
+    id: str
+    tags: list[str] = Field(default_factory=list)
+    facts: str
+    speech: str | None = Field(None, description="validators 套件：要校验的现成讲话稿（.txt/.md）")
+    genre: str | None = None
+    overrides: dict[str, Any] = Field(default_factory=dict, description="覆盖 defaults 中的项")
+    assertions: Assertions = Field(default_factory=Assertions, alias="assert")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Suite(_Model):
+    name: str
+    kind: Literal["drafts", "validators"] = "drafts"
+    description: str = ""
+    defaults: Defaults = Field(default_factory=Defaults)
+    cases: list[Case] = Field(..., min_length=1)
+
+    _path: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        return self._path or Path(f"{self.name}.yaml")
+
+    def resolve(self, relative: str) -> Path:
+        """A path in the suite, relative to the suite file's folder."""
+        p = Path(relative)
+        return p if p.is_absolute() else (self.path.parent / p).resolve()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One column of a comparison: an engine, a profile and a prompts folder."""
+
+    engine: str = "offline"
+    profile: str | None = None
+    prompts: str | None = None
+
+    @property
+    def label(self) -> str:
+        parts = [self.engine]
+        if self.profile:
+            parts.append(self.profile)
+        if self.prompts:
+            parts.append(Path(self.prompts).name)
+        return "/".join(parts)
+
+
+class CaseResult(BaseModel):
+    """One case × variant × repeat."""
+
+    case: str
+    variant: str
+    repeat: int = 0
+    status: Literal["passed", "failed", "error"]
+    metrics: dict[str, float] = Field(default_factory=dict)
+    failures: list[str] = Field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    draft: dict[str, Any] | None = None
+    findings: list[dict[str, Any]] = Field(default_factory=list)
+    judge: list[dict[str, Any]] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class SuiteResult(BaseModel):
+    """Everything needed to recompute the report."""
+
+    suite: str
+    suite_path: str
+    kind: str
+    started_at: str
+    seconds: float
+    variants: list[str]
+    repeat: int
+    results: list[CaseResult]
+    folder: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status != "passed" for r in self.results)
+
+    def aggregate(self) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
+        """(case, variant) -> metric -> {mean, min, max} over repeats."""
+        groups: dict[tuple[str, str], list[CaseResult]] = {}
+        for r in self.results:
+            groups.setdefault((r.case, r.variant), []).append(r)
+        out: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
+        for key, rs in groups.items():
+            names = sorted({m for r in rs for m in r.metrics})
+            out[key] = {m: _stats([r.metrics[m] for r in rs if m in r.metrics]) for m in names}
+        return out
+
+    def case_status(self) -> dict[tuple[str, str], str]:
+        out: dict[tuple[str, str], str] = {}
+        for r in self.results:
+            prev = out.get((r.case, r.variant), "passed")
+            out[(r.case, r.variant)] = r.status if r.status != "passed" else prev
+        return out
+
+    def __rich__(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+
+        title = (f"评测 {self.suite}（{len({r.case for r in self.results})} 个用例 × "
+                 f"{len(self.variants)} 个变体 × {self.repeat} 次）")
+        shown = [m for m in ("figure_recall", "invented_figures", "name_recall", "structure_ok",
+                             "length_deviation", "warnings") if any(m in r.metrics for r in self.results)]
+        if self.kind == "validators":
+            shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names")
+                                  for k in ("precision", "recall"))]
+        agg = self.aggregate()
+        status = self.case_status()
+        mark = {"passed": "[green]通过[/green]", "failed": "[red]未通过[/red]", "error": "[red]出错[/red]"}
+        cases = list(dict.fromkeys(r.case for r in self.results))
+        if len(self.variants) == 1:
+            v = self.variants[0]
+            table = Table(title=title + f" · {v}", title_justify="left", show_edge=False)
+            table.add_column("用例", no_wrap=True)
+            table.add_column("状态", justify="center", no_wrap=True)
+            for m in shown:
+                table.add_column(_short_name(m), justify="right")
+            for case in cases:
+                stats = agg.get((case, v), {})
+                table.add_row(case, mark.get(status.get((case, v), ""), "—"),
+                              *(_fmt_stats(stats.get(m)) for m in shown))
+            return table
+        # A matrix: one column per variant, then the metrics side by side.
+        table = Table(title=title, title_justify="left", show_edge=False)
+        table.add_column("用例", no_wrap=True)
+        for v in self.variants:
+            table.add_column(v, justify="center", no_wrap=True)
+        for case in cases:
+            table.add_row(case, *(mark.get(status.get((case, v), ""), "—") for v in self.variants))
+        compare = Table(title="变体对比（各用例均值）", title_justify="left", show_edge=False)
+        compare.add_column("指标", no_wrap=True)
+        for v in self.variants:
+            compare.add_column(v, justify="right", no_wrap=True)
+        for m in shown:
+            row = []
+            for v in self.variants:
+                vals = [s[m]["mean"] for (c, vv), s in agg.items() if vv == v and m in s]
+                row.append(_fmt_stats(_stats(vals)) if vals else "—")
+            compare.add_row(_short_name(m), *row)
+        return Group(table, compare)
+
+
+def _short_name(metric: str) -> str:
+    """Column headers short enough for an 80-column terminal."""
+    return {"figure_recall": "数字", "invented_figures": "编造", "name_recall": "名称",
+            "structure_ok": "结构", "length_deviation": "长度\n偏差", "warnings": "警告",
+            "precision": "精确率", "recall": "召回率", "mutants": "变异", "caught": "捕获",
+            "precision:structure": "结构\n精确", "recall:structure": "结构\n召回", "precision:figures": "数字\n精确",
+            "recall:figures": "数字\n召回", "precision:names": "名称\n精确", "recall:names": "名称\n召回"}.get(metric, metric)
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {"mean": statistics.fmean(values), "min": min(values), "max": max(values)}
+
+
+def _fmt_stats(stats: dict[str, float] | None) -> str:
+    if not stats:
+        return "—"
+    mean = stats["mean"]
+    text = f"{mean:.2f}" if mean != int(mean) else f"{int(mean)}"
+    if stats["min"] != stats["max"]:
+        text += f" [{stats['min']:.2f}–{stats['max']:.2f}]"
+    return text
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+def load_suite(path: str | Path) -> Suite:
+    """Load and validate a suite file; structural problems are one InputError naming the file."""
+    import yaml
+
+    p = Path(path)
+    text = read_text(p, what="评测套件")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", path=str(p),
+                         line=mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise InputError("评测套件顶层应为映射（键: 值）", path=str(p))
+    try:
+        suite = Suite.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = list(err["loc"])
+        where = ""
+        if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int):
+            cases = data.get("cases") or []
+            cid = cases[loc[1]].get("id", f"第 {loc[1] + 1} 个") if isinstance(cases[loc[1]], dict) else loc[1]
+            where = f"用例「{cid}」"
+        kind = {"missing": "缺少必填字段", "extra_forbidden": "未知字段"}.get(err["type"], err["msg"])
+        raise InputError(f"{where}{kind}「{loc[-1]}」" if err["type"] in ("missing", "extra_forbidden")
+                         else f"{where}{kind}", path=str(p), field=".".join(map(str, loc))) from None
+    ids = [c.id for c in suite.cases]
+    dup = next((i for i in ids if ids.count(i) > 1), None)
+    if dup:
+        raise InputError(f"用例 id「{dup}」重复", path=str(p))
+    suite._path = p.resolve()
+    return suite
+
+
+def check_thresholds(spec: dict[str, Any]) -> list[str]:
+    """Problems with metric thresholds (unknown metric, malformed threshold), as messages."""
+    problems = []
+    for name, value in spec.items():
+        if name not in METRICS and not name.startswith("judge:"):
+            import difflib
+
+            close = difflib.get_close_matches(name, list(METRICS), n=1)
+            hint = f"，是否想写「{close[0]}」？" if close else f"（可用：{'、'.join(METRICS)}）"
+            problems.append(f"未知指标「{name}」{hint}")
+        elif not _valid_threshold(value):
+            problems.append(f"指标「{name}」的阈值「{value}」格式不对：应写成 \">= 0.9\"、true/false 或 [下限, 上限]")
+    return problems
+
+
+def _valid_threshold(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, list):
+        return len(value) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    return isinstance(value, str) and bool(_THRESHOLD.match(value))
+
+
+def threshold_ok(value: float, threshold: Any) -> bool:
+    """Whether ``value`` satisfies a (valid) threshold."""
+    if isinstance(threshold, bool):
+        return bool(value) == threshold
+    if isinstance(threshold, list):
+        return threshold[0] <= value <= threshold[1]
+    m = _THRESHOLD.match(threshold)
+    assert m is not None
+    op, limit = m.group(1), float(m.group(2))
+    return {">=": value >= limit, "<=": value <= limit, "==": abs(value - limit) < 1e-9,
+            ">": value > limit, "<": value < limit}[op]
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
+    """The built-in metrics of one draft."""
+    codes = [f.code for f in report.errors]
+    required = [r for r in facts.figure_refs() if r.figure.required]
+    missing_figs = sum(1 for c in codes if c in ("F201", "F202", "F203"))
+    names = facts.required_names()
+    missing_names = sum(1 for c in codes if c in ("N302", "N303"))
+    sentences = max(1, len(re.findall(r"[。！？]", "\n".join(s.body for s in draft.sections))))
+    repeats = sum(1 for f in report.warnings if f.code == "T503")
+    target = report.target_chars or 1
+    return {
+        "structure_ok": 0.0 if any(c.startswith("S") for c in codes) else 1.0,
+        "figure_recall": 1.0 - missing_figs / len(required) if required else 1.0,
+        "invented_figures": float(sum(1 for c in codes if c == "F204")),
+        "name_recall": 1.0 - missing_names / len(names) if names else 1.0,
+        "length_deviation": round(abs(report.chars - target) / target, 4),
+        "speaking_minutes": report.speaking_minutes,
+        "repetition_rate": round(repeats / sentences, 4),
+        "warnings": float(len(report.warnings)),
+        "errors": float(len(report.errors)),
+    }
+
+
+def _custom_check(path: str, search: list[Path] | None = None) -> Callable[..., Any]:
+    """Import ``package.module:function``, also from the folders around the suite file."""
+    import sys
+
+    module_name, _, func_name = path.partition(":")
+    if not module_name or not func_name:
+        raise ValueError(f"自定义检查「{path}」应写成 package.module:function")
+    extra = [str(p) for p in (search or []) if str(p) not in sys.path]
+    sys.path[:0] = extra
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"无法导入自定义检查「{path}」：{exc}") from None
+    finally:
+        for p in extra:
+            if p in sys.path:
+                sys.path.remove(p)
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise ValueError(f"自定义检查「{path}」中没有函数 {func_name}")
+    return func
+
+
+def _run_custom(path: str, draft: Any, facts: Any, search: list[Path] | None = None) -> tuple[float, str]:
+    func = _custom_check(path, search)
+    try:
+        out = func(draft, facts)
+    except Exception as exc:
+        raise ValueError(f"自定义检查「{path}」出错：{type(exc).__name__}: {exc}") from None
+    if isinstance(out, tuple) and len(out) == 2:
+        return float(out[0]), str(out[1])
+    if isinstance(out, dict):
+        return float(out.get("score", 0)), str(out.get("reason", ""))
+    return float(out), ""
+
+
+# --- the judge --------------------------------------------------------------------------------
+
+class JudgeScore(BaseModel):
+    criterion: str
+    score: int = Field(..., ge=1, le=5)
+    reason: str
+
+
+class JudgeVerdict(BaseModel):
+    scores: list[JudgeScore]
+
+
+def parse_verdict(text: str, criteria: list[str]) -> JudgeVerdict:
+    """Parse a judge reply (JSON, possibly fenced or with chatter) into a verdict for every criterion."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("回复中没有 JSON")
+    verdict = JudgeVerdict.model_validate_json(text[start:end + 1])
+    got = {s.criterion for s in verdict.scores}
+    missing = [c for c in criteria if c not in got]
+    if missing:
+        raise ValueError(f"缺少评分项：{'、'.join(missing)}")
+    return verdict
+
+
+async def run_judge(judge: Judge, draft: Any, facts: Any, engine: Any, library: Any) -> JudgeVerdict:
+    """Ask the judge model, retrying when the reply does not parse."""
+    messages = library.judge_messages(judge.criteria, draft, facts)
+    last = ""
+    for _ in range(judge.max_attempts):
+        completion = await engine.acomplete(messages)
+        try:
+            return parse_verdict(completion.text, judge.criteria)
+        except (ValueError, ValidationError) as exc:
+            last = str(exc).splitlines()[0]
+            messages = [*messages, {"role": "assistant", "content": completion.text},
+                        {"role": "user", "content": "回复格式不对（" + last[:80] + "）。请只输出要求的 JSON。"}]
+    raise ValueError(f"评审回复 {judge.max_attempts} 次都无法解析：{last}")
+
+
+# --- running ----------------------------------------------------------------------------------
+
+@dataclass
+class RunOptions:
+    concurrency: int = 4
+    repeat: int = 1
+    case_filter: list[str] = field(default_factory=list)
+    use_cache: bool = True
+    workdir: Path | None = None
+
+
+def select_cases(suite: Suite, filters: list[str]) -> list[Case]:
+    """Cases whose id or one of whose tags matches any filter (all when no filter)."""
+    if not filters:
+        return list(suite.cases)
+    return [c for c in suite.cases if any(f == c.id or f in c.tags or re.fullmatch(f.replace("*", ".*"), c.id)
+                                          for f in filters)]
+
+
+async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opts: RunOptions) -> CaseResult:
+    from .cache import ReplyCache
+    from .engines import get_engine
+    from .facts import load_facts
+    from .pipeline import DraftOptions, run_draft
+    from .prompts import PromptLibrary
+    from .validate import validate
+
+    start = time.perf_counter()
+    settings: dict[str, Any] = {**suite.defaults.model_dump(exclude={"assertions"}), **case.overrides}
+    assertions = _merge_assertions(suite.defaults.assertions, case.assertions)
+    problems = check_thresholds(assertions.metrics)
+    if problems:
+        raise ValueError(f"assert.metrics：{problems[0]}")
+    facts_path = suite.resolve(case.facts)
+    if not facts_path.is_file():
+        raise ValueError(f"facts：事实文件不存在：{facts_path}")
+    facts = load_facts(facts_path)
+    prompts = variant.prompts or settings.get("prompts")
+    library = PromptLibrary([suite.resolve(prompts)] if prompts else None)
+    genre = case.genre or settings.get("genre") or facts.meta.genre
+    blueprint = library.blueprint(genre)
+    if suite.kind == "validators":
+        return await _validators_case(suite, case, variant, facts, blueprint, library, start)
+    engine = get_engine(variant.engine, prompts_dirs=[str(d) for d in library.user_dirs],
+                        profile=variant.profile or settings.get("profile"))
+    base = opts.workdir or Path.cwd()
+    cache = ReplyCache(base / ".speechwriter" / "cache.sqlite") if opts.use_cache and not engine.rule_based else None
+    try:
+        options = DraftOptions(repair_rounds=int(settings.get("repair_rounds", 2)),
+                               candidates=int(settings.get("candidates", 1)),
+                               concurrency=max(1, opts.concurrency), salt=f"repeat{repeat}" if repeat else "")
+        result = await run_draft(facts, genre=genre, engine=engine, library=library, options=options, cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()
+    draft, report = result.draft, validate(result.draft, facts, blueprint)
+    metrics = draft_metrics(draft, report, facts)
+    search = [Path.cwd(), *list(suite.path.parents)[:3]]
+    failures = _assert(assertions, metrics, draft, facts, search)
+    judge_rows: list[dict[str, Any]] = []
+    if assertions.judge is not None:
+        judge_engine = get_engine("openai", profile=assertions.judge.profile or variant.profile or settings.get("profile"),
+                                  model=assertions.judge.model, base_url=assertions.judge.base_url)
+        verdict = await run_judge(assertions.judge, draft, facts, judge_engine, library)
+        for s in verdict.scores:
+            metrics[f"judge:{s.criterion}"] = float(s.score)
+            judge_rows.append(s.model_dump())
+            if s.criterion in assertions.judge.criteria and s.score < assertions.judge.min_score:
+                failures.append(f"评审「{s.criterion}」{s.score} 分，低于 {assertions.judge.min_score:g}：{s.reason}")
+    if result.failed:
+        failures += [f"章节 {sid} 生成失败：{why}" for sid, why in result.failed.items()]
+    return CaseResult(case=case.id, variant=variant.label, repeat=repeat,
+                      status="failed" if failures else "passed", metrics=metrics, failures=failures,
+                      seconds=round(time.perf_counter() - start, 3), draft=json.loads(draft.to_json()),
+                      findings=[f.model_dump() for f in report.findings], judge=judge_rows)
+
+
+async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: Any, blueprint: Any, library: Any,
+                     start: float) -> CaseResult:
+    """Precision on the good text, recall per check on its mutants."""
+    from .draft import Draft
+    from .mutations import EXPECTED_CODES, mutants
+    from .pipeline import run_draft
+    from .validate import draft_from_text, validate
+
+    if case.speech:
+        speech_path = suite.resolve(case.speech)
+        if not speech_path.is_file():
+            raise ValueError(f"speech：讲话稿不存在：{speech_path}")
+        good: Draft = draft_from_text(read_text(speech_path, what="讲话稿"), blueprint)
+    else:
+        good = (await run_draft(facts, genre=blueprint.id, library=library)).draft
+    clean = validate(good, facts, blueprint)
+    from .mutations import CHECK_OF_CODE
+
+    false_pos: dict[str, int] = {}
+    for f in clean.errors:
+        fam = CHECK_OF_CODE[f.code[0]]
+        false_pos[fam] = false_pos.get(fam, 0) + 1
+    caught: dict[str, int] = {}
+    total: dict[str, int] = {}
+    fam_total: dict[str, int] = {}
+    fam_caught: dict[str, int] = {}
+    for m in mutants(good, facts, blueprint):
+        codes = {f.code for f in validate(m.draft, facts, blueprint).errors}
+        hit = 1 if codes & EXPECTED_CODES[m.kind] else 0
+        total[m.kind] = total.get(m.kind, 0) + 1
+        caught[m.kind] = caught.get(m.kind, 0) + hit
+        fam_total[m.check] = fam_total.get(m.check, 0) + 1
+        fam_caught[m.check] = fam_caught.get(m.check, 0) + hit
+    n_total, n_caught = sum(total.values()), sum(caught.values())
+    n_fp = sum(false_pos.values())
+    metrics = {"mutants": float(n_total), "caught": float(n_caught),
+               "recall": n_caught / n_total if n_total else 1.0,
+               "precision": n_caught / (n_caught + n_fp) if n_caught + n_fp else 1.0,
+               "false_positives": float(n_fp)}
+    for fam in ("structure", "figures", "names"):
+        tp, fp = fam_caught.get(fam, 0), false_pos.get(fam, 0)
+        metrics[f"recall:{fam}"] = tp / fam_total[fam] if fam_total.get(fam) else 1.0
+        metrics[f"precision:{fam}"] = tp / (tp + fp) if tp + fp else 1.0
+    failures = [f"真实/良好文本上误报：{f.code} {f.message}" for f in clean.errors]
+    failures += [f"变异「{k}」只捕获 {caught[k]}/{total[k]}" for k in total if caught[k] < total[k]]
+    return CaseResult(case=case.id, variant=variant.label, status="failed" if failures else "passed",
+                      metrics=metrics, failures=failures, seconds=round(time.perf_counter() - start, 3),
+                      findings=[f.model_dump() for f in clean.findings], extra={"per_kind": total, "caught": caught})
+
+
+def _merge_assertions(defaults: Assertions, case: Assertions) -> Assertions:
+    return Assertions(metrics={**defaults.metrics, **case.metrics}, contains=[*defaults.contains, *case.contains],
+                      not_contains=[*defaults.not_contains, *case.not_contains],
+                      regex=[*defaults.regex, *case.regex], custom=[*defaults.custom, *case.custom],
+                      judge=case.judge or defaults.judge)
+
+
+def _assert(assertions: Assertions, metrics: dict[str, float], draft: Any, facts: Any,
+            search: list[Path] | None = None) -> list[str]:
+    failures = []
+    for name, threshold in assertions.metrics.items():
+        if name in metrics and not threshold_ok(metrics[name], threshold):
+            failures.append(f"{name} = {metrics[name]:g}，不满足 {threshold}")
+    text = draft.to_text()
+    failures += [f"应包含「{s}」" for s in assertions.contains if s not in text]
+    failures += [f"不应包含「{s}」" for s in assertions.not_contains if s in text]
+    for pattern in assertions.regex:
+        try:
+            if not re.search(pattern, text, re.S):
+                failures.append(f"未匹配正则 {pattern}")
+        except re.error as exc:
+            raise ValueError(f"assert.regex：正则「{pattern}」无效：{exc}") from None
+    for path in assertions.custom:
+        score, reason = _run_custom(path, draft, facts, search)
+        metrics[f"custom:{path}"] = score
+        if score <= 0:
+            failures.append(f"自定义检查 {path} 未通过：{reason}")
+    return failures
+
+
+async def _guarded(suite: Suite, case: Case, variant: Variant, repeat: int, opts: RunOptions, timeout: float,
+                   sem: asyncio.Semaphore, done: Callable[[CaseResult], None] | None) -> CaseResult:
+    async with sem:
+        start = time.perf_counter()
+        try:
+            result = await asyncio.wait_for(_run_case(suite, case, variant, repeat, opts), timeout)
+        except TimeoutError:
+            result = CaseResult(case=case.id, variant=variant.label, repeat=repeat, status="error",
+                                error=f"超时（{timeout:g} 秒）", seconds=round(time.perf_counter() - start, 3))
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, (ValueError, InputError)) or "Error" not in type(exc).__name__ \
+                else f"{type(exc).__name__}: {exc}"
+            result = CaseResult(case=case.id, variant=variant.label, repeat=repeat, status="error",
+                                error=f"{suite.path.name} 用例「{case.id}」：{message}",
+                                seconds=round(time.perf_counter() - start, 3))
+    if done:
+        done(result)
+    return result
+
+
+def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunOptions | None = None,
+              on_result: Callable[[CaseResult], None] | None = None) -> SuiteResult:
+    """Run every selected case for every variant and repeat; never raises for a broken case."""
+    opts = options or RunOptions()
+    variants = variants or [Variant(engine=suite.defaults.engine, profile=suite.defaults.profile,
+                                    prompts=suite.defaults.prompts)]
+    cases = select_cases(suite, opts.case_filter)
+    if not cases:
+        raise InputError(f"没有用例匹配筛选条件：{'、'.join(opts.case_filter)}", path=str(suite.path))
+    started = dt.datetime.now()
+    t0 = time.perf_counter()
+
+    async def main() -> list[CaseResult]:
+        sem = asyncio.Semaphore(max(1, opts.concurrency))
+        jobs = []
+        for case in cases:
+            timeout = float(case.overrides.get("timeout", suite.defaults.timeout))
+            for v in variants:
+                for r in range(opts.repeat):
+                    jobs.append(_guarded(suite, case, v, r, opts, timeout, sem, on_result))
+        return list(await asyncio.gather(*jobs))
+
+    results = asyncio.run(main())
+    return SuiteResult(suite=suite.name, suite_path=str(suite.path), kind=suite.kind,
+                       started_at=started.isoformat(timespec="seconds"), seconds=round(time.perf_counter() - t0, 3),
+                       variants=[v.label for v in variants], repeat=opts.repeat, results=results)
+
+
+# --- results on disk --------------------------------------------------------------------------
+
+def eval_runs_root(base: Path | None = None) -> Path:
+    return (base or Path.cwd()) / "evals" / "runs"
+
+
+def write_results(result: SuiteResult, base: Path | None = None) -> Path:
+    """``evals/runs/<timestamp>-<suite>/`` with results.json, report.md and report.html."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = eval_runs_root(base) / f"{stamp}-{result.suite}"
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = eval_runs_root(base) / f"{stamp}-{result.suite}-{n}"
+    folder.mkdir(parents=True)
+    result.folder = str(folder)
+    write_text_atomic(folder / "results.json", result.model_dump_json(indent=1) + "\n")
+    write_text_atomic(folder / "report.md", render_markdown(result))
+    write_text_atomic(folder / "report.html", render_html(result))
+    return folder
+
+
+def load_results(run: str | Path, base: Path | None = None) -> SuiteResult:
+    """A past run by folder path or name (a unique prefix is enough)."""
+    p = Path(run)
+    if not (p / "results.json").is_file():
+        root = eval_runs_root(base)
+        matches = [d for d in root.glob(f"{run}*") if (d / "results.json").is_file()] if root.is_dir() else []
+        exact = [d for d in matches if d.name == run]
+        matches = exact or matches
+        if len(matches) != 1:
+            raise InputError(f"找不到评测运行「{run}」" if not matches else f"评测运行「{run}」不唯一",
+                             path=str(root))
+        p = matches[0]
+    try:
+        return SuiteResult.model_validate_json((p / "results.json").read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        raise InputError(f"不是有效的评测结果：{exc.errors()[0]['msg']}", path=str(p / "results.json")) from None
+
+
+def list_eval_runs(base: Path | None = None) -> list[dict[str, Any]]:
+    root = eval_runs_root(base)
+    out = []
+    for path in sorted(root.glob("*/results.json"), reverse=True):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        statuses = [r["status"] for r in data.get("results", [])]
+        out.append({"run": path.parent.name, "suite": data.get("suite"), "started_at": data.get("started_at"),
+                    "variants": data.get("variants"), "passed": statuses.count("passed"), "total": len(statuses),
+                    "seconds": data.get("seconds")})
+    return out
+
+
+def render_markdown(result: SuiteResult) -> str:
+    lines = [f"# 评测报告：{result.suite}", "", f"- 时间：{result.started_at}", f"- 用时：{result.seconds:.1f} 秒",
+             f"- 变体：{'、'.join(result.variants)}", f"- 重复：{result.repeat}", ""]
+    agg = result.aggregate()
+    status = result.case_status()
+    metric_names = sorted({m for r in result.results for m in r.metrics})
+    lines.append("| 用例 | 变体 | 状态 | " + " | ".join(metric_names) + " |")
+    lines.append("|" + "---|" * (3 + len(metric_names)))
+    for (case, variant), stats in agg.items():
+        cells = [_fmt_stats(stats.get(m)) for m in metric_names]
+        lines.append(f"| {case} | {variant} | {status[(case, variant)]} | " + " | ".join(cells) + " |")
+    for (case, variant), st in status.items():
+        if st == "passed" and not agg.get((case, variant)):
+            lines.append(f"| {case} | {variant} | {st} |")
+    problems = [r for r in result.results if r.status != "passed"]
+    if problems:
+        lines += ["", "## 未通过与出错", ""]
+        for r in problems:
+            detail = r.error or "；".join(r.failures)
+            lines.append(f"- **{r.case}**（{r.variant}，第 {r.repeat + 1} 次）：{detail}")
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
+td:first-child,th:first-child{text-align:left}.passed{color:#080}.failed,.error{color:#c00}
+mark.error{background:#fbb}mark.warning{background:#fe9}mark.info{background:#def}
+details{margin:.5em 0}.draft p{text-indent:2em;line-height:1.8}.draft h3{font-size:1em}
+.f{font-size:.9em;color:#555;margin-left:2em}"""
+
+
+def render_html(result: SuiteResult) -> str:
+    """A self-contained HTML report (no network): metrics, variant comparison, drafts with findings marked."""
+    esc = html.escape
+    agg = result.aggregate()
+    status = result.case_status()
+    metric_names = sorted({m for r in result.results for m in r.metrics})
+    out = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>评测 {esc(result.suite)}</title>"
+           f"<style>{_CSS}</style></head><body><h1>评测报告：{esc(result.suite)}</h1>",
+           f"<p>{esc(result.started_at)} · 用时 {result.seconds:.1f} 秒 · 变体 {esc('、'.join(result.variants))} · "
+           f"重复 {result.repeat}</p><h2>指标</h2><table><tr><th>用例</th><th>变体</th><th>状态</th>"]
+    out += [f"<th>{esc(m)}</th>" for m in metric_names] + ["</tr>"]
+    for (case, variant), st in status.items():
+        stats = agg.get((case, variant), {})
+        out.append(f"<tr><td>{esc(case)}</td><td>{esc(variant)}</td><td class='{st}'>{st}</td>")
+        out += [f"<td>{esc(_fmt_stats(stats.get(m)))}</td>" for m in metric_names] + ["</tr>"]
+    out.append("</table>")
+    if len(result.variants) > 1:
+        out.append("<h2>变体对比（均值）</h2><table><tr><th>指标</th>" +
+                   "".join(f"<th>{esc(v)}</th>" for v in result.variants) + "</tr>")
+        for m in metric_names:
+            cells = []
+            for v in result.variants:
+                vals = [s[m]["mean"] for (c, vv), s in agg.items() if vv == v and m in s]
+                cells.append(f"<td>{statistics.fmean(vals):.3f}</td>" if vals else "<td>—</td>")
+            out.append(f"<tr><td>{esc(m)}</td>{''.join(cells)}</tr>")
+        out.append("</table>")
+    out.append("<h2>各用例稿件</h2>")
+    for r in result.results:
+        if r.repeat:
+            continue
+        detail = esc(r.error or "；".join(r.failures) or "通过")
+        out.append(f"<details><summary><b>{esc(r.case)}</b> · {esc(r.variant)} · "
+                   f"<span class='{r.status}'>{r.status}</span> · {detail}</summary><div class='draft'>")
+        if r.draft:
+            out.append(_draft_html(r.draft, r.findings))
+        out.append("</div></details>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _draft_html(draft: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    esc = html.escape
+    parts = [f"<h3>{esc(draft.get('title', ''))}</h3>"]
+    for s in draft.get("sections", []):
+        body = s.get("body", "")
+        marks = sorted([f for f in findings if f.get("section") == s["id"] and f.get("span")],
+                       key=lambda f: f["span"][0])
+        text, pos = [], 0
+        for f in marks:
+            a, b = f["span"]
+            if a < pos:
+                continue
+            text.append(esc(body[pos:a]))
+            text.append(f"<mark class='{f['severity']}' title='{esc(f['code'] + ' ' + f['message'])}'>"
+                        f"{esc(body[a:b])}</mark>")
+            pos = b
+        text.append(esc(body[pos:]))
+        if s.get("heading"):
+            parts.append(f"<h3>{esc(s['heading'])}</h3>")
+        parts += [f"<p>{p}</p>" for p in "".join(text).split("\n") if p.strip()]
+        for f in [f for f in findings if f.get("section") == s["id"]]:
+            parts.append(f"<div class='f'>{esc(f['code'])} {esc(f['message'])}</div>")
+    return "\n".join(parts)
+
+
+# --- comparing runs ---------------------------------------------------------------------------
+
+@dataclass
+class Change:
+    case: str
+    variant: str
+    metric: str
+    before: float
+    after: float
+
+    @property
+    def better(self) -> bool:
+        higher = METRICS.get(self.metric, ("", True))[1] if not self.metric.startswith(("judge:", "custom:")) else True
+        return (self.after > self.before) if higher else (self.after < self.before)
+
+
+def compare_runs(a: SuiteResult, b: SuiteResult, tolerance: float = 0.0) -> tuple[list[Change], list[Change]]:
+    """(improvements, regressions) of B against A, per case, variant and metric (means)."""
+    agg_a, agg_b = a.aggregate(), b.aggregate()
+    if len(a.variants) == 1 and len(b.variants) == 1:  # one column each: compare them, whatever their labels
+        agg_a = {(case, b.variants[0]): stats for (case, _), stats in agg_a.items()}
+    better, worse = [], []
+    for key, stats_b in agg_b.items():
+        stats_a = agg_a.get(key)
+        if not stats_a:
+            continue
+        for metric, sb in stats_b.items():
+            if metric not in stats_a or metric in ("speaking_minutes",):
+                continue
+            before, after = stats_a[metric]["mean"], sb["mean"]
+            if abs(after - before) <= tolerance + 1e-12:
+                continue
+            change = Change(key[0], key[1], metric, before, after)
+            (better if change.better else worse).append(change)
+    return better, worse
