@@ -6,7 +6,7 @@ SW := $(BIN)/speechwriter
 DEMO_FACTS := fixtures/facts/work_report_gongqingfu.yaml
 DEMO_OUT := build/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench preview clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(SW) facts check $(DEMO_FACTS)
 	@mkdir -p build
-	$(SW) draft $(DEMO_FACTS) -o $(DEMO_OUT)
+	$(SW) draft $(DEMO_FACTS) -o $(DEMO_OUT) --export docx,reading --force
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
@@ -34,6 +34,12 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_all.py
+
+# Visual check of the 公文 layout: docx -> PDF (LibreOffice) -> PNG of the first page.
+preview: demo
+	soffice --headless --convert-to pdf --outdir build $(DEMO_OUT).docx
+	pdftoppm -png -r 80 -f 1 -l 1 build/demo.pdf build/demo-page
+	@echo "预览：build/demo-page-1.png"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -162,6 +162,8 @@ def draft_cmd(
     prompts: PromptsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖不是稿件的同名文件")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在终端打印全文")] = False,
+    export: Annotated[str | None, typer.Option("--export", help="同时导出，逗号分隔：docx,reading,md,txt")] = None,
+    fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="导出 docx 时用常见字体代替公文字体")] = False,
 ) -> None:
     """根据事实文件起草讲话稿：分章节并行生成、校验、只修复有问题的章节，写出 OUT.json 与 OUT.md。
 
@@ -211,11 +213,15 @@ def draft_cmd(
         if live and live.is_started:
             live.stop()
     _write_draft(result.draft, out)
+    exported = _export_all(result.draft, export, out[0].with_suffix(""), force, fallback_fonts,
+                           library.blueprint(result.draft.genre).chars_per_minute)
     if not quiet:
         _console().print(result.draft)
     _console().print(result.report)
     err.print(_run_summary(result, eng))
     err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.draft.chars} 字）；运行记录 {result.run_id}")
+    for path in exported:
+        err.print(f"[green]✔[/green] 已导出 {path}")
     if result.failed:
         for sid, why in result.failed.items():
             err.print(f"[red]章节 {sid} 生成失败：[/red]{why}")
@@ -331,6 +337,118 @@ def _print_changes(console: Any, better: list[Any], worse: list[Any]) -> None:
     console.print(f"改进 {len(better)} 项，退步 {len(worse)} 项")
 
 
+@_command(app, "refine")
+def refine_cmd(
+    target: Annotated[str | None, typer.Argument(metavar="TARGET", help="稿件 JSON、运行 id 或事实文件")] = None,
+    facts_file: Annotated[Path | None, typer.Option("--facts", "-f", help="事实文件（稿件中未记录时）")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="offline 或 openai")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile 名")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="模型名")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI 兼容接口地址")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="重新打开上次的修改会话")] = False,
+    prompts: PromptsOpt = None,
+) -> None:
+    """在终端里逐节修改稿件：输入修改要求、看差异、接受或撤销，每次接受都自动保存。
+
+    示例：speechwriter refine build/demo.json --engine openai --profile deepseek
+    示例：speechwriter refine --resume
+    """
+    from .engines import get_engine
+    from .refine import RefineRepl, RefineSession, last_session
+
+    def factory(info: dict[str, Any], dirs: list[str]) -> Any:
+        """The engine a resumed session used, unless the command line says otherwise."""
+        name = engine or info.get("name")
+        if name != "openai":
+            return get_engine(name, prompts_dirs=dirs)
+        return get_engine("openai", profile=profile or info.get("profile"), model=model or info.get("model"),
+                          base_url=base_url or info.get("base_url"))
+
+    console = _console()
+    if resume:
+        session = RefineSession.reopen(last_session(), engine_factory=factory)
+        console.print(f"已恢复会话 {session.state.id}（{len(session.state.undo)} 次已接受的修改）")
+    else:
+        if target is None:
+            raise InputError("请给出稿件 JSON、运行 id 或事实文件，或用 --resume 恢复上次的会话")
+        draft, facts, library = _refine_target(target, facts_file, _prompts_dirs(prompts))
+        eng = get_engine(engine, prompts_dirs=[str(d) for d in library.user_dirs], profile=profile, model=model,
+                         base_url=base_url)
+        if draft is None:
+            from .pipeline import draft_speech
+
+            with _console(stderr=True).status("正在起草初稿…"):
+                draft = draft_speech(facts, engine=eng, library=library)
+        session = RefineSession.start(draft, facts, library, eng)
+        console.print(f"修改会话 {session.state.id}（引擎 {eng.name}{'，基于规则' if eng.rule_based else ''}）")
+    RefineRepl(session, console).run()
+
+
+def _refine_target(target: str, facts_file: Path | None, prompts_dirs: list[Path]) -> tuple[Any, Any, Any]:
+    """(draft or None, facts, library) from a draft JSON, a run id or a facts file."""
+    from .draft import load_draft
+    from .facts import SUPPORTED_SUFFIXES, load_facts
+    from .prompts import PromptLibrary
+
+    library = PromptLibrary(prompts_dirs)
+    path = Path(target)
+    if path.suffix.lower() in SUPPORTED_SUFFIXES and path.suffix.lower() != ".json":
+        return None, load_facts(path), library
+    if path.suffix.lower() == ".json" and path.is_file():
+        try:
+            draft = load_draft(path)
+        except InputError:
+            return None, load_facts(path), library  # a facts file written as JSON
+        source = facts_file or (Path(draft.facts_source) if draft.facts_source else None)
+        if source is None:
+            raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(path))
+        return draft, load_facts(source), library
+    from .runs import open_run
+
+    rec = open_run(target)
+    draft_path = rec.folder / "draft.json"
+    if not draft_path.is_file():
+        raise InputError(f"运行 {rec.id} 还没有完成的稿件，请先用 draft --resume 完成", path=str(draft_path))
+    facts_path = facts_file or Path(rec.meta.get("facts_path") or "")
+    return load_draft(draft_path), load_facts(facts_path), library
+
+
+@_command(app, "export")
+def export_cmd(
+    draft_file: Annotated[Path, typer.Argument(metavar="DRAFT", help="draft 写出的稿件 JSON")],
+    fmt: Annotated[str, typer.Option("--format", "-t", help="docx（公文格式）、reading（讲话用大字稿）、md、txt")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件路径")],
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件")] = False,
+    fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="用宋体/仿宋/黑体/楷体代替方正小标宋、仿宋_GB2312 等")] = False,
+    chars_per_minute: Annotated[int, typer.Option("--cpm", min=60, max=600, help="语速（字/分钟），用于大字稿的时间标注")] = 240,
+) -> None:
+    """把稿件导出为 GB/T 9704 公文格式的 Word、讲话用大字稿、Markdown 或纯文本。
+
+    示例：speechwriter export build/demo.json --format docx -o build/汇报.docx
+    """
+    from .draft import load_draft
+    from .export import export_draft, fonts_from_option
+
+    path = export_draft(load_draft(draft_file), fmt, output, force=force, fonts=fonts_from_option(fallback_fonts),
+                        chars_per_minute=chars_per_minute)
+    _console().print(f"[green]✔[/green] 已导出 {path}")
+
+
+def _export_all(draft: Any, formats: str | None, base: Path, force: bool, fallback: bool, cpm: int) -> list[Path]:
+    """``draft --export docx,reading``: OUT.docx, OUT.reading.docx, …; checked before anything is written."""
+    from .export import FORMATS, SUFFIX, export_draft, fonts_from_option
+
+    if not formats:
+        return []
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise InputError(f"不支持的导出格式「{unknown[0]}」，可选：{'、'.join(FORMATS)}")
+    paths = {f: Path(f"{base}{'.reading' if f == 'reading' else ''}{SUFFIX[f]}") for f in chosen}
+    return [export_draft(draft, f, p, force=force, fonts=fonts_from_option(fallback), chars_per_minute=cpm)
+            for f, p in paths.items()]
+
+
 def _facts_of_run(run_id: str) -> Path:
     from .runs import open_run
 
@@ -343,6 +461,8 @@ def _facts_of_run(run_id: str) -> Path:
 def _run_summary(result: Any, engine: Any) -> str:
     from .config import load_settings, price_for
 
+    if engine.rule_based:
+        return f"离线撰稿：{len(result.draft.sections)} 个章节"
     parts = [f"调用 {result.calls} 次", f"缓存命中 {result.cache_hits} 次",
              f"输入 {result.prompt_tokens} tokens", f"输出 {result.completion_tokens} tokens"]
     if result.repaired:

@@ -166,6 +166,16 @@ class PromptLibrary:
         except TemplateError as exc:
             raise _template_error(exc, name) from None
 
+    def rewrite_messages(self, facts: Facts, blueprint: Blueprint, section: SectionSpec, current: str,
+                         instruction: str, findings: list[Any]) -> list[dict[str, str]]:
+        """The section prompt, the current text as the model's answer, then the user's instruction."""
+        base = self.render(facts, blueprint, section)
+        spec = base.payload["section"]
+        ask = self._render_file("common/rewrite.j2", {
+            "section": spec, "instruction": instruction,
+            "findings": [{"code": f.code, "message": f.message, "suggestion": f.suggestion} for f in findings]})
+        return [*base.messages, {"role": "assistant", "content": current}, {"role": "user", "content": ask}]
+
     def judge_messages(self, criteria: list[str], draft: Any, facts: Facts) -> list[dict[str, str]]:
         """Messages asking a judge model to score ``draft`` on ``criteria`` (templates in judge/)."""
         ctx = _judge_context(criteria, draft, facts)

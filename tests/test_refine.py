@@ -1,0 +1,247 @@
+"""Interactive refinement: the session API, the REPL through prompt_toolkit pipes, and a real terminal."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from speechwriter.config import Profile
+from speechwriter.engines.fakeserver import FakeLLMServer, Step
+from speechwriter.engines.offline import OfflineComposer
+from speechwriter.engines.openai import OpenAIEngine
+from speechwriter.engines.testing import FunctionEngine
+from speechwriter.errors import InputError
+from speechwriter.facts import load_facts
+from speechwriter.pipeline import draft_speech
+from speechwriter.prompts import PromptLibrary
+from speechwriter.refine import RefineRepl, RefineSession, last_session, word_diff
+
+from .conftest import REFERENCE_FACTS, SECRET_KEY, composer_brain
+
+CLOSING_V2 = "同时，衷心希望工青妇组织携手并进，把工作成果做得更大更好。\n\n最后，恳请光源主席一行对我们的工作给予指导。"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def rewriter(text: str = CLOSING_V2) -> FunctionEngine:
+    return FunctionEngine(lambda messages: text)
+
+
+def start(engine, workdir: Path) -> RefineSession:
+    facts = load_facts(REFERENCE_FACTS)
+    draft = draft_speech(facts)
+    return RefineSession.start(draft, facts, PromptLibrary(), engine, base=workdir)
+
+
+# --- the session API ---------------------------------------------------------------------------
+
+def test_instruct_accept_undo_redo_and_history_survive_a_restart(workdir: Path) -> None:
+    session = start(rewriter(), workdir)
+    original = session.text("closing")
+    session.state.current_section = "closing"
+    proposal = session.instruct("语气再亲切一些")
+    assert proposal.text == CLOSING_V2 and proposal.new_errors == []
+    assert session.text("closing") == original  # nothing changes before accept
+    session.accept()
+    assert session.text("closing") == CLOSING_V2
+    reopened = RefineSession.reopen(last_session(workdir), engine=rewriter())
+    assert reopened.text("closing") == CLOSING_V2
+    history = reopened.history("closing")
+    assert [(v.source, v.instruction, cur) for _, v, cur in history] == [("draft", None, False),
+                                                                         ("instruction", "语气再亲切一些", True)]
+    reopened.undo()
+    assert RefineSession.reopen(last_session(workdir), engine=rewriter()).text("closing") == original
+    reopened.redo()
+    assert RefineSession.reopen(last_session(workdir), engine=rewriter()).text("closing") == CLOSING_V2
+    with pytest.raises(InputError):
+        reopened.redo()
+
+
+def test_a_proposal_with_new_errors_is_flagged(workdir: Path) -> None:
+    session = start(rewriter(CLOSING_V2 + "今年再投入386万元。"), workdir)
+    proposal = session.instruct("补充投入情况", "closing")
+    assert [f.code for f in proposal.new_errors] == ["F204"]
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    repl = RefineRepl(session, console, prompt_session=object())
+    repl.cmd_accept("")
+    assert "会带来新的错误" in console.file.getvalue() and session.proposal is not None
+    repl.cmd_accept("!")
+    assert "386万元" in session.text("closing")
+
+
+def test_the_rewrite_prompt_carries_instruction_facts_and_findings(workdir: Path) -> None:
+    engine = rewriter()
+    session = start(engine, workdir)
+    session.instruct("突出妇联的工作", "achievements")
+    messages = engine.requests[-1]
+    assert messages[-1]["role"] == "user" and "突出妇联的工作" in messages[-1]["content"]
+    assert messages[-2]["role"] == "assistant" and "一是争先创优" in messages[-2]["content"]
+    assert "<facts>" in messages[1]["content"]
+
+
+def test_offline_engine_edits_instead_of_instructions(workdir: Path) -> None:
+    session = start(OfflineComposer.from_prompts(), workdir)
+    with pytest.raises(InputError) as err:
+        session.instruct("压缩到300字", "closing")
+    assert "edit" in str(err.value)
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    repl = RefineRepl(session, console, prompt_session=object(), editor=lambda text: text.replace("同时，", "此外，"))
+    repl.handle("edit closing")
+    repl.handle("accept")
+    assert session.text("closing").startswith("此外，也希望")
+
+
+def test_word_diff_is_chinese_aware() -> None:
+    ops = word_diff("把工作成果做得更大更好。", "把工作成果做得更大、更靓、更好。")
+    assert ("=", "把工作成果做得更大") in ops and ("+", "、更靓、") in ops
+    assert word_diff("投入300万元", "投入386万元") == [("=", "投入"), ("-", "300"), ("+", "386"), ("=", "万元")]
+
+
+# --- the REPL through prompt_toolkit's pipe input -------------------------------------------------
+
+def run_repl(session: RefineSession, lines: list[str]) -> str:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    with create_pipe_input() as pipe:
+        pipe.send_text("".join(line + "\n" for line in lines))
+        pipe.close()
+        prompt = PromptSession(input=pipe, output=DummyOutput())
+        RefineRepl(session, console, prompt_session=prompt).run()
+    return console.file.getvalue()
+
+
+def test_repl_session_end_to_end(workdir: Path) -> None:
+    session = start(rewriter(), workdir)
+    out = run_repl(session, ["show closing", "语气再亲切一些", "diff", "accept", "history", "undo", "redo",
+                             "foo", "show nosuch", "reject", "", "help", "validate", "save 改稿"])
+    assert "修改建议（closing）" in out and "校验通过" in out
+    assert "已接受并保存（closing）" in out
+    assert "▶ v1" in out and "语气再亲切一些" in out
+    assert "已撤销：closing 回到版本 0" in out and "已重做：closing 到版本 1" in out
+    assert "未知命令「foo」" in out
+    assert "没有章节「nosuch」" in out
+    assert "没有待确认的修改" in out
+    assert "指令为空" in out
+    assert "已保存会话" in out  # end of input = Ctrl-D: saved
+    saved = json.loads((workdir / "改稿.json").read_text(encoding="utf-8"))
+    assert saved["sections"][-1]["body"] == CLOSING_V2
+
+
+def test_repl_keeps_going_when_the_endpoint_is_down(workdir: Path) -> None:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    engine = OpenAIEngine(Profile(base_url=f"http://127.0.0.1:{port}/v1", model="m", api_key=SECRET_KEY,
+                                  max_attempts=2, backoff_base=0.01), sleep=[].append)
+    session = start(engine, workdir)
+    before = session.text("opening")
+    out = run_repl(session, ["更简洁一些", "show"])
+    assert "大模型请求失败，原文未改动" in out and "连接被拒绝" in out
+    assert session.text("opening") == before and before[:10] in out
+
+
+# --- a real terminal --------------------------------------------------------------------------
+
+def test_real_terminal_instruct_accept_kill_and_resume(workdir: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    brain = composer_brain()
+
+    def respond(request):
+        if "修改要求" in request["messages"][-1]["content"]:
+            return Step(reply=CLOSING_V2)
+        return brain(request)
+
+    exe = str(Path(sys.executable).with_name("speechwriter"))
+    env = {**os.environ, "OPENAI_API_KEY": SECRET_KEY, "TERM": "dumb", "COLUMNS": "120", "LINES": "50"}
+    with FakeLLMServer(respond) as server:
+        args = ["refine", str(REFERENCE_FACTS), "--engine", "openai", "--base-url", server.base_url,
+                "--model", "fake-model"]
+        child = pexpect.spawn(exe, args, cwd=str(workdir), env=env, encoding="utf-8", timeout=60,
+                              dimensions=(50, 120))
+        child.expect(r"\[opening\]> ")
+        child.sendline("use closing")
+        child.expect(r"\[closing\]> ")
+        child.sendline("语气再亲切一些")
+        child.expect("输入 accept 接受")
+        child.sendline("diff")
+        child.expect("携手并进")
+        child.sendline("accept")
+        child.expect("已接受并保存")
+        child.expect(r"\[closing\]> ")
+        child.sendline("语气再亲切一些")  # a second proposal, never accepted
+        child.expect("输入 accept 接受")
+        child.kill(signal.SIGKILL)  # the terminal dies mid-session
+        child.wait()
+        resumed = pexpect.spawn(exe, ["refine", "--resume"], cwd=str(workdir), env=env, encoding="utf-8",
+                                timeout=60, dimensions=(50, 120))
+        resumed.expect("已恢复会话")
+        resumed.expect(r"\]> ")
+        resumed.sendline("history closing")
+        resumed.expect("v1")
+        resumed.expect(r"\]> ")
+        history = resumed.before
+        resumed.sendline("undo")
+        resumed.expect("回到版本 0")
+        resumed.expect(r"\]> ")
+        # Ctrl-D typed before the prompt switches the tty to raw mode is taken by the line discipline
+        # as end-of-file for the read; a person is never that fast, a test has to pause.
+        time.sleep(0.5)
+        resumed.sendcontrol("d")  # Ctrl-D: save and quit
+        resumed.expect(pexpect.EOF)
+    assert "语气再亲切一些" in history
+    state = json.loads(next((workdir / ".speechwriter" / "sessions").glob("*/session.json")).read_text())
+    assert len(state["sections"]["closing"]["versions"]) == 2  # the unaccepted proposal is the only loss
+    assert state["sections"]["closing"]["current"] == 0
+
+
+def test_ctrl_c_cancels_a_request_and_asks_before_quitting(workdir: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    brain = composer_brain()
+
+    def respond(request):
+        if "修改要求" in request["messages"][-1]["content"]:
+            return Step(reply=CLOSING_V2, delay=30)  # a request that hangs
+        return brain(request)
+
+    exe = str(Path(sys.executable).with_name("speechwriter"))
+    env = {**os.environ, "OPENAI_API_KEY": SECRET_KEY, "TERM": "dumb"}
+    with FakeLLMServer(respond) as server:
+        child = pexpect.spawn(exe, ["refine", str(REFERENCE_FACTS), "--engine", "openai", "--base-url",
+                                    server.base_url, "--model", "fake-model"],
+                              cwd=str(workdir), env=env, encoding="utf-8", timeout=30, dimensions=(50, 120))
+        child.expect(r"\[opening\]> ")
+        child.sendline("更简洁一些")
+        for _ in range(100):  # until the request has reached the server (bounded)
+            if any("修改要求" in r["messages"][-1]["content"] for r in server.requests):
+                break
+            time.sleep(0.05)
+        child.sendcontrol("c")
+        child.expect("已取消，原文未改动")
+        child.expect(r"\]> ")
+        time.sleep(0.5)
+        child.sendcontrol("c")
+        child.expect("确定退出吗")
+        child.sendline("n")
+        child.expect(r"\[opening\]> ")
+        time.sleep(0.5)
+        child.sendcontrol("d")
+        child.expect("已保存会话")
+        child.expect(pexpect.EOF)
