@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 	$(SW) draft $(DEMO_FACTS) -o $(DEMO_OUT) --export docx,reading --force
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench evals
 
 test: lint
 	$(BIN)/python -m pytest -q

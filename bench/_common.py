@@ -43,3 +43,22 @@ def report(name: str, value: str, target: str, ok: bool) -> None:
 
 
 PYTHON = sys.executable
+
+
+def composer_brain():
+    """A scripted-server responder whose replies the offline composer writes, memoised so the
+    server's own CPU time stays out of the measurement."""
+    from speechwriter.engines.fakeserver import Step
+    from speechwriter.engines.offline import OfflineComposer
+
+    composer = OfflineComposer.from_prompts()
+    memo: dict[str, str] = {}
+
+    def respond(request):
+        key = request["messages"][-1]["content"]
+        if key not in memo:
+            memo[key] = composer.complete([{"role": m["role"], "content": m["content"]}
+                                           for m in request["messages"]]).text
+        return Step(reply=memo[key])
+
+    return respond

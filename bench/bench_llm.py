@@ -14,10 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import FIXTURES, report
+from _common import FIXTURES, composer_brain, report
 from speechwriter.config import Profile
 from speechwriter.engines.fakeserver import FakeLLMServer, Step
-from speechwriter.engines.offline import OfflineComposer
 from speechwriter.engines.openai import OpenAIEngine
 from speechwriter.facts import load_facts
 from speechwriter.pipeline import DraftOptions, run_draft
@@ -35,17 +34,7 @@ sections:
 
 
 def brain():
-    """Replies written by the offline composer, memoised so the server's own CPU time stays out."""
-    composer = OfflineComposer.from_prompts()
-    memo: dict[str, str] = {}
-
-    def respond(request):
-        key = request["messages"][-1]["content"]
-        if key not in memo:
-            memo[key] = composer.complete([{"role": m["role"], "content": m["content"]}
-                                           for m in request["messages"]]).text
-        return Step(reply=memo[key])
-    return respond
+    return composer_brain()
 
 
 def engine(server: FakeLLMServer) -> OpenAIEngine:

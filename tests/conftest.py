@@ -86,3 +86,14 @@ def is_repair(request: dict) -> bool:
 
 def is_continuation(request: dict) -> bool:
     return "截断" in request["messages"][-1]["content"]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connection refused)."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port

@@ -20,7 +20,7 @@ from speechwriter.facts import load_facts
 from speechwriter.pipeline import DraftOptions, clean_reply, execute_draft
 from speechwriter.prompts import PromptLibrary
 
-from .conftest import REFERENCE_FACTS, SECRET_KEY, composer_brain, is_continuation, is_repair, section_of
+from .conftest import REFERENCE_FACTS, SECRET_KEY, closed_port, composer_brain, is_continuation, is_repair, section_of
 
 MESSAGES = [{"role": "user", "content": "你好"}]
 
@@ -99,12 +99,7 @@ def test_timeout_is_retried() -> None:
 
 
 def test_connection_refused_and_tls_errors_are_clear() -> None:
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = closed_port()
     refused = OpenAIEngine(Profile(base_url=f"http://127.0.0.1:{port}/v1", model="m", api_key=SECRET_KEY,
                                    max_attempts=2, backoff_base=0.01), sleep=[].append)
     with pytest.raises(EngineError) as err:

@@ -24,7 +24,7 @@ from speechwriter.pipeline import draft_speech
 from speechwriter.prompts import PromptLibrary
 from speechwriter.refine import RefineRepl, RefineSession, last_session, word_diff
 
-from .conftest import REFERENCE_FACTS, SECRET_KEY, composer_brain
+from .conftest import REFERENCE_FACTS, SECRET_KEY, closed_port, composer_brain
 
 CLOSING_V2 = "同时，衷心希望工青妇组织携手并进，把工作成果做得更大更好。\n\n最后，恳请光源主席一行对我们的工作给予指导。"
 
@@ -143,12 +143,7 @@ def test_repl_session_end_to_end(workdir: Path) -> None:
 
 
 def test_repl_keeps_going_when_the_endpoint_is_down(workdir: Path) -> None:
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = closed_port()
     engine = OpenAIEngine(Profile(base_url=f"http://127.0.0.1:{port}/v1", model="m", api_key=SECRET_KEY,
                                   max_attempts=2, backoff_base=0.01), sleep=[].append)
     session = start(engine, workdir)
