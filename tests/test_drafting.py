@@ -247,3 +247,15 @@ def test_templates_list_and_show(cli) -> None:
 def test_unknown_engine(cli, tmp_path: Path) -> None:
     result = cli("draft", REFERENCE_FACTS, "--engine", "gpt", "-o", tmp_path / "x")
     assert result.exit_code == 2 and "未知引擎「gpt」" in result.stderr
+
+
+def test_prompts_folder_from_the_config_file(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine" / "work_report").mkdir(parents=True)
+    (tmp_path / "mine" / "work_report" / "closing.j2").write_text(
+        "我的结束语模板\n{{ section_block }}\n{{ facts_block }}", encoding="utf-8")
+    (tmp_path / "speechwriter.toml").write_text('prompts = ["mine"]\n', encoding="utf-8")
+    listing = cli("templates", "list")
+    assert "work_report/closing.j2" in listing.stdout and "用户" in listing.stdout
+    shown = cli("templates", "show", "work_report", "closing", "--facts", REFERENCE_FACTS)
+    assert "我的结束语模板" in shown.stdout

@@ -596,8 +596,8 @@ def templates_list(prompts: PromptsOpt = None) -> None:
     from .prompts import PromptLibrary
 
     library = PromptLibrary(_prompts_dirs(prompts))
-    table = Table(show_edge=False)
-    for col in ("文种", "章节", "作用", "必需", "模板", "来源"):
+    table = Table(show_edge=False, caption="* 为必需章节", caption_justify="left")
+    for col in ("文种", "章节", "模板", "来源"):
         table.add_column(col, no_wrap=True)
     for genre in library.genres():
         bp = library.blueprint(genre)
@@ -607,8 +607,8 @@ def templates_list(prompts: PromptsOpt = None) -> None:
             else:
                 name, path = library.section_template(genre, spec)
                 source = "用户" if any(path.is_relative_to(d) for d in library.user_dirs) else "内置"
-            table.add_row(f"{genre}（{bp.name}）", spec.id, spec.role,
-                          "是" if spec.required else "否", name, source)
+            table.add_row(genre if spec is bp.sections[0] else "", spec.id + ("*" if spec.required else ""),
+                          name, source)
     _console().print(table)
 
 
@@ -687,7 +687,11 @@ def _prompts_dirs(given: list[Path] | None) -> list[Path]:
     if given:
         return list(given)
     env = os.environ.get("SPEECHWRITER_PROMPTS")
-    return [Path(p) for p in env.split(os.pathsep) if p] if env else []
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    from .config import load_settings
+
+    return [Path(p) for p in load_settings().prompts]
 
 
 def _draft_outputs(out: Path, force: bool) -> tuple[Path, Path]:

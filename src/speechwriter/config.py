@@ -6,6 +6,7 @@ then in ``~/.config/speechwriter/config.toml``. The API key is only ever shown m
 
 ```toml
 default_profile = "deepseek"
+prompts = ["my-prompts"]           # folders searched before the built-in prompts/
 
 [profiles.deepseek]
 base_url = "https://api.deepseek.com/v1"
@@ -78,6 +79,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default_profile: str | None = None
+    prompts: list[str] = Field(default_factory=list, description="自定义提示词目录，优先于内置")
     profiles: dict[str, Profile] = Field(default_factory=dict)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     sources: list[str] = Field(default_factory=list)
@@ -117,8 +119,13 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
         merged["prices"].update(data.pop("prices", {}) or {})
         if "default_profile" in data:
             merged["default_profile"] = data.pop("default_profile")
+        if "prompts" in data:
+            value = data.pop("prompts")
+            folders = [value] if isinstance(value, str) else list(value or [])
+            # relative folders are relative to the config file that names them
+            merged["prompts"] = [str((path.parent / f).resolve()) for f in folders]
         if data:
-            raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、profiles、prices）",
+            raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、prompts、profiles、prices）",
                              path=str(path))
         merged["sources"].insert(0, str(path))
     try:

@@ -314,6 +314,8 @@ class _Runner:
     async def run(self, resumed: dict[str, dict[str, Any]]) -> DraftResult:
         for spec in self.blueprint.sections:
             check_needs(self.facts, self.blueprint, spec)
+        for spec in self.blueprint.sections:  # every row visible from the start
+            self.emit(spec.id, state="queued")
         pending = []
         for spec in self.blueprint.sections:
             if spec.role == "salutation":
