@@ -264,3 +264,16 @@ def test_report_renders_for_a_person(offline_reference: Draft) -> None:
     out = console.file.getvalue()
     assert "错误 F203" in out and "一、四年来的主要工作成效" in out and "建议：" in out
     assert "1 个错误" in out
+
+
+@pytest.mark.parametrize("fixture", ALL_FIXTURES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("form", ["md", "txt"])
+def test_offline_drafts_validate_again_as_plain_text(fixture: Path, form: str) -> None:
+    """A draft written out as Markdown or text splits back into the same sections."""
+    facts = load_facts(fixture)
+    draft = draft_speech(facts)
+    bp = load_blueprint(draft.genre)
+    text = draft.to_markdown() if form == "md" else draft.to_text()
+    again = draft_from_text(text, bp)
+    assert [s.body for s in again.sections] == [s.body for s in draft.sections]
+    assert validate(again, facts, bp).errors == []

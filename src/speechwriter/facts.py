@@ -317,6 +317,16 @@ class Facts(_Model):
                 yield FigureRef(figure=fig, org=None, text=plan.theme,
                                 path=f"plans[{p}].figures[{f}]")
 
+    def prose(self) -> list[str]:
+        """Every piece of text a speech may state (statements, leads, measures, context …)."""
+        parts = [*self.opening, self.summary or "", self.summing_up or "", *self.shortcomings, *self.context,
+                 *self.closing.wishes, *self.closing.requests, self.meta.title, self.meta.occasion or ""]
+        for hl in self.highlights:
+            parts += [hl.theme, hl.lead or "", *(i.statement for i in hl.items)]
+        for plan in self.plans:
+            parts += [plan.theme, *plan.measures]
+        return [p for p in parts if p]
+
     def required_names(self) -> list[NamedThing]:
         """Names and honours the draft must contain verbatim."""
         return [n for n in [*self.names, *self.honours] if n.required]

@@ -67,23 +67,12 @@ def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
         if name == "highlights":
             value = [_resolve_orgs(facts, hl) for hl in value]
         if name in ("names", "honours"):
-            stated = _facts_prose(facts)
+            stated = "\n".join(facts.prose())
             value = [{**n, "stated_elsewhere": n["text"] in stated} for n in value]
         out[name] = value
     out["organisations"] = [{"id": o.id, "name": o.name, "short": o.short_name}
                             for o in facts.organisations]
     return out
-
-
-def _facts_prose(facts: Facts) -> str:
-    """All the text the sections state verbatim (statements, measures, context …)."""
-    parts = [*facts.opening, facts.summary or "", facts.summing_up or "", *facts.shortcomings,
-             *facts.context, *facts.closing.wishes, *facts.closing.requests]
-    for hl in facts.highlights:
-        parts += [hl.theme, hl.lead or "", *(i.statement for i in hl.items)]
-    for plan in facts.plans:
-        parts += [plan.theme, *plan.measures]
-    return "\n".join(parts)
 
 
 def _resolve_orgs(facts: Facts, highlight: dict[str, Any]) -> dict[str, Any]:

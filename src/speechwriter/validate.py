@@ -150,21 +150,10 @@ def _name_spans(text: str, names: Iterable[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _facts_prose(facts: Facts) -> list[str]:
-    parts = [*facts.opening, facts.summary or "", facts.summing_up or "", *facts.shortcomings,
-             *facts.context, *facts.closing.wishes, *facts.closing.requests, facts.meta.title,
-             facts.meta.occasion or ""]
-    for hl in facts.highlights:
-        parts += [hl.theme, hl.lead or "", *(i.statement for i in hl.items)]
-    for plan in facts.plans:
-        parts += [plan.theme, *plan.measures]
-    return parts
-
-
 def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: ValidatorConfig) -> _Context:
     ctx = _Context(draft, facts, blueprint, config)
     names = [n.text for n in [*facts.names, *facts.honours]]
-    prose = _facts_prose(facts)
+    prose = facts.prose()
     for text in prose:
         ctx.explained += [m.quantity for m in find_quantities(text, skip_spans=_name_spans(text, names))]
     ctx.explained += [r.figure.quantity for r in facts.figure_refs()]
@@ -214,7 +203,9 @@ def check_structure(ctx: _Context) -> list[Finding]:
         out += _check_enumerators(s, spec)
     out += _check_salutation(ctx)
     closing = draft.section("closing")
-    if any(x.id == "closing" and x.required for x in bp.sections) and closing is not None and not closing.body.strip():
+    reported = {f.section for f in out if f.code == "S101"}
+    if any(x.id == "closing" and x.required for x in bp.sections) and closing is not None \
+            and not closing.body.strip() and "closing" not in reported:
         out.append(Finding(code="S106", severity="error", section="closing", message="结束语为空",
                            suggestion="补写结束语：表达希望或请求指导"))
     return out
@@ -652,7 +643,14 @@ def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None
     return Draft(title=doc_title, genre=blueprint.id, blueprint_sha256=blueprint.sha256, sections=sections)
 
 
-_POINT_START = re.compile(r"^(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[，、]|首先|其次|最后)")
+_POINT_STARTS = {
+    "yishi": re.compile(r"^[一二三四五六七八九十]+是"),
+    "paren": re.compile(r"^[（(][一二三四五六七八九十]+[）)]"),
+    "diyi": re.compile(r"^第[一二三四五六七八九十]+[，、]"),
+    "shouxian": re.compile(r"^(?:首先|其次|再次)"),  # 最后 also opens a closing paragraph: not a point
+    "arabic": re.compile(r"^[0-9]+[.．]"),
+}
+_ANY_POINT = re.compile("|".join(p.pattern for k, p in _POINT_STARTS.items() if k != "shouxian"))
 
 
 def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], headings: dict[str, str]) -> None:
@@ -667,7 +665,8 @@ def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], heading
         paras = buckets[spec.id]
         if not followers or not paras:
             continue
-        last_point = max((k for k, p in enumerate(paras) if _POINT_START.match(p)), default=-1)
+        point = _POINT_STARTS.get(spec.enumerator, _ANY_POINT)
+        last_point = max((k for k, p in enumerate(paras) if point.match(p)), default=-1)
         if last_point < 0:
             continue
         tail = paras[last_point + 1:]
