@@ -309,6 +309,7 @@ def test_no_api_key_anywhere_on_disk_or_in_output(workdir: Path, cli, monkeypatc
     for path in files:
         assert SECRET_KEY.encode() not in path.read_bytes(), path
         assert SECRET_KEY[8:20].encode() not in path.read_bytes(), path
+        assert mask_key(SECRET_KEY).encode() not in path.read_bytes(), path  # not even masked
 
 
 def test_draft_cli_over_http_reports_usage_and_cost(workdir: Path, cli, monkeypatch) -> None:

@@ -499,14 +499,14 @@ def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", h
             table.add_column(col)
         for name, prof in settings.profiles.items():
             mark = "（默认）" if name == settings.default_profile else ""
-            table.add_row(name + mark, prof.base_url or "—", prof.model or "—", prof.public()["api_key"])
+            table.add_row(name + mark, prof.base_url or "—", prof.model or "—", prof.public(masked=True)["api_key"])
         console.print(table)
     try:
         chosen = resolve_profile(profile, settings=settings)
     except InputError as exc:
         console.print(f"当前未配置大模型接口：{exc}；draft 将使用内置离线撰稿器。")
         return
-    for key, value in chosen.public().items():
+    for key, value in chosen.public(masked=True).items():
         console.print(f"  {key} = {value}")
 
 

@@ -66,10 +66,11 @@ class Profile(BaseModel):
                              f"或在配置文件的 [profiles.{self.name}] 中写 api_key_env / api_key")
         return key
 
-    def public(self) -> dict[str, Any]:
-        """Everything but the key (for run records, caches and reports)."""
+    def public(self, *, masked: bool = False) -> dict[str, Any]:
+        """Everything but the key. Records get only whether a key is set; ``config show`` a masked key."""
         data = self.model_dump(exclude={"api_key"})
-        data["api_key"] = mask_key(self.api_key or os.environ.get(self.api_key_env))
+        key = self.api_key or os.environ.get(self.api_key_env)
+        data["api_key"] = mask_key(key) if masked else ("已设置" if key else "未设置")
         return data
 
 
