@@ -250,10 +250,20 @@ class SuiteResult(BaseModel):
 def _short_name(metric: str) -> str:
     """Column headers short enough for an 80-column terminal."""
     return {"figure_recall": "数字", "invented_figures": "编造", "name_recall": "名称",
-            "structure_ok": "结构", "length_deviation": "长度\n偏差", "warnings": "警告",
+            "structure_ok": "结构", "length_deviation": "长度\n偏差", "warnings": "警告", "errors": "错误",
+            "speaking_minutes": "讲话\n分钟", "repetition_rate": "重复率",
             "precision": "精确率", "recall": "召回率", "mutants": "变异", "caught": "捕获",
             "precision:structure": "结构\n精确", "recall:structure": "结构\n召回", "precision:figures": "数字\n精确",
             "recall:figures": "数字\n召回", "precision:names": "名称\n精确", "recall:names": "名称\n召回"}.get(metric, metric)
+
+
+STATUS_LABEL = {"passed": "通过", "failed": "未通过", "error": "出错"}
+
+
+def _header(metric: str) -> str:
+    """A metric's column header in reports: its Chinese name, or the metric id for custom ones."""
+    label = _short_name(metric).replace("\n", "")
+    return label if label != metric else metric.split(":", 1)[-1]
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -712,26 +722,26 @@ def render_markdown(result: SuiteResult) -> str:
     agg = result.aggregate()
     status = result.case_status()
     metric_names = sorted({m for r in result.results for m in r.metrics})
-    lines.append("| 用例 | 变体 | 状态 | " + " | ".join(metric_names) + " |")
+    lines.append("| 用例 | 变体 | 状态 | " + " | ".join(_header(m) for m in metric_names) + " |")
     lines.append("|" + "---|" * (3 + len(metric_names)))
     for (case, variant), stats in agg.items():
         cells = [_fmt_stats(stats.get(m)) for m in metric_names]
-        lines.append(f"| {case} | {variant} | {status[(case, variant)]} | " + " | ".join(cells) + " |")
+        lines.append(f"| {case} | {variant} | {STATUS_LABEL[status[(case, variant)]]} | " + " | ".join(cells) + " |")
     for (case, variant), st in status.items():
-        if st == "passed" and not agg.get((case, variant)):
-            lines.append(f"| {case} | {variant} | {st} |")
+        if not agg.get((case, variant)):
+            lines.append(f"| {case} | {variant} | {STATUS_LABEL[st]} |")
     problems = [r for r in result.results if r.status != "passed"]
     if problems:
         lines += ["", "## 未通过与出错", ""]
         for r in problems:
             detail = r.error or "；".join(r.failures)
-            lines.append(f"- **{r.case}**（{r.variant}，第 {r.repeat + 1} 次）：{detail}")
+            lines.append(f"- **{r.case}**（{r.variant}，第 {r.repeat + 1} 次，{STATUS_LABEL[r.status]}）：{detail}")
     return "\n".join(lines) + "\n"
 
 
 _CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
-td:first-child,th:first-child{text-align:left}.passed{color:#080}.failed,.error{color:#c00}
+td:first-child,th:first-child,td:nth-child(2),td:nth-child(3){text-align:left}.passed{color:#080}.failed,.error{color:#c00}
 mark.error{background:#fbb}mark.warning{background:#fe9}mark.info{background:#def}
 details{margin:.5em 0}.draft p{text-indent:2em;line-height:1.8}.draft h3{font-size:1em}
 .f{font-size:.9em;color:#555;margin-left:2em}"""
@@ -747,10 +757,10 @@ def render_html(result: SuiteResult) -> str:
            f"<style>{_CSS}</style></head><body><h1>评测报告：{esc(result.suite)}</h1>",
            f"<p>{esc(result.started_at)} · 用时 {result.seconds:.1f} 秒 · 变体 {esc('、'.join(result.variants))} · "
            f"重复 {result.repeat}</p><h2>指标</h2><table><tr><th>用例</th><th>变体</th><th>状态</th>"]
-    out += [f"<th>{esc(m)}</th>" for m in metric_names] + ["</tr>"]
+    out += [f"<th title='{esc(m)}'>{esc(_header(m))}</th>" for m in metric_names] + ["</tr>"]
     for (case, variant), st in status.items():
         stats = agg.get((case, variant), {})
-        out.append(f"<tr><td>{esc(case)}</td><td>{esc(variant)}</td><td class='{st}'>{st}</td>")
+        out.append(f"<tr><td>{esc(case)}</td><td>{esc(variant)}</td><td class='{st}'>{STATUS_LABEL[st]}</td>")
         out += [f"<td>{esc(_fmt_stats(stats.get(m)))}</td>" for m in metric_names] + ["</tr>"]
     out.append("</table>")
     if len(result.variants) > 1:
@@ -761,7 +771,7 @@ def render_html(result: SuiteResult) -> str:
             for v in result.variants:
                 vals = [s[m]["mean"] for (c, vv), s in agg.items() if vv == v and m in s]
                 cells.append(f"<td>{statistics.fmean(vals):.3f}</td>" if vals else "<td>—</td>")
-            out.append(f"<tr><td>{esc(m)}</td>{''.join(cells)}</tr>")
+            out.append(f"<tr><td>{esc(_header(m))}</td>{''.join(cells)}</tr>")
         out.append("</table>")
     out.append("<h2>各用例稿件</h2>")
     for r in result.results:
@@ -769,7 +779,7 @@ def render_html(result: SuiteResult) -> str:
             continue
         detail = esc(r.error or "；".join(r.failures) or "通过")
         out.append(f"<details><summary><b>{esc(r.case)}</b> · {esc(r.variant)} · "
-                   f"<span class='{r.status}'>{r.status}</span> · {detail}</summary><div class='draft'>")
+                   f"<span class='{r.status}'>{STATUS_LABEL[r.status]}</span> · {detail}</summary><div class='draft'>")
         if r.draft:
             out.append(_draft_html(r.draft, r.findings))
         out.append("</div></details>")
