@@ -453,7 +453,7 @@ async def run_judge(judge: Judge, draft: Any, facts: Any, engine: Any, library: 
             last = str(exc).splitlines()[0]
             messages = [*messages, {"role": "assistant", "content": completion.text},
                         {"role": "user", "content": "回复格式不对（" + last[:80] + "）。请只输出要求的 JSON。"}]
-    raise ValueError(f"评审回复 {judge.max_attempts} 次都无法解析：{last}")
+    raise ValueError(f"assert.judge：评审回复 {judge.max_attempts} 次都无法解析：{last}")
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -606,7 +606,10 @@ def _assert(assertions: Assertions, metrics: dict[str, float], draft: Any, facts
         except re.error as exc:
             raise ValueError(f"assert.regex：正则「{pattern}」无效：{exc}") from None
     for path in assertions.custom:
-        score, reason = _run_custom(path, draft, facts, search)
+        try:
+            score, reason = _run_custom(path, draft, facts, search)
+        except ValueError as exc:
+            raise ValueError(f"assert.custom：{exc}") from None
         metrics[f"custom:{path}"] = score
         if score <= 0:
             failures.append(f"自定义检查 {path} 未通过：{reason}")
