@@ -277,3 +277,17 @@ def test_offline_drafts_validate_again_as_plain_text(fixture: Path, form: str) -
     again = draft_from_text(text, bp)
     assert [s.body for s in again.sections] == [s.body for s in draft.sections]
     assert validate(again, facts, bp).errors == []
+
+
+_SPEECHY = st.sampled_from(list("一二三四五六七八九十百千万亿是、（）()。，：:；\n 0123456789.%余多近约工会妇联团委#*两次项名元㎡第年月日·+数上"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(_SPEECHY, min_size=1, max_size=300))
+def test_splitter_and_validators_never_crash_on_random_speech(text: str) -> None:
+    bp = load_blueprint("work_report")
+    draft = draft_from_text("标题\n" + text, bp)
+    report = validate(draft, load_facts(REFERENCE_FACTS), bp)
+    for f in report.findings:
+        body = draft.section(f.section).body if f.section and draft.section(f.section) else ""
+        assert f.span is None or 0 <= f.span[0] <= f.span[1] <= len(body)
