@@ -15,7 +15,8 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -245,10 +246,9 @@ class Closing(_Model):
     requests: list[str] = Field(default_factory=list, description="请求，如：请领导批评指导")
 
 
-class FigureRef(BaseModel):
+@dataclass(frozen=True, slots=True)
+class FigureRef:
     """Where a figure sits in the facts: for messages and attribution checks."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     figure: Figure
     org: str | None
@@ -275,6 +275,13 @@ class Facts(_Model):
 
     _source: str | None = PrivateAttr(None)
     _sha256: str = PrivateAttr("")
+    _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Cache something derived from the facts (they are not changed after loading)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @field_validator("honours", mode="before")
     @classmethod

@@ -150,15 +150,23 @@ def _name_spans(text: str, names: Iterable[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def _explained_quantities(facts: Facts) -> tuple[list[Quantity], dict[Any, list[Quantity]]]:
+    """Every quantity the facts state (figures and numbers in their prose), indexed by value."""
+    names = [n.text for n in [*facts.names, *facts.honours]]
+    explained: list[Quantity] = []
+    for text in facts.prose():
+        explained += [m.quantity for m in find_quantities(text, skip_spans=_name_spans(text, names))]
+    explained += [r.figure.quantity for r in facts.figure_refs()]
+    by_value: dict[Any, list[Quantity]] = {}
+    for q in explained:
+        by_value.setdefault(q.value, []).append(q)
+    return explained, by_value
+
+
 def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: ValidatorConfig) -> _Context:
     ctx = _Context(draft, facts, blueprint, config)
     names = [n.text for n in [*facts.names, *facts.honours]]
-    prose = facts.prose()
-    for text in prose:
-        ctx.explained += [m.quantity for m in find_quantities(text, skip_spans=_name_spans(text, names))]
-    ctx.explained += [r.figure.quantity for r in facts.figure_refs()]
-    for q in ctx.explained:
-        ctx.explained_by_value.setdefault(q.value, []).append(q)
+    ctx.explained, ctx.explained_by_value = facts.memo("validate.explained", lambda: _explained_quantities(facts))
     ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
                   len(facts.shortcomings), len(facts.organisations)} - {0}
     if facts.meta.period:

@@ -145,10 +145,13 @@ class FakeLLMServer:
                     self._json(step.status, {"error": {"message": step.error_message or f"status {step.status}",
                                                        "type": "server_error"}}, step.headers)
                     return
-                if request.get("stream"):
-                    self._stream(request, step)
-                else:
-                    self._json(200, _completion(request, step), step.headers)
+                try:
+                    if request.get("stream"):
+                        self._stream(request, step)
+                    else:
+                        self._json(200, _completion(request, step), step.headers)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client went away (closed its stream early)
 
             def _json(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(body, ensure_ascii=False).encode()
