@@ -22,7 +22,7 @@ from speechwriter.errors import InputError
 from speechwriter.facts import load_facts
 from speechwriter.pipeline import draft_speech
 from speechwriter.prompts import PromptLibrary
-from speechwriter.refine import RefineRepl, RefineSession, last_session, word_diff
+from speechwriter.refine import RefineRepl, RefineSession, last_session, open_target, word_diff
 
 from .conftest import REFERENCE_FACTS, SECRET_KEY, closed_port, composer_brain
 
@@ -243,18 +243,17 @@ def test_ctrl_c_cancels_a_request_and_asks_before_quitting(workdir: Path) -> Non
 
 
 def test_refine_targets_draft_json_run_id_and_facts_file(workdir: Path, cli) -> None:
-    from speechwriter.cli import _refine_target
     from speechwriter.runs import list_runs
 
     assert cli("draft", REFERENCE_FACTS, "-o", workdir / "d", "-q").exit_code == 0
-    draft, facts, _ = _refine_target(str(workdir / "d.json"), None, [])
+    draft, facts, _ = open_target(str(workdir / "d.json"), None, [])
     assert draft is not None and facts.meta.title == "工青妇组织的工作汇报"
     run_id = list_runs(workdir / ".speechwriter" / "runs")[0]["run_id"]
-    from_run, facts2, _ = _refine_target(run_id, None, [])
+    from_run, facts2, _ = open_target(run_id, None, [])
     assert facts2.sha256 == facts.sha256
     assert from_run is not None and from_run.to_markdown() == draft.to_markdown()
-    fresh, facts3, _ = _refine_target(str(REFERENCE_FACTS), None, [])
+    fresh, facts3, _ = open_target(str(REFERENCE_FACTS), None, [])
     assert fresh is None and facts3.sha256 == facts.sha256
     with pytest.raises(InputError) as err:
-        _refine_target("no-such-run", None, [])
+        open_target("no-such-run", None, [])
     assert "找不到运行记录" in str(err.value)

@@ -183,7 +183,11 @@ def draft_cmd(
     library = PromptLibrary(_prompts_dirs(prompts))
     eng = get_engine(engine, prompts_dirs=[str(d) for d in library.user_dirs], profile=profile, model=model,
                      base_url=base_url, temperature=temperature)
-    out = _draft_outputs(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
+    from .draft import output_paths
+    from .export import plan_exports
+
+    out = output_paths(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
+    exports = plan_exports(export, out[0].with_suffix(""), force)  # checked before any engine call
     err = _console(stderr=True)
     if eng.rule_based:
         err.print("[dim]使用内置离线撰稿器（基于规则组稿，不调用大模型）。[/dim]")
@@ -213,8 +217,11 @@ def draft_cmd(
         if live and live.is_started:
             live.stop()
     _write_draft(result.draft, out)
-    exported = _export_all(result.draft, export, out[0].with_suffix(""), force, fallback_fonts,
-                           library.blueprint(result.draft.genre).chars_per_minute)
+    from .export import export_draft, fonts_from_option
+
+    cpm = library.blueprint(result.draft.genre).chars_per_minute
+    exported = [export_draft(result.draft, fmt, path, force=force, fonts=fonts_from_option(fallback_fonts),
+                             chars_per_minute=cpm) for fmt, path in exports.items()]
     if not quiet:
         _console().print(result.draft)
     _console().print(result.report)
@@ -354,7 +361,7 @@ def refine_cmd(
     示例：speechwriter refine --resume
     """
     from .engines import get_engine
-    from .refine import RefineRepl, RefineSession, last_session
+    from .refine import RefineRepl, RefineSession, last_session, open_target
 
     def factory(info: dict[str, Any], dirs: list[str]) -> Any:
         """The engine a resumed session used, unless the command line says otherwise."""
@@ -371,7 +378,7 @@ def refine_cmd(
     else:
         if target is None:
             raise InputError("请给出稿件 JSON、运行 id 或事实文件，或用 --resume 恢复上次的会话")
-        draft, facts, library = _refine_target(target, facts_file, _prompts_dirs(prompts))
+        draft, facts, library = open_target(target, facts_file, _prompts_dirs(prompts))
         eng = get_engine(engine, prompts_dirs=[str(d) for d in library.user_dirs], profile=profile, model=model,
                          base_url=base_url)
         if draft is None:
@@ -382,35 +389,6 @@ def refine_cmd(
         session = RefineSession.start(draft, facts, library, eng)
         console.print(f"修改会话 {session.state.id}（引擎 {eng.name}{'，基于规则' if eng.rule_based else ''}）")
     RefineRepl(session, console).run()
-
-
-def _refine_target(target: str, facts_file: Path | None, prompts_dirs: list[Path]) -> tuple[Any, Any, Any]:
-    """(draft or None, facts, library) from a draft JSON, a run id or a facts file."""
-    from .draft import load_draft
-    from .facts import SUPPORTED_SUFFIXES, load_facts
-    from .prompts import PromptLibrary
-
-    library = PromptLibrary(prompts_dirs)
-    path = Path(target)
-    if path.suffix.lower() in SUPPORTED_SUFFIXES and path.suffix.lower() != ".json":
-        return None, load_facts(path), library
-    if path.suffix.lower() == ".json" and path.is_file():
-        try:
-            draft = load_draft(path)
-        except InputError:
-            return None, load_facts(path), library  # a facts file written as JSON
-        source = facts_file or (Path(draft.facts_source) if draft.facts_source else None)
-        if source is None:
-            raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(path))
-        return draft, load_facts(source), library
-    from .runs import open_run
-
-    rec = open_run(target)
-    draft_path = rec.folder / "draft.json"
-    if not draft_path.is_file():
-        raise InputError(f"运行 {rec.id} 还没有完成的稿件，请先用 draft --resume 完成", path=str(draft_path))
-    facts_path = facts_file or Path(rec.meta.get("facts_path") or "")
-    return load_draft(draft_path), load_facts(facts_path), library
 
 
 @_command(app, "export")
@@ -432,21 +410,6 @@ def export_cmd(
     path = export_draft(load_draft(draft_file), fmt, output, force=force, fonts=fonts_from_option(fallback_fonts),
                         chars_per_minute=chars_per_minute)
     _console().print(f"[green]✔[/green] 已导出 {path}")
-
-
-def _export_all(draft: Any, formats: str | None, base: Path, force: bool, fallback: bool, cpm: int) -> list[Path]:
-    """``draft --export docx,reading``: OUT.docx, OUT.reading.docx, …; checked before anything is written."""
-    from .export import FORMATS, SUFFIX, export_draft, fonts_from_option
-
-    if not formats:
-        return []
-    chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown:
-        raise InputError(f"不支持的导出格式「{unknown[0]}」，可选：{'、'.join(FORMATS)}")
-    paths = {f: Path(f"{base}{'.reading' if f == 'reading' else ''}{SUFFIX[f]}") for f in chosen}
-    return [export_draft(draft, f, p, force=force, fonts=fonts_from_option(fallback), chars_per_minute=cpm)
-            for f, p in paths.items()]
 
 
 def _facts_of_run(run_id: str) -> Path:
@@ -694,35 +657,10 @@ def _prompts_dirs(given: list[Path] | None) -> list[Path]:
     return [Path(p) for p in load_settings().prompts]
 
 
-def _draft_outputs(out: Path, force: bool) -> tuple[Path, Path]:
-    """OUT.json and OUT.md; refuses to overwrite files that are not earlier drafts."""
-    base = out.with_suffix("") if out.suffix in (".json", ".md") else out
-    json_path, md_path = Path(f"{base}.json"), Path(f"{base}.md")
-    if not force:
-        if json_path.exists() and not _is_draft(json_path):
-            raise InputError("文件已存在且不是稿件，如需覆盖请加 --force", path=str(json_path))
-        if md_path.exists() and not json_path.exists():
-            raise InputError("文件已存在，如需覆盖请加 --force", path=str(md_path))
-    for p in (json_path, md_path):
-        if p.is_dir():
-            raise InputError("这是一个目录", path=str(p))
-    return json_path, md_path
-
-
-def _is_draft(path: Path) -> bool:
-    from .draft import load_draft
-
-    try:
-        load_draft(path)
-    except SpeechwriterError:
-        return False
-    return True
-
-
 def _write_draft(draft: Any, out: tuple[Path, Path]) -> None:
+    draft.save(out[0])
     from .files import write_text_atomic
 
-    write_text_atomic(out[0], draft.to_json())
     write_text_atomic(out[1], draft.to_markdown())
 
 

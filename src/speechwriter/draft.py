@@ -138,3 +138,33 @@ def load_draft(path: str | Path) -> Draft:
         loc = ".".join(str(p) for p in err["loc"])
         kind = "不是有效的 JSON" if err["type"] == "json_invalid" else "不是 speechwriter 稿件"
         raise InputError(f"{kind}（{err['msg']}）", path=str(path), field=loc or None) from None
+
+
+def output_paths(out: Path, force: bool = False) -> tuple[Path, Path]:
+    """OUT.json and OUT.md for ``draft -o OUT``, checked before any work is done.
+
+    An earlier draft at OUT.json is replaced; any other file is only overwritten with ``force``.
+    """
+    import os
+
+    from .errors import SpeechwriterError
+
+    base = out.with_suffix("") if out.suffix in (".json", ".md") else out
+    json_path, md_path = Path(f"{base}.json"), Path(f"{base}.md")
+    folder = json_path.parent
+    if not folder.is_dir():
+        raise InputError("输出目录不存在", path=str(folder))
+    if not os.access(folder, os.W_OK):
+        raise InputError("输出目录不可写", path=str(folder))
+    for p in (json_path, md_path):
+        if p.is_dir():
+            raise InputError("这是一个目录", path=str(p))
+    if not force:
+        if json_path.exists():
+            try:
+                load_draft(json_path)
+            except SpeechwriterError:
+                raise InputError("文件已存在且不是稿件，如需覆盖请加 --force", path=str(json_path)) from None
+        if md_path.exists() and not json_path.exists():
+            raise InputError("文件已存在，如需覆盖请加 --force", path=str(md_path))
+    return json_path, md_path

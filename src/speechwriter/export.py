@@ -67,6 +67,19 @@ def _target(path: Path, fmt: str, force: bool) -> Path:
     return path
 
 
+def plan_exports(formats: str | None, base: Path, force: bool = False) -> dict[str, Path]:
+    """``docx,reading`` -> {format: OUT.docx, OUT.reading.docx}, every target checked (nothing written)."""
+    if not formats:
+        return {}
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    plan = {}
+    for fmt in chosen:
+        if fmt not in FORMATS:
+            raise InputError(f"不支持的导出格式「{fmt}」，可选：{'、'.join(FORMATS)}")
+        plan[fmt] = _target(Path(f"{base}{'.reading' if fmt == 'reading' else ''}{SUFFIX[fmt]}"), fmt, force)
+    return plan
+
+
 def export_draft(draft: Draft, fmt: str, path: Path, *, force: bool = False, fonts: Fonts | None = None,
                  chars_per_minute: int = 240) -> Path:
     """Write ``draft`` as ``fmt`` to ``path`` atomically; never overwrites without ``force``."""

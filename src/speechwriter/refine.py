@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from .blueprint import Blueprint
-from .draft import Draft
+from .draft import Draft, load_draft
 from .engines.base import Engine, EngineError
 from .errors import InputError, SpeechwriterError
 from .facts import Facts, load_facts
@@ -48,6 +48,37 @@ def last_session(base: Path | None = None) -> Path:
     if not (folder / "session.json").is_file():
         raise InputError(f"上次的会话已不存在：{folder}")
     return folder
+
+
+def open_target(target: str, facts_file: Path | None = None,
+                prompts_dirs: list[Path] | None = None) -> tuple[Draft | None, Facts, PromptLibrary]:
+    """What ``refine TARGET`` works on: (draft or None to draft first, facts, prompts library).
+
+    TARGET is a draft JSON (its facts file is recorded in it), a run id, or a facts file.
+    """
+    from .facts import SUPPORTED_SUFFIXES
+
+    library = PromptLibrary(prompts_dirs)
+    path = Path(target)
+    suffix = path.suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES and suffix != ".json":
+        return None, load_facts(path), library
+    if suffix == ".json" and path.is_file():
+        try:
+            draft = load_draft(path)
+        except InputError:
+            return None, load_facts(path), library  # a facts file written as JSON
+        source = facts_file or (Path(draft.facts_source) if draft.facts_source else None)
+        if source is None:
+            raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(path))
+        return draft, load_facts(source), library
+    from .runs import open_run
+
+    rec = open_run(target)
+    draft_path = rec.folder / "draft.json"
+    if not draft_path.is_file():
+        raise InputError(f"运行 {rec.id} 还没有完成的稿件，请先用 draft --resume 完成", path=str(draft_path))
+    return load_draft(draft_path), load_facts(facts_file or Path(rec.meta.get("facts_path") or "")), library
 
 
 class Version(BaseModel):
