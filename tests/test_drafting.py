@@ -259,3 +259,10 @@ def test_prompts_folder_from_the_config_file(cli, tmp_path: Path, monkeypatch) -
     assert "work_report/closing.j2" in listing.stdout and "用户" in listing.stdout
     shown = cli("templates", "show", "work_report", "closing", "--facts", REFERENCE_FACTS)
     assert "我的结束语模板" in shown.stdout
+
+
+def test_output_folder_is_checked_before_any_work(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("draft", REFERENCE_FACTS, "-o", tmp_path / "missing" / "x")
+    assert result.exit_code == 2 and "输出目录不存在" in result.stderr
+    assert not (tmp_path / ".speechwriter").exists()  # no run was started
