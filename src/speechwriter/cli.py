@@ -92,6 +92,7 @@ def _root(
 def facts_check(file: Annotated[Path, typer.Argument(help="事实文件（.yaml/.yml/.json/.toml）")]) -> None:
     """检查事实文件并显示摘要。
 
+    \b
     示例：speechwriter facts check fixtures/facts/work_report_gongqingfu.yaml
     """
     from .facts import load_facts
@@ -109,6 +110,7 @@ def facts_schema(
 ) -> None:
     """输出事实文件的 JSON Schema，供编辑器自动补全。
 
+    \b
     示例：speechwriter facts schema -o facts.schema.json
     """
     import json
@@ -132,6 +134,7 @@ def facts_init(
 ) -> None:
     """创建带注释的事实文件模板（可直接通过 facts check）。
 
+    \b
     示例：speechwriter facts init --genre duty_report 我的述职.yaml
     """
     from .starters import starter_text
@@ -168,6 +171,8 @@ def draft_cmd(
     """根据事实文件起草讲话稿：分章节并行生成、校验、只修复有问题的章节，写出 OUT.json 与 OUT.md。
 
     仍有错误时退出码为 1（稿件照样写出）；Ctrl-C 中断后可用 --resume 续写。
+
+    \b
     示例：speechwriter draft fixtures/facts/work_report_gongqingfu.yaml -o build/汇报
     """
     from .engines import get_engine
@@ -251,6 +256,7 @@ def eval_cmd(
 ) -> None:
     """运行评测套件并打分；对比两次运行；列出历史运行。任一阈值未达标（或有退步）时退出码为 1。
 
+    \b
     示例：speechwriter eval evals/suites/core.yaml
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek,qwen --repeat 3
     示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
@@ -357,6 +363,7 @@ def refine_cmd(
 ) -> None:
     """在终端里逐节修改稿件：输入修改要求、看差异、接受或撤销，每次接受都自动保存。
 
+    \b
     示例：speechwriter refine build/demo.json --engine openai --profile deepseek
     示例：speechwriter refine --resume
     """
@@ -402,6 +409,7 @@ def export_cmd(
 ) -> None:
     """把稿件导出为 GB/T 9704 公文格式的 Word、讲话用大字稿、Markdown 或纯文本。
 
+    \b
     示例：speechwriter export build/demo.json --format docx -o build/汇报.docx
     """
     from .draft import load_draft
@@ -442,6 +450,7 @@ def _run_summary(result: Any, engine: Any) -> str:
 def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile 名")] = None) -> None:
     """显示生效的接口配置（密钥只显示首尾几位）。
 
+    \b
     示例：speechwriter config show --profile deepseek
     """
     import os
@@ -481,6 +490,7 @@ def config_check(
 ) -> None:
     """向接口发送一个极小的请求，检查地址、模型和密钥是否可用。
 
+    \b
     示例：speechwriter config check --base-url http://127.0.0.1:11434/v1 --model qwen2.5
     """
     from .engines import get_engine
@@ -495,6 +505,7 @@ def config_check(
 def runs_list() -> None:
     """列出本目录 .speechwriter/runs 下的运行记录。
 
+    \b
     示例：speechwriter runs list
     """
     from rich.table import Table
@@ -517,6 +528,7 @@ def runs_list() -> None:
 def runs_show(run_id: Annotated[str, typer.Argument(help="运行 id（唯一前缀即可）")]) -> None:
     """显示一次运行的记录：配置、各章节、每次调用和最后的校验结果。
 
+    \b
     示例：speechwriter runs show 20261128-101500
     """
     import json
@@ -552,6 +564,7 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="运行 id（唯一前�
 def templates_list(prompts: PromptsOpt = None) -> None:
     """列出所有文种的章节及其使用的模板（用户目录优先）。
 
+    \b
     示例：speechwriter templates list --prompts 我的提示词
     """
     from rich.table import Table
@@ -584,6 +597,7 @@ def templates_show(
 ) -> None:
     """显示模板源码，或（加 --facts）渲染后的完整提示词。
 
+    \b
     示例：speechwriter templates show work_report plans --facts fixtures/facts/work_report_gongqingfu.yaml
     """
     from rich.markup import escape
@@ -626,6 +640,7 @@ def validate_cmd(
 ) -> None:
     """校验稿件的结构、数字、名称、长度和文风。无错误退出码为 0，有错误为 1，输入有误为 2。
 
+    \b
     示例：speechwriter validate build/demo.json --facts fixtures/facts/work_report_gongqingfu.yaml
     """
     from .facts import load_facts
