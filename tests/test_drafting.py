@@ -266,3 +266,14 @@ def test_output_folder_is_checked_before_any_work(cli, tmp_path: Path, monkeypat
     result = cli("draft", REFERENCE_FACTS, "-o", tmp_path / "missing" / "x")
     assert result.exit_code == 2 and "输出目录不存在" in result.stderr
     assert not (tmp_path / ".speechwriter").exists()  # no run was started
+
+
+def test_library_calls_work_inside_a_running_event_loop() -> None:
+    """A notebook runs an event loop; the blocking API must still work there."""
+    import asyncio
+
+    async def notebook_cell() -> Draft:
+        return draft_speech(load_facts(REFERENCE_FACTS))
+
+    draft = asyncio.run(notebook_cell())
+    assert draft.section("achievements").heading == "一、四年来的主要工作成效"

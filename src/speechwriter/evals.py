@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .engines.base import run_sync
 from .errors import InputError
 from .files import read_text, write_text_atomic
 
@@ -658,7 +659,7 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
                     jobs.append(_guarded(suite, case, v, r, opts, timeout, sem, on_result))
         return list(await asyncio.gather(*jobs))
 
-    results = asyncio.run(main())
+    results = run_sync(main())
     return SuiteResult(suite=suite.name, suite_path=str(suite.path), kind=suite.kind,
                        started_at=started.isoformat(timespec="seconds"), seconds=round(time.perf_counter() - t0, 3),
                        variants=[v.label for v in variants], repeat=opts.repeat, results=results)

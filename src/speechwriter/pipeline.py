@@ -22,7 +22,7 @@ from .blueprint import Blueprint, SectionSpec
 from .cache import ReplyCache, cache_key
 from .draft import Draft, DraftSection, EngineInfo, PromptRecord
 from .engines import Engine, get_engine
-from .engines.base import Completion, EngineError
+from .engines.base import Completion, EngineError, run_sync
 from .facts import Facts
 from .prompts import PromptLibrary, RenderedPrompt, check_needs
 from .runs import RunRecorder
@@ -409,7 +409,7 @@ def draft_speech(
         print(draft.to_text())
     """
     library = library or PromptLibrary(prompts_dirs)
-    return asyncio.run(run_draft(facts, genre=genre, engine=engine, library=library, options=options)).draft
+    return run_sync(run_draft(facts, genre=genre, engine=engine, library=library, options=options)).draft
 
 
 # --- a whole run: records, cache, resume ----------------------------------------------------------
@@ -489,7 +489,7 @@ def execute_draft(
     cache = ReplyCache(base / ".speechwriter" / "cache.sqlite") if use_cache and not engine.rule_based else None
     getattr(engine, "llm", None)  # build the client (and import langchain) before the clock per section starts
     try:
-        return asyncio.run(run_draft(facts, genre=genre, engine=engine, library=library, options=options,
+        return run_sync(run_draft(facts, genre=genre, engine=engine, library=library, options=options,
                                      cache=cache, recorder=recorder, progress=progress))
     except BaseException:
         recorder.save_meta(status="interrupted")

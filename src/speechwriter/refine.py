@@ -9,7 +9,6 @@ not yet accepted. :class:`RefineRepl` is the terminal front end on prompt_toolki
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import re
@@ -25,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from .blueprint import Blueprint
 from .draft import Draft, load_draft
-from .engines.base import Engine, EngineError
+from .engines.base import Engine, EngineError, run_sync
 from .errors import InputError, SpeechwriterError
 from .facts import Facts, load_facts
 from .files import read_text, write_text_atomic
@@ -263,7 +262,7 @@ class RefineSession:
         spec = self.blueprint.section(sid)
         findings = [f for f in self.report().findings if f.section == sid and f.severity == "error"]
         messages = self.library.rewrite_messages(self.facts, self.blueprint, spec, self.text(sid), instruction, findings)
-        reply = asyncio.run(self.engine.acomplete(messages))
+        reply = run_sync(self.engine.acomplete(messages))
         return self._propose(sid, reply.text, "instruction", instruction)
 
     def regen(self, section: str | None = None) -> Proposal:
@@ -273,7 +272,7 @@ class RefineSession:
         if spec.role == "salutation":
             return self._propose(sid, self.facts.meta.salutation_line, "regen", None)
         prompt = self.library.render(self.facts, self.blueprint, spec)
-        reply = asyncio.run(self.engine.acomplete(prompt.messages))
+        reply = run_sync(self.engine.acomplete(prompt.messages))
         return self._propose(sid, reply.text, "regen", None)
 
     def edit(self, text: str, section: str | None = None) -> Proposal:

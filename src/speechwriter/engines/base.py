@@ -10,6 +10,24 @@ from typing import Any, TypedDict
 from ..errors import SpeechwriterError
 
 
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine to completion from synchronous code.
+
+    Inside a running event loop (a Jupyter notebook) ``asyncio.run`` refuses, so the coroutine
+    then runs on its own loop in a worker thread.
+    """
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 class Message(TypedDict):
     """A chat message as the OpenAI-compatible API has it."""
 
