@@ -340,21 +340,16 @@ def check_figures(ctx: _Context) -> list[Finding]:
         near = next(((sid, m) for sid, m in same_value if (sid, m.start) not in used
                      and m.quantity.high == q.high
                      and (not m.quantity.unit or not q.unit or m.quantity.unit == q.unit)), None)
-        if near:
-            sid, m = near
+        wrong = None if near else next(
+            ((sid, m) for sid, m in all_mentions if (sid, m.start) not in used
+             and (sid, m.start) not in blamed and q.unit and m.quantity.unit == q.unit
+             and not _explained(ctx, m) and _close(m.quantity, q)), None)
+        if near or wrong:  # the figure is there but written wrong: blame that mention, once
+            sid, m = near or wrong  # type: ignore[misc]
             blamed.add((sid, m.start))
-            out.append(Finding(code="F202", severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
-                               message=f"数字「{m.text}」与事实「{ref.figure.raw}」{who}的限定词不一致",
-                               suggestion=f"把「{m.text}」改为「{ref.figure.raw}」"))
-            continue
-        wrong = next(((sid, m) for sid, m in all_mentions if (sid, m.start) not in used
-                      and (sid, m.start) not in blamed and q.unit and m.quantity.unit == q.unit
-                      and not _explained(ctx, m) and _close(m.quantity, q)), None)
-        if wrong:
-            sid, m = wrong
-            blamed.add((sid, m.start))
-            out.append(Finding(code="F203", severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
-                               message=f"数字「{m.text}」与事实「{ref.figure.raw}」{who}不符",
+            code, what = ("F202", "的限定词不一致") if near else ("F203", "不符")
+            out.append(Finding(code=code, severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
+                               message=f"数字「{m.text}」与事实「{ref.figure.raw}」{who}{what}",
                                suggestion=f"把「{m.text}」改为「{ref.figure.raw}」"))
             continue
         out.append(Finding(code="F201", severity="error", section=_section_for_ref(ctx, ref.path),
