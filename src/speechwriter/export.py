@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -200,9 +200,7 @@ def _page_number_footer(doc: Any, fonts: Fonts, size: float) -> None:
         footer.is_linked_to_previous = False
         p = footer.paragraphs[0]
         p.alignment = align
-        p.paragraph_format.right_indent = None
-        for text in ("— ",):
-            _set_fonts(p.add_run(text), fonts.page_number, fonts.page_number, size)
+        _set_fonts(p.add_run("— "), fonts.page_number, fonts.page_number, size)
         run = p.add_run()
         _set_fonts(run, fonts.page_number, fonts.page_number, size)
         for kind, instr in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
@@ -385,8 +383,3 @@ def build_reading_copy(draft: Draft, fonts: Fonts | None = None, chars_per_minut
 
 def fonts_from_option(fallback: bool) -> Fonts:
     return Fonts.fallback() if fallback else Fonts()
-
-
-def with_fonts(base: Fonts, **names: str | None) -> Fonts:
-    """``base`` with the given font names replaced (None keeps the original)."""
-    return replace(base, **{k: v for k, v in names.items() if v})

@@ -11,7 +11,6 @@ into the blueprint's sections by its headings.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -689,7 +688,3 @@ def load_speech(path: str | Path, blueprint: Blueprint) -> Draft:
     if p.suffix.lower() not in (".md", ".txt", ".markdown"):
         raise InputError("稿件应为 .json（speechwriter 稿件）、.md 或 .txt", path=str(path))
     return draft_from_text(read_text(p, what="稿件文件", max_bytes=4 * 1024 * 1024), blueprint)
-
-
-def severity_counts(findings: Iterable[Finding]) -> Counter[str]:
-    return Counter(f.severity for f in findings)
