@@ -197,6 +197,7 @@ class PromptLibrary:
             "role": section.role,
             "heading": heading,
             "enumerator": section.enumerator,
+            "point_level": section.point_level,
             "markers": [enumerator_word(section.enumerator, n, points) for n in range(1, points + 1)],
             "target_chars": max(20, round(target_total * section.share)),
         }
