@@ -304,22 +304,22 @@ class RefineSession:
         self.proposal = None
 
     def undo(self) -> tuple[str, int]:
-        if not self.state.undo:
-            raise InputError("没有可以撤销的修改")
-        sid, before, after = self.state.undo.pop()
-        self.state.sections[sid].current = before
-        self.state.redo.append((sid, before, after))
-        self._changed()
-        return sid, before
+        """Step back over the last accepted change (saved)."""
+        return self._step(self.state.undo, self.state.redo, "没有可以撤销的修改", back=True)
 
     def redo(self) -> tuple[str, int]:
-        if not self.state.redo:
-            raise InputError("没有可以重做的修改")
-        sid, before, after = self.state.redo.pop()
-        self.state.sections[sid].current = after
-        self.state.undo.append((sid, before, after))
+        """Re-apply the last undone change (saved)."""
+        return self._step(self.state.redo, self.state.undo, "没有可以重做的修改", back=False)
+
+    def _step(self, source: list[tuple[str, int, int]], target: list[tuple[str, int, int]], empty: str,
+              back: bool) -> tuple[str, int]:
+        if not source:
+            raise InputError(empty)
+        sid, before, after = source.pop()
+        self.state.sections[sid].current = before if back else after
+        target.append((sid, before, after))
         self._changed()
-        return sid, after
+        return sid, self.state.sections[sid].current
 
     def _changed(self) -> None:
         self._report = None
