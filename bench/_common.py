@@ -48,8 +48,8 @@ PYTHON = sys.executable
 def composer_brain():
     """A scripted-server responder whose replies the offline composer writes, memoised so the
     server's own CPU time stays out of the measurement."""
-    from speechwriter.engines.fakeserver import Step
     from speechwriter.engines.offline import OfflineComposer
+    from speechwriter.testing.fakeserver import Step
 
     composer = OfflineComposer.from_prompts()
     memo: dict[str, str] = {}

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from _common import FIXTURES, composer_brain, report
-from speechwriter.engines.fakeserver import FakeLLMServer
 from speechwriter.evals import RunOptions, Variant, load_suite, run_suite
+from speechwriter.testing.fakeserver import FakeLLMServer
 
 LATENCY = 0.3
 

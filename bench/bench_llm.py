@@ -16,11 +16,11 @@ from pathlib import Path
 
 from _common import FIXTURES, composer_brain, report
 from speechwriter.config import Profile
-from speechwriter.engines.fakeserver import FakeLLMServer, Step
 from speechwriter.engines.openai import OpenAIEngine
 from speechwriter.facts import load_facts
 from speechwriter.pipeline import DraftOptions, run_draft
 from speechwriter.prompts import PromptLibrary
+from speechwriter.testing.fakeserver import FakeLLMServer, Step
 
 LATENCY = 0.3
 KEY = "bench-key"

@@ -58,8 +58,8 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
 
 def composer_brain():
     """A fake LLM that writes good sections: the offline composer behind the HTTP server."""
-    from speechwriter.engines.fakeserver import Step
     from speechwriter.engines.offline import OfflineComposer
+    from speechwriter.testing.fakeserver import Step
 
     composer = OfflineComposer.from_prompts()
 

@@ -10,10 +10,10 @@ import pytest
 
 from speechwriter.blueprint import level_marker, load_blueprint
 from speechwriter.draft import Draft, load_draft
-from speechwriter.engines.testing import FunctionEngine
 from speechwriter.facts import load_facts, parse_facts
 from speechwriter.pipeline import DraftOptions, draft_speech
 from speechwriter.prompts import PromptLibrary, data_block, parse_data_block
+from speechwriter.testing.engines import FunctionEngine
 
 from .conftest import ALL_FIXTURES, REFERENCE_FACTS
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from speechwriter.engines.fakeserver import FakeLLMServer, Step
 from speechwriter.errors import InputError
 from speechwriter.evals import (
     RunOptions,
@@ -23,6 +22,7 @@ from speechwriter.evals import (
     run_suite,
     write_results,
 )
+from speechwriter.testing.fakeserver import FakeLLMServer, Step
 
 from .conftest import ROOT, SECRET_KEY, composer_brain, shared_path
 

@@ -14,11 +14,11 @@ import pytest
 
 from speechwriter.config import Profile, mask_key
 from speechwriter.engines.base import EngineError
-from speechwriter.engines.fakeserver import FakeLLMServer, Step
 from speechwriter.engines.openai import OpenAIEngine
 from speechwriter.facts import load_facts
 from speechwriter.pipeline import DraftOptions, clean_reply, execute_draft
 from speechwriter.prompts import PromptLibrary
+from speechwriter.testing.fakeserver import FakeLLMServer, Step
 
 from .conftest import REFERENCE_FACTS, SECRET_KEY, closed_port, composer_brain, is_continuation, is_repair, section_of
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from speechwriter.quantities import Quantity, QuantityError, parse_number, parse_quantity
+from speechwriter.figures import Quantity, QuantityError, parse_number, parse_quantity
 
 
 @pytest.mark.parametrize(

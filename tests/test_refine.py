@@ -14,15 +14,15 @@ import pytest
 from rich.console import Console
 
 from speechwriter.config import Profile
-from speechwriter.engines.fakeserver import FakeLLMServer, Step
 from speechwriter.engines.offline import OfflineComposer
 from speechwriter.engines.openai import OpenAIEngine
-from speechwriter.engines.testing import FunctionEngine
 from speechwriter.errors import InputError
 from speechwriter.facts import load_facts
 from speechwriter.pipeline import draft_speech
 from speechwriter.prompts import PromptLibrary
 from speechwriter.refine import RefineRepl, RefineSession, last_session, open_target, word_diff
+from speechwriter.testing.engines import FunctionEngine
+from speechwriter.testing.fakeserver import FakeLLMServer, Step
 
 from .conftest import REFERENCE_FACTS, SECRET_KEY, closed_port, composer_brain
 
@@ -243,7 +243,7 @@ def test_ctrl_c_cancels_a_request_and_asks_before_quitting(workdir: Path) -> Non
 
 
 def test_refine_targets_draft_json_run_id_and_facts_file(workdir: Path, cli) -> None:
-    from speechwriter.runs import list_runs
+    from speechwriter.pipeline.runs import list_runs
 
     assert cli("draft", REFERENCE_FACTS, "-o", workdir / "d", "-q").exit_code == 0
     draft, facts, _ = open_target(str(workdir / "d.json"), None, [])

@@ -14,13 +14,13 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_facts": "speechwriter.facts",
-    "parse_facts": "speechwriter.facts",
-    "Facts": "speechwriter.facts",
+    "load_facts": "speechwriter.facts.model",
+    "parse_facts": "speechwriter.facts.model",
+    "Facts": "speechwriter.facts.model",
     "InputError": "speechwriter.errors",
     "SpeechwriterError": "speechwriter.errors",
-    "parse_quantity": "speechwriter.quantities",
-    "Quantity": "speechwriter.quantities",
+    "parse_quantity": "speechwriter.figures.quantities",
+    "Quantity": "speechwriter.figures.quantities",
 }
 
 __all__ = ["__version__", *_EXPORTS]

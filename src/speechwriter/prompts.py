@@ -21,7 +21,7 @@ from typing import Any
 
 from .blueprint import Blueprint, SectionSpec, enumerator_word, list_blueprints, load_blueprint
 from .errors import InputError
-from .facts import Facts
+from .facts.model import Facts
 
 __all__ = ["PromptLibrary", "RenderedPrompt", "data_block", "facts_slice", "parse_data_block"]
 

@@ -26,10 +26,10 @@ from .blueprint import Blueprint
 from .draft import Draft, load_draft
 from .engines.base import Engine, EngineError, run_sync
 from .errors import InputError, SpeechwriterError
-from .facts import Facts, load_facts
+from .facts.model import Facts, load_facts
 from .files import read_text, write_text_atomic
 from .prompts import PromptLibrary
-from .validate import Finding, Report, validate
+from .validate.checks import Finding, Report, validate
 
 __all__ = ["Proposal", "RefineRepl", "RefineSession", "last_session", "sessions_root", "word_diff"]
 
@@ -55,7 +55,7 @@ def open_target(target: str, facts_file: Path | None = None,
 
     TARGET is a draft JSON (its facts file is recorded in it), a run id, or a facts file.
     """
-    from .facts import SUPPORTED_SUFFIXES
+    from .facts.model import SUPPORTED_SUFFIXES
 
     library = PromptLibrary(prompts_dirs)
     path = Path(target)
@@ -71,7 +71,7 @@ def open_target(target: str, facts_file: Path | None = None,
         if source is None:
             raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(path))
         return draft, load_facts(source), library
-    from .runs import open_run
+    from .pipeline.runs import open_run
 
     rec = open_run(target)
     draft_path = rec.folder / "draft.json"
@@ -237,7 +237,7 @@ class RefineSession:
     # --- proposals --------------------------------------------------------------------------
 
     def _propose(self, section: str, text: str, source: Any, instruction: str | None) -> Proposal:
-        from .pipeline import clean_reply
+        from .pipeline.drafting import clean_reply
 
         spec = self.blueprint.section(section)
         heading = self.state.draft.section(section).heading if self.state.draft.section(section) else None
@@ -345,7 +345,7 @@ class RefineSession:
 
     def export(self, fmt: str, path: str | Path, force: bool = False) -> Path:
         """Export the current draft (md, txt, docx, reading)."""
-        from .export import export_draft
+        from .export.writers import export_draft
 
         return export_draft(self.current_draft(), fmt, Path(path), force=force,
                             chars_per_minute=self.blueprint.chars_per_minute)

@@ -1,7 +1,7 @@
 """Engines: messages in, text out (plus streaming). The pipeline never knows which one it has.
 
 - :class:`~speechwriter.engines.offline.OfflineComposer`: the embedded default, rule-based.
-- :class:`~speechwriter.engines.testing.ScriptedEngine` / ``FunctionEngine``: test doubles.
+- :class:`~speechwriter.testing.engines.ScriptedEngine` / ``FunctionEngine``: test doubles.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .draft import Draft
-from .errors import InputError
-from .files import write_bytes_atomic, write_text_atomic
+from ..draft import Draft
+from ..errors import InputError
+from ..files import write_bytes_atomic, write_text_atomic
 
 __all__ = ["FORMATS", "SIZES", "Fonts", "breath_groups", "build_docx", "build_reading_copy", "export_draft"]
 

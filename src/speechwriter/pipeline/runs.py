@@ -20,8 +20,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .files import write_text_atomic
+from ..errors import InputError
+from ..files import write_text_atomic
 
 __all__ = ["RunRecorder", "list_runs", "open_run", "runs_root"]
 

@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .blueprint import Blueprint, SectionSpec
+from ..blueprint import Blueprint, SectionSpec
+from ..draft import Draft, DraftSection, EngineInfo, PromptRecord
+from ..engines import Engine, get_engine
+from ..engines.base import Completion, EngineError, run_sync
+from ..facts.model import Facts
+from ..prompts import PromptLibrary, RenderedPrompt, check_needs
+from ..validate.checks import Finding, Report, validate
 from .cache import ReplyCache, cache_key
-from .draft import Draft, DraftSection, EngineInfo, PromptRecord
-from .engines import Engine, get_engine
-from .engines.base import Completion, EngineError, run_sync
-from .facts import Facts
-from .prompts import PromptLibrary, RenderedPrompt, check_needs
 from .runs import RunRecorder
-from .validate import Finding, Report, validate
 
-__all__ = ["DraftOptions", "DraftResult", "SectionProgress", "clean_reply", "draft_speech", "run_draft"]
+__all__ = ["DraftOptions", "DraftResult", "SectionProgress", "clean_reply", "draft_speech", "execute_draft", "run_draft"]
 
 
 @dataclass
@@ -404,7 +404,7 @@ def draft_speech(
     Example::
 
         from speechwriter import load_facts
-        from speechwriter.pipeline import draft_speech
+        from speechwriter.pipeline.drafting import draft_speech
         draft = draft_speech(load_facts("fixtures/facts/work_report_gongqingfu.yaml"))
         print(draft.to_text())
     """
@@ -462,7 +462,7 @@ def execute_draft(
     ``resume`` is a run id whose checkpointed sections are reused; only what is missing is
     generated. The facts must be unchanged since that run.
     """
-    from .errors import InputError
+    from ..errors import InputError
     from .runs import RunRecorder, open_run, runs_root
 
     base = workdir or Path.cwd()

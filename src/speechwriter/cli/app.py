@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__
-from .errors import InputError, SpeechwriterError
+from .. import __version__
+from ..errors import InputError, SpeechwriterError
 
 app = typer.Typer(
     name="speechwriter",
@@ -95,7 +95,7 @@ def facts_check(file: Annotated[Path, typer.Argument(help="事实文件（.yaml/
     \b
     示例：speechwriter facts check fixtures/facts/work_report_gongqingfu.yaml
     """
-    from .facts import load_facts
+    from ..facts.model import load_facts
 
     facts = load_facts(file)
     console = _console()
@@ -115,7 +115,7 @@ def facts_schema(
     """
     import json
 
-    from .facts import facts_json_schema
+    from ..facts.model import facts_json_schema
 
     text = json.dumps(facts_json_schema(), ensure_ascii=False, indent=2) + "\n"
     if output is None:
@@ -137,7 +137,7 @@ def facts_init(
     \b
     示例：speechwriter facts init --genre duty_report 我的述职.yaml
     """
-    from .starters import starter_text
+    from ..facts.starters import starter_text
 
     _write_new(path, starter_text(genre), force)
     _console().print(f"[green]✔[/green] 已创建 {path}（文种 {genre}），编辑后运行 "
@@ -175,10 +175,10 @@ def draft_cmd(
     \b
     示例：speechwriter draft fixtures/facts/work_report_gongqingfu.yaml -o build/汇报
     """
-    from .engines import get_engine
-    from .facts import load_facts
-    from .pipeline import DraftOptions, ProgressBoard, execute_draft
-    from .prompts import PromptLibrary
+    from ..engines import get_engine
+    from ..facts.model import load_facts
+    from ..pipeline.drafting import DraftOptions, ProgressBoard, execute_draft
+    from ..prompts import PromptLibrary
 
     if facts_file is None:
         if not resume:
@@ -188,8 +188,8 @@ def draft_cmd(
     library = PromptLibrary(_prompts_dirs(prompts))
     eng = get_engine(engine, prompts_dirs=[str(d) for d in library.user_dirs], profile=profile, model=model,
                      base_url=base_url, temperature=temperature)
-    from .draft import output_paths
-    from .export import plan_exports
+    from ..draft import output_paths
+    from ..export.writers import plan_exports
 
     out = output_paths(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
     exports = plan_exports(export, out[0].with_suffix(""), force)  # checked before any engine call
@@ -222,7 +222,7 @@ def draft_cmd(
         if live and live.is_started:
             live.stop()
     _write_draft(result.draft, out)
-    from .export import export_draft, fonts_from_option
+    from ..export.writers import export_draft, fonts_from_option
 
     cpm = library.blueprint(result.draft.genre).chars_per_minute
     exported = [export_draft(result.draft, fmt, path, force=force, fonts=fonts_from_option(fallback_fonts),
@@ -262,7 +262,7 @@ def eval_cmd(
     示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
     示例：speechwriter eval list
     """
-    from . import evals
+    from ..evals import suite as evals
 
     console = _console()
     if args[0] == "list":
@@ -303,7 +303,7 @@ def eval_cmd(
 def _variants(suite: Any, engine: str | None, profile: str | None, prompts: str | None) -> list[Any]:
     from itertools import product
 
-    from .evals import Variant
+    from ..evals.suite import Variant
 
     def split(value: str | None, default: Any) -> list[Any]:
         return [v.strip() for v in value.split(",") if v.strip()] if value else [default]
@@ -320,7 +320,7 @@ def _variants(suite: Any, engine: str | None, profile: str | None, prompts: str 
 def _eval_list(console: Any) -> None:
     from rich.table import Table
 
-    from .evals import list_eval_runs
+    from ..evals.suite import list_eval_runs
 
     table = Table(show_edge=False)
     runs = list_eval_runs()
@@ -367,8 +367,8 @@ def refine_cmd(
     示例：speechwriter refine build/demo.json --engine openai --profile deepseek
     示例：speechwriter refine --resume
     """
-    from .engines import get_engine
-    from .refine import RefineRepl, RefineSession, last_session, open_target
+    from ..engines import get_engine
+    from ..refine import RefineRepl, RefineSession, last_session, open_target
 
     def factory(info: dict[str, Any], dirs: list[str]) -> Any:
         """The engine a resumed session used, unless the command line says otherwise."""
@@ -389,7 +389,7 @@ def refine_cmd(
         eng = get_engine(engine, prompts_dirs=[str(d) for d in library.user_dirs], profile=profile, model=model,
                          base_url=base_url)
         if draft is None:
-            from .pipeline import draft_speech
+            from ..pipeline.drafting import draft_speech
 
             with _console(stderr=True).status("正在起草初稿…"):
                 draft = draft_speech(facts, engine=eng, library=library)
@@ -412,8 +412,8 @@ def export_cmd(
     \b
     示例：speechwriter export build/demo.json --format docx -o build/汇报.docx
     """
-    from .draft import load_draft
-    from .export import export_draft, fonts_from_option
+    from ..draft import load_draft
+    from ..export.writers import export_draft, fonts_from_option
 
     path = export_draft(load_draft(draft_file), fmt, output, force=force, fonts=fonts_from_option(fallback_fonts),
                         chars_per_minute=chars_per_minute)
@@ -421,7 +421,7 @@ def export_cmd(
 
 
 def _facts_of_run(run_id: str) -> Path:
-    from .runs import open_run
+    from ..pipeline.runs import open_run
 
     path = open_run(run_id).meta.get("facts_path")
     if not path:
@@ -430,7 +430,7 @@ def _facts_of_run(run_id: str) -> Path:
 
 
 def _run_summary(result: Any, engine: Any) -> str:
-    from .config import load_settings, price_for
+    from ..config import load_settings, price_for
 
     if engine.rule_based:
         return f"离线撰稿：{len(result.draft.sections)} 个章节"
@@ -457,7 +457,7 @@ def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", h
 
     from rich.table import Table
 
-    from .config import load_settings, mask_key, resolve_profile
+    from ..config import load_settings, mask_key, resolve_profile
 
     settings = load_settings()
     console = _console()
@@ -493,7 +493,7 @@ def config_check(
     \b
     示例：speechwriter config check --base-url http://127.0.0.1:11434/v1 --model qwen2.5
     """
-    from .engines import get_engine
+    from ..engines import get_engine
 
     eng = get_engine("openai", profile=profile, model=model, base_url=base_url)
     with _console(stderr=True).status("正在连接…"):
@@ -510,7 +510,7 @@ def runs_list() -> None:
     """
     from rich.table import Table
 
-    from .runs import list_runs
+    from ..pipeline.runs import list_runs
 
     table = Table(show_edge=False)
     for col in ("运行 id", "时间", "文种", "引擎", "状态", "调用", "tokens"):
@@ -535,7 +535,7 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="运行 id（唯一前�
 
     from rich.table import Table
 
-    from .runs import open_run
+    from ..pipeline.runs import open_run
 
     rec = open_run(run_id)
     console = _console()
@@ -569,7 +569,7 @@ def templates_list(prompts: PromptsOpt = None) -> None:
     """
     from rich.table import Table
 
-    from .prompts import PromptLibrary
+    from ..prompts import PromptLibrary
 
     library = PromptLibrary(_prompts_dirs(prompts))
     table = Table(show_edge=False, caption="* 为必需章节", caption_justify="left")
@@ -603,8 +603,8 @@ def templates_show(
     from rich.markup import escape
     from rich.rule import Rule
 
-    from .facts import load_facts
-    from .prompts import PromptLibrary
+    from ..facts.model import load_facts
+    from ..prompts import PromptLibrary
 
     library = PromptLibrary(_prompts_dirs(prompts))
     bp = library.blueprint(genre)
@@ -643,9 +643,9 @@ def validate_cmd(
     \b
     示例：speechwriter validate build/demo.json --facts fixtures/facts/work_report_gongqingfu.yaml
     """
-    from .facts import load_facts
-    from .prompts import PromptLibrary
-    from .validate import load_speech, validate
+    from ..facts.model import load_facts
+    from ..prompts import PromptLibrary
+    from ..validate.checks import load_speech, validate
 
     facts = load_facts(facts_file)
     library = PromptLibrary(_prompts_dirs(prompts))
@@ -667,20 +667,20 @@ def _prompts_dirs(given: list[Path] | None) -> list[Path]:
     env = os.environ.get("SPEECHWRITER_PROMPTS")
     if env:
         return [Path(p) for p in env.split(os.pathsep) if p]
-    from .config import load_settings
+    from ..config import load_settings
 
     return [Path(p) for p in load_settings().prompts]
 
 
 def _write_draft(draft: Any, out: tuple[Path, Path]) -> None:
     draft.save(out[0])
-    from .files import write_text_atomic
+    from ..files import write_text_atomic
 
     write_text_atomic(out[1], draft.to_markdown())
 
 
 def _write_new(path: Path, text: str, force: bool) -> None:
-    from .files import write_text_atomic
+    from ..files import write_text_atomic
 
     if path.exists() and not force:
         raise InputError("文件已存在，如需覆盖请加 --force", path=str(path))

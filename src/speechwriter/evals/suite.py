@@ -29,14 +29,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .engines.base import run_sync
-from .errors import InputError
-from .files import read_text, write_text_atomic
+from ..engines.base import run_sync
+from ..errors import InputError
+from ..files import read_text, write_text_atomic
 
 __all__ = [
     "METRICS",
     "Case",
     "CaseResult",
+    "RunOptions",
     "Suite",
     "SuiteResult",
     "Variant",
@@ -44,6 +45,8 @@ __all__ = [
     "list_eval_runs",
     "load_results",
     "load_suite",
+    "parse_verdict",
+    "render_markdown",
     "run_suite",
     "write_results",
 ]
@@ -477,12 +480,12 @@ def select_cases(suite: Suite, filters: list[str]) -> list[Case]:
 
 
 async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opts: RunOptions) -> CaseResult:
-    from .cache import ReplyCache
-    from .engines import get_engine
-    from .facts import load_facts
-    from .pipeline import DraftOptions, run_draft
-    from .prompts import PromptLibrary
-    from .validate import validate
+    from ..engines import get_engine
+    from ..facts.model import load_facts
+    from ..pipeline.cache import ReplyCache
+    from ..pipeline.drafting import DraftOptions, run_draft
+    from ..prompts import PromptLibrary
+    from ..validate.checks import validate
 
     start = time.perf_counter()
     settings: dict[str, Any] = {**suite.defaults.model_dump(exclude={"assertions"}), **case.overrides}
@@ -537,10 +540,10 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
 async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: Any, blueprint: Any, library: Any,
                      start: float) -> CaseResult:
     """Precision on the good text, recall per check on its mutants."""
-    from .draft import Draft
-    from .mutations import EXPECTED_CODES, mutants
-    from .pipeline import run_draft
-    from .validate import draft_from_text, validate
+    from ..draft import Draft
+    from ..pipeline.drafting import run_draft
+    from ..validate.checks import draft_from_text, validate
+    from ..validate.mutations import EXPECTED_CODES, mutants
 
     if case.speech:
         speech_path = suite.resolve(case.speech)
@@ -550,7 +553,7 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
     else:
         good = (await run_draft(facts, genre=blueprint.id, library=library)).draft
     clean = validate(good, facts, blueprint)
-    from .mutations import CHECK_OF_CODE
+    from ..validate.mutations import CHECK_OF_CODE
 
     false_pos: dict[str, int] = {}
     for f in clean.errors:

@@ -31,9 +31,9 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import InputError
-from .files import read_text
-from .quantities import Quantity, QuantityError, parse_quantity
+from ..errors import InputError
+from ..figures.quantities import Quantity, QuantityError, parse_quantity
+from ..files import read_text
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

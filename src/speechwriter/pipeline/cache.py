@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .engines.base import Completion
+from ..engines.base import Completion
 
 __all__ = ["ReplyCache", "cache_key"]
 

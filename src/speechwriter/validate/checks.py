@@ -18,14 +18,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .blueprint import Blueprint, SectionSpec, cn_ordinal
-from .draft import Draft, DraftSection, load_draft
-from .errors import InputError
-from .facts import Facts
-from .files import read_text
-from .quantities import Mention, Quantity, find_quantities
+from ..blueprint import Blueprint, SectionSpec, cn_ordinal
+from ..draft import Draft, DraftSection, load_draft
+from ..errors import InputError
+from ..facts.model import Facts
+from ..figures.quantities import Mention, Quantity, find_quantities
+from ..files import read_text
 
-__all__ = ["CHECKS", "Finding", "Report", "ValidatorConfig", "draft_from_text", "load_speech", "validate"]
+__all__ = ["CHECKS", "Finding", "Report", "ValidatorConfig", "draft_from_text", "find_headings", "load_speech", "validate"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -266,7 +266,7 @@ def _check_heading_numbers(draft: Draft, bp: Blueprint) -> list[Finding]:
 
 
 def _marker_text(level: int, n: int) -> str:
-    from .blueprint import level_marker
+    from ..blueprint import level_marker
 
     return level_marker(level, n)
 

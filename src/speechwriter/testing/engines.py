@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .base import Completion, Engine, EngineError, Message
+from ..engines.base import Completion, Engine, EngineError, Message
 
 
 class ScriptedEngine(Engine):

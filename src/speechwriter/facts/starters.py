@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
-from .resources import builtin_prompts_dir
+from ..errors import InputError
+from ..resources import builtin_prompts_dir
 
 
 def starter_genres(prompts_dir: Path | None = None) -> list[str]:

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .blueprint import Blueprint
-from .draft import Draft
-from .facts import Facts
-from .quantities import find_quantities
+from ..blueprint import Blueprint
+from ..draft import Draft
+from ..facts.model import Facts
+from ..figures.quantities import find_quantities
 
 __all__ = ["CHECK_OF_CODE", "EXPECTED_CODES", "Mutant", "mutants"]
 
