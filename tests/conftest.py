@@ -57,35 +57,53 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
 
 
 def composer_brain():
-    """A fake LLM that writes good sections: the offline composer behind the HTTP server."""
+    """A fake LLM that writes good sections: the offline composer behind the HTTP server.
+
+    Asked to repair paragraphs, it answers with the paragraphs it first wrote that they most
+    resemble, as a model that follows the findings would.
+    """
+    import re
+
     from speechwriter.engines.offline import OfflineComposer
+    from speechwriter.pipeline.repair import split_paragraphs
     from speechwriter.testing.fakeserver import Step
 
     composer = OfflineComposer.from_prompts()
+    written: list[str] = []
+
+    def grams(text: str) -> set[str]:
+        return {text[i:i + 2] for i in range(len(text) - 1)}
 
     def respond(request: dict) -> Step:
         messages = [{"role": m["role"], "content": m["content"]} for m in request["messages"]]
-        return Step(reply=composer.complete(messages).text)
+        if request.get("speechwriter", {}).get("kind") == "repair" and "<paragraphs>" in messages[-1]["content"]:
+            block = messages[-1]["content"].split("<paragraphs>", 1)[1]
+            asked = re.findall(r"【段落\d+】\n(.*?)\n问题：", block, flags=re.S)
+            fixed = [max(written, key=lambda w, a=a: len(grams(w) & grams(a))) for a in asked]
+            return Step(reply="\n\n".join(fixed))
+        text = composer.complete(messages).text
+        written.extend(text[a:b] for a, b in split_paragraphs(text))
+        return Step(reply=text)
 
     return respond
 
 
 def section_of(request: dict) -> str:
-    """The section id a chat request is about (from its <section> data block)."""
-    from speechwriter.prompts import parse_data_block
+    """The section id a chat request is about (the client tags every request with it)."""
+    return request["speechwriter"]["section"] or "?"
 
-    for m in request["messages"]:
-        if m["role"] == "user" and "<section>" in m["content"]:
-            return parse_data_block(m["content"], "section")["id"]
-    return "?"
+
+def kind_of(request: dict) -> str:
+    """What a chat request is for: generate, continue, repair, rewrite, judge, ping."""
+    return request["speechwriter"]["kind"] or "?"
 
 
 def is_repair(request: dict) -> bool:
-    return "校验发现" in request["messages"][-1]["content"]
+    return kind_of(request) == "repair"
 
 
 def is_continuation(request: dict) -> bool:
-    return "截断" in request["messages"][-1]["content"]
+    return kind_of(request) == "continue"
 
 
 def closed_port() -> int:

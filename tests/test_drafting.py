@@ -156,7 +156,7 @@ def test_user_folder_adds_a_genre_and_overrides_a_template(tmp_path: Path) -> No
     library = PromptLibrary([tmp_path])
     assert "briefing" in library.genres()
     facts = load_facts(REFERENCE_FACTS)
-    draft = draft_speech(facts, genre="briefing", library=library)
+    draft = draft_speech(facts, genre="briefing", prompts_dirs=[tmp_path])
     assert draft.section("facts_part").heading == "一、基本情况"
     assert "第一争先创优" in draft.section("facts_part").body
     bp = library.blueprint("work_report")

@@ -16,9 +16,9 @@ from speechwriter.config import Profile, mask_key
 from speechwriter.engines.base import EngineError
 from speechwriter.engines.openai import OpenAIEngine
 from speechwriter.facts import load_facts
-from speechwriter.pipeline import DraftOptions, clean_reply, execute_draft
-from speechwriter.prompts import PromptLibrary
+from speechwriter.pipeline import DraftOptions, clean_reply
 from speechwriter.testing.fakeserver import FakeLLMServer, Step
+from speechwriter.workspace import Workspace
 
 from .conftest import REFERENCE_FACTS, SECRET_KEY, closed_port, composer_brain, is_continuation, is_repair, section_of
 
@@ -94,8 +94,9 @@ def test_connection_dropped_mid_stream_is_retried() -> None:
 def test_timeout_is_retried() -> None:
     with FakeLLMServer([Step(reply="太慢了", delay=1.5), Step(reply="及时")]) as server:
         engine = engine_for(server, [], timeout=0.5)
-        assert engine.complete(MESSAGES).text == "及时"
-        assert [a["status"] for a in engine.attempts] == ["error", "ok"]
+        completion = engine.complete(MESSAGES)
+        assert completion.text == "及时"
+        assert [a.status for a in completion.attempts] == ["error", "ok"]
 
 
 def test_connection_refused_and_tls_errors_are_clear() -> None:
@@ -141,7 +142,7 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
 
 def _run(server: FakeLLMServer, workdir: Path, **kwargs):
     facts = load_facts(REFERENCE_FACTS)
-    return execute_draft(facts, engine=engine_for(server, []), library=PromptLibrary(), workdir=workdir, **kwargs)
+    return Workspace(workdir).draft(facts, engine=engine_for(server, []), **kwargs)
 
 
 def test_parallel_draft_over_http_passes_validation(workdir: Path) -> None:

@@ -13,16 +13,17 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from speechwriter.cli.repl import RefineRepl
 from speechwriter.config import Profile
 from speechwriter.engines.offline import OfflineComposer
 from speechwriter.engines.openai import OpenAIEngine
 from speechwriter.errors import InputError
 from speechwriter.facts import load_facts
 from speechwriter.pipeline import draft_speech
-from speechwriter.prompts import PromptLibrary
-from speechwriter.refine import RefineRepl, RefineSession, last_session, open_target, word_diff
+from speechwriter.refine import RefineSession, last_session, open_target, word_diff
 from speechwriter.testing.engines import FunctionEngine
 from speechwriter.testing.fakeserver import FakeLLMServer, Step
+from speechwriter.workspace import Workspace
 
 from .conftest import REFERENCE_FACTS, SECRET_KEY, closed_port, composer_brain
 
@@ -42,7 +43,7 @@ def rewriter(text: str = CLOSING_V2) -> FunctionEngine:
 def start(engine, workdir: Path) -> RefineSession:
     facts = load_facts(REFERENCE_FACTS)
     draft = draft_speech(facts)
-    return RefineSession.start(draft, facts, PromptLibrary(), engine, base=workdir)
+    return RefineSession.start(draft, facts, engine, Workspace(workdir))
 
 
 # --- the session API ---------------------------------------------------------------------------
@@ -56,15 +57,15 @@ def test_instruct_accept_undo_redo_and_history_survive_a_restart(workdir: Path) 
     assert session.text("closing") == original  # nothing changes before accept
     session.accept()
     assert session.text("closing") == CLOSING_V2
-    reopened = RefineSession.reopen(last_session(workdir), engine=rewriter())
+    reopened = RefineSession.reopen(last_session(Workspace(workdir)), Workspace(workdir), engine=rewriter())
     assert reopened.text("closing") == CLOSING_V2
     history = reopened.history("closing")
     assert [(v.source, v.instruction, cur) for _, v, cur in history] == [("draft", None, False),
                                                                          ("instruction", "语气再亲切一些", True)]
     reopened.undo()
-    assert RefineSession.reopen(last_session(workdir), engine=rewriter()).text("closing") == original
+    assert RefineSession.reopen(last_session(Workspace(workdir)), Workspace(workdir), engine=rewriter()).text("closing") == original
     reopened.redo()
-    assert RefineSession.reopen(last_session(workdir), engine=rewriter()).text("closing") == CLOSING_V2
+    assert RefineSession.reopen(last_session(Workspace(workdir)), Workspace(workdir), engine=rewriter()).text("closing") == CLOSING_V2
     with pytest.raises(InputError):
         reopened.redo()
 
@@ -246,14 +247,14 @@ def test_refine_targets_draft_json_run_id_and_facts_file(workdir: Path, cli) -> 
     from speechwriter.pipeline.runs import list_runs
 
     assert cli("draft", REFERENCE_FACTS, "-o", workdir / "d", "-q").exit_code == 0
-    draft, facts, _ = open_target(str(workdir / "d.json"), None, [])
+    draft, facts, _ = open_target(str(workdir / "d.json"), Workspace(workdir))
     assert draft is not None and facts.meta.title == "工青妇组织的工作汇报"
     run_id = list_runs(workdir / ".speechwriter" / "runs")[0]["run_id"]
-    from_run, facts2, _ = open_target(run_id, None, [])
+    from_run, facts2, _ = open_target(run_id, Workspace(workdir))
     assert facts2.sha256 == facts.sha256
     assert from_run is not None and from_run.to_markdown() == draft.to_markdown()
-    fresh, facts3, _ = open_target(str(REFERENCE_FACTS), None, [])
+    fresh, facts3, _ = open_target(str(REFERENCE_FACTS), Workspace(workdir))
     assert fresh is None and facts3.sha256 == facts.sha256
     with pytest.raises(InputError) as err:
-        open_target("no-such-run", None, [])
+        open_target("no-such-run", Workspace(workdir))
     assert "找不到运行记录" in str(err.value)

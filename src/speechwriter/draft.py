@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import InputError
 from .files import read_text, write_text_atomic
 
-__all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft"]
+__all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft", "output_paths"]
 
 INDENT = "\u3000\u3000"  # two full-width spaces: the first-line indent of GB/T 9704 body text
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .blueprint import Blueprint, SectionSpec, enumerator_word, list_blueprints, load_blueprint
+from .datablock import data_block, parse_data_block
 from .errors import InputError
 from .facts.model import Facts
 
@@ -39,21 +40,6 @@ class RenderedPrompt:
     @property
     def rendered_sha256(self) -> str:
         return hashlib.sha256(json.dumps(self.messages, ensure_ascii=False).encode()).hexdigest()
-
-
-def data_block(tag: str, value: Any) -> str:
-    """Serialise ``value`` as JSON inside ``<tag>…</tag>``; '</' is escaped so data can't close it."""
-    body = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False).replace("</", "<\\/")
-    return f"<{tag}>\n{body}\n</{tag}>"
-
-
-def parse_data_block(text: str, tag: str) -> Any:
-    """Inverse of :func:`data_block`; None when the block is absent."""
-    start = text.find(f"<{tag}>")
-    end = text.find(f"</{tag}>", start + 1)
-    if start < 0 or end < 0:
-        return None
-    return json.loads(text[start + len(tag) + 2:end])
 
 
 def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
@@ -95,6 +81,7 @@ class PromptLibrary:
             if not d.is_dir():
                 raise InputError("提示词目录不存在", path=str(d))
         self.dirs = [*self.user_dirs, builtin_prompts_dir()]
+        self._blueprints: dict[str, Blueprint] = {}
 
     @cached_property
     def env(self) -> Any:
@@ -119,8 +106,10 @@ class PromptLibrary:
         return list_blueprints(self.user_dirs)
 
     def blueprint(self, genre: str) -> Blueprint:
-        """Load a genre's blueprint (user folders first)."""
-        return load_blueprint(genre, self.user_dirs)
+        """A genre's blueprint (user folders first), parsed once per library."""
+        if genre not in self._blueprints:
+            self._blueprints[genre] = load_blueprint(genre, self.user_dirs)
+        return self._blueprints[genre]
 
     def find(self, *names: str) -> tuple[str, Path]:
         """The first template name that exists in any folder, with the file it resolves to."""
@@ -164,6 +153,24 @@ class PromptLibrary:
             "section": spec, "instruction": instruction,
             "findings": [{"code": f.code, "message": f.message, "suggestion": f.suggestion} for f in findings]})
         return [*base.messages, {"role": "assistant", "content": current}, {"role": "user", "content": ask}]
+
+    def continuation_message(self) -> dict[str, str]:
+        """The user turn that asks for the rest of a reply cut at the length limit."""
+        return {"role": "user", "content": self._render_file("repair/continue.j2", {})}
+
+    def section_repair_messages(self, prompt: RenderedPrompt, current: str, findings: list[Any]) -> list[dict[str, str]]:
+        """Whole-section repair: the section's prompt, its current text, then the findings."""
+        ask = self._render_file("repair/section.j2", {"findings": [_finding_view(f) for f in findings]})
+        return [*prompt.messages, {"role": "assistant", "content": current}, {"role": "user", "content": ask}]
+
+    def paragraph_repair_messages(self, section: SectionSpec, paragraphs: list[tuple[str, list[Any]]],
+                                  facts_lines: list[str]) -> list[dict[str, str]]:
+        """Repair of only the failing paragraphs of a section, each with its findings and the facts it needs."""
+        ctx = {"section": {"id": section.id, "title": section.title},
+               "paragraphs": [{"text": text, "findings": [_finding_view(f) for f in fs]} for text, fs in paragraphs],
+               "facts_block": data_block("facts", facts_lines)}
+        return [{"role": "system", "content": self._render_file("repair/system.j2", ctx)},
+                {"role": "user", "content": self._render_file("repair/paragraphs.j2", ctx)}]
 
     def judge_messages(self, criteria: list[str], draft: Any, facts: Facts) -> list[dict[str, str]]:
         """Messages asking a judge model to score ``draft`` on ``criteria`` (templates in judge/)."""
@@ -219,6 +226,10 @@ class PromptLibrary:
         ]
         digest = hashlib.sha256(sys_path.read_bytes() + b"\0" + sec_path.read_bytes()).hexdigest()
         return RenderedPrompt(section.id, messages, [sys_name, sec_name], digest, payload)
+
+
+def _finding_view(f: Any) -> dict[str, str]:
+    return {"code": f.code, "message": f.message, "suggestion": f.suggestion}
 
 
 def _judge_context(criteria: list[str], draft: Any, facts: Facts) -> dict[str, Any]:

@@ -1,40 +1,65 @@
 """Engines: messages in, text out (plus streaming). The pipeline never knows which one it has.
 
-- :class:`~speechwriter.engines.offline.OfflineComposer`: the embedded default, rule-based.
-- :class:`~speechwriter.testing.engines.ScriptedEngine` / ``FunctionEngine``: test doubles.
+Engines are registered by name in one place (:data:`ENGINES`); :func:`register_engine` lets a
+plugin add its own. Built in:
+
+- ``offline`` — :class:`~speechwriter.engines.offline.OfflineComposer`, the embedded default, rule-based;
+- ``openai`` — :class:`~speechwriter.engines.openai.OpenAIEngine`, any OpenAI-compatible endpoint.
+
+Test doubles (a scripted HTTP server and scripted engines) live in :mod:`speechwriter.testing`.
 """
 
 from __future__ import annotations
 
-from .base import Completion, Engine, EngineError, Message
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["ENGINE_NAMES", "Completion", "Engine", "EngineError", "Message", "get_engine"]
+from .base import Attempt, Completion, Engine, EngineError, EngineInfo, Message, Request
 
-ENGINE_NAMES = ("offline", "openai")
+__all__ = ["ENGINES", "Attempt", "Completion", "Engine", "EngineError", "EngineInfo", "EngineSpec", "Message",
+           "Request", "engine_names", "register_engine"]
 
 
-def get_engine(name: str | None = None, *, prompts_dirs: list[str] | None = None, profile: str | None = None,
-               model: str | None = None, base_url: str | None = None, temperature: float | None = None) -> Engine:
-    """The engine called ``name``.
+@dataclass(frozen=True)
+class EngineSpec:
+    """What building an engine may use: the workspace's prompt folders and profile choices."""
 
-    With None: the OpenAI-compatible engine when an endpoint is configured (a default profile,
-    ``OPENAI_BASE_URL`` or ``SPEECHWRITER_MODEL``, or any of the options here), else the offline
-    composer.
-    """
-    from ..config import endpoint_configured, load_settings, resolve_profile
-    from ..errors import InputError
+    prompts_dirs: tuple[Path, ...] = ()
+    profile: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    temperature: float | None = None
+    settings: object | None = None  # config.Settings; typed loosely to keep engines free of config imports
 
-    if name is None:
-        explicit = any(v is not None for v in (profile, model, base_url))
-        name = "openai" if explicit or endpoint_configured(load_settings()) else "offline"
-    if name == "offline":
-        from .offline import OfflineComposer
 
-        return OfflineComposer.from_prompts(prompts_dirs)
-    if name == "openai":
-        from .openai import OpenAIEngine
+EngineFactory = Callable[[EngineSpec], Engine]
 
-        chosen = resolve_profile(profile, model=model, base_url=base_url, temperature=temperature)
-        chosen.key()  # fail now, naming the variable to set, not after the first request
-        return OpenAIEngine(chosen)
-    raise InputError(f"未知引擎「{name}」，可选：{'、'.join(ENGINE_NAMES)}")
+
+def _offline(spec: EngineSpec) -> Engine:
+    from .offline import OfflineComposer
+
+    return OfflineComposer.from_prompts(spec.prompts_dirs)
+
+
+def _openai(spec: EngineSpec) -> Engine:
+    from ..config import resolve_profile
+    from .openai import OpenAIEngine
+
+    chosen = resolve_profile(spec.profile, model=spec.model, base_url=spec.base_url, temperature=spec.temperature,
+                             settings=spec.settings)  # type: ignore[arg-type]
+    chosen.key()  # fail now, naming the variable to set, not after the first request
+    return OpenAIEngine(chosen)
+
+
+ENGINES: dict[str, EngineFactory] = {"offline": _offline, "openai": _openai}
+"""Engine name → factory. Extend with :func:`register_engine`."""
+
+
+def register_engine(name: str, factory: EngineFactory) -> None:
+    """Make ``--engine NAME`` build an engine with ``factory(spec)`` (for plugins)."""
+    ENGINES[name] = factory
+
+
+def engine_names() -> Iterable[str]:
+    return tuple(ENGINES)

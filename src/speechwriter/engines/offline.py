@@ -10,6 +10,7 @@ blueprint says. It never writes a number of its own.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -18,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..blueprint import cn_ordinal
-from ..prompts import parse_data_block
-from .base import Completion, Engine, EngineError, Message
+from ..datablock import parse_data_block
+from .base import Completion, Engine, EngineError, Message, Request
 
 _END = "。；，、：！？ "
 
@@ -38,12 +39,24 @@ def _quote(name: dict[str, Any]) -> str:
     return f"“{name['text']}”" if name.get("quoted", True) else name["text"]
 
 
+@functools.lru_cache(maxsize=16)
+def _load_phrases(path: str, mtime_ns: int) -> dict[str, Any]:
+    """Parse a phrase bank once per file version (the C loader; evals build many composers)."""
+    import yaml
+
+    text = Path(path).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
 class OfflineComposer(Engine):
     """Deterministic, rule-based drafting. Honest about what it is: ``rule_based = True``."""
 
     name = "offline"
-    model = "rule-based"
     rule_based = True
+
+    @property
+    def model_name(self) -> str:
+        return "rule-based"
 
     def __init__(self, phrases: dict[str, Any]) -> None:
         self.phrases = phrases
@@ -51,19 +64,17 @@ class OfflineComposer(Engine):
     @classmethod
     def from_prompts(cls, prompts_dirs: Iterable[str | Path] | None = None) -> OfflineComposer:
         """Load the phrase bank from the first prompts folder that has one."""
-        import yaml
-
         from ..resources import builtin_prompts_dir
 
         for folder in [*(Path(d) for d in prompts_dirs or []), builtin_prompts_dir()]:
             path = folder / "offline" / "phrases.yaml"
             if path.is_file():
-                return cls(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+                return cls(_load_phrases(str(path), path.stat().st_mtime_ns))
         raise EngineError("找不到离线撰稿器的措辞库 offline/phrases.yaml")
 
     # --- Engine interface -----------------------------------------------------------------
 
-    def complete(self, messages: list[Message], **params: Any) -> Completion:
+    def complete(self, messages: list[Message], request: Request | None = None) -> Completion:
         user = next((m["content"] for m in reversed(messages) if m["role"] == "user"
                      and "<section>" in m["content"]), "")
         try:
@@ -75,7 +86,7 @@ class OfflineComposer(Engine):
             raise EngineError("离线撰稿器需要提示词中的 <section> 和 <facts> 数据块，"
                               "自定义模板请保留 {{ section_block }} 与 {{ facts_block }}")
         text = self.compose(section, facts)
-        return Completion(text=text, model=self.model,
+        return Completion(text=text, model=self.model_name,
                           usage={"prompt_chars": sum(len(m["content"]) for m in messages),
                                  "completion_chars": len(text)})
 

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ..config import Profile
-from .base import Completion, Engine, EngineError, Message
+from .base import Attempt, Completion, Engine, EngineError, Message, Request
 
 __all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "RetryableError", "describe_error"]
 
@@ -117,15 +117,45 @@ class OpenAIEngine(Engine):
     """Chat completions through ``langchain_openai.ChatOpenAI`` with tenacity retries."""
 
     name = "openai"
+    can_stream = True
+    needs_key = True
+    key_env_var = "OPENAI_API_KEY"
 
     def __init__(self, profile: Profile, *, sleep: Any = None) -> None:
         self.profile = profile
-        self.model = profile.model
         self._llm: Any = None
         self._sleep = sleep  # injected by tests to skip real waiting
-        self.attempts: list[dict[str, Any]] = []
         if os.environ.get(LOCAL_ONLY_ENV) and not _is_loopback(profile.base_url):
             raise EngineError(f"测试环境中禁止访问非本机地址：{profile.base_url or 'OpenAI 官方接口'}")
+
+    # --- identity ---------------------------------------------------------------------------
+
+    @property
+    def model_name(self) -> str | None:
+        return self.profile.model
+
+    @property
+    def base_url(self) -> str | None:
+        return self.profile.base_url
+
+    @property
+    def profile_name(self) -> str | None:
+        return self.profile.name
+
+    @property
+    def concurrency(self) -> int:
+        return self.profile.concurrency
+
+    @property
+    def defaults(self) -> Request:
+        return Request(temperature=self.profile.temperature, max_tokens=self.profile.max_tokens)
+
+    def public_settings(self) -> dict[str, Any]:
+        return self.profile.public()
+
+    def warm(self) -> None:
+        """Build the client (and import langchain) before any timed request starts."""
+        _ = self.llm
 
     @property
     def llm(self) -> Any:
@@ -178,40 +208,52 @@ class OpenAIEngine(Engine):
             kwargs["sleep"] = asleep if asynchronous else record
         return AsyncRetrying(**kwargs) if asynchronous else Retrying(**kwargs)
 
-    def _give_up(self, exc: EngineError, attempts: int) -> EngineError:
-        if isinstance(exc, RetryableError) and attempts > 1:
-            return EngineError(f"重试 {attempts} 次后仍然失败：{exc}")
+    @staticmethod
+    def _give_up(exc: EngineError, attempts: list[Attempt]) -> EngineError:
+        if isinstance(exc, RetryableError) and len(attempts) > 1:
+            return EngineError(f"重试 {len(attempts)} 次后仍然失败：{exc}", attempts=attempts)
+        exc.attempts = list(attempts)
         return exc
+
+    def _kwargs(self, request: Request | None) -> dict[str, Any]:
+        request = request or Request()
+        kwargs: dict[str, Any] = {}
+        if request.temperature is not None:
+            kwargs["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            kwargs["max_tokens"] = request.max_tokens
+        headers = {k: v for k, v in request.headers().items() if v.isascii()}
+        kwargs["extra_headers"] = headers
+        return kwargs
 
     # --- Engine interface -------------------------------------------------------------------
 
-    def complete(self, messages: list[Message], **params: Any) -> Completion:
-        attempt = 0
+    def complete(self, messages: list[Message], request: Request | None = None) -> Completion:
+        attempts: list[Attempt] = []
         try:
             for state in self._retrying(False):
                 with state:
-                    attempt += 1
-                    return self._once(messages, attempt, **params)
+                    return self._once(messages, attempts, self._kwargs(request))
         except EngineError as exc:
-            raise self._give_up(exc, attempt) from None
+            raise self._give_up(exc, attempts) from None
         raise EngineError("未能得到回复")  # pragma: no cover - tenacity always returns or raises
 
-    async def acomplete(self, messages: list[Message], *, on_text: Any = None, **params: Any) -> Completion:
-        attempt = 0
+    async def acomplete(self, messages: list[Message], request: Request | None = None, *,
+                        on_text: Any = None) -> Completion:
+        attempts: list[Attempt] = []
         try:
             async for state in self._retrying(True):
                 with state:
-                    attempt += 1
-                    return await self._aonce(messages, attempt, on_text, **params)
+                    return await self._aonce(messages, attempts, on_text, self._kwargs(request))
         except EngineError as exc:
-            raise self._give_up(exc, attempt) from None
+            raise self._give_up(exc, attempts) from None
         raise EngineError("未能得到回复")  # pragma: no cover
 
-    def stream(self, messages: list[Message], **params: Any) -> Iterator[str]:
+    def stream(self, messages: list[Message], request: Request | None = None) -> Iterator[str]:
         """Yield pieces as they arrive; a stream cut before its end raises a RetryableError."""
         finish = None
         try:
-            for chunk in self.llm.stream(_lc_messages(messages), **params):
+            for chunk in self.llm.stream(_lc_messages(messages), **self._kwargs(request)):
                 finish = chunk.response_metadata.get("finish_reason") or finish
                 if chunk.content:
                     yield str(chunk.content)
@@ -220,49 +262,49 @@ class OpenAIEngine(Engine):
         if finish is None:
             raise RetryableError(f"与 {self.profile.base_url} 的连接在回复途中断开")
 
-    def _once(self, messages: list[Message], attempt: int, **params: Any) -> Completion:
+    def _once(self, messages: list[Message], attempts: list[Attempt], kwargs: dict[str, Any]) -> Completion:
         start = time.perf_counter()
         try:
-            chunks = list(self.llm.stream(_lc_messages(messages), **params))
+            chunks = list(self.llm.stream(_lc_messages(messages), **kwargs))
         except Exception as exc:
-            self._record(attempt, start, "error", exc)
-            raise describe_error(exc, self.profile) from None
-        return self._finish(chunks, attempt, start)
+            error = describe_error(exc, self.profile)
+            attempts.append(_attempt(attempts, start, "error", error))
+            raise error from None
+        return self._finish(chunks, attempts, start)
 
-    async def _aonce(self, messages: list[Message], attempt: int, on_text: Any, **params: Any) -> Completion:
+    async def _aonce(self, messages: list[Message], attempts: list[Attempt], on_text: Any,
+                     kwargs: dict[str, Any]) -> Completion:
         start = time.perf_counter()
         chunks = []
         try:
-            async for chunk in self.llm.astream(_lc_messages(messages), **params):
+            async for chunk in self.llm.astream(_lc_messages(messages), **kwargs):
                 chunks.append(chunk)
                 if on_text is not None and chunk.content:
                     on_text(str(chunk.content))
         except Exception as exc:
-            self._record(attempt, start, "error", exc)
-            raise describe_error(exc, self.profile) from None
-        return self._finish(chunks, attempt, start)
+            error = describe_error(exc, self.profile)
+            attempts.append(_attempt(attempts, start, "error", error))
+            raise error from None
+        return self._finish(chunks, attempts, start)
 
-    def _finish(self, chunks: list[Any], attempt: int, start: float) -> Completion:
+    def _finish(self, chunks: list[Any], attempts: list[Attempt], start: float) -> Completion:
         text = "".join(str(c.content) for c in chunks if c.content)
         finish = next((c.response_metadata.get("finish_reason") for c in reversed(chunks)
                        if c.response_metadata.get("finish_reason")), None)
         usage = next((c.usage_metadata for c in reversed(chunks) if c.usage_metadata), None) or {}
         if finish is None:
-            self._record(attempt, start, "dropped", None)
-            raise RetryableError(f"与 {self.profile.base_url or 'OpenAI 官方接口'} 的连接在回复途中断开")
-        self._record(attempt, start, "ok", None)
-        return Completion(text=text, finish_reason=finish, model=self.profile.model,
+            error = RetryableError(f"与 {self.profile.base_url or 'OpenAI 官方接口'} 的连接在回复途中断开")
+            attempts.append(_attempt(attempts, start, "dropped", error))
+            raise error
+        attempts.append(_attempt(attempts, start, "ok", None))
+        return Completion(text=text, finish_reason=finish, model=self.profile.model, attempts=list(attempts),
                           usage={"prompt_tokens": int(usage.get("input_tokens", 0)),
                                  "completion_tokens": int(usage.get("output_tokens", 0))})
 
-    def _record(self, attempt: int, start: float, status: str, exc: BaseException | None) -> None:
-        self.attempts.append({"attempt": attempt, "status": status,
-                              "latency_ms": round((time.perf_counter() - start) * 1000, 1),
-                              "error": str(describe_error(exc, self.profile)) if exc else None})
 
-    def ping(self) -> Completion:
-        """One tiny request, for ``speechwriter config check``."""
-        return self.complete([{"role": "user", "content": "请只回复：好"}], max_tokens=5)
+def _attempt(previous: list[Attempt], start: float, status: str, error: EngineError | None) -> Attempt:
+    return Attempt(number=len(previous) + 1, status=status, latency_ms=round((time.perf_counter() - start) * 1000, 1),
+                   error=str(error) if error else None)
 
 
 def _lc_messages(messages: list[Message]) -> list[tuple[str, str]]:

@@ -48,6 +48,8 @@ __all__ = [
     "parse_verdict",
     "render_markdown",
     "run_suite",
+    "select_cases",
+    "variant_matrix",
     "write_results",
 ]
 
@@ -445,12 +447,13 @@ def parse_verdict(text: str, criteria: list[str]) -> JudgeVerdict:
     return verdict
 
 
-async def run_judge(judge: Judge, draft: Any, facts: Any, engine: Any, library: Any) -> JudgeVerdict:
-    """Ask the judge model, retrying when the reply does not parse."""
+async def run_judge(judge: Judge, draft: Any, facts: Any, caller: Any, library: Any, *,
+                    request: Any) -> JudgeVerdict:
+    """Ask the judge model through ``caller`` (cache, continuation), retrying when the reply does not parse."""
     messages = library.judge_messages(judge.criteria, draft, facts)
     last = ""
-    for _ in range(judge.max_attempts):
-        completion = await engine.acomplete(messages)
+    for attempt in range(judge.max_attempts):
+        completion = await caller.call_whole(messages, request, use_cache=attempt == 0)
         try:
             return parse_verdict(completion.text, judge.criteria)
         except (ValueError, ValidationError) as exc:
@@ -469,6 +472,34 @@ class RunOptions:
     case_filter: list[str] = field(default_factory=list)
     use_cache: bool = True
     workdir: Path | None = None
+    _workspace: Any = field(default=None, repr=False)
+
+    def workspace(self) -> Any:
+        """The workspace every case of the run shares (prompt libraries and engines are built once)."""
+        if self._workspace is None:
+            from ..workspace import Workspace
+
+            self._workspace = Workspace(self.workdir)
+        return self._workspace
+
+
+def variant_matrix(suite: Suite, engines: str | None = None, profiles: str | None = None,
+                   prompts: str | None = None) -> list[Variant]:
+    """Every combination of comma-separated engines × profiles × prompt folders (suite defaults where unset).
+
+    Naming profiles without engines means the OpenAI-compatible engine: a profile is an endpoint.
+    """
+    from itertools import product
+
+    def split(value: str | None, default: Any) -> list[Any]:
+        return [v.strip() for v in value.split(",") if v.strip()] if value else [default]
+
+    engine_list = split(engines, suite.defaults.engine)
+    if profiles and not engines:
+        engine_list = ["openai"]
+    return [Variant(engine=e, profile=p, prompts=str(Path(d).resolve()) if d else None)
+            for e, p, d in product(engine_list, split(profiles, suite.defaults.profile),
+                                   split(prompts, suite.defaults.prompts))]
 
 
 def select_cases(suite: Suite, filters: list[str]) -> list[Case]:
@@ -480,14 +511,12 @@ def select_cases(suite: Suite, filters: list[str]) -> list[Case]:
 
 
 async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opts: RunOptions) -> CaseResult:
-    from ..engines import get_engine
+    from ..engines.base import Request
     from ..facts.model import load_facts
-    from ..pipeline.cache import ReplyCache
-    from ..pipeline.drafting import DraftOptions, run_draft
-    from ..prompts import PromptLibrary
-    from ..validate.checks import validate
+    from ..pipeline.drafting import DraftOptions
 
     start = time.perf_counter()
+    ws = opts.workspace()
     settings: dict[str, Any] = {**suite.defaults.model_dump(exclude={"assertions"}), **case.overrides}
     assertions = _merge_assertions(suite.defaults.assertions, case.assertions)
     problems = check_thresholds(assertions.metrics)
@@ -498,32 +527,30 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
         raise ValueError(f"facts：事实文件不存在：{facts_path}")
     facts = load_facts(facts_path)
     prompts = variant.prompts or settings.get("prompts")
-    library = PromptLibrary([suite.resolve(prompts)] if prompts else None)
+    prompt_dirs = [suite.resolve(prompts)] if prompts else None  # None: the workspace's configured folders
+    library = ws.library(prompt_dirs)
     genre = case.genre or settings.get("genre") or facts.meta.genre
     blueprint = library.blueprint(genre)
     if suite.kind == "validators":
-        return await _validators_case(suite, case, variant, facts, blueprint, library, start)
-    engine = get_engine(variant.engine, prompts_dirs=[str(d) for d in library.user_dirs],
-                        profile=variant.profile or settings.get("profile"))
-    base = opts.workdir or Path.cwd()
-    cache = ReplyCache(base / ".speechwriter" / "cache.sqlite") if opts.use_cache and not engine.rule_based else None
-    try:
-        options = DraftOptions(repair_rounds=int(settings.get("repair_rounds", 2)),
-                               candidates=int(settings.get("candidates", 1)),
-                               concurrency=max(1, opts.concurrency), salt=f"repeat{repeat}" if repeat else "")
-        result = await run_draft(facts, genre=genre, engine=engine, library=library, options=options, cache=cache)
-    finally:
-        if cache is not None:
-            cache.close()
-    draft, report = result.draft, validate(result.draft, facts, blueprint)
+        return await _validators_case(suite, case, variant, facts, blueprint, ws, prompt_dirs, start)
+    engine = ws.engine(variant.engine, profile=variant.profile or settings.get("profile"), prompts=prompt_dirs)
+    options = DraftOptions(repair_rounds=int(settings.get("repair_rounds", 2)),
+                           candidates=int(settings.get("candidates", 1)),
+                           concurrency=max(1, opts.concurrency), salt=f"repeat{repeat}" if repeat else "")
+    result = await ws.adraft(facts, genre=genre, engine=engine, options=options, prompts=prompt_dirs,
+                             use_cache=opts.use_cache, record=False)
+    draft, report = result.draft, result.report  # validated once, by the drafting path
     metrics = draft_metrics(draft, report, facts)
     search = [Path.cwd(), *list(suite.path.parents)[:3]]
     failures = _assert(assertions, metrics, draft, facts, search)
     judge_rows: list[dict[str, Any]] = []
     if assertions.judge is not None:
-        judge_engine = get_engine("openai", profile=assertions.judge.profile or variant.profile or settings.get("profile"),
-                                  model=assertions.judge.model, base_url=assertions.judge.base_url)
-        verdict = await run_judge(assertions.judge, draft, facts, judge_engine, library)
+        judge_engine = ws.engine("openai", profile=assertions.judge.profile or variant.profile or settings.get("profile"),
+                                 model=assertions.judge.model, base_url=assertions.judge.base_url)
+        with ws.reply_cache(opts.use_cache) as cache:
+            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "")
+            verdict = await run_judge(assertions.judge, draft, facts, judge, library,
+                                      request=Request(kind="judge"))
         for s in verdict.scores:
             metrics[f"judge:{s.criterion}"] = float(s.score)
             judge_rows.append(s.model_dump())
@@ -537,11 +564,10 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
                       findings=[f.model_dump() for f in report.findings], judge=judge_rows)
 
 
-async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: Any, blueprint: Any, library: Any,
-                     start: float) -> CaseResult:
+async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: Any, blueprint: Any, ws: Any,
+                           prompt_dirs: list[Path] | None, start: float) -> CaseResult:
     """Precision on the good text, recall per check on its mutants."""
     from ..draft import Draft
-    from ..pipeline.drafting import run_draft
     from ..validate.checks import draft_from_text, validate
     from ..validate.mutations import EXPECTED_CODES, mutants
 
@@ -551,7 +577,8 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
             raise ValueError(f"speech：讲话稿不存在：{speech_path}")
         good: Draft = draft_from_text(read_text(speech_path, what="讲话稿"), blueprint)
     else:
-        good = (await run_draft(facts, genre=blueprint.id, library=library)).draft
+        good = (await ws.adraft(facts, genre=blueprint.id, engine=ws.engine("offline", prompts=prompt_dirs),
+                                prompts=prompt_dirs, record=False, use_cache=False)).draft
     clean = validate(good, facts, blueprint)
     from ..validate.mutations import CHECK_OF_CODE
 

@@ -21,7 +21,8 @@ from ..draft import Draft
 from ..errors import InputError
 from ..files import write_bytes_atomic, write_text_atomic
 
-__all__ = ["FORMATS", "SIZES", "Fonts", "breath_groups", "build_docx", "build_reading_copy", "export_draft"]
+__all__ = ["FORMATS", "SIZES", "Fonts", "breath_groups", "build_docx", "build_reading_copy", "export_draft",
+           "fonts_from_option", "plan_exports"]
 
 FORMATS = ("docx", "reading", "md", "txt")
 SUFFIX = {"docx": ".docx", "reading": ".docx", "md": ".md", "txt": ".txt"}

@@ -79,6 +79,15 @@ class RunRecorder:
             out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
         return out
 
+    def calls(self) -> list[dict[str, Any]]:
+        """Every recorded call, in order."""
+        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((self.folder / "calls").glob("*.json"))]
+
+    def report(self) -> dict[str, Any] | None:
+        """The final validation report, when the run finished."""
+        path = self.folder / "report.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
     def save_round(self, n: int, findings: list[dict[str, Any]]) -> None:
         write_text_atomic(self.folder / "rounds" / f"round-{n}.json", _dump(findings))
 

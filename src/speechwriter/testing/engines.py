@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from ..engines.base import Completion, Engine, EngineError, Message
+from ..engines.base import Completion, Engine, EngineError, Message, Request
 
 
 class ScriptedEngine(Engine):
@@ -16,9 +15,15 @@ class ScriptedEngine(Engine):
     def __init__(self, replies: Iterable[str | Completion]) -> None:
         self.replies = list(replies)
         self.requests: list[list[Message]] = []
+        self.kinds: list[str] = []
 
-    def complete(self, messages: list[Message], **params: Any) -> Completion:
+    @property
+    def model_name(self) -> str:
+        return "scripted"
+
+    def complete(self, messages: list[Message], request: Request | None = None) -> Completion:
         self.requests.append(list(messages))
+        self.kinds.append((request or Request()).kind)
         if not self.replies:
             raise EngineError("脚本中的回复已用完")
         reply = self.replies.pop(0)
@@ -33,7 +38,13 @@ class FunctionEngine(Engine):
     def __init__(self, func: Callable[[list[Message]], str]) -> None:
         self.func = func
         self.requests: list[list[Message]] = []
+        self.kinds: list[str] = []
 
-    def complete(self, messages: list[Message], **params: Any) -> Completion:
+    @property
+    def model_name(self) -> str:
+        return "function"
+
+    def complete(self, messages: list[Message], request: Request | None = None) -> Completion:
         self.requests.append(list(messages))
+        self.kinds.append((request or Request()).kind)
         return Completion(text=self.func(messages), model="function")

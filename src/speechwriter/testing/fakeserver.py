@@ -131,7 +131,11 @@ class FakeLLMServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 request = json.loads(self.rfile.read(length) or b"{}")
-                server.headers_seen.append({k.lower(): v for k, v in self.headers.items()})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                server.headers_seen.append(headers)
+                # The request's tags (generate, repair, continue …) as the client sent them in headers.
+                request["speechwriter"] = {"kind": headers.get("x-speechwriter-kind"),
+                                           "section": headers.get("x-speechwriter-section")}
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._json(404, {"error": {"message": "not found"}})
                     return

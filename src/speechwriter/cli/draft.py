@@ -1,0 +1,115 @@
+"""``speechwriter draft``: draft, validate, repair, write, optionally export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import InputError
+from .app import BaseUrlOpt, EngineOpt, GenreOpt, ModelOpt, ProfileOpt, PromptsOpt, app, command, console, workspace
+
+
+@command(app, "draft")
+def draft_cmd(
+    facts_file: Annotated[Path | None, typer.Argument(metavar="FACTS", help="事实文件（--resume 时可省略）")] = None,
+    genre: GenreOpt = None,
+    engine: EngineOpt = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="输出路径前缀，写出 OUT.json 与 OUT.md；"
+                                                "默认为 <事实文件名>.draft")] = None,
+    profile: ProfileOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    temperature: Annotated[float | None, typer.Option("--temperature", help="采样温度")] = None,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", "-j", min=1, max=64,
+                                                    help="同时生成的章节数（默认取 profile 的 concurrency）")] = None,
+    repair_rounds: Annotated[int, typer.Option("--repair-rounds", min=0, max=10, help="校验后修复的最多轮数")] = 2,
+    candidates: Annotated[int, typer.Option("--candidates", "-k", min=1, max=8,
+                                            help="每个章节生成几个版本，按校验结果择优")] = 1,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存")] = False,
+    resume: Annotated[str | None, typer.Option("--resume", help="续写中断的运行（运行 id）")] = None,
+    prompts: PromptsOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖不是稿件的同名文件")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在终端打印全文")] = False,
+    export: Annotated[str | None, typer.Option("--export", help="同时导出，逗号分隔：docx,reading,md,txt")] = None,
+    fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="导出 docx 时用常见字体代替公文字体")] = False,
+) -> None:
+    """根据事实文件起草讲话稿：分章节并行生成、校验、只修复有问题的章节，写出 OUT.json 与 OUT.md。
+
+    仍有错误时退出码为 1（稿件照样写出）；Ctrl-C 中断后可用 --resume 续写。
+
+    \b
+    示例：speechwriter draft fixtures/facts/work_report_gongqingfu.yaml -o build/汇报
+    """
+    from ..draft import output_paths
+    from ..export import export_draft, fonts_from_option, plan_exports
+    from ..facts import load_facts
+    from ..pipeline import DraftOptions
+    from .board import ProgressBoard
+
+    ws = workspace(prompts)
+    if facts_file is None:
+        if not resume:
+            raise InputError("请给出事实文件，或用 --resume 续写")
+        facts_file = ws.facts_of_run(resume)
+    facts = load_facts(facts_file)
+    eng = ws.engine(engine, profile=profile, model=model, base_url=base_url, temperature=temperature)
+    out = output_paths(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
+    exports = plan_exports(export, out[0].with_suffix(""), force)  # checked before any engine call
+    err = console(stderr=True)
+    err.print(f"[dim]使用{eng.describe().label}。[/dim]")
+    options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates)
+    board = ProgressBoard()
+    started: list[Any] = []
+    from rich.live import Live
+
+    live = Live(board, console=err, refresh_per_second=8, transient=False) if err.is_terminal else None
+    try:
+        if live:
+            live.start()
+        result = ws.draft(facts, genre=genre, engine=eng, options=options, use_cache=not no_cache, resume=resume,
+                          progress=board.update, on_start=started.append)
+    except KeyboardInterrupt:
+        if live:
+            live.stop()
+        where = started[0].folder if started else ".speechwriter/runs"
+        run_id = started[0].id if started else "<运行 id>"
+        err.print(f"[yellow]已中断。[/yellow]已完成的章节保存在 {where}，可用 "
+                  f"speechwriter draft --resume {run_id} 继续")
+        raise typer.Exit(130) from None
+    finally:
+        if live and live.is_started:
+            live.stop()
+    result.draft.save(out[0])
+    from ..files import write_text_atomic
+
+    write_text_atomic(out[1], result.draft.to_markdown())
+    cpm = ws.library().blueprint(result.draft.genre).chars_per_minute
+    exported = [export_draft(result.draft, fmt, path, force=force, fonts=fonts_from_option(fallback_fonts),
+                             chars_per_minute=cpm) for fmt, path in exports.items()]
+    if not quiet:
+        console().print(result.draft)
+    console().print(result.report)
+    err.print(run_summary(result, eng.rule_based))
+    err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.draft.chars} 字）；运行记录 {result.run_id}")
+    for path in exported:
+        err.print(f"[green]✔[/green] 已导出 {path}")
+    for sid, why in result.failed.items():
+        err.print(f"[red]章节 {sid} 生成失败：[/red]{why}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def run_summary(result: Any, rule_based: bool) -> str:
+    """One line: calls, cache hits, tokens, repairs and the estimated cost."""
+    if rule_based:
+        return f"离线撰稿：{len(result.draft.sections)} 个章节"
+    parts = [f"调用 {result.calls} 次", f"缓存命中 {result.cache_hits} 次",
+             f"输入 {result.prompt_tokens} tokens", f"输出 {result.completion_tokens} tokens"]
+    if result.repaired:
+        fixed = [f"{sid}（{'→'.join(map(str, h))} 个错误）" for sid, h in result.repaired.items()]
+        parts.append("修复：" + "、".join(fixed))
+    if result.cost is not None:
+        parts.append(f"估算费用 {result.cost:.4f}（按配置单价）")
+    return " · ".join(parts)

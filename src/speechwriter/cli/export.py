@@ -1,0 +1,32 @@
+"""``speechwriter export``: a draft as a GB/T 9704 Word document, a reading copy, Markdown or text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import ForceOpt, app, command, console
+
+
+@command(app, "export")
+def export_cmd(
+    draft_file: Annotated[Path, typer.Argument(metavar="DRAFT", help="draft 写出的稿件 JSON")],
+    fmt: Annotated[str, typer.Option("--format", "-t", help="docx（公文格式）、reading（讲话用大字稿）、md、txt")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件路径")],
+    force: ForceOpt = False,
+    fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="用宋体/仿宋/黑体/楷体代替方正小标宋、仿宋_GB2312 等")] = False,
+    chars_per_minute: Annotated[int, typer.Option("--cpm", min=60, max=600, help="语速（字/分钟），用于大字稿的时间标注")] = 240,
+) -> None:
+    """把稿件导出为 GB/T 9704 公文格式的 Word、讲话用大字稿、Markdown 或纯文本。
+
+    \b
+    示例：speechwriter export build/demo.json --format docx -o build/汇报.docx
+    """
+    from ..draft import load_draft
+    from ..export import export_draft, fonts_from_option
+
+    path = export_draft(load_draft(draft_file), fmt, output, force=force, fonts=fonts_from_option(fallback_fonts),
+                        chars_per_minute=chars_per_minute)
+    console().print(f"[green]✔[/green] 已导出 {path}")

@@ -1,0 +1,313 @@
+"""The refine REPL: the terminal front end of :class:`speechwriter.refine.RefineSession`.
+
+prompt_toolkit reads commands (with history and completion); rich shows outlines, diffs and
+reports. Everything it does is a call on the session, so a notebook can do the same without it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..engines.base import EngineError
+from ..errors import InputError, SpeechwriterError
+from ..refine import Proposal, RefineSession, word_diff
+
+__all__ = ["COMMANDS", "RefineRepl", "diff_text"]
+
+
+def diff_text(old: str, new: str) -> Any:
+    """The diff as rich Text: deletions red and struck through, insertions green."""
+    from rich.text import Text
+
+    text = Text()
+    for op, chunk in word_diff(old, new):
+        style = {"=": "", "-": "bold red strike", "+": "bold green"}[op]
+        text.append(chunk, style=style)
+    return text
+
+
+# --- the REPL -----------------------------------------------------------------------------------
+
+COMMANDS = {
+    "outline": "显示各章节及其状态",
+    "show": "show [章节]：显示章节全文，并切换到该章节",
+    "use": "use 章节：切换当前章节",
+    "facts": "facts [章节]：显示为该章节提供内容的事实",
+    "diff": "显示待确认修改与当前文本的差异",
+    "accept": "接受待确认的修改（自动保存）",
+    "reject": "放弃待确认的修改",
+    "regen": "regen [章节]：重新生成该章节",
+    "edit": "edit [章节]：用编辑器（$EDITOR）或行内编辑修改本节",
+    "undo": "撤销上一次接受的修改",
+    "redo": "重做被撤销的修改",
+    "history": "history [章节]：该章节的所有版本（时间、指令）",
+    "validate": "校验全文并显示报告",
+    "save": "save [路径]：保存当前稿件为 JSON 和 Markdown",
+    "export": "export 格式 路径：导出（md、txt、docx、reading）",
+    "help": "显示帮助",
+    "quit": "保存并退出（也可按 Ctrl-D）",
+}
+
+
+class RefineRepl:
+    """The terminal front end. Plain text at the prompt is an instruction for the current section."""
+
+    def __init__(self, session: RefineSession, console: Any, prompt_session: Any = None,
+                 editor: Callable[[str], str | None] | None = None) -> None:
+        self.session = session
+        self.console = console
+        self.prompt_session = prompt_session or self._make_prompt()
+        self.editor = editor or self._external_editor
+
+    def _make_prompt(self) -> Any:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
+
+        return PromptSession(history=FileHistory(str(self.session.folder / "input-history")),
+                             completer=self._completer(), key_bindings=_bindings())
+
+    def _completer(self) -> Any:
+        from prompt_toolkit.completion import NestedCompleter
+
+        ids = {sid: None for sid in self.session.section_ids}
+        tree: dict[str, Any] = {c: None for c in COMMANDS}
+        for c in ("show", "use", "facts", "regen", "edit", "history"):
+            tree[c] = ids
+        tree["export"] = {f: None for f in ("md", "txt", "docx", "reading")}
+        return NestedCompleter.from_nested_dict(tree)
+
+    # --- loop ---------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.print_outline()
+        self.console.print("输入修改要求（如：把这一部分压缩到300字），或 help 查看命令。Ctrl-D 保存并退出。")
+        while True:
+            try:
+                line = self.prompt_session.prompt(self._prompt_text())
+            except KeyboardInterrupt:
+                if self._confirm_quit():
+                    break
+                continue
+            except EOFError:
+                self.session.save()
+                self.console.print(f"已保存会话 {self.session.state.id}，再见。")
+                break
+            if not self.handle(line):
+                break
+
+    def _prompt_text(self) -> str:
+        mark = "*" if self.session.proposal else ""
+        return f"[{self.session.state.current_section}{mark}]> "
+
+    def _confirm_quit(self) -> bool:
+        try:
+            answer = self.prompt_session.prompt("确定退出吗？已接受的修改都已保存。(y/N) ")
+        except (KeyboardInterrupt, EOFError):
+            return True
+        return answer.strip().lower() in ("y", "yes", "是")
+
+    def handle(self, line: str) -> bool:
+        """Run one input line; False when the session should end."""
+        line = line.strip()
+        if not line:
+            self.console.print("[dim]指令为空：请输入对本节的修改要求（如：语气再亲切一些），或 help 查看命令。[/dim]")
+            return True
+        word, _, rest = line.partition(" ")
+        rest = rest.strip()
+        try:
+            if word in ("quit", "exit", "q"):
+                self.session.save()
+                self.console.print(f"已保存会话 {self.session.state.id}。")
+                return False
+            handler = getattr(self, f"cmd_{word}", None) if word in COMMANDS else None
+            if handler is not None:
+                handler(rest)
+            elif re.fullmatch(r"[a-z]+", word) and not rest:
+                raise InputError(f"未知命令「{word}」，输入 help 查看可用命令")
+            else:
+                self.cmd_instruct(line)
+        except KeyboardInterrupt:
+            self.console.print("[yellow]已取消，原文未改动。[/yellow]")
+        except EngineError as exc:
+            self.console.print(f"[red]大模型请求失败，原文未改动：[/red]{_esc(exc)}")
+        except SpeechwriterError as exc:
+            self.console.print(f"[red]{_esc(exc)}[/red]")
+        return True
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def print_outline(self) -> None:
+        from rich.table import Table
+
+        table = Table(show_edge=False, box=None)
+        for col in ("", "章节", "标题", "状态"):
+            table.add_column(col)
+        for sid, title, errors, warnings in self.session.outline():
+            here = "▶" if sid == self.session.state.current_section else ""
+            state = "[green]✔[/green]" if not errors and not warnings else (
+                f"[red]{errors} 错[/red] " * bool(errors) + f"[yellow]{warnings} 警[/yellow]" * bool(warnings))
+            table.add_row(here, sid, title, state)
+        self.console.print(table)
+
+    def cmd_outline(self, rest: str) -> None:
+        self.print_outline()
+
+    def cmd_help(self, rest: str) -> None:
+        for name, text in COMMANDS.items():
+            self.console.print(f"  [bold]{name:<9}[/bold] {text}")
+        self.console.print("  其他任何文字：作为对当前章节的修改要求发给大模型")
+
+    def cmd_use(self, rest: str) -> None:
+        if not rest:
+            raise InputError("用法：use 章节")
+        self.session.state.current_section = self.session.require(rest)
+        self.console.print(f"当前章节：{self.session.state.current_section}")
+
+    def cmd_show(self, rest: str) -> None:
+        sid = self.session.require(rest or None)
+        self.session.state.current_section = sid
+        heading = self.session.state.draft.section(sid).heading
+        if heading:
+            self.console.print(f"[bold]{_esc(heading)}[/bold]")
+        self.console.print(_esc(self.session.text(sid)))
+
+    def cmd_facts(self, rest: str) -> None:
+        import json
+
+        data = self.session.facts_for(rest or self.session.state.current_section)
+        data.pop("organisations", None)
+        self.console.print(_esc(json.dumps(data, ensure_ascii=False, indent=1)))
+
+    def cmd_instruct(self, text: str) -> None:
+        with self.console.status("正在改写…"):
+            proposal = self.session.instruct(text)
+        self._show_proposal(proposal)
+
+    def cmd_regen(self, rest: str) -> None:
+        with self.console.status("正在重新生成…"):
+            proposal = self.session.regen(rest or None)
+        self._show_proposal(proposal)
+
+    def cmd_edit(self, rest: str) -> None:
+        sid = self.session.require(rest or None)
+        edited = self.editor(self.session.text(sid))
+        if edited is None or edited.strip() == self.session.text(sid).strip():
+            self.console.print("内容没有变化。")
+            return
+        self._show_proposal(self.session.edit(edited, sid))
+
+    def _show_proposal(self, p: Proposal) -> None:
+        self.console.print(f"[bold]修改建议（{p.section}）：[/bold]")
+        if p.text == self.session.text(p.section):
+            self.console.print("（与当前文本相同）")
+        self.console.print(diff_text(self.session.text(p.section), p.text))
+        errors = p.errors
+        if p.new_errors:
+            self.console.print(f"[bold red]注意：这个修改带来了 {len(p.new_errors)} 个新错误：[/bold red]")
+            for f in p.new_errors:
+                self.console.print(f"  [red]{f.code}[/red] {_esc(f.message)}")
+        elif errors:
+            self.console.print(f"[yellow]仍有 {len(errors)} 个错误[/yellow]")
+        else:
+            self.console.print("[green]校验通过[/green]")
+        self.console.print("输入 accept 接受，reject 放弃，diff 再看差异。")
+
+    def cmd_diff(self, rest: str) -> None:
+        p = self.session.proposal
+        if p is None:
+            raise InputError("没有待确认的修改")
+        self.console.print(diff_text(self.session.text(p.section), p.text))
+
+    def cmd_accept(self, rest: str) -> None:
+        p = self.session.proposal
+        if p is not None and p.new_errors and rest != "!":
+            self.console.print("[yellow]这个修改会带来新的错误；确定要接受请输入 accept ![/yellow]")
+            return
+        sid = self.session.accept()
+        self.console.print(f"[green]已接受并保存（{sid}）。[/green]")
+        self.print_outline()
+
+    def cmd_reject(self, rest: str) -> None:
+        self.session.reject()
+        self.console.print("已放弃修改。")
+
+    def cmd_undo(self, rest: str) -> None:
+        sid, version = self.session.undo()
+        self.console.print(f"已撤销：{sid} 回到版本 {version}。")
+
+    def cmd_redo(self, rest: str) -> None:
+        sid, version = self.session.redo()
+        self.console.print(f"已重做：{sid} 到版本 {version}。")
+
+    def cmd_history(self, rest: str) -> None:
+        labels = {"draft": "初稿", "instruction": "指令", "regen": "重新生成", "edit": "手工编辑"}
+        for i, v, current in self.session.history(rest or self.session.state.current_section):
+            mark = "▶" if current else " "
+            what = f"：{v.instruction}" if v.instruction else ""
+            self.console.print(f"{mark} v{i} {v.at:%Y-%m-%d %H:%M:%S} {labels[v.source]}{_esc(what)} "
+                               f"（{len(v.text)} 字，{v.errors} 错）")
+
+    def cmd_validate(self, rest: str) -> None:
+        self.console.print(self.session.report())
+
+    def cmd_save(self, rest: str) -> None:
+        target = rest or (Path(self.session.state.facts_path).stem + ".refined")
+        json_path, md_path = self.session.save_draft(target)
+        self.console.print(f"已保存 {json_path}、{md_path}")
+
+    def cmd_export(self, rest: str) -> None:
+        parts = shlex.split(rest)
+        if len(parts) < 2:
+            raise InputError("用法：export 格式 路径（格式：md、txt、docx、reading）")
+        force = "--force" in parts
+        path = self.session.export(parts[0], parts[1], force=force)
+        self.console.print(f"已导出 {path}")
+
+    # --- editing ------------------------------------------------------------------------------
+
+    def _external_editor(self, text: str) -> str | None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            return self._inline_editor(text)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+            fh.write(text)
+            name = fh.name
+        try:
+            subprocess.run([*shlex.split(editor), name], check=False)
+            return Path(name).read_text(encoding="utf-8")
+        finally:
+            os.unlink(name)
+
+    def _inline_editor(self, text: str) -> str | None:
+        self.console.print("[dim]行内编辑：改完按 Esc 再按 Enter 提交，Ctrl-C 放弃。[/dim]")
+        try:
+            from prompt_toolkit.key_binding import KeyBindings
+
+            return self.prompt_session.prompt("编辑> ", default=text, multiline=True, key_bindings=KeyBindings())
+        except (KeyboardInterrupt, EOFError):
+            return None
+
+
+def _bindings() -> Any:
+    from prompt_toolkit.key_binding import KeyBindings
+
+    kb = KeyBindings()
+
+    @kb.add("escape", "enter")
+    def _newline(event: Any) -> None:  # multi-line instructions: Esc then Enter inserts a line break
+        event.current_buffer.insert_text("\n")
+
+    return kb
+
+
+def _esc(value: Any) -> str:
+    from rich.markup import escape
+
+    return escape(str(value))

@@ -1,0 +1,67 @@
+"""``speechwriter runs …``: the run records under ``.speechwriter/runs/``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .app import command, console, subgroup, workspace
+
+runs_app = subgroup("runs", "运行记录：列出、查看。")
+
+
+@command(runs_app, "list")
+def runs_list() -> None:
+    """列出本目录 .speechwriter/runs 下的运行记录。
+
+    \b
+    示例：speechwriter runs list
+    """
+    from rich.table import Table
+
+    table = Table(show_edge=False)
+    for col in ("运行 id", "时间", "类型", "文种", "引擎", "状态", "调用", "tokens", "费用"):
+        table.add_column(col, no_wrap=True)
+    for run in workspace().runs():
+        usage = run.get("usage") or {}
+        engine = run.get("engine") or {}
+        cost = run.get("cost")
+        table.add_row(run.get("run_id", "?"), run.get("created_at", ""), "修改" if run.get("kind") == "refine" else "起草",
+                      run.get("genre", ""), f"{engine.get('name')}/{engine.get('model')}",
+                      run.get("status", ""), str(usage.get("calls", "—")),
+                      str(usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)),
+                      f"{cost:.4f}" if isinstance(cost, (int, float)) else "—")
+    console().print(table)
+
+
+@command(runs_app, "show")
+def runs_show(run_id: Annotated[str, typer.Argument(help="运行 id（唯一前缀即可）")]) -> None:
+    """显示一次运行的记录：配置、各章节、每次调用和最后的校验结果。
+
+    \b
+    示例：speechwriter runs show 20261128-101500
+    """
+    from rich.table import Table
+
+    rec = workspace().run(run_id)
+    out = console()
+    meta = dict(rec.meta)
+    out.print(f"[bold]{rec.id}[/bold] · 状态 {meta.get('status')} · 文种 {meta.get('genre')} · "
+              f"事实 {meta.get('facts_path')}")
+    table = Table(show_edge=False)
+    for col in ("#", "章节", "类型", "状态", "尝试", "用时", "输入", "输出", "缓存"):
+        table.add_column(col)
+    for n, call in enumerate(rec.calls(), 1):
+        usage = call.get("usage") or {}
+        table.add_row(f"{n:04d}", call["section"], call["kind"], call["status"], str(len(call.get("attempts") or [])),
+                      f"{call['latency_ms']}ms", str(usage.get("prompt_tokens", "")),
+                      str(usage.get("completion_tokens", "")), "是" if call.get("cached") else "")
+    out.print(table)
+    out.print(f"已完成章节：{'、'.join(rec.sections()) or '（无）'}")
+    report = rec.report()
+    if report is not None:
+        errors = [f for f in report["findings"] if f["severity"] == "error"]
+        out.print(f"最终校验：{len(errors)} 个错误")
+    if isinstance(meta.get("cost"), (int, float)):
+        out.print(f"估算费用：{meta['cost']:.4f}（按配置单价）")

@@ -1,0 +1,128 @@
+"""Every model call of a run goes through one :class:`EngineCaller`.
+
+It puts the reply cache in front of the engine, records each call (with exactly the attempts
+that produced it) in the run record, continues replies cut at ``finish_reason=length``, and
+keeps the token totals. Drafting, refine's rewrites and the eval judge all use it, so they all
+get the same caching, continuation and records.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..engines.base import Completion, Engine, EngineError, Message, Request
+from .cache import ReplyCache, cache_key
+from .runs import RunRecorder
+
+__all__ = ["CallStats", "EngineCaller"]
+
+
+@dataclass
+class CallStats:
+    """Totals over all calls of a caller."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+class EngineCaller:
+    """One engine behind a reply cache and a run recorder."""
+
+    def __init__(self, engine: Engine, *, cache: ReplyCache | None = None, recorder: RunRecorder | None = None,
+                 salt: str = "", max_continuations: int = 2, continuation: Message | None = None) -> None:
+        self.engine = engine
+        self.cache = None if engine.rule_based else cache  # rule-based output is cheaper than a lookup
+        self.recorder = recorder
+        self.salt = salt
+        self.max_continuations = max_continuations
+        self.continuation = continuation or {"role": "user", "content": "请从中断处接着写完，不要重复已写的内容。"}
+        self.stats = CallStats()
+        self._identity = engine.describe().cache_identity()
+        defaults = engine.defaults
+        self._params = {"temperature": defaults.temperature, "max_tokens": defaults.max_tokens}
+
+    def key(self, messages: list[Message], request: Request, variant: int) -> str:
+        params: dict[str, Any] = {**self._params, "variant": variant}
+        if request.temperature is not None:
+            params["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            params["max_tokens"] = request.max_tokens
+        if self.salt:
+            params["salt"] = self.salt
+        return cache_key(self._identity, messages, params)
+
+    async def call(self, messages: list[Message], request: Request, *, variant: int = 0, use_cache: bool = True,
+                   on_text: Callable[[str], None] | None = None,
+                   on_cached: Callable[[Completion], None] | None = None) -> Completion:
+        """One request: from the cache when it holds the reply, else from the engine; recorded either way."""
+        section = request.section or "-"
+        key = self.key(messages, request, variant)
+        if self.cache is not None and use_cache:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.stats.cache_hits += 1
+                if on_cached:
+                    on_cached(hit)
+                self._record(section, request.kind, messages, hit, 0.0, "cache-hit", None, [])
+                return hit
+        start = time.perf_counter()
+        self.stats.calls += 1
+        try:
+            completion = await self.engine.acomplete(messages, request, on_text=on_text)
+        except EngineError as exc:
+            self._record(section, request.kind, messages, None, time.perf_counter() - start, "error", str(exc),
+                         exc.attempts)
+            raise
+        self.stats.prompt_tokens += completion.usage.get("prompt_tokens", 0)
+        self.stats.completion_tokens += completion.usage.get("completion_tokens", 0)
+        self._record(section, request.kind, messages, completion, time.perf_counter() - start, "ok", None,
+                     completion.attempts)
+        if self.cache is not None and completion.text.strip() and completion.finish_reason in ("stop", "length"):
+            self.cache.put(key, completion)
+        return completion
+
+    async def call_whole(self, messages: list[Message], request: Request, *, variant: int = 0,
+                         use_cache: bool = True, on_text: Callable[[str], None] | None = None,
+                         on_cached: Callable[[Completion], None] | None = None) -> Completion:
+        """:meth:`call`, continued while the reply is cut at the length limit; the text is the whole reply."""
+        completion = await self.call(messages, request, variant=variant, use_cache=use_cache, on_text=on_text,
+                                     on_cached=on_cached)
+        if completion.finish_reason == "content_filter":
+            raise EngineError("回复被服务端的内容安全策略拦截")
+        text = completion.text
+        convo = list(messages)
+        for _ in range(self.max_continuations):
+            if completion.finish_reason != "length":
+                break
+            convo = [*convo, {"role": "assistant", "content": completion.text}, self.continuation]
+            completion = await self.call(convo, Request(kind="continue", section=request.section,
+                                                        temperature=request.temperature,
+                                                        max_tokens=request.max_tokens),
+                                         variant=variant, on_text=on_text, on_cached=on_cached)
+            text += completion.text
+        return Completion(text=text, finish_reason=completion.finish_reason, model=completion.model,
+                          usage=completion.usage, cached=completion.cached, attempts=completion.attempts)
+
+    def _record(self, section: str, kind: str, messages: list[Message], completion: Completion | None,
+                seconds: float, status: str, error: str | None, attempts: list[Any]) -> None:
+        if self.recorder is None:
+            return
+        self.recorder.record_call(section, kind, {
+            "status": status,
+            "error": error,
+            "messages": messages,
+            "reply": completion.text if completion else None,
+            "finish_reason": completion.finish_reason if completion else None,
+            "usage": completion.usage if completion else {},
+            "cached": bool(completion and completion.cached),
+            "latency_ms": round(seconds * 1000, 1),
+            "attempts": [a.to_dict() for a in attempts],
+        })
