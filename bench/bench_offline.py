@@ -5,8 +5,8 @@ from __future__ import annotations
 from _common import FIXTURES, best_of, report
 from speechwriter.engines.offline import OfflineComposer
 from speechwriter.facts import load_facts, parse_facts
-from speechwriter.pipeline import draft_speech
 from speechwriter.prompts import PromptLibrary
+from speechwriter.workspace import draft_speech
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from _common import best_of, report
 from speechwriter.blueprint import load_blueprint
 from speechwriter.engines.offline import OfflineComposer
 from speechwriter.facts import parse_facts
-from speechwriter.pipeline import draft_speech
 from speechwriter.validate import validate
+from speechwriter.workspace import draft_speech
 
 
 def synthetic_facts(n_highlights: int, items: int, seed: int = 1) -> str:

@@ -11,9 +11,10 @@ import pytest
 from speechwriter.blueprint import level_marker, load_blueprint
 from speechwriter.draft import Draft, load_draft
 from speechwriter.facts import load_facts, parse_facts
-from speechwriter.pipeline import DraftOptions, draft_speech
+from speechwriter.pipeline import DraftOptions
 from speechwriter.prompts import PromptLibrary, data_block, parse_data_block
 from speechwriter.testing.engines import FunctionEngine
+from speechwriter.workspace import draft_speech
 
 from .conftest import ALL_FIXTURES, REFERENCE_FACTS
 

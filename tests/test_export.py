@@ -15,7 +15,7 @@ from docx.shared import Pt
 from speechwriter.draft import Draft
 from speechwriter.export import Fonts, breath_groups, export_draft
 from speechwriter.facts import load_facts
-from speechwriter.pipeline import draft_speech
+from speechwriter.workspace import draft_speech
 
 from .conftest import REFERENCE_FACTS
 

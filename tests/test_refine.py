@@ -19,11 +19,10 @@ from speechwriter.engines.offline import OfflineComposer
 from speechwriter.engines.openai import OpenAIEngine
 from speechwriter.errors import InputError
 from speechwriter.facts import load_facts
-from speechwriter.pipeline import draft_speech
 from speechwriter.refine import RefineSession, last_session, open_target, word_diff
 from speechwriter.testing.engines import FunctionEngine
 from speechwriter.testing.fakeserver import FakeLLMServer, Step
-from speechwriter.workspace import Workspace
+from speechwriter.workspace import Workspace, draft_speech
 
 from .conftest import REFERENCE_FACTS, SECRET_KEY, closed_port, composer_brain
 

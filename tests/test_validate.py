@@ -18,9 +18,9 @@ from speechwriter.blueprint import load_blueprint
 from speechwriter.draft import Draft
 from speechwriter.facts import load_facts
 from speechwriter.figures import find_quantities
-from speechwriter.pipeline import draft_speech
 from speechwriter.validate import draft_from_text, find_headings, validate
 from speechwriter.validate.mutations import EXPECTED_CODES, mutants
+from speechwriter.workspace import draft_speech
 
 from .conftest import ALL_FIXTURES, REFERENCE_FACTS, shared_path
 

@@ -14,13 +14,16 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_facts": "speechwriter.facts.model",
-    "parse_facts": "speechwriter.facts.model",
-    "Facts": "speechwriter.facts.model",
+    "load_facts": "speechwriter.facts",
+    "parse_facts": "speechwriter.facts",
+    "Facts": "speechwriter.facts",
     "InputError": "speechwriter.errors",
     "SpeechwriterError": "speechwriter.errors",
-    "parse_quantity": "speechwriter.figures.quantities",
-    "Quantity": "speechwriter.figures.quantities",
+    "parse_quantity": "speechwriter.figures",
+    "Quantity": "speechwriter.figures",
+    "find_quantities": "speechwriter.figures",
+    "Workspace": "speechwriter.workspace",
+    "draft_speech": "speechwriter.workspace",
 }
 
 __all__ = ["__version__", *_EXPORTS]

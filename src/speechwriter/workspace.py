@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from .config import Settings
+    from .draft import Draft
     from .engines.base import Engine
     from .facts.model import Facts
     from .pipeline.cache import ReplyCache
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from .pipeline.runs import RunRecorder
     from .prompts import PromptLibrary
 
-__all__ = ["PROMPTS_ENV", "Workspace"]
+__all__ = ["PROMPTS_ENV", "Workspace", "draft_speech"]
 
 PROMPTS_ENV = "SPEECHWRITER_PROMPTS"
 STATE_DIR = ".speechwriter"
@@ -290,3 +291,17 @@ class Workspace:
         recorder.save_meta(status="ok" if result.ok else ("failed" if result.failed else "errors"),
                            usage=usage, cost=cost,
                            prompts={p.section: p.template_sha256 for p in result.draft.prompts})
+
+
+def draft_speech(facts: Facts, *, genre: str | None = None, engine: Engine | None = None,
+                 prompts_dirs: Iterable[str | Path] | None = None, options: DraftOptions | None = None) -> Draft:
+    """Draft a speech from ``facts`` in the current folder's workspace (blocking, no run record, no cache).
+
+    A convenience over :meth:`Workspace.draft`::
+
+        from speechwriter import draft_speech, load_facts
+        draft = draft_speech(load_facts("fixtures/facts/work_report_gongqingfu.yaml"))
+        print(draft.to_text())
+    """
+    ws = Workspace(prompts=prompts_dirs)
+    return ws.draft(facts, genre=genre, engine=engine, options=options, record=False, use_cache=False).draft

@@ -15,19 +15,18 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from ..blueprint import Blueprint, SectionSpec
 from ..draft import Draft, DraftSection, EngineInfo, PromptRecord
-from ..engines.base import Completion, Engine, EngineError, Message, Request, RequestKind
+from ..engines.base import Completion, EngineError, Message, Request, RequestKind
 from ..facts.model import Facts
 from ..prompts import PromptLibrary, RenderedPrompt, check_needs
 from ..validate.checks import Finding, Report, validate
 from .calls import EngineCaller
 from .repair import locate_findings, parse_paragraph_reply, relevant_facts, splice, split_paragraphs
 
-__all__ = ["DraftOptions", "DraftResult", "SectionProgress", "clean_reply", "draft_speech", "run_draft"]
+__all__ = ["DraftOptions", "DraftResult", "SectionProgress", "clean_reply", "run_draft"]
 
 
 @dataclass
@@ -341,26 +340,3 @@ async def run_draft(
     result = await runner.run(resumed)
     result.run_id = recorder.id if recorder else None
     return result
-
-
-def draft_speech(
-    facts: Facts,
-    *,
-    genre: str | None = None,
-    engine: Engine | None = None,
-    prompts_dirs: list[str | Path] | None = None,
-    options: DraftOptions | None = None,
-) -> Draft:
-    """Draft a speech from ``facts`` (blocking, no run record). A thin wrapper over :class:`Workspace`.
-
-    Example::
-
-        from speechwriter import load_facts
-        from speechwriter.pipeline import draft_speech
-        draft = draft_speech(load_facts("fixtures/facts/work_report_gongqingfu.yaml"))
-        print(draft.to_text())
-    """
-    from ..workspace import Workspace
-
-    ws = Workspace(prompts=prompts_dirs)
-    return ws.draft(facts, genre=genre, engine=engine, options=options, record=False, use_cache=False).draft
