@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,56 @@ def best_of(func: Callable[[], object], repeat: int = 5) -> float:
         func()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+@dataclass
+class Timing:
+    """One variant's times over the rounds of :func:`alternate`, in seconds."""
+
+    name: str
+    times: list[float]
+
+    @property
+    def min(self) -> float:
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def spread(self) -> float:
+        """(max - min) / median: how noisy the rounds were."""
+        return (max(self.times) - min(self.times)) / self.median if self.median else 0.0
+
+    def line(self, scale: float = 1000, unit: str = "ms") -> str:
+        return (f"{self.name:<40} min {self.min * scale:8.2f} {unit}  median {self.median * scale:8.2f} {unit}  "
+                f"spread {self.spread:5.0%}  ({len(self.times)} rounds)")
+
+
+def alternate(variants: dict[str, Callable[[], object]], rounds: int = 7, warmup: int = 1,
+              quiet: bool = False) -> dict[str, Timing]:
+    """Time each variant once per round, alternating them (the order rotates every round).
+
+    Alternating in one process puts every variant through the same machine noise, so their
+    ratio means something on a shared 2-core machine. Prints min / median / spread per variant.
+    """
+    names = list(variants)
+    for _ in range(warmup):
+        for name in names:
+            variants[name]()
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(max(7, rounds)):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for name in order:
+            start = time.perf_counter()
+            variants[name]()
+            times[name].append(time.perf_counter() - start)
+    out = {n: Timing(n, t) for n, t in times.items()}
+    if not quiet:
+        for timing in out.values():
+            print("       " + timing.line())
+    return out
 
 
 def process_ms(argv: list[str], repeat: int = 15) -> float:

@@ -59,13 +59,13 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
 def composer_brain():
     """A fake LLM that writes good sections: the offline composer behind the HTTP server.
 
-    Asked to repair paragraphs, it answers with the paragraphs it first wrote that they most
+    Asked to repair sentences, it answers with the sentences it first wrote that they most
     resemble, as a model that follows the findings would.
     """
     import re
 
     from speechwriter.engines.offline import OfflineComposer
-    from speechwriter.pipeline.repair import split_paragraphs
+    from speechwriter.pipeline.repair import split_units
     from speechwriter.testing.fakeserver import Step
 
     composer = OfflineComposer.from_prompts()
@@ -82,7 +82,7 @@ def composer_brain():
             fixed = [max(written, key=lambda w, a=a: len(grams(w) & grams(a))) for a in asked]
             return Step(reply="\n\n".join(fixed))
         text = composer.complete(messages).text
-        written.extend(text[a:b] for a, b in split_paragraphs(text))
+        written.extend(text[a:b].strip() for a, b in split_units(text))
         return Step(reply=text)
 
     return respond

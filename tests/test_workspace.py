@@ -72,7 +72,7 @@ def test_every_request_is_tagged_with_its_kind_and_section(workdir: Path) -> Non
     assert [t for t in tags if t[0] == "repair"] == [("repair", "achievements")]
 
 
-def test_repair_sends_only_the_failing_paragraph_with_its_findings(workdir: Path) -> None:
+def test_repair_sends_only_the_failing_sentence_with_its_findings(workdir: Path) -> None:
     brain = composer_brain()
     written: list[str] = []
 
@@ -89,13 +89,14 @@ def test_repair_sends_only_the_failing_paragraph_with_its_findings(workdir: Path
         repair = next(r for r in server.requests if is_repair(r))
     assert result.ok and "386万元" not in result.draft.to_text()
     sent = repair["messages"][-1]["content"]
-    assert sent.count("【段落") == 1 and "386万元" in sent and "F204" in sent
+    assert sent.count("【段落") == 1 and "386万元" in sent and "找不到出处" in sent
     whole = sum(len(m["content"]) for m in generate["messages"])
     assert sum(len(m["content"]) for m in repair["messages"]) < whole / 3
     before = written[0].split("\n\n")
     after = result.draft.section("achievements").body.split("\n\n")
     changed = [n for n, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     assert len(before) >= 3 and len(changed) == 1 and "386万元" in before[changed[0]]
+    assert after[changed[0]] == before[changed[0]].replace("，新增投入386万元", "")
 
 
 def test_draft_speech_uses_the_configured_prompt_folders(workdir: Path, monkeypatch) -> None:

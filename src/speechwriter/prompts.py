@@ -167,8 +167,9 @@ class PromptLibrary:
                                   facts_lines: list[str]) -> list[dict[str, str]]:
         """Repair of only the failing paragraphs of a section, each with its findings and the facts it needs."""
         ctx = {"section": {"id": section.id, "title": section.title},
-               "paragraphs": [{"text": text, "findings": [_finding_view(f) for f in fs]} for text, fs in paragraphs],
-               "facts_block": data_block("facts", facts_lines)}
+               "paragraphs": [{"text": text, "findings": [f if isinstance(f, dict) else _finding_view(f) for f in fs]}
+                              for text, fs in paragraphs],
+               "facts_block": data_block("facts", facts_lines) if facts_lines else ""}
         return [{"role": "system", "content": self._render_file("repair/system.j2", ctx)},
                 {"role": "user", "content": self._render_file("repair/paragraphs.j2", ctx)}]
 

@@ -1,4 +1,8 @@
-"""The OpenAI-compatible engine: any chat-completions endpoint through langchain-openai.
+"""The OpenAI-compatible engine: any chat-completions endpoint, streamed through the openai SDK.
+
+Drafting streams through the openai SDK directly: langchain's per-chunk message objects and
+callbacks added a third to a long reply's client time (``bench/bench_llm.py``). ``chat_model``
+still hands out a langchain ``ChatOpenAI`` on the same profile for structured output.
 
 One retry layer only: the SDK's own retries are off (``max_retries=0``) and tenacity retries
 429, 500/502/503/504, timeouts and dropped connections with exponential backoff and jitter,
@@ -123,7 +127,8 @@ class OpenAIEngine(Engine):
 
     def __init__(self, profile: Profile, *, sleep: Any = None) -> None:
         self.profile = profile
-        self._llm: Any = None
+        self._client: Any = None
+        self._aclient: tuple[Any, Any] | None = None
         self._sleep = sleep  # injected by tests to skip real waiting
         if os.environ.get(LOCAL_ONLY_ENV) and not _is_loopback(profile.base_url):
             raise EngineError(f"测试环境中禁止访问非本机地址：{profile.base_url or 'OpenAI 官方接口'}")
@@ -154,25 +159,38 @@ class OpenAIEngine(Engine):
         return self.profile.public()
 
     def warm(self) -> None:
-        """Build the client (and import langchain) before any timed request starts."""
-        _ = self.llm
+        """Build the client (and import the SDK) before any timed request starts."""
+        _ = self.client
 
     @property
-    def llm(self) -> Any:
-        if self._llm is None:
-            from langchain_openai import ChatOpenAI
+    def client(self) -> Any:
+        """The synchronous openai client (retries off: tenacity is the one retry layer)."""
+        if self._client is None:
+            import openai
 
-            self._llm = ChatOpenAI(
-                model=self.profile.model,
-                base_url=self.profile.base_url,
-                api_key=self.profile.key(),
-                temperature=self.profile.temperature,
-                max_tokens=self.profile.max_tokens,
-                timeout=self.profile.timeout,
-                max_retries=0,  # the one retry layer is ours
-                stream_usage=True,
-            )
-        return self._llm
+            self._client = openai.OpenAI(base_url=self.profile.base_url, api_key=self.profile.key(),
+                                         timeout=self.profile.timeout, max_retries=0)
+        return self._client
+
+    def _async_client(self) -> Any:
+        """An async client for the running event loop (a pooled connection must not outlive its loop)."""
+        import asyncio
+
+        import openai
+
+        loop = asyncio.get_running_loop()
+        if self._aclient is None or self._aclient[0] is not loop:
+            self._aclient = (loop, openai.AsyncOpenAI(base_url=self.profile.base_url, api_key=self.profile.key(),
+                                                      timeout=self.profile.timeout, max_retries=0))
+        return self._aclient[1]
+
+    def chat_model(self) -> Any:
+        """A langchain ``ChatOpenAI`` on this profile (for ``with_structured_output``)."""
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(model=self.profile.model, base_url=self.profile.base_url, api_key=self.profile.key(),
+                          temperature=self.profile.temperature, max_tokens=self.profile.max_tokens,
+                          timeout=self.profile.timeout, max_retries=0)
 
     # --- retry policy -----------------------------------------------------------------------
 
@@ -215,15 +233,15 @@ class OpenAIEngine(Engine):
         exc.attempts = list(attempts)
         return exc
 
-    def _kwargs(self, request: Request | None) -> dict[str, Any]:
+    def _kwargs(self, messages: list[Message], request: Request | None) -> dict[str, Any]:
         request = request or Request()
-        kwargs: dict[str, Any] = {}
-        if request.temperature is not None:
-            kwargs["temperature"] = request.temperature
-        if request.max_tokens is not None:
-            kwargs["max_tokens"] = request.max_tokens
-        headers = {k: v for k, v in request.headers().items() if v.isascii()}
-        kwargs["extra_headers"] = headers
+        temperature = request.temperature if request.temperature is not None else self.profile.temperature
+        max_tokens = request.max_tokens if request.max_tokens is not None else self.profile.max_tokens
+        kwargs: dict[str, Any] = {"model": self.profile.model, "messages": list(messages), "stream": True,
+                                  "stream_options": {"include_usage": True}, "temperature": temperature,
+                                  "extra_headers": {k: v for k, v in request.headers().items() if v.isascii()}}
+        if max_tokens is not None:
+            kwargs["max_tokens"] = max_tokens
         return kwargs
 
     # --- Engine interface -------------------------------------------------------------------
@@ -233,7 +251,7 @@ class OpenAIEngine(Engine):
         try:
             for state in self._retrying(False):
                 with state:
-                    return self._once(messages, attempts, self._kwargs(request))
+                    return self._once(self._kwargs(messages, request), attempts)
         except EngineError as exc:
             raise self._give_up(exc, attempts) from None
         raise EngineError("未能得到回复")  # pragma: no cover - tenacity always returns or raises
@@ -244,69 +262,87 @@ class OpenAIEngine(Engine):
         try:
             async for state in self._retrying(True):
                 with state:
-                    return await self._aonce(messages, attempts, on_text, self._kwargs(request))
+                    return await self._aonce(self._kwargs(messages, request), attempts, on_text)
         except EngineError as exc:
             raise self._give_up(exc, attempts) from None
         raise EngineError("未能得到回复")  # pragma: no cover
 
     def stream(self, messages: list[Message], request: Request | None = None) -> Iterator[str]:
         """Yield pieces as they arrive; a stream cut before its end raises a RetryableError."""
-        finish = None
+        reply = _Reply()
         try:
-            for chunk in self.llm.stream(_lc_messages(messages), **self._kwargs(request)):
-                finish = chunk.response_metadata.get("finish_reason") or finish
-                if chunk.content:
-                    yield str(chunk.content)
+            for chunk in self.client.chat.completions.create(**self._kwargs(messages, request)):
+                piece = reply.add(chunk)
+                if piece:
+                    yield piece
         except Exception as exc:
             raise describe_error(exc, self.profile) from None
-        if finish is None:
-            raise RetryableError(f"与 {self.profile.base_url} 的连接在回复途中断开")
+        if reply.finish is None:
+            raise RetryableError(f"与 {self.profile.base_url or 'OpenAI 官方接口'} 的连接在回复途中断开")
 
-    def _once(self, messages: list[Message], attempts: list[Attempt], kwargs: dict[str, Any]) -> Completion:
+    def _once(self, kwargs: dict[str, Any], attempts: list[Attempt]) -> Completion:
         start = time.perf_counter()
+        reply = _Reply()
         try:
-            chunks = list(self.llm.stream(_lc_messages(messages), **kwargs))
+            for chunk in self.client.chat.completions.create(**kwargs):
+                reply.add(chunk)
         except Exception as exc:
             error = describe_error(exc, self.profile)
             attempts.append(_attempt(attempts, start, "error", error))
             raise error from None
-        return self._finish(chunks, attempts, start)
+        return self._finish(reply, attempts, start)
 
-    async def _aonce(self, messages: list[Message], attempts: list[Attempt], on_text: Any,
-                     kwargs: dict[str, Any]) -> Completion:
+    async def _aonce(self, kwargs: dict[str, Any], attempts: list[Attempt], on_text: Any) -> Completion:
         start = time.perf_counter()
-        chunks = []
+        reply = _Reply()
         try:
-            async for chunk in self.llm.astream(_lc_messages(messages), **kwargs):
-                chunks.append(chunk)
-                if on_text is not None and chunk.content:
-                    on_text(str(chunk.content))
+            stream = await self._async_client().chat.completions.create(**kwargs)
+            async for chunk in stream:
+                piece = reply.add(chunk)
+                if piece and on_text is not None:
+                    on_text(piece)
         except Exception as exc:
             error = describe_error(exc, self.profile)
             attempts.append(_attempt(attempts, start, "error", error))
             raise error from None
-        return self._finish(chunks, attempts, start)
+        return self._finish(reply, attempts, start)
 
-    def _finish(self, chunks: list[Any], attempts: list[Attempt], start: float) -> Completion:
-        text = "".join(str(c.content) for c in chunks if c.content)
-        finish = next((c.response_metadata.get("finish_reason") for c in reversed(chunks)
-                       if c.response_metadata.get("finish_reason")), None)
-        usage = next((c.usage_metadata for c in reversed(chunks) if c.usage_metadata), None) or {}
-        if finish is None:
+    def _finish(self, reply: _Reply, attempts: list[Attempt], start: float) -> Completion:
+        if reply.finish is None:
             error = RetryableError(f"与 {self.profile.base_url or 'OpenAI 官方接口'} 的连接在回复途中断开")
             attempts.append(_attempt(attempts, start, "dropped", error))
             raise error
         attempts.append(_attempt(attempts, start, "ok", None))
-        return Completion(text=text, finish_reason=finish, model=self.profile.model, attempts=list(attempts),
-                          usage={"prompt_tokens": int(usage.get("input_tokens", 0)),
-                                 "completion_tokens": int(usage.get("output_tokens", 0))})
+        return Completion(text="".join(reply.pieces), finish_reason=reply.finish, model=self.profile.model,
+                          attempts=list(attempts), usage=reply.usage)
+
+
+class _Reply:
+    """A streamed reply as it accumulates: text pieces, finish reason, usage."""
+
+    __slots__ = ("finish", "pieces", "usage")
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.finish: str | None = None
+        self.usage: dict[str, int] = {}
+
+    def add(self, chunk: Any) -> str:
+        if chunk.usage is not None:
+            self.usage = {"prompt_tokens": int(chunk.usage.prompt_tokens or 0),
+                          "completion_tokens": int(chunk.usage.completion_tokens or 0)}
+        if not chunk.choices:
+            return ""
+        choice = chunk.choices[0]
+        if choice.finish_reason:
+            self.finish = choice.finish_reason
+        piece = choice.delta.content if choice.delta is not None else None
+        if piece:
+            self.pieces.append(piece)
+            return piece
+        return ""
 
 
 def _attempt(previous: list[Attempt], start: float, status: str, error: EngineError | None) -> Attempt:
     return Attempt(number=len(previous) + 1, status=status, latency_ms=round((time.perf_counter() - start) * 1000, 1),
                    error=str(error) if error else None)
-
-
-def _lc_messages(messages: list[Message]) -> list[tuple[str, str]]:
-    role = {"system": "system", "user": "human", "assistant": "ai"}
-    return [(role.get(m["role"], m["role"]), m["content"]) for m in messages]

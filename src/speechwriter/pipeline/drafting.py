@@ -24,7 +24,7 @@ from ..facts.model import Facts
 from ..prompts import PromptLibrary, RenderedPrompt, check_needs
 from ..validate.checks import Finding, Report, validate
 from .calls import EngineCaller
-from .repair import locate_findings, parse_paragraph_reply, relevant_facts, splice, split_paragraphs
+from .repair import finding_brief, locate_findings, parse_paragraph_reply, relevant_facts, splice, split_units
 
 __all__ = ["DraftOptions", "DraftResult", "SectionProgress", "clean_reply", "run_draft"]
 
@@ -234,18 +234,21 @@ class _Runner:
         return body, len(errors)
 
     async def _repair_paragraphs(self, spec: SectionSpec, current: str, findings: list[Finding]) -> str | None:
-        located = locate_findings(current, findings)
+        spans = split_units(current)
+        located = locate_findings(current, findings, spans)
         if not located:
             return None
-        spans = split_paragraphs(current)
-        chosen = [(current[spans[i][0]:spans[i][1]], fs) for i, fs in located.items()]
-        texts = [t for t, _ in chosen] + [f"{f.message}{f.suggestion}" for f in findings]
+        chosen = []
+        for i, fs in located.items():
+            sentence = current[spans[i][0]:spans[i][1]].strip()
+            chosen.append((sentence, [finding_brief(f, sentence) for f in fs]))
+        texts = [t for t, _ in chosen]
         messages = self.library.paragraph_repair_messages(spec, chosen, relevant_facts(self.facts.prose(), texts))
         completion = await self.call(spec.id, "repair", messages, whole=True)
         fixed = parse_paragraph_reply(completion.text, len(chosen))
         if fixed is None:
             return None
-        return splice(current, dict(zip(located, fixed, strict=True)))
+        return splice(current, dict(zip(located, fixed, strict=True)), spans)
 
     def assemble(self, bodies: dict[str, str] | None = None) -> Draft:
         bodies = self.bodies if bodies is None else bodies

@@ -1,9 +1,9 @@
-"""Targeted repair: find the paragraphs a section's findings are about, and splice fixes back.
+"""Targeted repair: find the sentences a section's findings are about, and splice fixes back.
 
 Resending a whole section to fix one figure costs nearly as much as writing it again. Instead
-each finding is located in a paragraph (by its span, or — for a finding with no span, such as a
-missing figure — by the paragraph that shares most wording with it), and only those paragraphs
-go back to the model, with their findings and the facts they draw on. When a finding cannot be
+each finding is located in a sentence (by its span, or — for a finding with no span, such as a
+missing figure — by the sentence that shares most wording with it), and only those sentences go
+back to the model, with their findings and the facts they draw on. When a finding cannot be
 placed, the caller falls back to repairing the whole section.
 """
 
@@ -14,9 +14,12 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["Paragraph", "locate_findings", "parse_paragraph_reply", "relevant_facts", "splice", "split_paragraphs"]
+__all__ = ["Span", "finding_brief", "locate_findings", "parse_paragraph_reply", "relevant_facts", "splice", "split_paragraphs",
+           "split_units"]
 
-Paragraph = tuple[int, int]  # [start, end) in the section body
+Span = tuple[int, int]  # [start, end) in the section body
+Paragraph = Span
+_SENTENCE = re.compile(r"[^。！？；\n]+(?:[。！？；]+[”’」』）)]?|$)")
 
 _MARKER = re.compile(r"^\s*【?段落\s*[0-9一二三四五六七八九十]+】?\s*[：:]?\s*$")
 
@@ -30,14 +33,19 @@ def split_paragraphs(body: str) -> list[Paragraph]:
     return spans
 
 
+def split_units(body: str) -> list[Span]:
+    """Spans of the sentences of a section body (a sentence ends at 。！？； or a line break)."""
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(body) if m.group().strip()]
+
+
 def _bigrams(text: str) -> set[str]:
     chars = [c for c in text if not c.isspace() and c not in "，。；：、！？“”（）《》"]
     return {a + b for a, b in pairwise(chars)}
 
 
-def locate_findings(body: str, findings: Iterable[Any]) -> dict[int, list[Any]] | None:
-    """Paragraph index → its findings; None when some finding belongs to no one paragraph."""
-    spans = split_paragraphs(body)
+def locate_findings(body: str, findings: Iterable[Any], spans: list[Span] | None = None) -> dict[int, list[Any]] | None:
+    """Unit index → its findings (units: sentences by default); None when a finding fits no one unit."""
+    spans = split_units(body) if spans is None else spans
     if not spans:
         return None
     grams = [_bigrams(body[a:b]) for a, b in spans]
@@ -58,17 +66,32 @@ def locate_findings(body: str, findings: Iterable[Any]) -> dict[int, list[Any]] 
     return dict(sorted(out.items()))
 
 
-def relevant_facts(statements: Iterable[str], texts: Iterable[str], limit: int = 8) -> list[str]:
-    """The fact statements that the given paragraphs and findings draw on, best first."""
+def relevant_facts(statements: Iterable[str], texts: Iterable[str], limit: int = 3) -> list[str]:
+    """The fact statements the given sentences draw on, best first.
+
+    A statement the sentences already repeat almost word for word adds nothing to a repair
+    prompt (the finding's suggestion names any figure to restore), so it is left out.
+    """
     wanted = set().union(*(_bigrams(t) for t in texts))
     scored = []
     for n, s in enumerate(dict.fromkeys(statements)):
         g = _bigrams(s)
-        if g:
+        if len(s) >= 12 and g:
             share = len(g & wanted) / len(g)
-            if share >= 0.35:
+            if 0.5 <= share < 0.9:
                 scored.append((-share, n, s))
     return [s for _, _, s in sorted(scored)[:limit]]
+
+
+def finding_brief(finding: Any, sentence: str) -> dict[str, str]:
+    """A finding as a repair prompt shows it: without the sentence it quotes (the prompt has it)."""
+    message = finding.message
+    core = sentence.strip()
+    for quoted in (core, core.rstrip("。！？；")):
+        if quoted and quoted in message:
+            message = message.replace(quoted, "").rstrip("：: ")
+            break
+    return {"code": finding.code, "message": message, "suggestion": finding.suggestion}
 
 
 def parse_paragraph_reply(text: str, expected: int) -> list[str] | None:
@@ -80,9 +103,9 @@ def parse_paragraph_reply(text: str, expected: int) -> list[str] | None:
     return paragraphs if len(paragraphs) == expected else None
 
 
-def splice(body: str, replacements: dict[int, str]) -> str:
-    """``body`` with the paragraphs at the given indices replaced."""
-    spans = split_paragraphs(body)
+def splice(body: str, replacements: dict[int, str], spans: list[Span] | None = None) -> str:
+    """``body`` with the units (sentences by default) at the given indices replaced."""
+    spans = split_units(body) if spans is None else spans
     out, last = [], 0
     for i, (a, b) in enumerate(spans):
         if i in replacements:
