@@ -22,7 +22,6 @@ from speechwriter.config import Profile
 from speechwriter.engines.base import Request
 from speechwriter.engines.openai import OpenAIEngine
 from speechwriter.facts import load_facts
-from speechwriter.pipeline.calls import EngineCaller
 from speechwriter.testing.fakeserver import FakeLLMServer, Step
 from speechwriter.workspace import Workspace
 
@@ -73,7 +72,7 @@ def path_overhead() -> None:
     reply = ("各级组织坚持以服务大局为主线，扎实推进各项工作，取得了明显成效。" * 40)[:1200]
     with FakeLLMServer(default=Step(reply=reply), latency=0.05) as server:
         eng = engine(server)
-        caller = EngineCaller(eng)
+        caller = Workspace().caller(eng)
         bare = openai.AsyncOpenAI(base_url=server.base_url, api_key=KEY, max_retries=0)
         msgs = [{"role": "user", "content": "请写一段话"}]
 

@@ -173,6 +173,14 @@ class PromptLibrary:
         return [{"role": "system", "content": self._render_file("repair/system.j2", ctx)},
                 {"role": "user", "content": self._render_file("repair/paragraphs.j2", ctx)}]
 
+    def judge_retry_message(self, problem: str) -> dict[str, str]:
+        """The user turn that asks a judge whose reply did not parse to answer again."""
+        return {"role": "user", "content": self._render_file("judge/retry.j2", {"problem": problem})}
+
+    def ping_messages(self) -> list[dict[str, str]]:
+        """The smallest possible request (``config check``)."""
+        return [{"role": "user", "content": self._render_file("common/ping.j2", {})}]
+
     def judge_messages(self, criteria: list[str], draft: Any, facts: Facts) -> list[dict[str, str]]:
         """Messages asking a judge model to score ``draft`` on ``criteria`` (templates in judge/)."""
         ctx = _judge_context(criteria, draft, facts)

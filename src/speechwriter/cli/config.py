@@ -59,7 +59,8 @@ def config_check(
     \b
     示例：speechwriter config check --base-url http://127.0.0.1:11434/v1 --model qwen2.5
     """
-    eng = workspace().engine("openai", profile=profile, model=model, base_url=base_url)
+    ws = workspace()
+    eng = ws.engine("openai", profile=profile, model=model, base_url=base_url)
     with console(stderr=True).status("正在连接…"):
-        reply = eng.ping()
+        reply = eng.ping(ws.library().ping_messages())
     console().print(f"[green]✔[/green] 接口可用：模型 {eng.model_name} 回复「{reply.text.strip()[:20]}」")

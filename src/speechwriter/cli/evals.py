@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
-from .app import app, command, console
+from .app import app, command, console, workspace
 
 
 @command(app, "eval")
@@ -36,12 +36,14 @@ def eval_cmd(
 
     out = console()
     if args[0] == "list":
-        _print_runs(out, evals.list_eval_runs())
+        _print_runs(out, evals.list_eval_runs(workspace().root))
         return
     if args[0] == "compare":
         if len(args) != 3:
             raise InputError("用法：speechwriter eval compare RUN_A RUN_B")
-        better, worse = evals.compare_runs(evals.load_results(args[1]), evals.load_results(args[2]), tolerance)
+        root = workspace().root
+        better, worse = evals.compare_runs(evals.load_results(args[1], root), evals.load_results(args[2], root),
+                                           tolerance)
         _print_changes(out, better, worse)
         if worse:
             raise typer.Exit(1)
@@ -58,7 +60,7 @@ def eval_cmd(
                       console=console(stderr=True), transient=True) as bar:
             task = bar.add_task("eval", total=total)
             result = evals.run_suite(suite, variants, opts, on_result=lambda _r, t=task: bar.advance(t))
-        folder = evals.write_results(result)
+        folder = evals.write_results(result, opts.workspace().root)
         out.print(result)
         for r in result.results:
             if r.status != "passed":

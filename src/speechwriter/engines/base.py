@@ -189,9 +189,9 @@ class Engine(ABC):
         """Yield the reply in pieces; engines without real streaming yield it whole."""
         yield self.complete(messages, request).text
 
-    def ping(self) -> Completion:
-        """One tiny request to prove the engine answers (``speechwriter config check``)."""
-        return self.complete([{"role": "user", "content": "请只回复：好"}], Request(kind="ping", max_tokens=5))
+    def ping(self, messages: list[Message]) -> Completion:
+        """One tiny request (``messages`` from ``prompts/common/ping.j2``) to prove the engine answers."""
+        return self.complete(messages, Request(kind="ping", max_tokens=5))
 
     def warm(self) -> None:
         """Do expensive one-time set-up (clients, imports) before timed work starts."""

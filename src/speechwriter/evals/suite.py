@@ -459,7 +459,7 @@ async def run_judge(judge: Judge, draft: Any, facts: Any, caller: Any, library: 
         except (ValueError, ValidationError) as exc:
             last = str(exc).splitlines()[0]
             messages = [*messages, {"role": "assistant", "content": completion.text},
-                        {"role": "user", "content": "回复格式不对（" + last[:80] + "）。请只输出要求的 JSON。"}]
+                        library.judge_retry_message(last[:80])]
     raise ValueError(f"assert.judge：评审回复 {judge.max_attempts} 次都无法解析：{last}")
 
 
@@ -541,7 +541,7 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
                              use_cache=opts.use_cache, record=False)
     draft, report = result.draft, result.report  # validated once, by the drafting path
     metrics = draft_metrics(draft, report, facts)
-    search = [Path.cwd(), *list(suite.path.parents)[:3]]
+    search = [ws.root, *list(suite.path.parents)[:3]]
     failures = _assert(assertions, metrics, draft, facts, search)
     judge_rows: list[dict[str, Any]] = []
     if assertions.judge is not None:
@@ -698,7 +698,8 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
 # --- results on disk --------------------------------------------------------------------------
 
 def eval_runs_root(base: Path | None = None) -> Path:
-    return (base or Path.cwd()) / "evals" / "runs"
+    """Where evaluation results go: ``evals/runs/`` under ``base`` (a workspace's folder; default: here)."""
+    return (base if base is not None else Path(".")) / "evals" / "runs"
 
 
 def write_results(result: SuiteResult, base: Path | None = None) -> Path:

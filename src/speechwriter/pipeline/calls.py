@@ -36,14 +36,14 @@ class CallStats:
 class EngineCaller:
     """One engine behind a reply cache and a run recorder."""
 
-    def __init__(self, engine: Engine, *, cache: ReplyCache | None = None, recorder: RunRecorder | None = None,
-                 salt: str = "", max_continuations: int = 2, continuation: Message | None = None) -> None:
+    def __init__(self, engine: Engine, *, continuation: Message, cache: ReplyCache | None = None,
+                 recorder: RunRecorder | None = None, salt: str = "", max_continuations: int = 2) -> None:
         self.engine = engine
         self.cache = None if engine.rule_based else cache  # rule-based output is cheaper than a lookup
         self.recorder = recorder
         self.salt = salt
         self.max_continuations = max_continuations
-        self.continuation = continuation or {"role": "user", "content": "请从中断处接着写完，不要重复已写的内容。"}
+        self.continuation = continuation  # the user turn that asks for the rest (prompts/repair/continue.j2)
         self.stats = CallStats()
         self._identity = engine.describe().cache_identity()
         defaults = engine.defaults

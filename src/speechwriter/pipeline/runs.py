@@ -23,12 +23,7 @@ from typing import Any
 from ..errors import InputError
 from ..files import write_text_atomic
 
-__all__ = ["RunRecorder", "list_runs", "open_run", "runs_root"]
-
-
-def runs_root(base: Path | None = None) -> Path:
-    """Where run records live (``./.speechwriter/runs``)."""
-    return (base or Path.cwd()) / ".speechwriter" / "runs"
+__all__ = ["RunRecorder", "list_runs", "open_run"]
 
 
 def _dump(data: Any) -> str:
@@ -48,10 +43,10 @@ class RunRecorder:
             (folder / sub).mkdir(parents=True, exist_ok=True)
 
     @classmethod
-    def create(cls, meta: dict[str, Any], root: Path | None = None) -> RunRecorder:
+    def create(cls, meta: dict[str, Any], root: Path) -> RunRecorder:
         now = dt.datetime.now()
         run_id = now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-        folder = (root or runs_root()) / run_id
+        folder = root / run_id
         folder.mkdir(parents=True, exist_ok=False)
         rec = cls(folder, {**meta, "run_id": run_id, "created_at": now.isoformat(timespec="seconds"),
                            "status": "running"})
@@ -96,9 +91,9 @@ class RunRecorder:
         write_text_atomic(self.folder / "report.json", report_json)
 
 
-def list_runs(root: Path | None = None) -> list[dict[str, Any]]:
+def list_runs(root: Path) -> list[dict[str, Any]]:
     """Every recorded run's ``run.json``, newest first."""
-    folder = root or runs_root()
+    folder = root
     out = []
     for path in sorted(folder.glob("*/run.json"), reverse=True):
         try:
@@ -108,9 +103,9 @@ def list_runs(root: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def open_run(run_id: str, root: Path | None = None) -> RunRecorder:
+def open_run(run_id: str, root: Path) -> RunRecorder:
     """An existing run by id (a unique prefix is enough)."""
-    folder = root or runs_root()
+    folder = root
     matches = [p for p in folder.glob(f"{run_id}*") if (p / "run.json").is_file()] if folder.is_dir() else []
     if not matches:
         raise InputError(f"找不到运行记录「{run_id}」（位置：{folder}），可用 speechwriter runs list 查看")
