@@ -57,6 +57,7 @@ class Profile(BaseModel):
     max_retry_seconds: float = Field(120.0, gt=0, description="重试总时长上限（秒）")
     backoff_base: float = Field(1.0, gt=0, description="指数退避的基数（秒）")
     concurrency: int = Field(8, ge=1, le=64, description="同时进行的请求数（一篇讲话的各章节默认全部并行）")
+    batch: bool = Field(False, description="评测时走服务商的 Batch API（speechwriter eval 相当于加了 --batch）")
 
     def key(self) -> str:
         """The API key, or an error that says exactly where to put it."""

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .engines.base import Engine
     from .facts.model import Facts
     from .pipeline.cache import ReplyCache
-    from .pipeline.calls import EngineCaller
+    from .pipeline.calls import EngineCaller, RequestCollector
     from .pipeline.drafting import DraftOptions, DraftResult, Progress
     from .pipeline.runs import RunRecorder
     from .prompts import PromptLibrary
@@ -202,34 +202,37 @@ class Workspace:
 
     def caller(self, engine: Engine, *, cache: ReplyCache | None = None, recorder: RunRecorder | None = None,
                salt: str = "", prompts: Iterable[str | Path] | None = None,
-               max_continuations: int = 2) -> EngineCaller:
+               max_continuations: int = 2, collector: RequestCollector | None = None) -> EngineCaller:
         """An :class:`EngineCaller` for ``engine``: cache, run record and continuation prompt wired in."""
         from .pipeline.calls import EngineCaller
 
         return EngineCaller(engine, cache=cache, recorder=recorder, salt=salt, max_continuations=max_continuations,
-                            continuation=self.library(prompts).continuation_message())
+                            continuation=self.library(prompts).continuation_message(), collector=collector)
 
     def draft(self, facts: Facts, *, genre: str | None = None, engine: Engine | None = None,
               options: DraftOptions | None = None, prompts: Iterable[str | Path] | None = None,
               use_cache: bool = True, record: bool = True, resume: str | None = None,
               progress: Progress | None = None,
-              on_start: Callable[[RunRecorder], None] | None = None) -> DraftResult:
+              on_start: Callable[[RunRecorder], None] | None = None,
+              collector: RequestCollector | None = None) -> DraftResult:
         """Draft, validate and repair (blocking); see :meth:`adraft`."""
         from .engines.base import run_sync
 
         return run_sync(self.adraft(facts, genre=genre, engine=engine, options=options, prompts=prompts,
                                     use_cache=use_cache, record=record, resume=resume, progress=progress,
-                                    on_start=on_start))
+                                    on_start=on_start, collector=collector))
 
     async def adraft(self, facts: Facts, *, genre: str | None = None, engine: Engine | None = None,
                      options: DraftOptions | None = None, prompts: Iterable[str | Path] | None = None,
                      use_cache: bool = True, record: bool = True, resume: str | None = None,
                      progress: Progress | None = None,
-                     on_start: Callable[[RunRecorder], None] | None = None) -> DraftResult:
+                     on_start: Callable[[RunRecorder], None] | None = None,
+                     collector: RequestCollector | None = None) -> DraftResult:
         """Draft ``facts``: sections in parallel, validate, repair only what fails.
 
         ``record`` keeps a run record under ``.speechwriter/runs/`` (what ``--resume`` and
-        ``runs show`` read); ``resume`` is a run id whose finished sections are reused.
+        ``runs show`` read); ``resume`` is a run id whose finished sections are reused. With a
+        ``collector``, requests the cache cannot answer are collected instead of sent (batch mode).
         """
         from .pipeline.drafting import DraftOptions, run_draft
 
@@ -246,7 +249,7 @@ class Workspace:
         try:
             with self.reply_cache(use_cache and not engine.rule_based) as cache:
                 caller = self.caller(engine, cache=cache, recorder=recorder, salt=options.salt, prompts=prompts,
-                                     max_continuations=options.max_continuations)
+                                     max_continuations=options.max_continuations, collector=collector)
                 result = await run_draft(facts, genre=genre, caller=caller, library=library, options=options,
                                          progress=progress)
         except BaseException:

@@ -13,8 +13,9 @@ from .app import app, command, console, workspace
 
 @command(app, "eval")
 def eval_cmd(
-    args: Annotated[list[str], typer.Argument(metavar="SUITE... | compare RUN_A RUN_B | list",
-                                              help="评测套件文件；或 compare 两次运行；或 list")],
+    args: Annotated[list[str], typer.Argument(metavar="SUITE... | compare RUN_A RUN_B | list | status RUN | collect RUN",
+                                              help="评测套件文件；或 compare 两次运行；或 list；"
+                                                   "或批处理运行的 status / collect")],
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="引擎，逗号分隔可对比：offline,openai")] = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile，逗号分隔可对比：a,b")] = None,
     prompts: Annotated[str | None, typer.Option("--prompts", help="提示词目录，逗号分隔可对比：dirA,dirB")] = None,
@@ -23,6 +24,13 @@ def eval_cmd(
     concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=64, help="同时运行的用例数")] = 4,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存")] = False,
     tolerance: Annotated[float, typer.Option("--tolerance", help="compare：容许的退步幅度")] = 0.0,
+    batch: Annotated[bool, typer.Option("--batch", help="用服务商的 Batch API 提交（约半价，结果在时间窗口内返回）")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="--batch：只估算请求数、tokens 和费用，不上传")] = False,
+    batch_file_only: Annotated[bool, typer.Option("--batch-file-only",
+                                                  help="--batch：只写出 JSONL 请求文件，不上传（交给 vLLM 等离线运行）")] = False,
+    repair_sync: Annotated[bool, typer.Option("--repair-sync", help="--batch：修复轮实时调用，不再另起批处理")] = False,
+    results: Annotated[Path | None, typer.Option("--results", help="collect：读取别处运行得到的批处理输出 JSONL")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（--dry-run、status）")] = False,
 ) -> None:
     """运行评测套件并打分；对比两次运行；列出历史运行。任一阈值未达标（或有退步）时退出码为 1。
 
@@ -31,10 +39,17 @@ def eval_cmd(
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek,qwen --repeat 3
     示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
     示例：speechwriter eval list
+    示例：speechwriter eval evals/suites/core.yaml --profile deepseek --batch
+    示例：speechwriter eval collect 20261129-090000-core-batch
     """
     from .. import evals
 
     out = console()
+    if args[0] in ("status", "collect"):
+        if len(args) != 2:
+            raise InputError(f"用法：speechwriter eval {args[0]} RUN")
+        batch_step(args[0], args[1], results=results, repair_sync=repair_sync or None, as_json=as_json)
+        return
     if args[0] == "list":
         _print_runs(out, evals.list_eval_runs(workspace().root))
         return
@@ -53,6 +68,10 @@ def eval_cmd(
         variants = evals.variant_matrix(suite, engine, profile, prompts)
         opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
                                 use_cache=not no_cache)
+        if batch or dry_run or batch_file_only or _profiles_ask_for_batch(opts, variants):
+            batch_submit(suite, variants, opts, dry_run=dry_run, file_only=batch_file_only,
+                         repair_sync=repair_sync, as_json=as_json)
+            continue
         total = len(evals.select_cases(suite, opts.case_filter)) * len(variants) * repeat
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -99,3 +118,97 @@ def _print_changes(out: Any, better: list[Any], worse: list[Any]) -> None:
         table.add_row("[green]改进[/green]", c.case, c.variant, c.metric, f"{c.before:.3g}", f"{c.after:.3g}")
     out.print(table)
     out.print(f"改进 {len(better)} 项，退步 {len(worse)} 项")
+
+
+def _profiles_ask_for_batch(opts: Any, variants: list[Any]) -> bool:
+    """``batch = true`` on a variant's profile makes ``eval`` go through the Batch API."""
+    profiles = opts.workspace().settings.profiles
+    return any(v.profile in profiles and profiles[v.profile].batch for v in variants)
+
+
+def batch_submit(suite: Any, variants: list[Any], opts: Any, *, dry_run: bool, file_only: bool, repair_sync: bool,
+                 as_json: bool) -> None:
+    """Plan (and unless --dry-run, write and upload) the first round of a batch evaluation."""
+    import json
+
+    from ..evals import batch
+
+    if not opts.use_cache:
+        raise InputError("批处理依赖回复缓存，不能与 --no-cache 同用")
+    if all(v.engine == "offline" for v in variants):
+        raise InputError("离线撰稿器不调用大模型，无需批处理：请用 --engine openai 或 --profile 指定大模型，"
+                         "或去掉 --batch 直接运行")
+    ws = opts.workspace()
+    out = console()
+    if dry_run:
+        with console(stderr=True).status("正在生成请求…"):
+            plan, _ = batch.plan_batch(suite, variants, opts)
+        estimate = plan.estimate(ws.settings.prices)
+        if as_json:
+            out.print_json(json.dumps(estimate, ensure_ascii=False))
+            return
+        out.print(f"{suite.name}：{estimate['requests']} 个请求，约 {estimate['prompt_tokens']} 输入 tokens、"
+                  f"{estimate['completion_tokens']} 输出 tokens（估算，按 1.5 字/token）")
+        if estimate["price"] is not None:
+            out.print(f"按配置单价：实时约 {estimate['price']:.4f}，批处理约 {estimate['batch_price']:.4f}（按半价估算）")
+        return
+    with console(stderr=True).status("正在生成请求并上传…"):
+        folder, run, plan = batch.submit_batch(suite, variants, opts, client_for=batch.endpoint_clients(ws),
+                                               file_only=file_only, repair_sync=repair_sync)
+    if file_only:
+        files = "、".join(str(folder / j.input_file) for j in run.jobs)
+        out.print(f"已写出 {plan.count} 个请求：{files}；在别处运行后用 "
+                  f"speechwriter eval collect {folder.name} --results 输出.jsonl 取回")
+        return
+    out.print(f"已提交 {plan.count} 个请求（{len(run.jobs)} 个批处理）：运行 {folder.name}；用 "
+              f"speechwriter eval status {folder.name} 查看，speechwriter eval collect {folder.name} 取回")
+
+
+def batch_step(step: str, run_ref: str, *, results: Path | None, repair_sync: bool | None, as_json: bool) -> None:
+    """``eval status RUN`` / ``eval collect RUN``: progress by state, then the results when complete."""
+    import json
+
+    from ..evals import batch
+
+    ws = workspace()
+    out = console()
+    clients = batch.endpoint_clients(ws)
+    if step == "status":
+        folder, run = batch.batch_status(run_ref, ws.root, clients)
+        counts = batch.describe_counts(run)
+        if as_json:
+            out.print_json(json.dumps({"run": folder.name, "done": run.done, **counts,
+                                       "jobs": [j.model_dump(include={"round", "status", "batch_id", "counts"})
+                                                for j in run.jobs]}, ensure_ascii=False))
+            return
+        _print_jobs(out, folder.name, run, counts)
+        return
+    with console(stderr=True).status("正在取回批处理结果…"):
+        folder, run, result, what = batch.collect_batch(run_ref, ws.root, clients, results_file=results,
+                                                        repair_sync=repair_sync)
+    _print_jobs(out, folder.name, run, batch.describe_counts(run))
+    if result is None:
+        if what == "waiting":
+            out.print("批处理尚未全部结束，稍后再运行 collect。")
+        else:
+            out.print(f"第一轮结果已取回；修复等后续请求已作为新的批处理提交（{what}），稍后再运行 collect。")
+        raise typer.Exit(3)
+    out.print(result)
+    out.print(f"结果：{folder}/report.html")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _print_jobs(out: Any, name: str, run: Any, counts: dict[str, int]) -> None:
+    from rich.table import Table
+
+    notes = {"expired": "已过期（缺少的请求会重新提交）", "cancelled": "已取消（缺少的请求会重新提交）",
+             "failed": "失败（缺少的请求会重新提交）"}
+    table = Table(show_edge=False, title=f"{name} · 共 {counts['total']} 个请求：已取回 {counts['collected']}，"
+                                         f"失败 {counts['failed']}，等待 {counts['waiting']}")
+    for col in ("轮次", "批处理", "状态", "请求", "已取回", "失败", ""):
+        table.add_column(col)
+    for job in run.jobs:
+        table.add_row(str(job.round), job.batch_id or job.input_file, job.status, str(len(job.requests)),
+                      str(len(job.collected)), str(len(job.failed)), notes.get(job.status, ""))
+    out.print(table)

@@ -244,6 +244,13 @@ class OpenAIEngine(Engine):
             kwargs["max_tokens"] = max_tokens
         return kwargs
 
+    def request_body(self, messages: list[Message], request: Request | None = None) -> dict[str, Any]:
+        """The chat-completions body for ``messages`` without streaming (a Batch API JSONL line's body)."""
+        body = self._kwargs(messages, request)
+        for key in ("stream", "stream_options", "extra_headers"):
+            body.pop(key, None)
+        return body
+
     # --- Engine interface -------------------------------------------------------------------
 
     def complete(self, messages: list[Message], request: Request | None = None) -> Completion:

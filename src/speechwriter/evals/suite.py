@@ -472,6 +472,7 @@ class RunOptions:
     case_filter: list[str] = field(default_factory=list)
     use_cache: bool = True
     workdir: Path | None = None
+    collector: Any = None  # a RequestCollector: collect uncached requests instead of sending them (batch mode)
     _workspace: Any = field(default=None, repr=False)
 
     def workspace(self) -> Any:
@@ -537,18 +538,21 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
     options = DraftOptions(repair_rounds=int(settings.get("repair_rounds", 2)),
                            candidates=int(settings.get("candidates", 1)),
                            concurrency=max(1, opts.concurrency), salt=f"repeat{repeat}" if repeat else "")
+    collector = opts.collector.child() if opts.collector is not None else None
     result = await ws.adraft(facts, genre=genre, engine=engine, options=options, prompts=prompt_dirs,
-                             use_cache=opts.use_cache, record=False)
+                             use_cache=opts.use_cache, record=False, collector=collector)
     draft, report = result.draft, result.report  # validated once, by the drafting path
     metrics = draft_metrics(draft, report, facts)
     search = [ws.root, *list(suite.path.parents)[:3]]
     failures = _assert(assertions, metrics, draft, facts, search)
     judge_rows: list[dict[str, Any]] = []
+    if collector is not None and collector.deferred:
+        return _deferred_result(case, variant, repeat, start)  # the draft is not final yet: judging it would waste a call
     if assertions.judge is not None:
         judge_engine = ws.engine("openai", profile=assertions.judge.profile or variant.profile or settings.get("profile"),
                                  model=assertions.judge.model, base_url=assertions.judge.base_url)
         with ws.reply_cache(opts.use_cache) as cache:
-            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "")
+            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector)
             verdict = await run_judge(assertions.judge, draft, facts, judge, library,
                                       request=Request(kind="judge"))
         for s in verdict.scores:
@@ -562,6 +566,11 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
                       status="failed" if failures else "passed", metrics=metrics, failures=failures,
                       seconds=round(time.perf_counter() - start, 3), draft=json.loads(draft.to_json()),
                       findings=[f.model_dump() for f in report.findings], judge=judge_rows)
+
+
+def _deferred_result(case: Case, variant: Variant, repeat: int, start: float) -> CaseResult:
+    return CaseResult(case=case.id, variant=variant.label, repeat=repeat, status="error", error="等待批处理结果",
+                      seconds=round(time.perf_counter() - start, 3))
 
 
 async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: Any, blueprint: Any, ws: Any,
@@ -702,15 +711,16 @@ def eval_runs_root(base: Path | None = None) -> Path:
     return (base if base is not None else Path(".")) / "evals" / "runs"
 
 
-def write_results(result: SuiteResult, base: Path | None = None) -> Path:
-    """``evals/runs/<timestamp>-<suite>/`` with results.json, report.md and report.html."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = eval_runs_root(base) / f"{stamp}-{result.suite}"
-    n = 1
-    while folder.exists():
-        n += 1
-        folder = eval_runs_root(base) / f"{stamp}-{result.suite}-{n}"
-    folder.mkdir(parents=True)
+def write_results(result: SuiteResult, base: Path | None = None, folder: Path | None = None) -> Path:
+    """``evals/runs/<timestamp>-<suite>/`` (or ``folder``) with results.json, report.md and report.html."""
+    if folder is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = eval_runs_root(base) / f"{stamp}-{result.suite}"
+        n = 1
+        while folder.exists():
+            n += 1
+            folder = eval_runs_root(base) / f"{stamp}-{result.suite}-{n}"
+    folder.mkdir(parents=True, exist_ok=True)
     result.folder = str(folder)
     write_text_atomic(folder / "results.json", result.model_dump_json(indent=1) + "\n")
     write_text_atomic(folder / "report.md", render_markdown(result))

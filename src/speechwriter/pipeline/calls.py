@@ -17,7 +17,50 @@ from ..engines.base import Completion, Engine, EngineError, Message, Request
 from .cache import ReplyCache, cache_key
 from .runs import RunRecorder
 
-__all__ = ["CallStats", "EngineCaller"]
+__all__ = ["CallStats", "DeferredRequest", "EngineCaller", "PendingRequest", "RequestCollector"]
+
+
+class DeferredRequest(EngineError):
+    """Raised instead of calling the engine while requests are being collected for a batch."""
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """A request the cache could not answer, kept for a provider's Batch API."""
+
+    key: str  # the reply-cache key its reply will be stored under
+    engine: Engine
+    messages: list[Message]
+    request: Request
+
+
+class RequestCollector:
+    """Collects the requests a run would send, instead of sending them (see ``speechwriter.evals.batch``).
+
+    ``deferred`` counts the requests deferred through this collector; :meth:`child` gives a view
+    with its own count over the same store, so one eval case can tell whether it was complete.
+    """
+
+    def __init__(self, store: dict[str, PendingRequest] | None = None) -> None:
+        self.store: dict[str, PendingRequest] = {} if store is None else store
+        self.deferred = 0
+        self._generation_missing = False
+
+    def child(self) -> RequestCollector:
+        return RequestCollector(self.store)
+
+    def add(self, pending: PendingRequest) -> None:
+        """Keep ``pending`` for the batch — unless it follows a generation still missing from the cache.
+
+        Repairs and judge calls made while some section is not yet written depend on a draft that
+        is not final; their requests would be wasted, so they are deferred without being kept.
+        """
+        self.deferred += 1
+        if pending.request.kind == "generate":
+            self._generation_missing = True
+        elif self._generation_missing and pending.request.kind != "continue":
+            return
+        self.store.setdefault(pending.key, pending)
 
 
 @dataclass
@@ -37,7 +80,8 @@ class EngineCaller:
     """One engine behind a reply cache and a run recorder."""
 
     def __init__(self, engine: Engine, *, continuation: Message, cache: ReplyCache | None = None,
-                 recorder: RunRecorder | None = None, salt: str = "", max_continuations: int = 2) -> None:
+                 recorder: RunRecorder | None = None, salt: str = "", max_continuations: int = 2,
+                 collector: RequestCollector | None = None) -> None:
         self.engine = engine
         self.cache = None if engine.rule_based else cache  # rule-based output is cheaper than a lookup
         self.recorder = recorder
@@ -45,6 +89,7 @@ class EngineCaller:
         self.max_continuations = max_continuations
         self.continuation = continuation  # the user turn that asks for the rest (prompts/repair/continue.j2)
         self.stats = CallStats()
+        self.collector = None if engine.rule_based else collector
         self._identity = engine.describe().cache_identity()
         defaults = engine.defaults
         self._params = {"temperature": defaults.temperature, "max_tokens": defaults.max_tokens}
@@ -73,6 +118,9 @@ class EngineCaller:
                     on_cached(hit)
                 self._record(section, request.kind, messages, hit, 0.0, "cache-hit", None, [])
                 return hit
+        if self.collector is not None:
+            self.collector.add(PendingRequest(key, self.engine, list(messages), request))
+            raise DeferredRequest("请求已加入批处理队列")
         start = time.perf_counter()
         self.stats.calls += 1
         try:
