@@ -187,6 +187,7 @@ class _Writer:
         self.target = int(section.get("target_chars") or 0)
         self.uses: dict[str, int] = {}
         self.said: set[str] = set()
+        self.in_paragraph: set[str] = set()  # a phrase with slots serves twice, never in one paragraph
         self.words_left: dict[str, list[str]] = {}
 
     # phrase choice ------------------------------------------------------------------------
@@ -203,7 +204,8 @@ class _Writer:
         """An unused phrase of ``path`` with its fields filled; '' when all are used and not required."""
         options = self.options(path)
         # A phrase with word slots reads differently each time it is filled: it may serve twice.
-        fresh = [o for o in options if self.uses.get(o, 0) < (2 if _SLOT.search(o) else 1)]
+        fresh = [o for o in options if self.uses.get(o, 0) < (2 if _SLOT.search(o) else 1)
+                 and o not in self.in_paragraph]
         if not fresh:
             if not required or not options:
                 return ""
@@ -214,6 +216,7 @@ class _Writer:
             if text not in self.said or not self.said:  # the same sentence never twice in a section
                 self.uses[choice] = self.uses.get(choice, 0) + 1
                 self.said.add(text)
+                self.in_paragraph.add(choice)
                 return text
         return "" if not required else fresh[0].format_map(_Words(self, fields))
 
@@ -252,14 +255,20 @@ class _Writer:
 
     def fill(self, text: str, budget: int, paths: list[str], **fields: str) -> str:
         """Append expansion sentences from ``paths`` (taken in turn, each phrase once) while
-        ``text`` is short of ``budget``; stop when the banks run dry or the next would overshoot."""
+        ``text`` is short of ``budget``; stop when the banks run dry or the next would overshoot.
+
+        A point takes at most its fair share of the bank, so the last points of a long section
+        are not left bare after the first ones used it up."""
         tries = 0
-        while len(text) < budget * 0.93 and tries < 8 * len(paths):
+        share = max(4, sum(len(self.options(p)) for p in set(paths)) // max(1, len(self.points)) + 3)
+        added = 0
+        while len(text) < budget * 0.93 and tries < 8 * len(paths) and added < share:
             path = paths[tries % len(paths)]
             tries += 1
             extra = self.pick(path, required=False, **fields)
             if extra and len(text) + len(extra) <= budget * 1.12:
                 text += extra
+                added += 1
         return text
 
     # fact sentences -----------------------------------------------------------------------
@@ -364,6 +373,7 @@ class _Writer:
         return paragraphs
 
     def _highlight(self, n: int, hl: dict[str, Any]) -> str:
+        self.in_paragraph = set()
         marker = self.marker(n)
         theme = _clause(hl["theme"])
         text = f"{marker}{theme}。"
@@ -476,6 +486,7 @@ class _Writer:
         intro += self.pick("plans.intro", count=count)
         paragraphs = [intro]
         for n, plan in enumerate(plans):
+            self.in_paragraph = set()
             marker = self.marker(n)
             theme = _clause(plan["theme"])
             text = f"{marker}{theme}。"
