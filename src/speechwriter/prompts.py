@@ -119,8 +119,11 @@ class PromptLibrary:
                       data: dict[str, Any], k: int = 2) -> list[dict[str, Any]]:
         """The ``k`` past paragraphs of this section's role most like its facts (style only)."""
         from .exemplars import section_query
+        from .outline import section_links
 
-        return [hit.to_data() for hit in self.exemplar_index.search(section.role, section_query(data), k)]
+        links = section_links(facts, blueprint, section)
+        query = "，".join([section_query(data), *links.get("plan_themes", []), *links.get("highlight_themes", [])])
+        return [hit.to_data() for hit in self.exemplar_index.search(section.role, query, k)]
 
     def style(self, genre: str) -> dict[str, Any]:
         """The style guide of a genre: ``styles/common.yaml`` merged with ``styles/<genre>.yaml``."""
