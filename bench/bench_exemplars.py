@@ -61,11 +61,10 @@ def main() -> None:
     report("bigram BM25: top-1 / MRR", f"{top1:.3f} / {mrr:.3f}", "top-1 >= 0.8", top1 >= 0.8)
     bigram_import = process_ms([PYTHON, "-c", "import speechwriter.exemplars, rank_bm25"], repeat=5)
     try:
-        import jieba  # noqa: F401
+        import jieba
     except ImportError:
         print(f"bigram index build {build * 1000:.0f} ms, import {bigram_import:.0f} ms; jieba not installed")
         return
-    import jieba
 
     jieba.setLogLevel(60)
 
