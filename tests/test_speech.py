@@ -12,12 +12,13 @@ import pytest
 
 from speechwriter.blueprint import enumerator_word
 from speechwriter.draft import Draft
-from speechwriter.engines.fakeserver import FakeLLMServer
 from speechwriter.facts import load_facts, parse_facts
 from speechwriter.metrics import copy_ratio, repeated_sentences, sentence_overlap, sentences, style_lints
-from speechwriter.pipeline import DraftOptions, draft_speech
+from speechwriter.pipeline import DraftOptions
 from speechwriter.prompts import PromptLibrary, parse_data_block
+from speechwriter.testing.fakeserver import FakeLLMServer
 from speechwriter.validate import validate
+from speechwriter.workspace import Workspace
 
 from .conftest import ALL_FIXTURES, REFERENCE_FACTS, composer_brain, section_of, shared_path
 
@@ -29,11 +30,15 @@ def library() -> PromptLibrary:
     return PromptLibrary()
 
 
+def _draft(facts, genre: str | None = None, ws: Workspace | None = None, **kwargs) -> Draft:
+    return (ws or Workspace()).draft(facts, genre=genre, record=False, use_cache=False, **kwargs).draft
+
+
 @pytest.fixture(scope="module")
-def drafts(library: PromptLibrary) -> dict[tuple[str, str], Draft]:
+def drafts() -> dict[tuple[str, str], Draft]:
     """Every fixture drafted in every genre by the offline composer."""
-    return {(p.stem, g): draft_speech(load_facts(p), genre=g, library=library)
-            for p in ALL_FIXTURES for g in GENRES}
+    ws = Workspace()
+    return {(p.stem, g): _draft(load_facts(p), g, ws) for p in ALL_FIXTURES for g in GENRES}
 
 
 def _body(draft: Draft) -> str:
@@ -125,8 +130,9 @@ closing:
 
 
 @pytest.fixture(scope="module")
-def bare_drafts(library) -> dict[str, Draft]:
-    return {g: draft_speech(parse_facts(BARE.format(genre=g)), genre=g, library=library) for g in GENRES}
+def bare_drafts() -> dict[str, Draft]:
+    ws = Workspace()
+    return {g: _draft(parse_facts(BARE.format(genre=g)), g, ws) for g in GENRES}
 
 
 def test_occasion_is_never_a_verbless_clause(bare_drafts) -> None:
@@ -319,12 +325,12 @@ def test_a_figure_copied_from_an_exemplar_is_caught(corpus: Path) -> None:
     from speechwriter.engines.openai import OpenAIEngine
 
     facts = load_facts(REFERENCE_FACTS)
-    library = PromptLibrary(examples=[corpus])
+    ws = Workspace(examples=[corpus])
     with FakeLLMServer(respond) as server:
         engine = OpenAIEngine(Profile(name="t", base_url=server.base_url, model="fake-model", api_key="k", backoff_base=0.01))
-        draft = draft_speech(facts, engine=engine, library=library, options=DraftOptions(repair_rounds=0))
+        draft = _draft(facts, ws=ws, engine=engine, options=DraftOptions(repair_rounds=0))
     assert lifted and lifted[0] in draft.section("achievements").body
-    report = validate(draft, facts, library.blueprint("work_report"))
+    report = validate(draft, facts, ws.library().blueprint("work_report"))
     invented = [f for f in report.errors if f.code == "F204"]
     assert invented and all(f.section == "achievements" for f in invented)
 

@@ -393,7 +393,7 @@ def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
 
 def speech_metrics(draft: Any, facts: Any) -> dict[str, float]:
     """How much the draft reads as a speech rather than a list of the facts (see metrics.py)."""
-    from .metrics import copy_ratio, repeated_sentences, style_lints
+    from ..metrics import copy_ratio, repeated_sentences, style_lints
 
     bodies = [s.body for s in draft.sections]
     return {
