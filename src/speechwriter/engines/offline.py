@@ -260,7 +260,8 @@ class _Writer:
         A point takes at most its fair share of the bank, so the last points of a long section
         are not left bare after the first ones used it up."""
         tries = 0
-        share = max(4, sum(len(self.options(p)) for p in set(paths)) // max(1, len(self.points)) + 3)
+        bank = sum(len(self.options(p)) for p in set(paths))
+        share = max(3, -(-bank // max(1, len(self.points))) + 2)
         added = 0
         while len(text) < budget * 0.93 and tries < 8 * len(paths) and added < share:
             path = paths[tries % len(paths)]
@@ -300,7 +301,12 @@ class _Writer:
                     st = "我" + st
                 parts.append(st)
             joined = "；".join(parts)
-            sentences.append(joined + "。" if len(joined) <= 110 else "。".join(parts) + "。")
+            text = joined if len(joined) <= 110 else "。".join(parts)
+            if len(sentences) % 2 == 0 and len(text) <= 100:
+                # A short evaluation after every other organisation's facts, in the sentence
+                # itself: judgement woven into the account, not piled up after it.
+                text += self.pick("achievements.item_tail", required=False)
+            sentences.append(text + "。")
         return "".join(sentences)
 
     def measures_text(self, measures: list[str]) -> str:
@@ -444,6 +450,8 @@ class _Writer:
                 text = turn.rstrip("，：") + "，" + self.pick("assessment.list_lead") + "；".join(shortcomings) + "。"
                 text += self.pick("assessment.list_tail", required=False)
             text += self.pick("assessment.resolve", required=False)
+            if len(text) + sum(map(len, paragraphs)) < self.target * 0.9:
+                text += self.pick("assessment.bridge", required=False)
             if paragraphs:
                 paragraphs[0] += text
             else:
@@ -534,6 +542,10 @@ class _Writer:
             # 最后 and 同时 need something before them; a first sentence opens with 在此.
             lead = self.pick("closing.request_lead", required=False) if paragraphs else "在此，"
             paragraphs.append((lead or "在此，") + r + "。")
+        if sum(map(len, paragraphs)) < self.target * 0.7:
+            thanks = self.pick("closing.thanks", required=False)
+            if thanks:
+                paragraphs.append(thanks)
         end = self.pick("closing.end")
         asks_guidance = any(w in "".join(requests) for w in ("指导", "指正", "评议"))
         if self.genre == "duty_report" or not asks_guidance:
