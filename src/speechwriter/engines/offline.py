@@ -146,6 +146,31 @@ def _link_clauses(statement: str) -> str:
     return "，".join(out)
 
 
+_COMMON_BIGRAMS = {"工作", "进一步", "一步", "加强", "不断", "推进", "持续", "提升", "能力", "建设", "发展", "落实"}
+
+
+def _match_shortcomings(plans: list[dict[str, Any]], shortcomings: list[str]) -> dict[int, str]:
+    """Plan index -> the shortcoming it answers, by the words they share (each shortcoming once)."""
+    def grams(text: str) -> set[str]:
+        runs = re.findall(r"[\u4e00-\u9fff]+", text)
+        return {r[i:i + 2] for r in runs for i in range(len(r) - 1)} - _COMMON_BIGRAMS
+
+    pairs = []
+    for n, plan in enumerate(plans):
+        mine = grams(plan.get("theme", "") + "".join(plan.get("measures") or []))
+        for k, s in enumerate(shortcomings):
+            shared = len(mine & grams(s))
+            if shared:
+                pairs.append((-shared, n, k))
+    out: dict[int, str] = {}
+    taken: set[int] = set()
+    for _, n, k in sorted(pairs):
+        if n not in out and k not in taken:
+            out[n] = shortcomings[k]
+            taken.add(k)
+    return out
+
+
 def _join_list(items: list[str]) -> str:
     """A、B和C (or A以及B和C when an item already has 和)."""
     if len(items) <= 1:
@@ -253,7 +278,7 @@ class _Writer:
     def first_person(self) -> bool:
         return self.genre == "duty_report"
 
-    def fill(self, text: str, budget: int, paths: list[str], **fields: str) -> str:
+    def fill(self, text: str, budget: int, paths: list[str], cap: int = 10, **fields: str) -> str:
         """Append expansion sentences from ``paths`` (taken in turn, each phrase once) while
         ``text`` is short of ``budget``; stop when the banks run dry or the next would overshoot.
 
@@ -261,7 +286,8 @@ class _Writer:
         are not left bare after the first ones used it up."""
         tries = 0
         bank = sum(len(self.options(p)) for p in set(paths))
-        share = max(3, -(-bank // max(1, len(self.points))) + 2)
+        # …and never more than ``cap`` in one paragraph: past that it reads as padding.
+        share = min(cap, max(3, -(-bank // max(1, len(self.points))) + 2))
         added = 0
         while len(text) < budget * 0.93 and tries < 8 * len(paths) and added < share:
             path = paths[tries % len(paths)]
@@ -462,7 +488,7 @@ class _Writer:
             marker = self.marker(i)
             sep = "，" if marker.startswith(("第", "首", "其", "再", "最")) else ""
             text = f"{marker}{sep}{s}。"
-            text = self.fill(text, self.budget(i) or 80, ["assessment.reflect"])
+            text = self.fill(text, self.budget(i) or 80, ["assessment.reflect"], cap=3)
             paragraphs.append(text)
         paragraphs.append(self.pick("assessment.resolve"))
         return paragraphs
@@ -475,7 +501,7 @@ class _Writer:
         for i, s in enumerate(shortcomings):
             marker = self.marker(i)
             text = f"{marker}，{s}。" if marker else f"{s}。"
-            paragraphs.append(self.fill(text, self.budget(i) or 80, ["situation.analysis", "situation.analysis"]))
+            paragraphs.append(self.fill(text, self.budget(i) or 80, ["situation.analysis"], cap=3))
         paragraphs.append(self.pick("situation.close") + self.pick("situation.urgency", required=False))
         return paragraphs
 
@@ -493,6 +519,7 @@ class _Writer:
             intro += self.pick("plans.answer", required=False)
         intro += self.pick("plans.intro", count=count)
         paragraphs = [intro]
+        answers = _match_shortcomings(plans, [_clause(s) for s in self.links.get("shortcomings") or []])
         for n, plan in enumerate(plans):
             self.in_paragraph = set()
             marker = self.marker(n)
@@ -500,8 +527,10 @@ class _Writer:
             text = f"{marker}{theme}。"
             text += self.pick("plans.meaning", required=False, theme=_first_clause(theme) if "，" in theme
                               and len(theme) > 14 else theme)
+            if n in answers:  # the plan that answers a shortcoming says so: 成绩 → 不足 → 打算
+                text += self.pick("plans.answer_one", required=False, problem=_first_clause(answers[n]))
             text += self.measures_text(plan.get("measures") or [])
-            text = self.fill(text, self.budget(n) or 150, ["plans.method", "plans.goal"])
+            text = self.fill(text, self.budget(n) or 150, ["plans.method", "plans.goal"], cap=5)
             paragraphs.append(text)
         return paragraphs
 
