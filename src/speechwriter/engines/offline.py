@@ -375,7 +375,7 @@ class _Writer:
         if self.facts.get("summary"):  # only present when the blueprint feeds it here
             body.append(_sentence(self.facts["summary"]))
         text = lead + "".join(body)
-        text = self.fill(text, self.target, ["opening.self"], period=self.period)
+        text = self.fill(text, self.target, ["opening.self"], cap=3, period=self.period)
         parts = [p for p in self.links.get("parts") or [] if p]
         if parts and "如下" not in text:
             text += self.pick("opening.announce", parts=_join_list(parts))
@@ -425,7 +425,7 @@ class _Writer:
             # After the last figure of the paragraph, so naming them cannot misattribute one.
             text += self.pick("achievements.orgs", required=False, orgs=_join_list(orgs))
         return self.fill(text, budget, ["achievements.eval", "achievements.meaning", "achievements.close"],
-                         theme=theme)
+                         cap=10, theme=theme)
 
     def _achievements_close(self, highlights: list[dict[str, Any]]) -> list[str]:
         """排比 of the themes, names and honours still unsaid, the summing-up, thanks."""
