@@ -115,7 +115,7 @@ meta:
 highlights:
   - theme: 民生事业提标升级
     items:
-      - statement: 城镇新增就业5661人
+      - statement: 新增城镇就业5661人
         figures: [5661人]
 honours:
   - {{text: 自治区禁毒工作通报表彰, quoted: false}}
