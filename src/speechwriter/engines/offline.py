@@ -465,8 +465,13 @@ class _Writer:
         paragraphs = []
         summing = self.facts.get("summing_up")
         if summing:
-            paragraphs.append(self.pick("assessment.summing", summing_up=_clause(summing))
-                              + self.pick("assessment.summing_eval", required=False))
+            text = self.pick("assessment.summing", summing_up=_clause(summing))
+            themes = [_first_clause(_clause(t)) for t in self.links.get("highlight_themes") or []]
+            if len(themes) >= 3 and self.section.get("enumerator", "none") == "none":
+                # Part one ended with its last point: the summing-up recalls its themes as 排比.
+                text = self.pick("assessment.parallel", required=False,
+                                 themes=f"从{themes[0]}，到{'、'.join(themes[1:-1])}，再到{themes[-1]}") + text
+            paragraphs.append(text + self.pick("assessment.summing_eval", required=False))
         turn = self.pick("assessment.turn")
         if self.section.get("enumerator", "none") == "none":
             if all(s.endswith("转变") for s in shortcomings):
