@@ -142,10 +142,8 @@ def test_prompt_folder_matrix_writes_results_and_compare_finds_regressions(tmp_p
     bad = tmp_path / "bad_prompts"
     (bad / "offline").mkdir(parents=True)
     phrases = (ROOT / "prompts" / "offline" / "phrases.yaml").read_text(encoding="utf-8")
-    (bad / "offline" / "phrases.yaml").write_text(phrases.replace("主要体现在{count}个方面：", "主要体现在{count}个方面，投入386万元：")
-                                                  .replace("归纳起来，主要有以下{count}个方面：", "归纳起来，投入386万元，主要有以下{count}个方面：")
-                                                  .replace("概括起来，突出表现在{count}个方面：", "概括起来，投入386万元：")
-                                                  .replace("归纳起来有{count}个方面：", "投入386万元，归纳起来有{count}个方面："),
+    # Every "N个方面" lead-in now states a figure the facts do not have.
+    (bad / "offline" / "phrases.yaml").write_text(phrases.replace("{count}个方面", "{count}个方面，投入386万元，"),
                                                   encoding="utf-8")
     good = tmp_path / "good_prompts"
     good.mkdir()

@@ -49,7 +49,7 @@ def test_line_grid_gives_22_lines_of_28_characters(docx_path: Path) -> None:
     pitch_pt = int(grid.get(qn("w:linePitch"))) / 20
     text_height_pt = (297 - 37 - 35) / 25.4 * 72
     assert round(text_height_pt / pitch_pt) == 22
-    body = next(p for p in doc.paragraphs if p.text.startswith("政协首次"))
+    body = next(p for p in doc.paragraphs if "政协首次" in p.text)
     assert body.paragraph_format.line_spacing == Pt(pitch_pt) or abs(body.paragraph_format.line_spacing.pt - pitch_pt) < 0.05
     run = body.runs[0]
     condense = int(run._element.rPr.find(qn("w:spacing")).get(qn("w:val"))) / 20
@@ -62,7 +62,7 @@ def test_title_body_and_heading_fonts(docx_path: Path) -> None:
     title = doc.paragraphs[0]
     assert title.text == "工青妇组织的工作汇报" and title.alignment == 1  # centred
     assert title.runs[0].font.size == Pt(22) and _east_asia(title.runs[0]) == "方正小标宋简体"
-    body = next(p for p in doc.paragraphs if p.text.startswith("政协首次"))
+    body = next(p for p in doc.paragraphs if "政协首次" in p.text)
     assert body.runs[0].font.size == Pt(16) and _east_asia(body.runs[0]) == "仿宋_GB2312"
     assert abs(body.paragraph_format.first_line_indent.pt - 2 * (16 - 0.25)) < 0.01  # two characters
     h1 = next(p for p in doc.paragraphs if p.text == "一、四年来的主要工作成效")
@@ -92,7 +92,7 @@ def test_fallback_fonts(draft: Draft, tmp_path: Path) -> None:
     path = export_draft(draft, "docx", tmp_path / "f.docx", fonts=Fonts.fallback())
     doc = Document(str(path))
     assert _east_asia(doc.paragraphs[0].runs[0]) == "宋体"
-    body = next(p for p in doc.paragraphs if p.text.startswith("政协首次"))
+    body = next(p for p in doc.paragraphs if "政协首次" in p.text)
     assert _east_asia(body.runs[0]) == "仿宋"
 
 

@@ -97,10 +97,11 @@ def test_offline_engine_edits_instead_of_instructions(workdir: Path) -> None:
         session.instruct("压缩到300字", "closing")
     assert "edit" in str(err.value)
     console = Console(file=io.StringIO(), width=100, color_system=None)
-    repl = RefineRepl(session, console, prompt_session=object(), editor=lambda text: text.replace("同时，", "此外，"))
+    before = session.text("closing")
+    repl = RefineRepl(session, console, prompt_session=object(), editor=lambda text: "此外，" + text)
     repl.handle("edit closing")
     repl.handle("accept")
-    assert session.text("closing").startswith("此外，也希望")
+    assert session.text("closing") == "此外，" + before
 
 
 def test_word_diff_is_chinese_aware() -> None:

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 Role = Literal["salutation", "opening", "achievements", "assessment", "situation", "plans",
-               "closing", "body"]
+               "requirements", "closing", "body"]
 Enumerator = Literal["yishi", "shouxian", "diyi", "paren", "arabic", "none"]
 
 CN_ORDINALS = "一二三四五六七八九十"
@@ -70,7 +70,7 @@ def enumerator_word(style: Enumerator, n: int, total: int) -> str:
     if style == "diyi":
         return f"第{cn_ordinal(n)}"
     if style == "shouxian":
-        if n == total and total > 1:
+        if n == total and total > 2:  # 首先……最后 with two points reads as if one were missing
             return "最后"
         return _SHOUXIAN[min(n - 1, len(_SHOUXIAN) - 2)]
     if style == "paren":
@@ -99,6 +99,8 @@ class SectionSpec(_Model):
     feeds: list[str] = Field(default_factory=list, description="提供内容的事实字段")
     needs: list[str] = Field(default_factory=list, description="必须非空的事实字段")
     share: float = Field(0.1, gt=0, le=1, description="占全文长度的目标比例")
+    lead_share: float = Field(0.15, ge=0, lt=1,
+                              description="总述、小结、过渡等要点以外的文字占本章节长度的比例，其余按要点分配")
 
     @model_validator(mode="after")
     def _heading_has_level(self) -> SectionSpec:

@@ -7,6 +7,7 @@ then in ``~/.config/speechwriter/config.toml``. The API key is only ever shown m
 ```toml
 default_profile = "deepseek"
 prompts = ["my-prompts"]           # folders searched before the built-in prompts/
+examples = ["往年讲话稿"]            # past speeches: style references for every section prompt
 
 [profiles.deepseek]
 base_url = "https://api.deepseek.com/v1"
@@ -82,6 +83,7 @@ class Settings(BaseModel):
 
     default_profile: str | None = None
     prompts: list[str] = Field(default_factory=list, description="自定义提示词目录，优先于内置")
+    examples: list[str] = Field(default_factory=list, description="往年讲话稿目录（范文），按章节检索作文风参考")
     profiles: dict[str, Profile] = Field(default_factory=dict)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     sources: list[str] = Field(default_factory=list)
@@ -121,13 +123,14 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
         merged["prices"].update(data.pop("prices", {}) or {})
         if "default_profile" in data:
             merged["default_profile"] = data.pop("default_profile")
-        if "prompts" in data:
-            value = data.pop("prompts")
-            folders = [value] if isinstance(value, str) else list(value or [])
-            # relative folders are relative to the config file that names them
-            merged["prompts"] = [str((path.parent / f).resolve()) for f in folders]
+        for key in ("prompts", "examples"):
+            if key in data:
+                value = data.pop(key)
+                folders = [value] if isinstance(value, str) else list(value or [])
+                # relative folders are relative to the config file that names them
+                merged[key] = [str((path.parent / f).resolve()) for f in folders]
         if data:
-            raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、prompts、profiles、prices）",
+            raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、prompts、examples、profiles、prices）",
                              path=str(path))
         merged["sources"].insert(0, str(path))
     try:

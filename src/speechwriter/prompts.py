@@ -43,21 +43,29 @@ class RenderedPrompt:
 
 
 def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
-    """The part of the facts a section is written from, with organisation ids resolved."""
+    """The part of the facts a section is written from, with organisation ids resolved.
+
+    Only what the writer needs goes in: figures as written, organisations by name, and in
+    ``names``/``honours`` only those this section must write itself (a name already inside some
+    facts statement is written with that statement).
+    """
     dumped = facts.model_dump(mode="json", exclude={"notes"})
     out: dict[str, Any] = {}
+    stated = "\n".join(facts.prose())
     for name in section.feeds:
         if name == "meta":
             continue
         value = dumped.get(name)
         if name == "highlights":
             value = [_resolve_orgs(facts, hl) for hl in value]
-        if name in ("names", "honours"):
-            stated = "\n".join(facts.prose())
-            value = [{**n, "stated_elsewhere": n["text"] in stated} for n in value]
+        elif name in ("names", "honours"):
+            value = [{"text": n["text"], "quoted": n["quoted"]} for n in value
+                     if n["required"] and n["text"] not in stated]
+        elif name == "plans":
+            value = [{"theme": p["theme"], "measures": p["measures"],
+                      "figures": [f["raw"] for f in p["figures"] if f["required"]]} for p in value]
         out[name] = value
-    out["organisations"] = [{"id": o.id, "name": o.name, "short": o.short_name}
-                            for o in facts.organisations]
+    out["organisations"] = [{"name": o.name, "short": o.short_name} for o in facts.organisations]
     return out
 
 
@@ -65,15 +73,27 @@ def _resolve_orgs(facts: Facts, highlight: dict[str, Any]) -> dict[str, Any]:
     items = []
     for item in highlight["items"]:
         org = facts.org(item.get("org"))
-        items.append({**item, "org_name": org.short_name if org else None,
+        items.append({"org_name": org.short_name if org else None, "statement": item["statement"],
                       "figures": [f["raw"] for f in item["figures"] if f["required"]]})
     return {**highlight, "items": items}
+
+
+def _public_meta(facts: Facts) -> dict[str, Any]:
+    """The meta a writer sees: who, to whom, when; not the file's own settings (genre, target)."""
+    meta = facts.meta
+    out: dict[str, Any] = {"title": meta.title, "speaker": meta.speaker.model_dump(mode="json", exclude_none=True),
+                           "occasion": meta.occasion, "addressees": meta.addressees, "period": meta.period,
+                           "salutation_line": meta.salutation_line}
+    if meta.date:
+        out["date"] = meta.date.isoformat()
+    return {k: v for k, v in out.items() if v is not None}
 
 
 class PromptLibrary:
     """Blueprints and templates from the user's folders, then the built-in one."""
 
-    def __init__(self, prompts_dirs: Iterable[str | Path] | None = None) -> None:
+    def __init__(self, prompts_dirs: Iterable[str | Path] | None = None,
+                 examples: Iterable[str | Path] | None = None) -> None:
         from .resources import builtin_prompts_dir
 
         self.user_dirs = [Path(d) for d in (prompts_dirs or [])]
@@ -82,6 +102,46 @@ class PromptLibrary:
                 raise InputError("提示词目录不存在", path=str(d))
         self.dirs = [*self.user_dirs, builtin_prompts_dir()]
         self._blueprints: dict[str, Blueprint] = {}
+        self.examples = [Path(d) for d in (examples or [])]
+        for d in self.examples:
+            if not d.is_dir():
+                raise InputError("范文目录不存在", path=str(d))
+        self._styles: dict[str, dict[str, Any]] = {}
+
+    @cached_property
+    def exemplar_index(self) -> Any:
+        """The user's past speeches, split into paragraphs by role (built on first use)."""
+        from .exemplars import ExemplarIndex
+
+        return ExemplarIndex.from_folders(self.examples)
+
+    def exemplars_for(self, facts: Facts, blueprint: Blueprint, section: SectionSpec,
+                      data: dict[str, Any], k: int = 2) -> list[dict[str, Any]]:
+        """The ``k`` past paragraphs of this section's role most like its facts (style only)."""
+        from .exemplars import section_query
+        from .outline import section_links
+
+        links = section_links(facts, blueprint, section)
+        query = "，".join([section_query(data), *links.get("plan_themes", []), *links.get("highlight_themes", [])])
+        return [hit.to_data() for hit in self.exemplar_index.search(section.role, query, k)]
+
+    def style(self, genre: str) -> dict[str, Any]:
+        """The style guide of a genre: ``styles/common.yaml`` merged with ``styles/<genre>.yaml``."""
+        if genre not in self._styles:
+            merged: dict[str, Any] = {}
+            for name in ("common", genre):
+                path = next((d / "styles" / f"{name}.yaml" for d in self.dirs
+                             if (d / "styles" / f"{name}.yaml").is_file()), None)
+                if path is not None:
+                    merged = _merge_style(merged, _load_yaml_mapping(path, "文风指南"))
+            merged.setdefault("principles", [])
+            merged.setdefault("register", [])
+            merged.setdefault("roles", {})
+            expansions = merged.setdefault("expansions", {})
+            expansions.setdefault("allowed", [])
+            expansions.setdefault("rule", "扩写不得增加任何事实、数字和名称。")
+            self._styles[genre] = merged
+        return self._styles[genre]
 
     @cached_property
     def env(self) -> Any:
@@ -201,12 +261,15 @@ class PromptLibrary:
     def render(self, facts: Facts, blueprint: Blueprint, section: SectionSpec,
                heading: str | None = None) -> RenderedPrompt:
         """Render the system and section prompts for one section."""
+        from .outline import build_outline, section_links
+
         check_needs(facts, blueprint, section)
+        headings = self.headings(facts, blueprint)
         if heading is None and section.heading:
-            heading = self.headings(facts, blueprint)[section.id]
-        target_total = facts.meta.target.resolved_chars(blueprint.chars_per_minute)
+            heading = headings[section.id]
+        outline = build_outline(facts, blueprint, headings)
+        part = outline.part(section.id)
         data = facts_slice(facts, section)
-        points = _point_count(section, data)
         spec = {
             "id": section.id,
             "title": section.title,
@@ -214,16 +277,27 @@ class PromptLibrary:
             "heading": heading,
             "enumerator": section.enumerator,
             "point_level": section.point_level,
-            "markers": [enumerator_word(section.enumerator, n, points) for n in range(1, points + 1)],
-            "target_chars": max(20, round(target_total * section.share)),
+            "markers": [p.marker for p in part.points] if section.enumerator != "none" else [],
+            "target_chars": part.chars,
+            "points": [{"marker": p.marker, "theme": p.theme, "chars": p.chars} for p in part.points],
+            "links": section_links(facts, blueprint, section),
+            "outline": outline.to_data(),
         }
-        meta = facts.meta.model_dump(mode="json")
-        meta["salutation_line"] = facts.meta.salutation_line
+        if section.role == "requirements":
+            spec["markers"] = [enumerator_word(section.enumerator, n, 3) for n in range(1, 4)]
+        meta = _public_meta(facts)
         payload = {"genre": blueprint.id, "section": spec, "meta": meta, "facts": data}
+        style = self.style(blueprint.id)
+        examples = self.exemplars_for(facts, blueprint, section, data) if self.examples else []
         context = {
             **_base_context(facts, blueprint),
             "section": spec,
             "facts": data,
+            "style": style,
+            "role_style": style.get("roles", {}).get(section.role, []),
+            "outline": outline.to_data(),
+            "examples": examples,
+            "examples_block": data_block("examples", [e["text"] for e in examples]) if examples else "",
             "facts_block": data_block("facts", {"meta": meta, **data}),
             "section_block": data_block("section", {"genre": blueprint.id, **spec}),
         }
@@ -233,7 +307,9 @@ class PromptLibrary:
             {"role": "system", "content": self._render_file(sys_name, context)},
             {"role": "user", "content": self._render_file(sec_name, context)},
         ]
-        digest = hashlib.sha256(sys_path.read_bytes() + b"\0" + sec_path.read_bytes()).hexdigest()
+        style_files = [d / "styles" / f"{n}.yaml" for n in ("common", blueprint.id) for d in self.dirs]
+        digest = hashlib.sha256(b"\0".join(p.read_bytes() for p in [sys_path, sec_path, *style_files]
+                                            if p.is_file())).hexdigest()
         return RenderedPrompt(section.id, messages, [sys_name, sec_name], digest, payload)
 
 
@@ -259,14 +335,33 @@ def check_needs(facts: Facts, blueprint: Blueprint, section: SectionSpec) -> Non
                              path=facts.source, field=name)
 
 
-def _point_count(section: SectionSpec, data: dict[str, Any]) -> int:
-    if section.role == "achievements":
-        return len(data.get("highlights") or [])
-    if section.role == "plans":
-        return len(data.get("plans") or [])
-    if section.role in ("assessment", "situation"):
-        return len(data.get("shortcomings") or [])
-    return 0
+def _merge_style(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Genre style on top of the common one: lists add lines, mappings merge, scalars replace."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = [*out[key], *value]
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge_style(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
+    import yaml
+
+    from .files import read_text
+
+    try:
+        data = yaml.safe_load(read_text(path, what=what))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise InputError(f"{what} YAML 格式错误（{exc.problem}）", path=str(path),
+                         line=mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{what}顶层应为映射（键: 值）", path=str(path))
+    return data
 
 
 def _base_context(facts: Facts, blueprint: Blueprint) -> dict[str, Any]:

@@ -52,9 +52,10 @@ class Workspace:
     """
 
     def __init__(self, root: str | Path | None = None, *, prompts: Iterable[str | Path] | None = None,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, examples: Iterable[str | Path] | None = None) -> None:
         self.root = Path(root) if root is not None else Path.cwd()
         self._explicit_prompts = [Path(p) for p in prompts] if prompts else None
+        self._explicit_examples = [Path(p) for p in examples] if examples else None
         self._settings = settings
         self._libraries: dict[tuple[Path, ...], PromptLibrary] = {}
         self._engines: dict[tuple[Any, ...], Engine] = {}
@@ -104,6 +105,13 @@ class Workspace:
             return [Path(p) for p in env.split(os.pathsep) if p]
         return [Path(p) for p in self.settings.prompts]
 
+    @cached_property
+    def example_dirs(self) -> list[Path]:
+        """Folders of the user's past speeches (``--examples``, else ``examples = [...]`` in the config)."""
+        if self._explicit_examples:
+            return list(self._explicit_examples)
+        return [Path(p) for p in self.settings.examples]
+
     def library(self, prompts: Iterable[str | Path] | None = None) -> PromptLibrary:
         """The prompt library for ``prompts`` (default: :attr:`prompt_dirs`), built once and kept."""
         from .prompts import PromptLibrary
@@ -111,7 +119,7 @@ class Workspace:
         dirs = tuple(Path(p).resolve() for p in prompts) if prompts is not None else tuple(
             p.resolve() for p in self.prompt_dirs)
         if dirs not in self._libraries:
-            self._libraries[dirs] = PromptLibrary(dirs)
+            self._libraries[dirs] = PromptLibrary(dirs, examples=self.example_dirs)
         return self._libraries[dirs]
 
     # --- engines --------------------------------------------------------------------------
@@ -284,6 +292,7 @@ class Workspace:
                                                          if engine.public_settings() else {})},
             "options": replace(options).__dict__,
             "prompts_dirs": [str(d) for d in library.user_dirs],
+            "examples": [str(d) for d in library.examples],
         }, self.runs_dir)
 
     def _close_run(self, recorder: RunRecorder, result: DraftResult, engine: Engine) -> None:

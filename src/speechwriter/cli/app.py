@@ -46,11 +46,11 @@ def console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def workspace(prompts: list[Path] | None = None) -> Workspace:
-    """The workspace of the current folder, with ``--prompts`` folders when given."""
+def workspace(prompts: list[Path] | None = None, examples: list[Path] | None = None) -> Workspace:
+    """The workspace of the current folder, with ``--prompts`` and ``--examples`` folders when given."""
     from ..workspace import Workspace
 
-    return Workspace(prompts=prompts)
+    return Workspace(prompts=prompts, examples=examples)
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:

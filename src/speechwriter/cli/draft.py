@@ -30,6 +30,9 @@ def draft_cmd(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存")] = False,
     resume: Annotated[str | None, typer.Option("--resume", help="续写中断的运行（运行 id）")] = None,
     prompts: PromptsOpt = None,
+    examples: Annotated[list[Path] | None, typer.Option(
+        "--examples", metavar="DIR", help="往年讲话稿目录（.txt/.md，可多次给出）：每个章节检索同类段落作文风参考，"
+                                          "不作事实来源；默认取配置文件中的 examples")] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖不是稿件的同名文件")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在终端打印全文")] = False,
     export: Annotated[str | None, typer.Option("--export", help="同时导出，逗号分隔：docx,reading,md,txt")] = None,
@@ -48,7 +51,7 @@ def draft_cmd(
     from ..pipeline import DraftOptions
     from .board import ProgressBoard
 
-    ws = workspace(prompts)
+    ws = workspace(prompts, examples)
     if facts_file is None:
         if not resume:
             raise InputError("请给出事实文件，或用 --resume 续写")

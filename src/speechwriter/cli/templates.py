@@ -44,6 +44,8 @@ def templates_show(
     section: Annotated[str | None, typer.Argument(help="章节 id；省略时显示系统提示词")] = None,
     facts_file: Annotated[Path | None, typer.Option("--facts", help="用该事实文件渲染出完整提示词")] = None,
     prompts: PromptsOpt = None,
+    examples: Annotated[list[Path] | None, typer.Option(
+        "--examples", metavar="DIR", help="往年讲话稿目录：渲染时一并检索范文段落（同 draft --examples）")] = None,
 ) -> None:
     """显示模板源码，或（加 --facts）渲染后的完整提示词。
 
@@ -55,7 +57,7 @@ def templates_show(
 
     from ..facts import load_facts
 
-    library = workspace(prompts).library()
+    library = workspace(prompts, examples).library()
     bp = library.blueprint(genre)
     spec = bp.section(section) if section else None
     out = console()

@@ -62,6 +62,9 @@ METRICS: dict[str, tuple[str, bool]] = {
     "length_deviation": ("字数偏离目标的比例", False),
     "speaking_minutes": ("预计讲话分钟数", True),
     "repetition_rate": ("重复句占比", False),
+    "copy_ratio": ("照抄事实原文（连续12字以上）的字数占比", False),
+    "cross_section_repeats": ("在不同章节重复出现的句子数", False),
+    "style_lints": ("文风问题个数（如「要切实」后接名词），警告", False),
     "warnings": ("警告个数", False),
     "errors": ("错误个数", False),
 }
@@ -258,6 +261,7 @@ def _short_name(metric: str) -> str:
     return {"figure_recall": "数字", "invented_figures": "编造", "name_recall": "名称",
             "structure_ok": "结构", "length_deviation": "长度\n偏差", "warnings": "警告", "errors": "错误",
             "speaking_minutes": "讲话\n分钟", "repetition_rate": "重复率",
+            "copy_ratio": "照抄\n占比", "cross_section_repeats": "跨章\n重复", "style_lints": "文风",
             "precision": "精确率", "recall": "召回率", "mutants": "变异", "caught": "捕获",
             "precision:structure": "结构\n精确", "recall:structure": "结构\n召回", "precision:figures": "数字\n精确",
             "recall:figures": "数字\n召回", "precision:names": "名称\n精确", "recall:names": "名称\n召回"}.get(metric, metric)
@@ -383,6 +387,19 @@ def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
         "repetition_rate": round(repeats / sentences, 4),
         "warnings": float(len(report.warnings)),
         "errors": float(len(report.errors)),
+        **speech_metrics(draft, facts),
+    }
+
+
+def speech_metrics(draft: Any, facts: Any) -> dict[str, float]:
+    """How much the draft reads as a speech rather than a list of the facts (see metrics.py)."""
+    from ..metrics import copy_ratio, repeated_sentences, style_lints
+
+    bodies = [s.body for s in draft.sections]
+    return {
+        "copy_ratio": copy_ratio("\n".join(bodies), facts.prose()),
+        "cross_section_repeats": float(len(repeated_sentences(bodies))),
+        "style_lints": float(sum(len(style_lints(b)) for b in bodies)),
     }
 
 

@@ -1,0 +1,134 @@
+"""The outline of a whole speech, built before any section is written.
+
+Sections are drafted concurrently, each from its own prompt. For the speech to read as one piece
+(transitions, the 成绩 → 不足 → 打算 logic, no part repeating another) every section must know the
+whole plan: each part's heading, role, point themes in order and length budget. ``build_outline``
+computes that plan from the facts and the blueprint, and ``section_links`` picks the few facts a
+section's logic needs from outside its own slice (the assessment sums up the highlights' themes,
+the plans answer the shortcomings, the closing speaks to the occasion and the addressees).
+
+Everything here is pure: facts and blueprint in, plain data out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .blueprint import Blueprint, SectionSpec, enumerator_word
+from .facts import Facts
+
+__all__ = ["ROLE_LABELS", "Outline", "OutlinePart", "OutlinePoint", "build_outline", "point_budgets",
+           "section_links"]
+
+ROLE_LABELS = {
+    "salutation": "称呼", "opening": "开场", "achievements": "回顾成绩", "assessment": "总结与不足",
+    "situation": "形势与问题", "plans": "部署打算", "requirements": "提出要求", "closing": "结束语",
+    "body": "正文",
+}
+
+
+@dataclass(frozen=True)
+class OutlinePoint:
+    """One point of a part: its enumerator word, its theme and its share of the length."""
+
+    marker: str
+    theme: str
+    chars: int
+
+
+@dataclass(frozen=True)
+class OutlinePart:
+    """One part of the speech as the outline sees it."""
+
+    id: str
+    title: str
+    role: str
+    heading: str | None
+    chars: int
+    points: tuple[OutlinePoint, ...]
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Every part of one speech in order, with the length budgets."""
+
+    genre: str
+    name: str
+    target_chars: int
+    parts: tuple[OutlinePart, ...]
+
+    def part(self, section_id: str) -> OutlinePart:
+        return next(p for p in self.parts if p.id == section_id)
+
+    def to_data(self) -> list[dict[str, Any]]:
+        """JSON-ready parts (for the ``<section>`` data block)."""
+        out = []
+        for p in self.parts:
+            if p.role == "salutation":
+                continue
+            d = asdict(p)
+            d["label"] = p.label
+            d["points"] = [asdict(pt) for pt in p.points]
+            out.append(d)
+        return out
+
+
+def point_budgets(section_chars: int, weights: list[int], lead_share: float) -> list[int]:
+    """Split a section's length between its points, after the lead/summary share, by weight."""
+    if not weights:
+        return []
+    body = section_chars * (1 - lead_share)
+    total = sum(weights)
+    return [max(40, round(body * w / total)) for w in weights]
+
+
+def _point_sources(facts: Facts, section: SectionSpec) -> list[tuple[str, int]]:
+    """(theme, amount of facts text) for each point of a section, in order."""
+    if section.role == "achievements":
+        return [(h.theme, len(h.lead or "") + sum(len(i.statement) for i in h.items)) for h in facts.highlights]
+    if section.role == "plans":
+        return [(p.theme, sum(len(m) for m in p.measures)) for p in facts.plans]
+    if section.role in ("assessment", "situation") and section.enumerator != "none":
+        return [(s, len(s)) for s in facts.shortcomings]
+    return []
+
+
+def build_outline(facts: Facts, blueprint: Blueprint, headings: dict[str, str]) -> Outline:
+    """The outline of ``facts`` drafted as ``blueprint``; ``headings`` are the numbered headings."""
+    target = facts.meta.target.resolved_chars(blueprint.chars_per_minute)
+    parts = []
+    for spec in blueprint.sections:
+        chars = max(20, round(target * spec.share))
+        sources = _point_sources(facts, spec)
+        # A point's weight grows with its facts, but a thin point still gets a paragraph.
+        budgets = point_budgets(chars, [80 + n for _, n in sources], spec.lead_share)
+        points = tuple(OutlinePoint(enumerator_word(spec.enumerator, k, len(sources)), theme, budget)
+                       for k, ((theme, _), budget) in enumerate(zip(sources, budgets, strict=True), 1))
+        parts.append(OutlinePart(spec.id, spec.title, spec.role, headings.get(spec.id), chars, points))
+    return Outline(blueprint.id, blueprint.name, target, tuple(parts))
+
+
+def section_links(facts: Facts, blueprint: Blueprint, section: SectionSpec) -> dict[str, Any]:
+    """The facts from outside its own slice that a section's logic needs (for joins, not to restate)."""
+    fed = set(section.feeds)
+    links: dict[str, Any] = {}
+    if section.role in ("assessment", "situation", "closing", "requirements"):
+        links["highlight_themes"] = [h.theme for h in facts.highlights]
+    if section.role in ("plans", "requirements") and "shortcomings" not in fed:
+        links["shortcomings"] = list(facts.shortcomings)
+    if section.role in ("closing", "requirements", "assessment"):
+        links["plan_themes"] = [p.theme for p in facts.plans]
+    if section.role in ("opening", "closing"):
+        meta = facts.meta
+        links["occasion"] = meta.occasion
+        links["addressees"] = list(meta.addressees)
+        links["speaker_role"] = meta.speaker.role
+    if section.role == "opening":
+        # The parts the opening may announce (下面，我讲三个方面…).
+        links["parts"] = [s.title for s in blueprint.sections if s.heading]
+    return links
