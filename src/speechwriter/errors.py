@@ -35,3 +35,10 @@ class InputError(SpeechwriterError):
             where += ": "
         field = f"字段 {self.field}: " if self.field else ""
         return f"{where}{field}{self.detail}"
+
+
+class WriteError(InputError):
+    """A file could not be written (full disk, read-only folder, no permission). Exit code 2.
+
+    Whatever was there before is left as it was: writes are atomic.
+    """
