@@ -25,6 +25,7 @@ from .errors import InputError, SpeechwriterError
 from .facts.model import Facts, load_facts
 from .files import read_text, write_text_atomic
 from .prompts import PromptLibrary
+from .redact import redact
 from .validate.checks import Finding, Report, validate
 
 if TYPE_CHECKING:
@@ -353,7 +354,7 @@ class RefineSession:
     def save(self) -> None:
         """Autosave (atomic): the session with its full history, and the LAST pointer."""
         self.state.updated_at = dt.datetime.now().replace(microsecond=0)
-        write_text_atomic(self.folder / "session.json", self.state.model_dump_json(indent=1) + "\n")
+        write_text_atomic(self.folder / "session.json", redact(self.state.model_dump_json(indent=1)) + "\n")
         write_text_atomic(self.folder.parent / "LAST", self.state.id + "\n")
 
     def save_draft(self, path: str | Path) -> tuple[Path, Path]:

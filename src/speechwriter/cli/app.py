@@ -63,7 +63,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         except SpeechwriterError as exc:
             from rich.markup import escape
 
-            console(stderr=True).print(f"[red]错误：[/red]{escape(str(exc))}")
+            from ..redact import redact
+
+            console(stderr=True).print(f"[red]错误：[/red]{escape(redact(str(exc)))}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             console(stderr=True).print("已中断")

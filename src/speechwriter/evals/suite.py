@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..engines.base import run_sync
 from ..errors import InputError
 from ..files import read_text, write_text_atomic
+from ..redact import redact
 
 __all__ = [
     "METRICS",
@@ -712,9 +713,10 @@ def write_results(result: SuiteResult, base: Path | None = None) -> Path:
         folder = eval_runs_root(base) / f"{stamp}-{result.suite}-{n}"
     folder.mkdir(parents=True)
     result.folder = str(folder)
-    write_text_atomic(folder / "results.json", result.model_dump_json(indent=1) + "\n")
-    write_text_atomic(folder / "report.md", render_markdown(result))
-    write_text_atomic(folder / "report.html", render_html(result))
+    # Case errors carry server messages: no key or URL credential may reach a report.
+    write_text_atomic(folder / "results.json", redact(result.model_dump_json(indent=1)) + "\n")
+    write_text_atomic(folder / "report.md", redact(render_markdown(result)))
+    write_text_atomic(folder / "report.html", redact(render_html(result)))
     return folder
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engines.base import Completion
+from ..redact import redact
 
 __all__ = ["ReplyCache", "cache_key"]
 
@@ -50,7 +51,7 @@ class ReplyCache:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO replies (key, text, finish_reason, model, usage) "
                              "VALUES (?, ?, ?, ?, ?)",
-                             (key, completion.text, completion.finish_reason, completion.model,
+                             (key, redact(completion.text), completion.finish_reason, completion.model,
                               json.dumps(completion.usage)))
 
     def __len__(self) -> int:

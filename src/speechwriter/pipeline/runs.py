@@ -8,7 +8,8 @@
 - ``rounds/round-N.json``: the findings of each validation round;
 - ``draft.json`` and ``report.json``: the final draft and its validation report.
 
-Every file is written atomically.
+Every file is written atomically, and through :func:`speechwriter.redact.redact`: no key, bearer
+token or URL credential reaches a record even when a server echoes one back.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from typing import Any
 
 from ..errors import InputError
 from ..files import write_text_atomic
+from ..redact import redact, redact_data
 
 __all__ = ["RunRecorder", "list_runs", "open_run"]
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    return json.dumps(redact_data(data), ensure_ascii=False, indent=2, default=str) + "\n"
 
 
 class RunRecorder:
@@ -87,8 +89,8 @@ class RunRecorder:
         write_text_atomic(self.folder / "rounds" / f"round-{n}.json", _dump(findings))
 
     def save_final(self, draft_json: str, report_json: str) -> None:
-        write_text_atomic(self.folder / "draft.json", draft_json)
-        write_text_atomic(self.folder / "report.json", report_json)
+        write_text_atomic(self.folder / "draft.json", redact(draft_json))
+        write_text_atomic(self.folder / "report.json", redact(report_json))
 
 
 def list_runs(root: Path) -> list[dict[str, Any]]:
