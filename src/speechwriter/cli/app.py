@@ -48,9 +48,13 @@ def console(stderr: bool = False) -> Any:
 
 def workspace(prompts: list[Path] | None = None) -> Workspace:
     """The workspace of the current folder, with ``--prompts`` folders when given."""
+    from rich.markup import escape
+
     from ..workspace import Workspace
 
-    return Workspace(prompts=prompts)
+    ws = Workspace(prompts=prompts)
+    ws.on_warning = lambda message: console(stderr=True).print(f"[yellow]警告：[/yellow]{escape(message)}")
+    return ws
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
