@@ -330,7 +330,8 @@ def test_draft_cli_over_http_reports_usage_and_cost(workdir: Path, cli, monkeypa
 
 
 def test_missing_key_names_the_variable(cli, workdir: Path) -> None:
-    result = cli("draft", REFERENCE_FACTS, "--engine", "openai", "--base-url", "http://127.0.0.1:9/v1",
+    # A remote endpoint needs a key: the error comes before any connection is tried.
+    result = cli("draft", REFERENCE_FACTS, "--engine", "openai", "--base-url", "https://llm.example.invalid/v1",
                  "--model", "m", "-o", workdir / "x")
     assert result.exit_code == 2 and "OPENAI_API_KEY" in result.stderr
 

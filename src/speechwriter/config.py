@@ -29,16 +29,41 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
+from .files import read_text
+from .redact import public_url, remember_secret
 
 __all__ = [
     "Profile",
     "Settings",
     "config_paths",
     "endpoint_configured",
+    "is_loopback_url",
     "load_settings",
     "mask_key",
     "resolve_profile",
 ]
+
+LOOPBACK_PLACEHOLDER_KEY = "sk-no-key-required"
+"""Sent to loopback endpoints (Ollama, vLLM, llama.cpp) that need no key: the SDK insists on one."""
+
+
+def is_loopback_url(url: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost (None means the official, remote endpoint)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    if not url:
+        return False
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Profile(BaseModel):
@@ -59,19 +84,36 @@ class Profile(BaseModel):
     backoff_base: float = Field(1.0, gt=0, description="指数退避的基数（秒）")
     concurrency: int = Field(8, ge=1, le=64, description="同时进行的请求数（一篇讲话的各章节默认全部并行）")
     batch: bool = Field(False, description="评测时走服务商的 Batch API（speechwriter eval 相当于加了 --batch）")
+    max_retry_after: float = Field(60.0, ge=0, description="服务端要求等待（Retry-After）的上限（秒），超过则放弃")
 
     def key(self) -> str:
-        """The API key, or an error that says exactly where to put it."""
+        """The API key, or an error that says exactly where to put it.
+
+        A loopback endpoint (a local Ollama, vLLM or llama.cpp) needs none: it gets a placeholder.
+        Every key handed out is remembered by :mod:`speechwriter.redact`, so it never reaches a
+        message, record or report.
+        """
         key = self.api_key or os.environ.get(self.api_key_env)
         if not key:
+            if is_loopback_url(self.base_url):
+                return LOOPBACK_PLACEHOLDER_KEY
             raise InputError(f"缺少 API 密钥：请设置环境变量 {self.api_key_env}，"
                              f"或在配置文件的 [profiles.{self.name}] 中写 api_key_env / api_key")
+        remember_secret(key)
         return key
+
+    @property
+    def public_base_url(self) -> str | None:
+        """The endpoint as it may be shown or stored: without ``user:password@``."""
+        return public_url(self.base_url)
 
     def public(self, *, masked: bool = False) -> dict[str, Any]:
         """Everything but the key. Records get only whether a key is set; ``config show`` a masked key."""
         data = self.model_dump(exclude={"api_key"})
+        data["base_url"] = self.public_base_url
         key = self.api_key or os.environ.get(self.api_key_env)
+        if key:
+            remember_secret(key)
         data["api_key"] = mask_key(key) if masked else ("已设置" if key else "未设置")
         return data
 
@@ -113,8 +155,8 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
         if not path.is_file():
             continue
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            data = tomllib.loads(read_text(path, what="配置文件"))
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
             raise InputError(f"配置文件格式错误：{exc}", path=str(path)) from None
         for name, prof in (data.pop("profiles", {}) or {}).items():
             if not isinstance(prof, dict):

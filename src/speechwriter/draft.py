@@ -145,17 +145,12 @@ def output_paths(out: Path, force: bool = False) -> tuple[Path, Path]:
 
     An earlier draft at OUT.json is replaced; any other file is only overwritten with ``force``.
     """
-    import os
-
     from .errors import SpeechwriterError
+    from .files import check_writable_dir
 
     base = out.with_suffix("") if out.suffix in (".json", ".md") else out
     json_path, md_path = Path(f"{base}.json"), Path(f"{base}.md")
-    folder = json_path.parent
-    if not folder.is_dir():
-        raise InputError("输出目录不存在", path=str(folder))
-    if not os.access(folder, os.W_OK):
-        raise InputError("输出目录不可写", path=str(folder))
+    check_writable_dir(json_path.parent)  # before any engine call, not after the drafting
     for p in (json_path, md_path):
         if p.is_dir():
             raise InputError("这是一个目录", path=str(p))

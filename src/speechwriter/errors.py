@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from .redact import redact
+
 
 class SpeechwriterError(Exception):
     """Base class: ``str(err)`` is a complete one-line message for the user."""
 
     exit_code = 1
+
+    def __init__(self, *args: object) -> None:
+        # Every message is free of secrets from the moment it exists (server bodies echo keys).
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class InputError(SpeechwriterError):
@@ -20,7 +26,7 @@ class InputError(SpeechwriterError):
         self.line = line
         self.column = column
         self.field = field
-        self.detail = message
+        self.detail = redact(message)
         super().__init__(self.format())
 
     def format(self) -> str:
@@ -34,4 +40,11 @@ class InputError(SpeechwriterError):
                     where += f":{self.column}"
             where += ": "
         field = f"字段 {self.field}: " if self.field else ""
-        return f"{where}{field}{self.detail}"
+        return redact(f"{where}{field}{self.detail}")
+
+
+class WriteError(InputError):
+    """A file could not be written (full disk, read-only folder, no permission). Exit code 2.
+
+    Whatever was there before is left as it was: writes are atomic.
+    """

@@ -21,10 +21,11 @@ from pydantic import BaseModel, Field
 from .blueprint import Blueprint
 from .draft import Draft, load_draft
 from .engines.base import Engine, Request, run_sync
-from .errors import InputError, SpeechwriterError
+from .errors import InputError, SpeechwriterError, WriteError
 from .facts.model import Facts, load_facts
 from .files import read_text, write_text_atomic
 from .prompts import PromptLibrary
+from .redact import redact
 from .validate.checks import Finding, Report, validate
 
 if TYPE_CHECKING:
@@ -147,7 +148,12 @@ class RefineSession:
         now = dt.datetime.now().replace(microsecond=0)
         sid = now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
         folder = workspace.sessions_dir / sid
-        folder.mkdir(parents=True)
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            from .files import write_problem
+
+            raise WriteError(f"无法创建修改会话目录：{write_problem(exc)}", path=str(workspace.sessions_dir)) from None
         sections = {s.id: SectionHistory(versions=[Version(text=s.body, at=now, source="draft")])
                     for s in draft.sections}
         first = next((s.id for s in draft.sections if s.role not in ("salutation",)), draft.sections[0].id)
@@ -285,17 +291,15 @@ class RefineSession:
             caller = ws.caller(self.engine, cache=cache, recorder=self._run_record(), prompts=self.library.user_dirs)
             return run_sync(caller.call_whole(messages, request, on_text=on_text, use_cache=use_cache))
 
-    def _run_record(self) -> RunRecorder:
+    def _run_record(self) -> RunRecorder | None:
         """The session's run record (``runs list`` shows it as a refine run), made on first use."""
         if self._recorder is None:
-            from .pipeline.runs import RunRecorder
-
             info = self.engine.describe()
-            self._recorder = RunRecorder.create({
+            self._recorder = self.workspace.new_run({
                 "kind": "refine", "session": self.state.id, "facts_path": self.state.facts_path,
                 "genre": self.state.genre, "engine": {"name": info.name, "model": info.model,
                                                       "base_url": info.base_url, "profile": info.profile},
-            }, self.workspace.runs_dir)
+            })
         return self._recorder
 
     def edit(self, text: str, section: str | None = None) -> Proposal:
@@ -353,7 +357,7 @@ class RefineSession:
     def save(self) -> None:
         """Autosave (atomic): the session with its full history, and the LAST pointer."""
         self.state.updated_at = dt.datetime.now().replace(microsecond=0)
-        write_text_atomic(self.folder / "session.json", self.state.model_dump_json(indent=1) + "\n")
+        write_text_atomic(self.folder / "session.json", redact(self.state.model_dump_json(indent=1)) + "\n")
         write_text_atomic(self.folder.parent / "LAST", self.state.id + "\n")
 
     def save_draft(self, path: str | Path) -> tuple[Path, Path]:

@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from .errors import InputError, WriteError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -59,9 +59,20 @@ class Workspace:
         self._settings = settings
         self._libraries: dict[tuple[Path, ...], PromptLibrary] = {}
         self._engines: dict[tuple[Any, ...], Engine] = {}
+        self.warnings: list[str] = []
+        self.on_warning: Callable[[str], None] | None = None
+        """Told of each warning (the CLI prints them); they are also kept in :attr:`warnings`."""
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
+
+    def warn(self, message: str) -> None:
+        """Note something that went wrong but did not stop the work (a cache or record left out)."""
+        if message in self.warnings:
+            return
+        self.warnings.append(message)
+        if self.on_warning is not None:
+            self.on_warning(message)
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -162,17 +173,36 @@ class Workspace:
 
     @contextmanager
     def reply_cache(self, enabled: bool = True) -> Iterator[ReplyCache | None]:
-        """The reply cache (``.speechwriter/cache.sqlite``), closed afterwards; None when disabled."""
+        """The reply cache (``.speechwriter/cache.sqlite``), closed afterwards; None when disabled.
+
+        A cache that cannot be opened (read-only, not a database, a directory in its place) is a
+        warning, and the run goes on without it.
+        """
         if not enabled:
             yield None
             return
-        from .pipeline.cache import ReplyCache
+        from .pipeline.cache import CacheUnavailable, ReplyCache
 
-        cache = ReplyCache(self.cache_path)
+        try:
+            cache = ReplyCache(self.cache_path, on_error=self.warn)
+        except CacheUnavailable as exc:
+            self.warn(f"回复缓存不可用，本次不使用缓存（{self.cache_path}：{exc}）")
+            yield None
+            return
         try:
             yield cache
         finally:
             cache.close()
+
+    def new_run(self, meta: dict[str, Any]) -> RunRecorder | None:
+        """A new run record under :attr:`runs_dir`; None, with a warning, when it cannot be written."""
+        from .pipeline.runs import RunRecorder
+
+        try:
+            return RunRecorder.create(meta, self.runs_dir, on_error=self.warn)
+        except WriteError as exc:
+            self.warn(f"无法写入运行记录，本次运行不保存记录（--resume 与 runs show 不可用）：{exc}")
+            return None
 
     def runs(self) -> list[dict[str, Any]]:
         """Every recorded run's ``run.json``, newest first."""
@@ -272,17 +302,16 @@ class Workspace:
 
     def _resume_run(self, facts: Facts, run_id: str) -> RunRecorder:
         recorder = self.run(run_id)
+        recorder.on_error = self.warn
         if recorder.meta.get("facts_sha256") != facts.sha256:
             raise InputError(f"事实文件自运行 {recorder.id} 以来已修改，不能续写；请重新起草")
         recorder.save_meta(status="running", resumed_at=dt.datetime.now().isoformat(timespec="seconds"))
         return recorder
 
     def _new_run(self, facts: Facts, genre: str, engine: Engine, library: PromptLibrary,
-                 options: DraftOptions) -> RunRecorder:
-        from .pipeline.runs import RunRecorder
-
+                 options: DraftOptions) -> RunRecorder | None:
         info = engine.describe()
-        return RunRecorder.create({
+        return self.new_run({
             "facts_path": str(Path(facts.source).resolve()) if facts.source else None,
             "facts_sha256": facts.sha256,
             "genre": genre,
@@ -293,7 +322,7 @@ class Workspace:
             "options": replace(options).__dict__,
             "prompts_dirs": [str(d) for d in library.user_dirs],
             "examples": [str(d) for d in library.examples],
-        }, self.runs_dir)
+        })
 
     def _close_run(self, recorder: RunRecorder, result: DraftResult, engine: Engine) -> None:
         usage = {"calls": result.calls, "cache_hits": result.cache_hits, "prompt_tokens": result.prompt_tokens,

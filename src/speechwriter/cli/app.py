@@ -48,9 +48,13 @@ def console(stderr: bool = False) -> Any:
 
 def workspace(prompts: list[Path] | None = None, examples: list[Path] | None = None) -> Workspace:
     """The workspace of the current folder, with ``--prompts`` and ``--examples`` folders when given."""
+    from rich.markup import escape
+
     from ..workspace import Workspace
 
-    return Workspace(prompts=prompts, examples=examples)
+    ws = Workspace(prompts=prompts, examples=examples)
+    ws.on_warning = lambda message: console(stderr=True).print(f"[yellow]警告：[/yellow]{escape(message)}")
+    return ws
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -63,7 +67,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         except SpeechwriterError as exc:
             from rich.markup import escape
 
-            console(stderr=True).print(f"[red]错误：[/red]{escape(str(exc))}")
+            from ..redact import redact
+
+            console(stderr=True).print(f"[red]错误：[/red]{escape(redact(str(exc)))}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             console(stderr=True).print("已中断")

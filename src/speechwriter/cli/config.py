@@ -24,12 +24,13 @@ def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", h
 
     from ..config import mask_key, resolve_profile
     from ..errors import InputError
+    from ..redact import public_url
 
     settings = workspace().settings
     out = console()
     out.print(f"配置文件：{'、'.join(settings.sources) or '（无）'}")
     out.print(f"环境变量：OPENAI_API_KEY={mask_key(os.environ.get('OPENAI_API_KEY'))} · "
-              f"OPENAI_BASE_URL={os.environ.get('OPENAI_BASE_URL') or '（未设置）'} · "
+              f"OPENAI_BASE_URL={public_url(os.environ.get('OPENAI_BASE_URL')) or '（未设置）'} · "
               f"SPEECHWRITER_MODEL={os.environ.get('SPEECHWRITER_MODEL') or '（未设置）'}")
     if settings.profiles:
         table = Table(show_edge=False)
@@ -37,7 +38,8 @@ def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", h
             table.add_column(col)
         for name, prof in settings.profiles.items():
             mark = "（默认）" if name == settings.default_profile else ""
-            table.add_row(name + mark, prof.base_url or "—", prof.model or "—", prof.public(masked=True)["api_key"])
+            table.add_row(name + mark, prof.public_base_url or "—", prof.model or "—",
+                          prof.public(masked=True)["api_key"])
         out.print(table)
     try:
         chosen = resolve_profile(profile, settings=settings)

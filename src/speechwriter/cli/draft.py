@@ -68,11 +68,17 @@ def draft_cmd(
     from rich.live import Live
 
     live = Live(board, console=err, refresh_per_second=8, transient=False) if err.is_terminal else None
+
+    def progress(state: Any) -> None:
+        board.update(state)
+        if live is None and state.waiting is not None:  # no live view: a wait still gets a line
+            err.print(f"[yellow]{state.title}：{state.note}[/yellow]")
+
     try:
         if live:
             live.start()
         result = ws.draft(facts, genre=genre, engine=eng, options=options, use_cache=not no_cache, resume=resume,
-                          progress=board.update, on_start=started.append)
+                          progress=progress, on_start=started.append)
     except KeyboardInterrupt:
         if live:
             live.stop()

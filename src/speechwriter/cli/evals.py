@@ -64,14 +64,16 @@ def eval_cmd(
             raise typer.Exit(1)
         return
     failed = False
+    ws = workspace()
     for suite in [evals.load_suite(Path(a)) for a in args]:
         variants = evals.variant_matrix(suite, engine, profile, prompts)
         opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
-                                use_cache=not no_cache)
+                                use_cache=not no_cache, _workspace=ws)
         if batch or dry_run or batch_file_only or _profiles_ask_for_batch(opts, variants):
             batch_submit(suite, variants, opts, dry_run=dry_run, file_only=batch_file_only,
                          repair_sync=repair_sync, as_json=as_json)
             continue
+        evals.prepare_results_root(ws.root)  # an unwritable folder fails now, not after every case ran
         total = len(evals.select_cases(suite, opts.case_filter)) * len(variants) * repeat
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

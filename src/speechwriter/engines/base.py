@@ -176,8 +176,13 @@ class Engine(ABC):
         """Return the reply to ``messages``."""
 
     async def acomplete(self, messages: list[Message], request: Request | None = None, *,
-                        on_text: Callable[[str], None] | None = None) -> Completion:
-        """Async :meth:`complete`; ``on_text`` receives pieces of the reply as they arrive."""
+                        on_text: Callable[[str], None] | None = None,
+                        on_wait: Callable[[float, str], None] | None = None) -> Completion:
+        """Async :meth:`complete`; ``on_text`` receives pieces of the reply as they arrive.
+
+        ``on_wait(seconds, reason)`` is told before an engine waits to retry (a rate limit, a
+        server error), so a live view can show the wait instead of seeming to hang.
+        """
         import asyncio
 
         result = await asyncio.to_thread(self.complete, messages, request)

@@ -6,20 +6,22 @@ still hands out a langchain ``ChatOpenAI`` on the same profile for structured ou
 
 One retry layer only: the SDK's own retries are off (``max_retries=0``) and tenacity retries
 429, 500/502/503/504, timeouts and dropped connections with exponential backoff and jitter,
-honouring ``Retry-After``. 400/401/403/404 are never retried. Every failure reaches the user as
-one Chinese sentence that never contains the API key.
+honouring ``Retry-After`` up to the profile's ``max_retry_after`` (beyond it the call gives up at
+once, saying so). A stream with invalid JSON is retried once. 400/401/403/404 are never retried,
+and ``config check`` (a ping) does not retry a refused connection. Every wait is announced
+through ``on_wait``; every failure reaches the user as one Chinese sentence without secrets.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlparse
 
-from ..config import Profile
+from ..config import Profile, is_loopback_url
+from ..redact import public_url, redact
 from .base import Attempt, Completion, Engine, EngineError, Message, Request
 
 __all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "RetryableError", "describe_error"]
@@ -31,39 +33,45 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
 class RetryableError(EngineError):
-    """A failure worth retrying (rate limit, server error, timeout, dropped connection)."""
+    """A failure worth retrying (rate limit, server error, timeout, dropped connection, bad stream).
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``kind`` says which: ``rate_limit``, ``server``, ``timeout``, ``refused``, ``dropped`` or
+    ``invalid_json`` (retried once only).
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None, *, kind: str = "server") -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.kind = kind
 
 
-def _is_loopback(url: str | None) -> bool:
-    host = urlparse(url or "https://api.openai.com/v1").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _where(profile: Profile) -> str:
+    return public_url(profile.base_url) or "OpenAI 官方接口"
 
 
-def describe_error(exc: BaseException, profile: Profile) -> EngineError:
-    """Map an openai/langchain/httpx exception to a Chinese EngineError (retryable or not)."""
+def describe_error(exc: BaseException, profile: Profile, *, chunk: int | None = None) -> EngineError:
+    """Map an openai/langchain/httpx exception to a Chinese EngineError (retryable or not).
+
+    ``chunk`` is the number of the stream chunk being read when ``exc`` happened.
+    """
     import openai
 
-    where = profile.base_url or "OpenAI 官方接口"
+    where = _where(profile)
     if isinstance(exc, EngineError):
         return exc
+    if isinstance(exc, json.JSONDecodeError):
+        at = f"第 {chunk} 个数据块" if chunk else "回复中"
+        return RetryableError(f"服务端返回了无效的 JSON（{at}，{exc.msg}，位置 {exc.pos}）：{where}",
+                              kind="invalid_json")
     if isinstance(exc, openai.APITimeoutError):
-        return RetryableError(f"请求超时（{profile.timeout:g} 秒）：{where}")
+        return RetryableError(f"请求超时（{profile.timeout:g} 秒）：{where}", kind="timeout")
     if isinstance(exc, openai.APIConnectionError):
         cause = _cause_chain(exc)
         if "CERTIFICATE" in cause.upper() or "SSL" in cause.upper() or "TLS" in cause.upper():
             return EngineError(f"TLS/证书错误，无法安全连接到 {where}")
         if "refused" in cause.lower() or "ConnectError" in cause:
-            return RetryableError(f"无法连接到 {where}：连接被拒绝（服务未启动或地址错误）")
-        return RetryableError(f"与 {where} 的连接中断")
+            return RetryableError(f"无法连接到 {where}：连接被拒绝（服务未启动或地址错误）", kind="refused")
+        return RetryableError(f"与 {where} 的连接中断", kind="dropped")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         if status == 401:
@@ -78,13 +86,13 @@ def describe_error(exc: BaseException, profile: Profile) -> EngineError:
         if status in RETRY_STATUSES:
             retry_after = _retry_after(exc)
             label = "请求过于频繁（429）" if status == 429 else f"服务端错误（{status}）"
-            return RetryableError(f"{label}：{where}", retry_after)
+            return RetryableError(f"{label}：{where}", retry_after, kind="rate_limit" if status == 429 else "server")
         return EngineError(f"接口返回错误（{status}）：{_short(exc)}")
     import httpx
 
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, ConnectionError)):
-        return RetryableError(f"与 {where} 的连接在回复途中断开")
-    return EngineError(f"调用大模型失败：{type(exc).__name__}")
+        return RetryableError(f"与 {where} 的连接在回复途中断开", kind="dropped")
+    return EngineError(f"调用大模型失败：{type(exc).__name__}：{redact(str(exc))[:200]}")
 
 
 def _cause_chain(exc: BaseException) -> str:
@@ -102,8 +110,8 @@ def _short(exc: Any) -> str:
     if isinstance(body, dict):
         msg = body.get("message") or (body.get("error") or {}).get("message")
         if msg:
-            return str(msg)[:200]
-    return str(getattr(exc, "message", exc))[:200]
+            return redact(str(msg))[:200]
+    return redact(str(getattr(exc, "message", exc)))[:200]
 
 
 def _retry_after(exc: Any) -> float | None:
@@ -130,8 +138,8 @@ class OpenAIEngine(Engine):
         self._client: Any = None
         self._aclient: tuple[Any, Any] | None = None
         self._sleep = sleep  # injected by tests to skip real waiting
-        if os.environ.get(LOCAL_ONLY_ENV) and not _is_loopback(profile.base_url):
-            raise EngineError(f"测试环境中禁止访问非本机地址：{profile.base_url or 'OpenAI 官方接口'}")
+        if os.environ.get(LOCAL_ONLY_ENV) and not is_loopback_url(profile.base_url):
+            raise EngineError(f"测试环境中禁止访问非本机地址：{_where(profile)}")
 
     # --- identity ---------------------------------------------------------------------------
 
@@ -141,7 +149,7 @@ class OpenAIEngine(Engine):
 
     @property
     def base_url(self) -> str | None:
-        return self.profile.base_url
+        return self.profile.public_base_url
 
     @property
     def profile_name(self) -> str | None:
@@ -194,27 +202,48 @@ class OpenAIEngine(Engine):
 
     # --- retry policy -----------------------------------------------------------------------
 
-    def _retrying(self, asynchronous: bool) -> Any:
+    def _retrying(self, asynchronous: bool, request: Request | None,
+                  on_wait: Callable[[float, str], None] | None) -> Any:
         from tenacity import (
             AsyncRetrying,
             Retrying,
-            retry_if_exception_type,
+            retry_if_exception,
             stop_after_attempt,
             stop_after_delay,
             wait_random_exponential,
         )
 
         backoff = wait_random_exponential(multiplier=self.profile.backoff_base, max=30)
+        kind = (request or Request()).kind
+        invalid_json_retries = [1]
 
         def wait(state: Any) -> float:
             exc = state.outcome.exception() if state.outcome else None
             after = getattr(exc, "retry_after", None)
             return float(after) if after is not None else backoff(state)
 
+        def worth_retrying(exc: BaseException) -> bool:
+            if not isinstance(exc, RetryableError):
+                return False
+            if exc.retry_after is not None and exc.retry_after > self.profile.max_retry_after:
+                return False  # waiting that long in silence is worse than failing now, with the reason
+            if exc.kind == "refused" and kind == "ping":
+                return False  # a check reports a wrong address at once
+            if exc.kind == "invalid_json":
+                invalid_json_retries[0] -= 1
+                return invalid_json_retries[0] >= 0
+            return True
+
+        def announce(state: Any) -> None:
+            if on_wait is not None and state.next_action is not None:
+                exc = state.outcome.exception() if state.outcome else None
+                on_wait(float(state.next_action.sleep), str(exc) if exc else "")
+
         kwargs: dict[str, Any] = {
             "stop": stop_after_attempt(self.profile.max_attempts) | stop_after_delay(self.profile.max_retry_seconds),
             "wait": wait,
-            "retry": retry_if_exception_type(RetryableError),
+            "retry": retry_if_exception(worth_retrying),
+            "before_sleep": announce,
             "reraise": True,
         }
         if self._sleep is not None:
@@ -226,8 +255,11 @@ class OpenAIEngine(Engine):
             kwargs["sleep"] = asleep if asynchronous else record
         return AsyncRetrying(**kwargs) if asynchronous else Retrying(**kwargs)
 
-    @staticmethod
-    def _give_up(exc: EngineError, attempts: list[Attempt]) -> EngineError:
+    def _give_up(self, exc: EngineError, attempts: list[Attempt]) -> EngineError:
+        after = getattr(exc, "retry_after", None)
+        if isinstance(exc, RetryableError) and after is not None and after > self.profile.max_retry_after:
+            return EngineError(f"服务端要求 {after:g} 秒后再试，超过等待上限 {self.profile.max_retry_after:g} 秒"
+                               f"（profile 的 max_retry_after），已放弃：{exc}", attempts=attempts)
         if isinstance(exc, RetryableError) and len(attempts) > 1:
             return EngineError(f"重试 {len(attempts)} 次后仍然失败：{exc}", attempts=attempts)
         exc.attempts = list(attempts)
@@ -253,10 +285,11 @@ class OpenAIEngine(Engine):
 
     # --- Engine interface -------------------------------------------------------------------
 
-    def complete(self, messages: list[Message], request: Request | None = None) -> Completion:
+    def complete(self, messages: list[Message], request: Request | None = None, *,
+                 on_wait: Callable[[float, str], None] | None = None) -> Completion:
         attempts: list[Attempt] = []
         try:
-            for state in self._retrying(False):
+            for state in self._retrying(False, request, on_wait):
                 with state:
                     return self._once(self._kwargs(messages, request), attempts)
         except EngineError as exc:
@@ -264,10 +297,10 @@ class OpenAIEngine(Engine):
         raise EngineError("未能得到回复")  # pragma: no cover - tenacity always returns or raises
 
     async def acomplete(self, messages: list[Message], request: Request | None = None, *,
-                        on_text: Any = None) -> Completion:
+                        on_text: Any = None, on_wait: Callable[[float, str], None] | None = None) -> Completion:
         attempts: list[Attempt] = []
         try:
-            async for state in self._retrying(True):
+            async for state in self._retrying(True, request, on_wait):
                 with state:
                     return await self._aonce(self._kwargs(messages, request), attempts, on_text)
         except EngineError as exc:
@@ -283,9 +316,9 @@ class OpenAIEngine(Engine):
                 if piece:
                     yield piece
         except Exception as exc:
-            raise describe_error(exc, self.profile) from None
+            raise describe_error(exc, self.profile, chunk=reply.chunks + 1) from None
         if reply.finish is None:
-            raise RetryableError(f"与 {self.profile.base_url or 'OpenAI 官方接口'} 的连接在回复途中断开")
+            raise RetryableError(f"与 {_where(self.profile)} 的连接在回复途中断开", kind="dropped")
 
     def _once(self, kwargs: dict[str, Any], attempts: list[Attempt]) -> Completion:
         start = time.perf_counter()
@@ -294,7 +327,7 @@ class OpenAIEngine(Engine):
             for chunk in self.client.chat.completions.create(**kwargs):
                 reply.add(chunk)
         except Exception as exc:
-            error = describe_error(exc, self.profile)
+            error = describe_error(exc, self.profile, chunk=reply.chunks + 1)
             attempts.append(_attempt(attempts, start, "error", error))
             raise error from None
         return self._finish(reply, attempts, start)
@@ -309,14 +342,14 @@ class OpenAIEngine(Engine):
                 if piece and on_text is not None:
                     on_text(piece)
         except Exception as exc:
-            error = describe_error(exc, self.profile)
+            error = describe_error(exc, self.profile, chunk=reply.chunks + 1)
             attempts.append(_attempt(attempts, start, "error", error))
             raise error from None
         return self._finish(reply, attempts, start)
 
     def _finish(self, reply: _Reply, attempts: list[Attempt], start: float) -> Completion:
         if reply.finish is None:
-            error = RetryableError(f"与 {self.profile.base_url or 'OpenAI 官方接口'} 的连接在回复途中断开")
+            error = RetryableError(f"与 {_where(self.profile)} 的连接在回复途中断开", kind="dropped")
             attempts.append(_attempt(attempts, start, "dropped", error))
             raise error
         attempts.append(_attempt(attempts, start, "ok", None))
@@ -327,14 +360,16 @@ class OpenAIEngine(Engine):
 class _Reply:
     """A streamed reply as it accumulates: text pieces, finish reason, usage."""
 
-    __slots__ = ("finish", "pieces", "usage")
+    __slots__ = ("chunks", "finish", "pieces", "usage")
 
     def __init__(self) -> None:
+        self.chunks = 0
         self.pieces: list[str] = []
         self.finish: str | None = None
         self.usage: dict[str, int] = {}
 
     def add(self, chunk: Any) -> str:
+        self.chunks += 1
         if chunk.usage is not None:
             self.usage = {"prompt_tokens": int(chunk.usage.prompt_tokens or 0),
                           "completion_tokens": int(chunk.usage.completion_tokens or 0)}

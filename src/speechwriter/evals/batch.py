@@ -260,6 +260,8 @@ def batch_status(run_ref: str | Path, root: Path, client_for: Callable[[dict], A
 
 def _store_lines(text: str, job: BatchJob, cache: Any) -> None:
     """Write each successful output line's reply into the cache under its request's key."""
+    if cache is None:
+        raise InputError("批处理的结果要存入回复缓存，但 .speechwriter/cache.sqlite 无法写入")
     for raw in text.splitlines():
         if not raw.strip():
             continue

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..engines.base import run_sync
 from ..errors import InputError
 from ..files import read_text, write_text_atomic
+from ..redact import redact
 
 __all__ = [
     "METRICS",
@@ -46,6 +47,7 @@ __all__ = [
     "load_results",
     "load_suite",
     "parse_verdict",
+    "prepare_results_root",
     "render_markdown",
     "run_suite",
     "select_cases",
@@ -728,20 +730,41 @@ def eval_runs_root(base: Path | None = None) -> Path:
     return (base if base is not None else Path(".")) / "evals" / "runs"
 
 
+def prepare_results_root(base: Path | None = None) -> Path:
+    """Make sure ``evals/runs/`` can take results, before any case runs (a WriteError if not)."""
+    from ..errors import WriteError
+    from ..files import check_writable_dir, write_problem
+
+    root = eval_runs_root(base)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"无法创建评测结果目录：{write_problem(exc)}", path=str(root)) from None
+    return check_writable_dir(root, "评测结果目录")
+
+
 def write_results(result: SuiteResult, base: Path | None = None, folder: Path | None = None) -> Path:
     """``evals/runs/<timestamp>-<suite>/`` (or ``folder``) with results.json, report.md and report.html."""
+    from ..errors import WriteError
+    from ..files import write_problem
+
     if folder is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = eval_runs_root(base) / f"{stamp}-{result.suite}"
+        root = prepare_results_root(base)
+        folder = root / f"{stamp}-{result.suite}"
         n = 1
         while folder.exists():
             n += 1
-            folder = eval_runs_root(base) / f"{stamp}-{result.suite}-{n}"
-    folder.mkdir(parents=True, exist_ok=True)
+            folder = root / f"{stamp}-{result.suite}-{n}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"无法创建评测结果目录：{write_problem(exc)}", path=str(folder)) from None
     result.folder = str(folder)
-    write_text_atomic(folder / "results.json", result.model_dump_json(indent=1) + "\n")
-    write_text_atomic(folder / "report.md", render_markdown(result))
-    write_text_atomic(folder / "report.html", render_html(result))
+    # Case errors carry server messages: no key or URL credential may reach a report.
+    write_text_atomic(folder / "results.json", redact(result.model_dump_json(indent=1)) + "\n")
+    write_text_atomic(folder / "report.md", redact(render_markdown(result)))
+    write_text_atomic(folder / "report.html", redact(render_html(result)))
     return folder
 
 

@@ -55,6 +55,14 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+
+# Bounds on what a facts file may hold, so hostile or runaway input fails at once with a clear
+# line instead of hanging the loader or the drafting (a speech never needs more than this).
+MAX_DEPTH = 24  # nesting levels, aliases included (the schema itself needs 6)
+MAX_NODES = 50_000  # values after alias expansion
+MAX_NUMBER_DIGITS = 64  # longer integers are an error, not a 4,300-digit conversion
+MAX_COUNTS = {"highlights": 40, "highlights.items": 400, "figures": 1000, "plans": 40, "organisations": 100,
+              "names": 200, "honours": 200, "list": 200}
 DEFAULT_CHARS_PER_MINUTE = 240
 
 
@@ -449,28 +457,31 @@ class _SourceMap:
 
 
 def _yaml_positions(node: Any, name: str) -> _SourceMap:
+    """Where each field is written, and duplicate or non-text keys as errors (iterative: depth is bounded)."""
     import yaml
 
     positions: dict[tuple[Any, ...], tuple[int, int]] = {}
-
-    def walk(n: Any, path: tuple[Any, ...]) -> None:
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(node, ())] if node is not None else []
+    while stack:
+        n, path = stack.pop()
         if isinstance(n, yaml.MappingNode):
             seen: set[str] = set()
             for key, value in n.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    raise InputError("键必须是简单的文本，不能是列表或映射（YAML 的「? 」复杂键）", path=name,
+                                     line=key.start_mark.line + 1, column=key.start_mark.column + 1,
+                                     field=_format_loc(path) or None)
                 k = key.value
                 if k in seen:
                     raise InputError(f"键「{k}」重复出现", path=name, line=key.start_mark.line + 1,
                                      column=key.start_mark.column + 1, field=_format_loc((*path, k)))
                 seen.add(k)
-                positions[(*path, k)] = (key.start_mark.line + 1, key.start_mark.column + 1)
-                walk(value, (*path, k))
+                positions.setdefault((*path, k), (key.start_mark.line + 1, key.start_mark.column + 1))
+                stack.append((value, (*path, k)))
         elif isinstance(n, yaml.SequenceNode):
             for i, value in enumerate(n.value):
-                positions[(*path, i)] = (value.start_mark.line + 1, value.start_mark.column + 1)
-                walk(value, (*path, i))
-
-    if node is not None:
-        walk(node, ())
+                positions.setdefault((*path, i), (value.start_mark.line + 1, value.start_mark.column + 1))
+                stack.append((value, (*path, i)))
     return _SourceMap(positions)
 
 
@@ -494,18 +505,107 @@ _YAML_PROBLEMS = {
     "did not find expected '-' indicator": "列表缩进不一致",
     "found unexpected end of stream": "文件意外结束（引号或括号未闭合）",
     "while scanning a quoted scalar": "引号未闭合",
+    "exceeded maximum nesting depth": f"嵌套层数过深（上限 {MAX_DEPTH} 层）",
+    "found unhashable key": "键必须是简单的文本，不能是列表或映射",
 }
+
+
+def _yaml_loader() -> type:
+    """CSafeLoader whose timestamps and integers fail as one line naming the value and its line."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc,valid-type]
+        source_name = "<facts>"
+
+    def timestamp(loader: Any, node: Any) -> Any:
+        try:
+            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        except (ValueError, OverflowError):
+            raise InputError(f"日期或时间无效：「{node.value}」", path=loader.source_name,
+                             line=node.start_mark.line + 1, column=node.start_mark.column + 1) from None
+
+    def integer(loader: Any, node: Any) -> Any:
+        if len(str(node.value)) > MAX_NUMBER_DIGITS:
+            raise InputError(_long_number(str(node.value)), path=loader.source_name,
+                             line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
+    Loader.add_constructor("tag:yaml.org,2002:int", integer)
+    return Loader
+
+
+def _long_number(value: str) -> str:
+    return f"数字过长（{len(value)} 位，上限 {MAX_NUMBER_DIGITS} 位）；很长的编号请加引号写成文本"
+
+
+def _check_yaml_graph(node: Any, name: str) -> None:
+    """Bound what the node graph expands to before anything walks it as a tree.
+
+    Aliases make the graph a DAG (or a cycle): "billion laughs", merge keys and long anchor chains
+    expand exponentially when validated. The expanded size and depth are computed once per node
+    (iteratively, memoised), so the check costs the size of the file, not of the expansion.
+    """
+    import yaml
+
+    if node is None:
+        return
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(node, False)]
+
+    def children(n: Any) -> list[Any]:
+        if isinstance(n, yaml.MappingNode):
+            return [c for pair in n.value for c in pair]
+        if isinstance(n, yaml.SequenceNode):
+            return list(n.value)
+        return []
+
+    def fail(message: str, n: Any) -> InputError:
+        return InputError(message, path=name, line=n.start_mark.line + 1, column=n.start_mark.column + 1)
+
+    while stack:
+        n, done = stack.pop()
+        key = id(n)
+        if done:
+            kids = children(n)
+            size[key] = 1 + sum(size[id(c)] for c in kids)
+            depth[key] = 1 + max((depth[id(c)] for c in kids), default=0)
+            on_path.discard(key)
+            if size[key] > MAX_NODES:
+                raise fail(f"内容展开后过大（超过 {MAX_NODES} 个值；可能是锚点/别名的指数展开）", n)
+            if depth[key] > MAX_DEPTH:
+                raise fail(f"嵌套层数过深（上限 {MAX_DEPTH} 层，锚点/别名也计入）", n)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise fail("锚点循环引用了自身（别名指向包含它的锚点）", n)
+        if len(on_path) + len(size) >= MAX_NODES:  # distinct nodes: a lower bound of the expansion
+            raise fail(f"内容过大（超过 {MAX_NODES} 个值）", n)
+        on_path.add(key)
+        stack.append((n, True))
+        for c in children(n):
+            if id(c) in on_path:
+                raise fail("锚点循环引用了自身（别名指向包含它的锚点）", c)
+            if id(c) not in size:
+                stack.append((c, False))
 
 
 def _parse_yaml(text: str, name: str) -> tuple[Any, _SourceMap]:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader_class = _yaml_loader()
     try:
         # One parse: the node tree gives positions and duplicate keys, then becomes the data.
-        parser = loader(text)
+        parser = loader_class(text)
+        parser.source_name = name
         try:
             node = parser.get_single_node()
+            _check_yaml_graph(node, name)
             positions = _yaml_positions(node, name)
             data = parser.construct_document(node) if node is not None else None
         finally:
@@ -522,6 +622,8 @@ def _parse_yaml(text: str, name: str) -> tuple[Any, _SourceMap]:
                          column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML 格式错误：{exc}", path=name) from None
+    except RecursionError:
+        raise InputError(f"嵌套层数过深（上限 {MAX_DEPTH} 层）", path=name) from None
 
 
 _JSON_PROBLEMS = {
@@ -535,13 +637,35 @@ _JSON_PROBLEMS = {
 }
 
 
+class _LongNumber(ValueError):
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+def _json_int(value: str) -> int:
+    if len(value) > MAX_NUMBER_DIGITS:
+        raise _LongNumber(value)
+    return int(value)
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
 def _parse_json(text: str, name: str) -> tuple[Any, _SourceMap]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         detail = _JSON_PROBLEMS.get(exc.msg, f"无法解析（{exc.msg}）")
         raise InputError(f"JSON 格式错误：{detail}", path=name, line=exc.lineno,
                          column=exc.colno) from None
+    except _LongNumber as exc:
+        raise InputError(_long_number(exc.value), path=name, line=_line_of(text, exc.value)) from None
+    except RecursionError:
+        raise InputError(f"JSON 格式错误：嵌套层数过深（上限 {MAX_DEPTH} 层）", path=name) from None
+    _check_tree(data, name)
     try:  # JSON is (almost) YAML: reuse the YAML composer for field positions.
         import yaml
 
@@ -550,6 +674,23 @@ def _parse_json(text: str, name: str) -> tuple[Any, _SourceMap]:
     except Exception:
         positions = _SourceMap()
     return data, positions
+
+
+def _check_tree(data: Any, name: str) -> None:
+    """Depth and size bounds for parsed JSON/TOML (trees: no aliases), checked without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    count = 0
+    while stack:
+        value, level = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise InputError(f"内容过大（超过 {MAX_NODES} 个值）", path=name)
+        if level > MAX_DEPTH:
+            raise InputError(f"嵌套层数过深（上限 {MAX_DEPTH} 层）", path=name)
+        if isinstance(value, dict):
+            stack.extend((v, level + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, level + 1) for v in value)
 
 
 _TOML_PROBLEMS = {
@@ -561,6 +702,7 @@ _TOML_PROBLEMS = {
     "Unterminated string": "字符串引号未闭合",
     "Invalid statement": "无效的语句",
     "Expected newline or end of document": "一行只能写一个键值对",
+    "Invalid date or datetime": "日期或时间无效",
 }
 
 
@@ -569,6 +711,8 @@ def _parse_toml(text: str, name: str) -> tuple[Any, _SourceMap]:
 
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InputError(f"TOML 格式错误：嵌套层数过深（上限 {MAX_DEPTH} 层）", path=name) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -578,6 +722,11 @@ def _parse_toml(text: str, name: str) -> tuple[Any, _SourceMap]:
         raise InputError(f"TOML 格式错误：{detail}", path=name,
                          line=int(m.group(1)) if m else None,
                          column=int(m.group(2)) if m else None) from None
+    except ValueError as exc:  # tomllib lets int() errors through: a number too long to convert
+        digits = re.search(r"value has (\d+) digits", str(exc))
+        detail = f"数字过长（{digits.group(1)} 位，上限 {MAX_NUMBER_DIGITS} 位）" if digits else f"值无效（{exc}）"
+        raise InputError(f"TOML 格式错误：{detail}", path=name) from None
+    _check_tree(data, name)
     return data, _toml_positions(text)
 
 
@@ -597,6 +746,7 @@ def parse_facts(text: str, *, fmt: str = ".yaml", name: str = "<facts>") -> Fact
         raise InputError("文件中没有内容（只有注释或空白）", path=name)
     if not isinstance(data, dict):
         raise InputError("顶层应为映射（键: 值），不是列表或单个值", path=name, line=1)
+    _check_counts(data, name, source_map)
     try:
         facts = Facts.model_validate(data)
     except ValidationError as exc:
@@ -614,6 +764,37 @@ def parse_facts(text: str, *, fmt: str = ".yaml", name: str = "<facts>") -> Fact
     facts._source = name
     facts._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return facts
+
+
+def _check_counts(data: dict[str, Any], name: str, source_map: _SourceMap) -> None:
+    """Cap how many things a facts file lists: drafting time grows with them."""
+
+    def too_many(loc: tuple[Any, ...], what: str, count: int, limit: int) -> InputError:
+        line, column = source_map.locate(loc)
+        return InputError(f"{what}过多：共 {count} 个，上限 {limit} 个；一篇讲话用不了这么多，请精简或拆分",
+                          path=name, line=line, column=column, field=_format_loc(loc))
+
+    def items(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    for key, value in data.items():
+        limit = MAX_COUNTS.get(str(key), MAX_COUNTS["list"])
+        if len(items(value)) > limit:
+            raise too_many((key,), f"{key} 中的条目", len(items(value)), limit)
+    highlights = items(data.get("highlights"))
+    all_items = [(h, i, item) for h, hl in enumerate(highlights) if isinstance(hl, dict)
+                 for i, item in enumerate(items(hl.get("items")))]
+    if len(all_items) > MAX_COUNTS["highlights.items"]:
+        h, i, _ = all_items[MAX_COUNTS["highlights.items"]]
+        raise too_many(("highlights", h, "items", i), "亮点事项", len(all_items), MAX_COUNTS["highlights.items"])
+    figures = sum(len(items(item.get("figures"))) for _, _, item in all_items if isinstance(item, dict))
+    figures += sum(len(items(plan.get("figures"))) for plan in items(data.get("plans")) if isinstance(plan, dict))
+    if figures > MAX_COUNTS["figures"]:
+        raise too_many(("highlights",), "数字", figures, MAX_COUNTS["figures"])
+    for plan_no, plan in enumerate(items(data.get("plans"))):
+        if isinstance(plan, dict) and len(items(plan.get("measures"))) > MAX_COUNTS["list"]:
+            raise too_many(("plans", plan_no, "measures"), "措施", len(items(plan.get("measures"))),
+                           MAX_COUNTS["list"])
 
 
 def load_facts(path: str | Path) -> Facts:

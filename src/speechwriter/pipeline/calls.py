@@ -106,7 +106,8 @@ class EngineCaller:
 
     async def call(self, messages: list[Message], request: Request, *, variant: int = 0, use_cache: bool = True,
                    on_text: Callable[[str], None] | None = None,
-                   on_cached: Callable[[Completion], None] | None = None) -> Completion:
+                   on_cached: Callable[[Completion], None] | None = None,
+                   on_wait: Callable[[float, str], None] | None = None) -> Completion:
         """One request: from the cache when it holds the reply, else from the engine; recorded either way."""
         section = request.section or "-"
         key = self.key(messages, request, variant)
@@ -124,7 +125,8 @@ class EngineCaller:
         start = time.perf_counter()
         self.stats.calls += 1
         try:
-            completion = await self.engine.acomplete(messages, request, on_text=on_text)
+            completion = await self.engine.acomplete(messages, request, on_text=on_text,
+                                                     **({"on_wait": on_wait} if on_wait is not None else {}))
         except EngineError as exc:
             self._record(section, request.kind, messages, None, time.perf_counter() - start, "error", str(exc),
                          exc.attempts)
@@ -139,10 +141,11 @@ class EngineCaller:
 
     async def call_whole(self, messages: list[Message], request: Request, *, variant: int = 0,
                          use_cache: bool = True, on_text: Callable[[str], None] | None = None,
-                         on_cached: Callable[[Completion], None] | None = None) -> Completion:
+                         on_cached: Callable[[Completion], None] | None = None,
+                         on_wait: Callable[[float, str], None] | None = None) -> Completion:
         """:meth:`call`, continued while the reply is cut at the length limit; the text is the whole reply."""
         completion = await self.call(messages, request, variant=variant, use_cache=use_cache, on_text=on_text,
-                                     on_cached=on_cached)
+                                     on_cached=on_cached, on_wait=on_wait)
         if completion.finish_reason == "content_filter":
             raise EngineError("回复被服务端的内容安全策略拦截")
         text = completion.text
@@ -154,7 +157,7 @@ class EngineCaller:
             completion = await self.call(convo, Request(kind="continue", section=request.section,
                                                         temperature=request.temperature,
                                                         max_tokens=request.max_tokens),
-                                         variant=variant, on_text=on_text, on_cached=on_cached)
+                                         variant=variant, on_text=on_text, on_cached=on_cached, on_wait=on_wait)
             text += completion.text
         return Completion(text=text, finish_reason=completion.finish_reason, model=completion.model,
                           usage=completion.usage, cached=completion.cached, attempts=completion.attempts)

@@ -55,6 +55,7 @@ class SectionProgress:
     cached: bool = False
     errors: int = 0
     note: str = ""
+    waiting: float | None = None  # seconds the engine waits before a retry (rate limit), announced once
 
     @property
     def elapsed(self) -> float:
@@ -153,15 +154,21 @@ class _Runner:
 
         def on_text(piece: str) -> None:
             st = self.states[sid]
-            self.emit(sid, chars=st.chars + len(piece), tokens=st.tokens + 1)
+            cleared = {"waiting": None, "note": ""} if st.waiting is not None else {}
+            self.emit(sid, chars=st.chars + len(piece), tokens=st.tokens + 1, **cleared)
 
         def on_cached(hit: Completion) -> None:
             self.emit(sid, cached=True, chars=self.states[sid].chars + len(hit.text))
 
+        def on_wait(seconds: float, reason: str) -> None:
+            self.emit(sid, waiting=seconds, note=f"{reason.split('：')[0]}，{seconds:.0f} 秒后重试")
+
         request = Request(kind=kind, section=sid)
         method = self.caller.call_whole if whole else self.caller.call
         completion = await method(messages, request, variant=variant, use_cache=use_cache, on_text=on_text,
-                                  on_cached=on_cached)
+                                  on_cached=on_cached, on_wait=on_wait)
+        if self.states[sid].waiting is not None:
+            self.emit(sid, waiting=None, note="")
         if completion.usage.get("completion_tokens") and not completion.cached:
             self.emit(sid, tokens=tokens_before + completion.usage["completion_tokens"])
         return completion

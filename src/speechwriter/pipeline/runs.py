@@ -8,7 +8,8 @@
 - ``rounds/round-N.json``: the findings of each validation round;
 - ``draft.json`` and ``report.json``: the final draft and its validation report.
 
-Every file is written atomically.
+Every file is written atomically, and through :func:`speechwriter.redact.redact`: no key, bearer
+token or URL credential reaches a record even when a server echoes one back.
 """
 
 from __future__ import annotations
@@ -17,55 +18,85 @@ import datetime as dt
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..files import write_text_atomic
+from ..errors import InputError, WriteError
+from ..files import write_problem, write_text_atomic
+from ..redact import redact, redact_data
 
 __all__ = ["RunRecorder", "list_runs", "open_run"]
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    return json.dumps(redact_data(data), ensure_ascii=False, indent=2, default=str) + "\n"
 
 
 class RunRecorder:
-    """Writes one run's records; thread-safe for concurrent section tasks."""
+    """Writes one run's records; thread-safe for concurrent section tasks.
 
-    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
+    A record is a by-product: when a write fails (full disk, read-only folder) the recorder tells
+    ``on_error`` once and records nothing more, and the drafting goes on.
+    """
+
+    def __init__(self, folder: Path, meta: dict[str, Any], *,
+                 on_error: Callable[[str], None] | None = None) -> None:
         self.folder = folder
         self.id = folder.name
         self.meta = meta
+        self.on_error = on_error
+        self.broken = False
         self._lock = threading.Lock()
         self._calls = len(list((folder / "calls").glob("*.json"))) if (folder / "calls").is_dir() else 0
-        for sub in ("calls", "sections", "rounds"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            for sub in ("calls", "sections", "rounds"):
+                (folder / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"无法创建运行记录目录：{write_problem(exc)}", path=str(folder)) from None
 
     @classmethod
-    def create(cls, meta: dict[str, Any], root: Path) -> RunRecorder:
+    def create(cls, meta: dict[str, Any], root: Path, *,
+               on_error: Callable[[str], None] | None = None) -> RunRecorder:
+        """A new run folder under ``root``; a :class:`WriteError` when it cannot be made."""
         now = dt.datetime.now()
         run_id = now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
         folder = root / run_id
-        folder.mkdir(parents=True, exist_ok=False)
+        try:
+            folder.mkdir(parents=True, exist_ok=False)
+        except OSError as exc:
+            raise WriteError(f"无法创建运行记录目录：{write_problem(exc)}", path=str(root)) from None
         rec = cls(folder, {**meta, "run_id": run_id, "created_at": now.isoformat(timespec="seconds"),
-                           "status": "running"})
+                           "status": "running"}, on_error=on_error)
+        rec.on_error = None  # the first write must fail loudly: the caller then runs without a record
         rec.save_meta()
+        rec.on_error = on_error
         return rec
+
+    def _write(self, path: Path, text: str) -> None:
+        if self.broken:
+            return
+        try:
+            write_text_atomic(path, text)
+        except WriteError as exc:
+            if self.on_error is None:
+                raise
+            self.broken = True
+            self.on_error(f"运行记录写入失败，本次运行不再记录（{exc}）")
 
     def save_meta(self, **updates: Any) -> None:
         with self._lock:
             self.meta.update(updates)
-            write_text_atomic(self.folder / "run.json", _dump(self.meta))
+            self._write(self.folder / "run.json", _dump(self.meta))
 
     def record_call(self, section: str, kind: str, data: dict[str, Any]) -> None:
         with self._lock:
             self._calls += 1
             name = f"{self._calls:04d}-{section}-{kind}.json"
-            write_text_atomic(self.folder / "calls" / name, _dump({"section": section, "kind": kind, **data}))
+            self._write(self.folder / "calls" / name, _dump({"section": section, "kind": kind, **data}))
 
     def save_section(self, section: str, data: dict[str, Any]) -> None:
-        write_text_atomic(self.folder / "sections" / f"{section}.json", _dump(data))
+        self._write(self.folder / "sections" / f"{section}.json", _dump(data))
 
     def sections(self) -> dict[str, dict[str, Any]]:
         """Checkpointed sections (for resume)."""
@@ -84,11 +115,11 @@ class RunRecorder:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     def save_round(self, n: int, findings: list[dict[str, Any]]) -> None:
-        write_text_atomic(self.folder / "rounds" / f"round-{n}.json", _dump(findings))
+        self._write(self.folder / "rounds" / f"round-{n}.json", _dump(findings))
 
     def save_final(self, draft_json: str, report_json: str) -> None:
-        write_text_atomic(self.folder / "draft.json", draft_json)
-        write_text_atomic(self.folder / "report.json", report_json)
+        self._write(self.folder / "draft.json", redact(draft_json))
+        self._write(self.folder / "report.json", redact(report_json))
 
 
 def list_runs(root: Path) -> list[dict[str, Any]]:

@@ -4,7 +4,9 @@ It speaks ``POST /v1/chat/completions`` (plain JSON and SSE streaming) and ``GET
 real sockets, so the real openai SDK and langchain client run unchanged against it. Replies come
 from a script: a list of :class:`Step` consumed in order, or a function of the request. Faults are
 steps too: an HTTP status with headers (429 with ``Retry-After``), latency, a connection dropped
-mid-stream, an empty reply, ``finish_reason`` ``length`` or ``content_filter``.
+mid-stream, a chunk of invalid JSON (``bad_json_at``), an error body echoing any text
+(``error_message``: a server that repeats the key it was sent), an empty reply,
+``finish_reason`` ``length`` or ``content_filter``.
 
 Example::
 
@@ -37,6 +39,7 @@ class Step:
     drop_mid_stream: bool = False
     error_message: str = ""
     prompt_tokens: int | None = None
+    bad_json_at: int | None = None  # the 1-based stream chunk sent as invalid JSON
 
 
 Responder = Callable[[dict[str, Any]], Step]
@@ -180,6 +183,10 @@ class FakeLLMServer:
                         self.close_connection = True
                         return
                     chunk = _chunk(request, {"content": piece}, None)
+                    if step.bad_json_at == n + 1:
+                        self.wfile.write(b'data: {"id": "chatcmpl-fake", "choices": [{"delta": \n\n')
+                        self.wfile.flush()
+                        continue
                     self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                     self.wfile.flush()
                 final = _chunk(request, {}, step.finish_reason)

@@ -1,0 +1,152 @@
+"""No key, bearer token or URL credential in any output or any written file, whatever fails.
+
+The marker key is deliberately not ``sk-``-shaped, so only the redaction of the configured key
+can hide it; the fake server echoes it (and another ``sk-`` secret) back in its error bodies, and
+the endpoint URL carries it as ``user:KEY@``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from speechwriter.config import Profile
+from speechwriter.engines.openai import OpenAIEngine
+from speechwriter.facts import load_facts
+from speechwriter.redact import forget_secrets, public_url, redact
+from speechwriter.testing.fakeserver import FakeLLMServer, Step
+from speechwriter.workspace import Workspace, draft_speech
+
+from .conftest import FIXTURES, REFERENCE_FACTS, closed_port, composer_brain
+
+MARKER = "mk-LEAKMARKER-7f3a9c2e1d"
+OTHER = "sk-otherSECRET1234567890abc"
+ECHO = f"invalid request with key Bearer {MARKER}; also saw {OTHER}"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    forget_secrets()  # each test proves the key is learnt where it is configured
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MARKER_KEY", MARKER)
+    return tmp_path
+
+
+def _config(workdir: Path, base_url: str) -> None:
+    with_userinfo = base_url.replace("http://", f"http://user:{MARKER}@")
+    (workdir / "speechwriter.toml").write_text(
+        f'[profiles.local]\nbase_url = "{with_userinfo}"\nmodel = "fake-model"\napi_key_env = "MARKER_KEY"\n'
+        f"backoff_base = 0.01\nmax_attempts = 2\n", encoding="utf-8")
+
+
+def _leaks(workdir: Path, outputs: list[str]) -> list[str]:
+    found = [f"output {n}" for n, text in enumerate(outputs) if MARKER in text or OTHER in text]
+    for path in workdir.rglob("*"):
+        if path.is_file() and path.name != "speechwriter.toml":  # the user's own config file
+            data = path.read_bytes()
+            if MARKER.encode() in data or OTHER.encode() in data or MARKER[3:15].encode() in data:
+                found.append(str(path.relative_to(workdir)))
+    return found
+
+
+def test_redact_removes_keys_tokens_and_userinfo() -> None:
+    forget_secrets()
+    from speechwriter.redact import remember_secret
+
+    remember_secret(MARKER)
+    text = redact(f"{ECHO} at http://u:{MARKER}@h:1/v1 and http://bob:pw@host/x?api_key=abcdef123")
+    assert MARKER not in text and OTHER not in text and "pw@" not in text and "abcdef123" not in text
+    assert "Bearer ***" in text and "http://h:1/v1" in text
+    assert public_url(f"http://user:{MARKER}@127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1"
+    assert redact("输入 1200 tokens，输出 300 tokens") == "输入 1200 tokens，输出 300 tokens"
+
+
+def test_draft_success_with_credentials_in_the_url(workdir: Path, cli) -> None:
+    with FakeLLMServer(composer_brain()) as server:
+        _config(workdir, server.base_url)
+        result = cli("draft", REFERENCE_FACTS, "--profile", "local", "-o", workdir / "out", "--export", "docx")
+        assert result.exit_code == 0, result.output
+        assert "使用模型 fake-model（http://127.0.0.1:" in result.stderr
+        shown = cli("config", "show", "--profile", "local")
+        runs = cli("runs", "list")
+        run_id = next((workdir / ".speechwriter" / "runs").iterdir()).name
+        show = cli("runs", "show", run_id)
+    assert "user:" not in shown.output and shown.exit_code == 0
+    assert _leaks(workdir, [result.output, shown.output, runs.output, show.output]) == []
+
+
+FAILURES = {
+    "400-echo": Step(status=400, error_message=ECHO),
+    "401-echo": Step(status=401, error_message=ECHO),
+    "500-echo": Step(status=500, error_message=ECHO),
+    "429-too-long": Step(status=429, headers={"Retry-After": "600"}, error_message=ECHO),
+    "invalid-json": Step(reply="回复内容" * 10, bad_json_at=2),
+    "dropped": Step(reply="回复内容" * 10, drop_mid_stream=True),
+    "content-filter": Step(reply=ECHO, finish_reason="content_filter"),
+}
+
+
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+def test_draft_failures_never_show_or_store_the_key(workdir: Path, cli, failure: str) -> None:
+    with FakeLLMServer(default=FAILURES[failure]) as server:
+        _config(workdir, server.base_url)
+        result = cli("draft", REFERENCE_FACTS, "--profile", "local", "-o", workdir / "out")
+        run_id = next((workdir / ".speechwriter" / "runs").iterdir()).name
+        show = cli("runs", "show", run_id)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "生成失败" in result.stderr or "错误" in result.stderr
+    calls = list((workdir / ".speechwriter" / "runs").rglob("calls/*.json"))
+    assert calls, "failed calls are still recorded"
+    assert _leaks(workdir, [result.output, show.output]) == []
+
+
+def test_refused_connection_with_credentials_in_the_url(workdir: Path, cli) -> None:
+    _config(workdir, f"http://127.0.0.1:{closed_port()}/v1")
+    result = cli("draft", REFERENCE_FACTS, "--profile", "local", "-o", workdir / "out")
+    check = cli("config", "check", "--profile", "local")
+    assert result.exit_code != 0 and check.exit_code == 1 and "连接被拒绝" in check.stderr
+    assert "http://127.0.0.1:" in check.stderr
+    assert _leaks(workdir, [result.output, check.output]) == []
+
+
+def test_config_check_with_an_echoing_server(workdir: Path, cli) -> None:
+    with FakeLLMServer(default=Step(status=401, error_message=ECHO)) as server:
+        _config(workdir, server.base_url)
+        check = cli("config", "check", "--profile", "local")
+        bad = cli("config", "check", "--profile", "local", "--model", "missing-model")
+    assert check.exit_code == 1 and "401" in check.stderr and bad.exit_code == 1
+    assert _leaks(workdir, [check.output, bad.output]) == []
+
+
+def test_eval_reports_never_hold_the_key(workdir: Path, cli) -> None:
+    suite = workdir / "suite.yaml"
+    suite.write_text(f"name: leak\ndefaults:\n  engine: openai\n  profile: local\ncases:\n"
+                     f"  - id: one\n    facts: {FIXTURES / 'work_report_gongqingfu.yaml'}\n", encoding="utf-8")
+    with FakeLLMServer(default=Step(status=400, error_message=ECHO)) as server:
+        _config(workdir, server.base_url)
+        result = cli("eval", str(suite))
+        listed = cli("eval", "list")
+    assert result.exit_code == 1 and list(workdir.rglob("report.html"))
+    assert _leaks(workdir, [result.output, listed.output]) == []
+
+
+def test_refine_errors_and_sessions_never_hold_the_key(workdir: Path) -> None:
+    from speechwriter.cli.repl import RefineRepl
+    from speechwriter.refine import RefineSession
+
+    facts = load_facts(REFERENCE_FACTS)
+    draft = draft_speech(facts)
+    with FakeLLMServer(default=Step(status=400, error_message=ECHO)) as server:
+        url = server.base_url.replace("http://", f"http://user:{MARKER}@")
+        engine = OpenAIEngine(Profile(name="local", base_url=url, model="fake-model", api_key=MARKER,
+                                      backoff_base=0.01, max_attempts=2))
+        session = RefineSession.start(draft, facts, engine, Workspace(workdir))
+        out = Console(file=io.StringIO(), width=120, color_system=None)
+        repl = RefineRepl(session, out, prompt_session=object())
+        repl.handle("语气再亲切一些")
+        printed = out.file.getvalue()
+    assert "400" in printed
+    assert _leaks(workdir, [printed]) == []
