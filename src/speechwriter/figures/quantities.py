@@ -383,7 +383,7 @@ def _lexicon_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 @functools.lru_cache(maxsize=16)
 def load_lexicon(dirs: tuple[str, ...] = ()) -> Lexicon:
     """The built-in lexicon extended by ``common/fixed_phrases.txt`` in each of ``dirs``."""
-    from .resources import builtin_prompts_dir
+    from ..resources import builtin_prompts_dir
 
     texts = []
     for d in (builtin_prompts_dir(), *map(Path, dirs)):
