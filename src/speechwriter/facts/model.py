@@ -32,8 +32,8 @@ from pydantic import (
 )
 
 from ..errors import InputError
-from ..figures.quantities import PREFIX_QUALIFIERS, SUFFIX_QUALIFIERS, Quantity, QuantityError, parse_figure
 from ..files import read_text
+from ..figures.quantities import NOT_QUALIFIER_BEFORE, PREFIX_QUALIFIERS, SUFFIX_QUALIFIERS, Quantity, QuantityError, parse_figure
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -49,9 +49,9 @@ __all__ = [
     "Plan",
     "Speaker",
     "TargetLength",
-    "facts_json_schema",
     "check_facts",
     "dropped_qualifier",
+    "facts_json_schema",
     "load_facts",
     "parse_facts",
 ]
@@ -693,7 +693,6 @@ def _cross_check(facts: Facts) -> tuple[tuple[Any, ...], str] | None:
     return None
 
 
-_NOT_QUALIFIER_BEFORE = {"约": "节制签合违履大", "近": "最附就临邻将接逼亲", "超": "赶高", "逾": ""}
 _CN_OR_DIGIT = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿.．")
 
 
@@ -710,7 +709,7 @@ def dropped_qualifier(raw: str, statement: str) -> str | None:
         before, after = statement[:start].rstrip(" "), statement[end:].lstrip(" ")
         pre = next((q for q in PREFIX_QUALIFIERS if before.endswith(q) and not raw.startswith(q)), "")
         suf = next((q for q in SUFFIX_QUALIFIERS if after.startswith(q) and not raw.endswith(q)), "")
-        if pre and before[:-len(pre)][-1:] in _NOT_QUALIFIER_BEFORE.get(pre, ""):
+        if pre and before[:-len(pre)][-1:] in NOT_QUALIFIER_BEFORE.get(pre, ""):
             pre = ""  # 节约, 最近, 赶超: the word ends in a qualifier's character but is no qualifier
         extends_number = (raw[:1] in _CN_OR_DIGIT and before[-1:] in _CN_OR_DIGIT) or \
             (raw[-1:] in _CN_OR_DIGIT and after[:1] in _CN_OR_DIGIT)

@@ -17,8 +17,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 __all__ = [
     "Lexicon",
@@ -90,7 +90,8 @@ _UNITS = {
     "门": "门", "轮": "轮", "届": "届", "首": "首", "片": "片", "节": "节", "课时": "课时",
     "小时": "小时", "天": "天", "周": "周", "个月": "个月", "年": "年", "岁": "岁",
     "所学校": "所", "个村": "个", "万人": "人", "家次": "家次", "笔": "笔", "单": "单",
-    "床": "床", "张床": "张", "千人": "人", "人数": "人",
+    "床": "床", "张床": "张", "起": "起", "眼": "眼", "宗": "宗", "枚": "枚", "列": "列", "蒸吨": "蒸吨",
+    "微克/立方米": "微克/立方米", "分钟": "分钟", "成": "成", "千人": "人", "人数": "人",
 }
 UNIT_SPELLINGS = tuple(sorted(_UNITS, key=len, reverse=True))
 
@@ -429,7 +430,20 @@ _QUOTE_RE = re.compile(r'“[^“”\n]{1,40}”|「[^「」\n]{1,40}」|『[^�
                        r'|《[^《》\n]{1,80}》|〈[^〈〉\n]{1,40}〉|"[^"\n]{1,40}"')
 # Counters that slogans and programme names are made of (“四个不摘”, “保才18条”, “五大行动”):
 # inside quotes a number with one of these and nothing more is part of the name.
-NAME_COUNTERS = frozenset({"", "个", "条", "项", "大", "点", "种", "类", "件", "化", "张", "场", "次", "批"})
+NAME_COUNTERS = frozenset({"", "个", "条", "项", "大", "点", "种", "类", "件", "化", "张", "场", "次", "批", "位"})
+
+
+# A glossary line under the text explains a footnote's term: "[27] 11258：…"; the term is a name.
+_GLOSSARY_RE = re.compile(r"^[ \u3000]*(?:\^?[\[［【〔][0-9]{1,3}[\]］】〕]|[0-9]{1,3}[.．])[ \u3000]*([^：:\n]{1,30})[：:]",
+                          re.M)
+
+
+# A term followed by a footnote mark is explained in the notes: 四个发展定位[22], “三个一”【17】.
+_FOOTNOTED_TERM = re.compile(r"[\u4e00-\u9fff]{1,8}[”」\"]?[ \u3000]*\^?[\[［【〔][0-9]{1,3}[\]］】〕]")
+
+
+def _glossary_terms(norm: str) -> list[tuple[int, int]]:
+    return [m.span(1) for m in _GLOSSARY_RE.finditer(norm)]
 
 
 def _quote_spans(norm: str) -> list[tuple[int, int]]:
@@ -466,16 +480,21 @@ def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = Non
     norm = normalize_digits(text)
     lexicon = lexicon if lexicon is not None else load_lexicon()
     skips = _Intervals(len(norm), [*(skip_spans or ()), *_lexicon_spans(norm, lexicon)])
-    quotes = _Intervals(len(norm), _quote_spans(norm))
+    quotes = _Intervals(len(norm), [*_quote_spans(norm), *_glossary_terms(norm)])
     out: list[Mention] = []
     for m in _FINDER.finditer(norm):
+        pre = m.group("pre")
+        if pre and m.start() and norm[m.start() - 1] in NOT_QUALIFIER_BEFORE.get(pre, ""):
+            m = _FINDER.match(norm, m.start("num"))  # 相约十四冬, 节约: the word only ends in 约
+            if m is None:
+                continue
         start, end = m.span()
         if start == end or skips.overlaps(start, end):
             continue
         mention = _mention_from(m, norm, text)
         if mention is None:
             continue
-        if quotes.overlaps(start, end) and _name_like(m, mention.quantity):
+        if (quotes.overlaps(start, end) or _FOOTNOTED_TERM.match(norm, end)) and _name_like(m, mention.quantity):
             continue
         out.append(mention)
     return out
@@ -507,6 +526,9 @@ def _mention_from(m: re.Match[str], norm: str, text: str) -> Mention | None:
     has_context = any(m.group(g) for g in ("pre", "vague", "inner", "mag", "inner2", "suf")) or unit_raw
     if not arabic and not has_context:
         return None  # a bare Chinese numeral: 三圈层, 一城一都, 一是 …
+    if not arabic and not any(ch in _CN_DIGITS or ch in _CN_SMALL_UNITS for ch in num) \
+            and not m.group("pre") and not m.group("vague"):
+        return None  # 亿万人民, 亿元以上项目: a magnitude word alone counts nothing
     if _not_a_figure(m, norm, start, end, before, arabic):
         return None
     q = _quantity_of(m)
@@ -526,6 +548,9 @@ def _is_date_like(norm: str, start: int, end: int) -> bool:
     return after in ("月", "日", "号")
 
 
+# A qualifier's character that ends a longer word is no qualifier (节约, 相约, 最近, 赶超).
+NOT_QUALIFIER_BEFORE = {"约": "节制签合违履大相预特", "近": "最附就临邻将接逼亲靠", "超": "赶高", "逾": ""}
+_CODE_AFTER = ("国道", "省道", "县道", "路", "号线", "号楼", "号", "强", "世纪")
 _SESSION_AFTER = ("全会", "会议", "全体会议", "常委会", "党代会", "代表大会", "中全会")
 _PROJECT_TAILS = frozenset("改程目园区厂场站线路港城馆院楼苑湾库桥地心村镇街片")
 _PROJECT_AFTER = ("工程", "项目", "扩建", "改造", "续建", "建设", "开工", "竣工", "投产")
@@ -549,7 +574,10 @@ def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str
         return True  # ordinal
     if not unit and one_of(norm[num_end:num_end + 1], "是、") and not arabic:
         return True  # enumerator 一是 / heading 一、
-    if (before.isascii() and before.isalpha()) or (after[:1].isascii() and after[:1].isalpha() and arabic):
+    if bare and arabic and norm[num_end:num_end + 1] == "、" and (start == 0 or norm[start - 1] in "\n \u3000"):
+        return True  # list number 1、 at the start of a line
+    if (before.isascii() and before.isalpha() and not m.group("pre")) or \
+            (after[:1].isascii() and after[:1].isalpha() and arabic):
         return True  # PM2.5, 5G, COVID-19
     if one_of(before, "+＋·•.．") or one_of(after_num[:1], "+＋·•．"):
         return True  # 1+N, 5·12
@@ -571,16 +599,26 @@ def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str
         return True  # 2025年度
     if bare and arabic and _is_day_month(num) and (_is_han(norm[end:end + 1]) or one_of(norm[end:end + 1], "”\"")):
         return True  # a date written 7.19 (7.19特大暴雨)
-    if unit == "次" and norm.startswith(_SESSION_AFTER, end) and (
-            "届" in norm[max(0, start - 10):start] or norm[max(0, start - 2):start] in ("人大", "政协")):
-        return True  # session number: 十四届五次全会, 十七届人大二次会议
+    if unit == "次" and not arabic and "届" in norm[max(0, start - 10):start]:
+        return True  # session number: 十四届五次全会, 十七届人大二次会议, 六届三次、四次全会
+    if unit == "次" and norm.startswith(_SESSION_AFTER, end) and norm[max(0, start - 2):start] in ("人大", "政协"):
+        return True
     if unit == "期" and not arabic and not m.group("pre") and not m.group("mag") and (
             one_of(before, _PROJECT_TAILS) or norm.startswith(_PROJECT_AFTER, end)):
         return True  # project phase: 城改二期, 一期工程
-    if bare and arabic and "." not in num and "," not in num and 3 <= len(num) <= 8 and (
-            norm.startswith(_HOTLINE_WORDS, end) or norm[max(0, start - 4):start].endswith(("热线", "电话", "拨打"))):
-        return True  # hotline number: 12345热线
-    return False
+    if bare and arabic and (norm.startswith("版", end) or (num.endswith(".0") and _is_han(norm[end:end + 1]))):
+        return True  # a version: 4.0版, 教育信息化2.0行动
+    if bare and arabic and re.match(r"[、和至][0-9]{1,2}[月日]", norm[end:end + 4]):
+        return True  # the first of two dates: 3、4月份
+    if bare and arabic and norm.startswith(_CODE_AFTER, end):
+        return True  # road and bus numbers (107国道, 506路), list names (500强), centuries (21世纪)
+    if bare and arabic and len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100:
+        return True  # a year written without 年: 奋战2020, 2023中国国际数字经济博览会
+    if bare and arabic and len(num) == 5 and num.startswith("12"):
+        return True  # public service numbers 12345, 12319 …
+    # hotline number: 12345热线
+    return bare and arabic and "." not in num and "," not in num and 3 <= len(num) <= 8 and (
+        norm.startswith(_HOTLINE_WORDS, end) or norm[max(0, start - 4):start].endswith(("热线", "电话", "拨打")))
 
 
 def _is_han(ch: str) -> bool:

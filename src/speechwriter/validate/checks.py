@@ -379,7 +379,7 @@ def check_figures(ctx: _Context) -> list[Finding]:
     for n, (ref, q) in enumerate(missing):
         for w in seen:
             mq = w.mention.quantity
-            if w.key in used or mq.high != q.high:
+            if w.key in used or mq.high != q.high or w.mention.weak:
                 continue
             near = mq.value == q.value and (mq.unit == q.unit or not mq.unit or not q.unit)
             if not near and (not q.unit or mq.unit != q.unit or w.key in explained or not _close(mq, q)):
