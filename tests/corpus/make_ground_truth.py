@@ -27,12 +27,13 @@ CORPUS = HERE.parents[2] / "shared" / "corpus"
 OUT = HERE / "facts"
 
 # Units and measure words, longest first. Independent of speechwriter's own list.
-UNITS = sorted("""
+_UNIT_LIST = """
 万亿元 亿元 万元 元 美元 亿美元 万美元 % ％ ‰ 个百分点 百分点 倍 人次 户次 家次 万人 人 名 位 户 家 个月 个 项 次 场 批
 所 座 处 间 套 台 辆 架 艘 条 件 亩 公顷 吨 千瓦时 千瓦 兆瓦 千伏安 千伏 平方米 ㎡ 平方公里 公里 千米 米 立方米 斤 公斤
 千克 年 天 周 小时 岁 篇 部 本 份 张 种 类 株 棵 头 只 口 门 轮 期 支 标箱 床 栋 幢 片 笔 单 课时 节 首 盏 块 册 度
 起 眼 宗 枚 列 蒸吨 微克/立方米 届 分钟 成
-""".split(), key=len, reverse=True)
+"""
+UNITS = sorted(_UNIT_LIST.split(), key=len, reverse=True)
 PRE = ["将近", "接近", "超过", "突破", "不足", "不到", "近", "约", "超", "逾"]
 SUF = ["以上", "以下", "以内", "左右"]
 CN = "零〇一二两三四五六七八九十百千万亿"
@@ -95,8 +96,8 @@ def located(text: str) -> list[tuple[int, str]]:
             continue  # a slogan or programme name in quotes: “四个意识”, “雄才16条”
         if before == "第" or before in "[［【〔" or after[:1] in "]］】〕":
             continue  # ordinal or footnote mark
-        if unit in ("年", "周") and (len(num) == 4 and arabic or all(c in "〇零一二三四五六七八九" for c in num)
-                                     and len(num) > 1):
+        if unit in ("年", "周") and ((len(num) == 4 and arabic) or (
+                all(c in "〇零一二三四五六七八九" for c in num) and len(num) > 1)):
             continue  # a year: 2022年, 二〇二二年
         if (not unit and after[:1] in ("月", "日", "号")) or (unit == "周" and after[:1] == "年"):
             continue  # a date or an anniversary

@@ -33,7 +33,14 @@ from pydantic import (
 
 from ..errors import InputError
 from ..files import read_text
-from ..figures.quantities import NOT_QUALIFIER_BEFORE, PREFIX_QUALIFIERS, SUFFIX_QUALIFIERS, Quantity, QuantityError, parse_figure
+from ..figures.quantities import (
+    NOT_QUALIFIER_BEFORE,
+    PREFIX_QUALIFIERS,
+    SUFFIX_QUALIFIERS,
+    Quantity,
+    QuantityError,
+    parse_figure,
+)
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
