@@ -368,8 +368,9 @@ def check_figures(ctx: _Context) -> list[Finding]:
     missing: list[tuple[Any, Quantity]] = []
     for ref in (r for r in ctx.facts.figure_refs() if r.figure.required):
         for q in ref.figure.parts:
-            hit = next((w for w in by_value.get(q.value, ()) if w.key not in used and q.matches(w.mention.quantity)),
-                       None)
+            same = [w for w in by_value.get(q.value, ()) if w.key not in used and q.matches(w.mention.quantity)]
+            # The same unit first: a declared 11 (no unit) must not take an invented 十一艘.
+            hit = next((w for w in same if w.mention.quantity.unit == q.unit), same[0] if same else None)
             if hit is None:
                 missing.append((ref, q))
             else:
