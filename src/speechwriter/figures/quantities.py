@@ -27,12 +27,14 @@ __all__ = [
     "QuantityError",
     "canonical_qualifier",
     "canonical_unit",
+    "cn_numeral",
     "find_quantities",
     "load_lexicon",
     "normalize_digits",
     "parse_figure",
     "parse_number",
     "parse_quantity",
+    "write_quantity",
 ]
 
 
@@ -269,6 +271,86 @@ def parse_figure(raw: str) -> list[Quantity]:
         parts.append(Quantity(q.value, q.unit, q.qualifier, q.high, text[end:].strip()))
         break
     return parts
+
+
+# --- writing quantities ---------------------------------------------------------------------
+
+_CN_WRITE_DIGITS = "零一二三四五六七八九"
+_PREFIX_SPELLING = {"近": "近", "约": "约", "超": "超过", "不足": "不足"}
+_SUFFIX_SPELLING = {"约": "左右", "超": "以上", "不足": "以下"}
+
+
+def cn_numeral(n: int) -> str:
+    """A non-negative integer in Chinese numerals as reports write it (1500 → 一千五百, 10 → 十)."""
+    if n < 0:
+        raise ValueError("负数不能写成中文数字")
+    if n == 0:
+        return "零"
+    out = ""
+    for big, name in ((10**8, "亿"), (10**4, "万")):
+        if n >= big:
+            out += _cn_section(n // big, bool(out)) + name
+            n %= big
+            if n and n < big // 10:
+                out += "零"
+    if n:
+        out += _cn_section(n, bool(out))
+    return out.replace("零零", "零")
+
+
+def _cn_section(n: int, inner: bool) -> str:
+    """1 … 9999 in Chinese; a leading 一十 is written 十 unless the section follows a bigger unit."""
+    if n >= 10**4:
+        return cn_numeral(n)
+    out = ""
+    zero = False
+    for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // unit % 10
+        if d:
+            if zero:
+                out += "零"
+            out += _CN_WRITE_DIGITS[d] + name
+            zero = False
+        elif out:
+            zero = True
+    if out.startswith("一十") and not inner:
+        out = out[1:]
+    return out
+
+
+def write_quantity(q: Quantity, *, chinese: bool = False, magnitude: str = "", suffix: bool = False,
+                   spaced: bool = False) -> str:
+    """Write ``q`` the way reports do: ``1.3万余件``, ``近 4000人``, ``一千五百余万元``, ``6%左右``.
+
+    ``magnitude`` (万, 亿, 万亿 …) divides the value; ``chinese`` writes the number in Chinese
+    numerals (integers only); ``suffix`` puts the qualifier after the unit (左右, 以上, 以下)
+    when it has such a spelling; ``spaced`` adds the stray spaces real text has. Every form
+    reads back as ``q`` with :func:`parse_quantity` and :func:`find_quantities`.
+    """
+    if q.high is not None or q.unit in ("分数",):
+        raise ValueError("区间和分数没有统一写法")
+    number = q.value / _MAGNITUDES[magnitude] if magnitude else q.value
+    if chinese:
+        if number != number.to_integral_value():
+            raise ValueError("中文数字只写整数")
+        if q.unit.startswith("千") and not magnitude:
+            raise ValueError("中文数字后接「千伏」等单位有歧义（二千伏），请用阿拉伯数字")
+        num = cn_numeral(int(number))
+    else:
+        num = format(number.normalize(), "f")
+    sp = " " if spaced else ""
+    pre = inner = suf = ""
+    if q.qualifier == "余":
+        inner = "余"
+    elif suffix and q.qualifier in _SUFFIX_SPELLING:
+        suf = _SUFFIX_SPELLING[q.qualifier]
+    elif q.qualifier:
+        pre = _PREFIX_SPELLING[q.qualifier] + sp
+    if magnitude:
+        body = f"{num}{sp}{magnitude}{inner}"
+    else:
+        body = f"{num}{inner}"
+    return f"{pre}{body}{q.unit}{suf}"
 
 
 def _fraction(part: Decimal, whole: Decimal) -> Decimal:
