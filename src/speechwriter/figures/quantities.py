@@ -346,10 +346,7 @@ def write_quantity(q: Quantity, *, chinese: bool = False, magnitude: str = "", s
         suf = _SUFFIX_SPELLING[q.qualifier]
     elif q.qualifier:
         pre = _PREFIX_SPELLING[q.qualifier] + sp
-    if magnitude:
-        body = f"{num}{sp}{magnitude}{inner}"
-    else:
-        body = f"{num}{inner}"
+    body = f"{num}{sp}{magnitude}{inner}" if magnitude else f"{num}{inner}"
     return f"{pre}{body}{q.unit}{suf}"
 
 
