@@ -113,15 +113,12 @@ def canonical_qualifier(qualifier: str) -> str:
     return _QUALIFIERS.get(qualifier, qualifier)
 
 
+_FULL_WIDTH = str.maketrans({ch: unicodedata.normalize("NFKC", ch) for ch in "０１２３４５６７８９．％＋－"})
+
+
 def normalize_digits(text: str) -> str:
     """Fold full-width digits and signs to ASCII; other characters are kept."""
-    out = []
-    for ch in text:
-        if "０" <= ch <= "９" or ch in "．％＋－":
-            out.append(unicodedata.normalize("NFKC", ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_FULL_WIDTH)
 
 
 def _parse_cn_integer(text: str) -> int:

@@ -137,6 +137,7 @@ class _Context:
     counts: set[int] = field(default_factory=set)
     period: list[Quantity] = field(default_factory=list)
     explained_by_value: dict[Any, list[Quantity]] = field(default_factory=dict)
+    explained_units: dict[tuple[Any, str, Any], set[str]] = field(default_factory=dict)
 
     def body(self, w: Any) -> str:
         """The text a seen figure sits in: its section's heading or body."""
@@ -177,12 +178,22 @@ def _explained_quantities(facts: Facts, lexicon: Lexicon) -> tuple[list[Quantity
     return explained, by_value
 
 
+def _units_index(quantities: list[Quantity]) -> dict[tuple[Any, str, Any], set[str]]:
+    """(value, qualifier, high) -> the units stated with it: explaining a mention is one lookup."""
+    out: dict[tuple[Any, str, Any], set[str]] = {}
+    for q in quantities:
+        out.setdefault((q.value, q.qualifier, q.high), set()).add(q.unit)
+    return out
+
+
 def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: ValidatorConfig) -> _Context:
     ctx = _Context(draft, facts, blueprint, config)
     names = [n.text for n in [*facts.names, *facts.honours]]
     lexicon = load_lexicon(tuple(config.prompts_dirs))
     ctx.explained, ctx.explained_by_value = facts.memo(
         f"validate.explained:{config.prompts_dirs}", lambda: _explained_quantities(facts, lexicon))
+    ctx.explained_units = facts.memo(f"validate.explained_units:{config.prompts_dirs}",
+                                     lambda: _units_index(ctx.explained))
     ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
                   len(facts.shortcomings), len(facts.organisations)} - {0}
     if facts.meta.period:
@@ -363,14 +374,22 @@ def check_figures(ctx: _Context) -> list[Finding]:
     used: set[tuple[str, bool, int]] = set()
     blamed: set[tuple[str, bool, int]] = set()
     by_value: dict[Any, list[_Seen]] = {}
-    for w in seen:  # indexed by value so coverage stays linear in draft length
-        by_value.setdefault(w.mention.quantity.value, []).append(w)
+    exact: dict[tuple[Any, str, str, Any], list[_Seen]] = {}
+    for w in seen:  # indexed so coverage stays linear in draft length
+        mq = w.mention.quantity
+        by_value.setdefault(mq.value, []).append(w)
+        exact.setdefault((mq.value, mq.unit, mq.qualifier, mq.high), []).append(w)
+    for bucket in exact.values():
+        bucket.reverse()  # popped from the end: first written, first taken
     missing: list[tuple[Any, Quantity]] = []
     for ref in (r for r in ctx.facts.figure_refs() if r.figure.required):
         for q in ref.figure.parts:
-            same = [w for w in by_value.get(q.value, ()) if w.key not in used and q.matches(w.mention.quantity)]
             # The same unit first: a declared 11 (no unit) must not take an invented 十一艘.
-            hit = next((w for w in same if w.mention.quantity.unit == q.unit), same[0] if same else None)
+            bucket = exact.get((q.value, q.unit, q.qualifier, q.high), [])
+            while bucket and bucket[-1].key in used:
+                bucket.pop()
+            hit = bucket.pop() if bucket else next(
+                (w for w in by_value.get(q.value, ()) if w.key not in used and q.matches(w.mention.quantity)), None)
             if hit is None:
                 missing.append((ref, q))
             else:
@@ -440,7 +459,8 @@ def _close(a: Quantity, b: Quantity) -> bool:
 def _explained(ctx: _Context, m: Mention) -> bool:
     q = m.quantity
     # A declared figure without a unit does not excuse the same value in some unit (四 → 四栋).
-    if any(q.matches(e) and (q.unit == e.unit or not q.unit) for e in ctx.explained_by_value.get(q.value, ())):
+    units = ctx.explained_units.get((q.value, q.qualifier, q.high))
+    if units is not None and (not q.unit or q.unit in units):
         return True
     if q.value in ctx.counts and not q.qualifier and q.unit in ("个", "大", "家", "项", "条", "点", "方面", "支"):
         return True  # 五大亮点, 四个方面, 三家
