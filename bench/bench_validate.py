@@ -14,8 +14,8 @@ import sys
 import time
 
 import yaml
-from _common import ROOT, report
 
+from _common import ROOT, report
 from speechwriter.blueprint import load_blueprint
 from speechwriter.engines.offline import OfflineComposer
 from speechwriter.evals import facts_from_figures

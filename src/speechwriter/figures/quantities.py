@@ -157,6 +157,9 @@ def _parse_cn_integer(text: str) -> int:
     return total + section + (digit or 0)
 
 
+_ARABIC_PREFIX = re.compile(r"([0-9]+(?:\.[0-9]+)?)(.*)", re.S)
+
+
 def parse_number(text: str) -> Decimal:
     """Parse a bare number in Arabic or Chinese numerals, with 万/亿 allowed.
 
@@ -171,7 +174,9 @@ def parse_number(text: str) -> Decimal:
     neg = s.startswith(("-", "负"))
     if neg:
         s = s[1:]
-    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(.*)", s)
+    if s.isascii() and s.isdigit():
+        return -Decimal(s) if neg else Decimal(s)
+    m = _ARABIC_PREFIX.fullmatch(s)
     if m:
         value = Decimal(m.group(1))
         rest = m.group(2)
@@ -559,6 +564,9 @@ def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = Non
     quotes = _Intervals(len(norm), [*_quote_spans(norm), *_glossary_terms(norm)])
     out: list[Mention] = []
     for m in _FINDER.finditer(norm):
+        num = m.group("num")
+        if num is not None and m.end("num") == m.end() and not num[0].isdigit() and m.start("num") == m.start():
+            continue  # a bare Chinese numeral (一是, 统一, 三圈层): the commonest match, never a figure
         pre = m.group("pre")
         if pre and m.start() and norm[m.start() - 1] in NOT_QUALIFIER_BEFORE.get(pre, ""):
             m = _FINDER.match(norm, m.start("num"))  # 相约十四冬, 节约: the word only ends in 约
@@ -570,7 +578,7 @@ def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = Non
         mention = _mention_from(m, norm, text)
         if mention is None:
             continue
-        if (quotes.overlaps(start, end) or _FOOTNOTED_TERM.match(norm, end)) and _name_like(m, mention.quantity):
+        if _name_like(m, mention.quantity) and (quotes.overlaps(start, end) or _FOOTNOTED_TERM.match(norm, end)):
             continue
         out.append(mention)
     return out

@@ -600,7 +600,21 @@ def check_length(ctx: _Context) -> list[Finding]:
     return out
 
 
-_HALF_WIDTH = re.compile(r"(?<=[\u4e00-\u9fff])[,:;?!]|[,:;?!](?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\((?=[\u4e00-\u9fff])")
+_HALF_WIDTH_CANDIDATE = re.compile(r"[,:;?!(]")
+_NOT_WORD = re.compile(r"[\W\d_]+")
+
+
+def _half_width_marks(body: str) -> list[tuple[int, int]]:
+    """Half-width punctuation touching Chinese text (a "(" only between two Chinese characters)."""
+    def han(i: int) -> bool:
+        return 0 <= i < len(body) and "\u4e00" <= body[i] <= "\u9fff"
+
+    out = []
+    for m in _HALF_WIDTH_CANDIDATE.finditer(body):
+        i = m.start()
+        if (han(i - 1) and han(i + 1)) if body[i] == "(" else (han(i - 1) or han(i + 1)):
+            out.append((i, i + 1))
+    return out
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|</?(?:facts|section)>|TODO|XXX|\[\[|\]\]|(?<![A-Za-z])[a-z]{3,}(?:\s+[a-z]+)*")
 _SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
 
@@ -611,11 +625,11 @@ def check_style(ctx: _Context) -> list[Finding]:
     seen: dict[str, tuple[str, int]] = {}
     for s in ctx.draft.sections:
         body = s.body
-        hw = list(_HALF_WIDTH.finditer(body))
+        hw = _half_width_marks(body)
         if hw:
-            a, b = hw[0].span()
-            out.append(Finding(code="T501", severity="warning", section=s.id, span=(a, b), excerpt=hw[0].group(),
-                               message=f"中文中使用了半角标点（{len(hw)} 处，如「{hw[0].group()}」）",
+            a, b = hw[0]
+            out.append(Finding(code="T501", severity="warning", section=s.id, span=(a, b), excerpt=body[a:b],
+                               message=f"中文中使用了半角标点（{len(hw)} 处，如「{body[a:b]}」）",
                                suggestion="改用全角标点：，：；？！（）"))
         for m in _SENTENCE.finditer(body):
             sentence = m.group().strip()
@@ -624,7 +638,7 @@ def check_style(ctx: _Context) -> list[Finding]:
                                    excerpt=sentence[:20] + "…",
                                    message=f"句子过长（{len(sentence)} 字），不便朗读",
                                    suggestion=f"拆成几个短句，每句不超过 {ctx.config.max_sentence_chars} 字"))
-            key = re.sub(r"[\W\d_]+", "", sentence)
+            key = _NOT_WORD.sub("", sentence)
             if len(key) >= 10:
                 if key in seen:
                     out.append(Finding(code="T503", severity="warning", section=s.id, span=m.span(),
