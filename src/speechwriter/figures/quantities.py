@@ -694,6 +694,12 @@ def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str
         return True  # a version: 4.0版, 教育信息化2.0行动
     if bare and arabic and re.match(r"[、和至][0-9]{1,2}[月日]", norm[end:end + 4]):
         return True  # the first of two dates: 3、4月份
+    if bare and arabic and len(num) >= 3 and num[0] == "0" and "." not in num:
+        return True  # a telephone area code or a number with a leading zero: 0312-…
+    if arabic and norm[num_end:num_end + 1] == "." and norm[num_end + 1:num_end + 2].isdigit():
+        return True  # a dotted date or version: 2022.1.27, 1.2.3
+    if m.group("high") and norm[end:end + 1] in ("月", "日", "号"):
+        return True  # a range of months or days: 1—11月
     if bare and arabic and norm.startswith(_CODE_AFTER, end):
         return True  # road and bus numbers (107国道, 506路), list names (500强), centuries (21世纪)
     if bare and arabic and len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100:
