@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from speechwriter.mutations import EXPECTED_CODES, figure_mutants
+from speechwriter.validate.mutations import EXPECTED_CODES, figure_mutants
 
 from .conftest import shared_path
 from .corpus.loader import fact_files, load_case

@@ -7,7 +7,7 @@ from typing import Any
 
 from speechwriter.blueprint import load_blueprint
 from speechwriter.facts import Facts, parse_facts
-from speechwriter.quantities import find_quantities, parse_quantity
+from speechwriter.figures import find_quantities, parse_quantity
 from speechwriter.validate import draft_from_text, validate
 
 

@@ -124,7 +124,7 @@ def test_random_text_never_raises_anything_but_quantity_error(text: str) -> None
 
 # --- the writer and the finder agree: every written form reads back as itself, on both sides --
 
-from speechwriter.quantities import cn_numeral, find_quantities, parse_figure, write_quantity  # noqa: E402
+from speechwriter.figures import cn_numeral, find_quantities, parse_figure, write_quantity  # noqa: E402
 
 _UNITS = ["元", "人", "项", "个", "家", "亩", "吨", "%", "人次", "平方米", "件", "台", "千伏", "个月", "户"]
 

@@ -22,7 +22,7 @@ def facts_check(file: Annotated[Path, typer.Argument(help="事实文件（.yaml/
     """
     from ..facts import check_facts
 
-    facts = check_facts(file, workspace().prompt_dirs)
+    facts = check_facts(file, workspace().library().genres())
     out = console()
     out.print(facts)
     out.print(f"[green]✔[/green] {file}：检查通过")

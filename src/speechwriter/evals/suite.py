@@ -43,6 +43,7 @@ __all__ = [
     "SuiteResult",
     "Variant",
     "compare_runs",
+    "facts_from_figures",
     "list_eval_runs",
     "load_results",
     "load_suite",

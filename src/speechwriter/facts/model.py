@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
@@ -32,7 +32,6 @@ from pydantic import (
 )
 
 from ..errors import InputError
-from ..files import read_text
 from ..figures.quantities import (
     NOT_QUALIFIER_BEFORE,
     PREFIX_QUALIFIERS,
@@ -41,6 +40,7 @@ from ..figures.quantities import (
     QuantityError,
     parse_figure,
 )
+from ..files import read_text
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -643,13 +643,11 @@ def load_facts(path: str | Path) -> Facts:
     return parse_facts(text, fmt=suffix, name=str(path))
 
 
-def check_facts(path: str | Path, prompts_dirs: list[Path] | None = None) -> Facts:
+def check_facts(path: str | Path, genres: Collection[str]) -> Facts:
     """``facts check``: load the file and also check what loading alone cannot, such as a genre
-    that no blueprint (built-in or in ``prompts_dirs``) defines."""
-    from ..blueprint import list_blueprints
-
+    that none of ``genres`` (the blueprints the user's prompt folders and the built-in one define) is."""
     facts = load_facts(path)
-    known = list_blueprints(prompts_dirs)
+    known = list(genres)
     genre = facts.meta.genre
     if genre not in known:
         close = difflib.get_close_matches(genre, list(known), n=1)
