@@ -2,7 +2,7 @@
 
 The texts are whole reports from ../shared/corpus, joined until each size is reached, validated
 against the figures they state (tests/corpus/facts). Sizes are alternated inside every round so a
-noisy machine disturbs them alike; min and median of the rounds are printed, and per-character
+noisy machine disturbs them alike; min and median of 15 rounds are printed, and per-character
 cost at 80k is compared with 10k (linear: about 1). A synthetic offline draft is also timed.
 """
 
@@ -26,7 +26,7 @@ from speechwriter.workspace import draft_speech
 CORPUS = ROOT.parent / "shared" / "corpus"
 FIGURES = ROOT / "tests" / "corpus" / "facts"
 SIZES = (10_000, 20_000, 40_000, 80_000)
-ROUNDS = 9
+ROUNDS = 15
 
 
 def _chars(text: str) -> int:
