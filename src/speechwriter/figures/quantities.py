@@ -382,8 +382,13 @@ _FIND_UNITS = tuple(sorted(
 _ARABIC_FIND = r"[0-9](?:[0-9,]|[ \u00a0](?=[0-9]{3}(?![0-9])))*(?:\.[0-9]+)?"
 _CN_FIND = "[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
 _NUM = _ARABIC_FIND + "|" + _CN_FIND
+# Every match starts with a digit, a Chinese numeral or a qualifier's first character; testing
+# that first (a lookahead) spares the engine trying every alternative at every other position.
+_FIRST_CHARS = "".join(sorted(set("0123456789零〇一二两三四五六七八九十百千万亿数几上"
+                                  + "".join(q[0] for q in PREFIX_QUALIFIERS))))
 _FINDER = re.compile(
-    r"(?P<pct>百分之|千分之)(?P<pnum>" + _NUM + ")"
+    "(?=[" + _FIRST_CHARS + "])"
+    r"(?:(?P<pct>百分之|千分之)(?P<pnum>" + _NUM + ")"
     r"|(?P<fden>" + _CN_FIND + r")分之(?P<fnum>" + _CN_FIND + ")"
     r"|(?P<sa>[0-9]+)/(?P<sb>[0-9]+)"
     r"|(?:(?P<pre>" + "|".join(PREFIX_QUALIFIERS) + r")" + _SP + ")?"
@@ -394,7 +399,7 @@ _FINDER = re.compile(
     r"(?P<mag>万亿|千亿|百亿|亿|千万|百万|万)?"
     r"(?P<inner2>余|多)?"
     r"(?P<unit>" + "|".join(re.escape(u) for u in _FIND_UNITS) + r"|大(?=[\u4e00-\u9fff]|$))?"
-    r"(?P<suf>以上|以下|以内|左右|上下)?"
+    r"(?P<suf>以上|以下|以内|左右|上下)?)"
 )
 
 
