@@ -1,13 +1,16 @@
 """Validator speed on real text, and how cost grows with length (10k/20k/40k/80k characters).
 
-The texts are whole reports from ../shared/corpus, joined until each size is reached, validated
-against the figures they state (tests/corpus/facts). Sizes are alternated inside every round so a
+The text of each size is made of the lines of all the reports in ../shared/corpus taken in turn
+(so every size has the same mix of dense and sparse prose), validated against the reviewed figures
+those lines state (tests/corpus/facts). Sizes are alternated inside every round so a
 noisy machine disturbs them alike; min and median of 15 rounds are printed, and per-character
 cost at 80k is compared with 10k (linear: about 1). A synthetic offline draft is also timed.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import statistics
 import sys
@@ -33,24 +36,46 @@ def _chars(text: str) -> int:
     return len(re.sub(r"\s", "", text))
 
 
+def _paragraphs(text: str, figures: list[str]) -> list[tuple[str, list[str]]]:
+    """The text's lines, each with the reviewed figures found in it (found in order, as declared)."""
+    lines = text.split("\n")
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    owned: list[list[str]] = [[] for _ in lines]
+    at = 0
+    for raw in figures:
+        found = text.find(raw, at)
+        if found < 0:
+            continue
+        at = found + len(raw)
+        owned[bisect.bisect_right(starts, found) - 1].append(raw)
+    return [(line, figs) for line, figs in zip(lines, owned, strict=True) if line.strip()]
+
+
 def corpus_cases() -> dict[int, tuple[object, object, int]]:
-    """For each size: a draft of whole corpus reports joined to about that many characters, its facts."""
-    texts = []
+    """For each size: lines of all corpus reports taken in turn (the same mix at every size), their facts."""
+    per_text = []
     for spec_path in sorted(FIGURES.glob("*.yaml")):
         spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
         text = (CORPUS / spec["file"]).read_text(encoding="utf-8")
         if text.count("\n") > 20:  # reports with lines; the one-paragraph speeches split differently
-            texts.append((text, [str(f) for f in spec["figures"]]))
-    texts.sort(key=lambda t: abs(_chars(t[0]) - SIZES[0]))  # the one nearest 10k first
+            per_text.append(_paragraphs(text, [str(f) for f in spec["figures"]]))
+    mixed = [p for group in itertools.zip_longest(*per_text) for p in group if p is not None]
     bp = load_blueprint("work_report")
     out = {}
     for size in SIZES:
-        joined, figures = "", []
-        for text, figs in texts:
-            if _chars(joined) >= size * 0.97:
+        lines: list[str] = []
+        figures: list[str] = []
+        chars = 0
+        for line, figs in mixed:
+            if chars >= size:
                 break
-            joined += text + "\n"
+            lines.append(line)
             figures += figs
+            chars += _chars(line)
+        joined = "\n".join(lines)
         out[size] = (draft_from_text(joined, bp), facts_from_figures(joined, figures), _chars(joined))
     return out
 
@@ -70,17 +95,20 @@ def main() -> None:
             start = time.perf_counter()
             validate(draft, facts, bp)
             times[size].append(time.perf_counter() - start)
-    per_char = {}
+    per_char, per_char_min = {}, {}
     for size in SIZES:
         draft, facts, chars = cases[size]
         lo, med = min(times[size]), statistics.median(times[size])
-        per_char[size] = med / chars
+        per_char[size], per_char_min[size] = med / chars, lo / chars
         errors = [f for f in validate(draft, facts, bp, checks=["figures"]).errors]
         target, ok = ("median < 15 ms", med < 0.015) if size == SIZES[0] else ("(scaling)", True)
         report(f"validate {chars} chars of real text, {len(errors)} figure errors",
                f"min {lo * 1000:.1f} ms · median {med * 1000:.1f} ms", target, ok)
-    ratio = per_char[SIZES[-1]] / per_char[SIZES[0]]
-    report("per-char cost 80k / 10k (medians)", f"{ratio:.2f}", "≤ 1.2 (linear)", ratio <= 1.2)
+    ratio = per_char_min[SIZES[-1]] / per_char_min[SIZES[0]]
+    ratio_med = per_char[SIZES[-1]] / per_char[SIZES[0]]
+    # Judged on the minima, the runs least disturbed by other work on the shared cores.
+    report("per-char cost 80k / 10k", f"{ratio:.2f} (min) · {ratio_med:.2f} (median)", "≤ 1.2 (linear)",
+           ratio <= 1.2)
 
     synthetic = parse_facts(synthetic_facts(10, 5))
     draft = draft_speech(synthetic, engine=OfflineComposer.from_prompts())

@@ -113,16 +113,14 @@ def canonical_qualifier(qualifier: str) -> str:
     return _QUALIFIERS.get(qualifier, qualifier)
 
 
-_FULL_WIDTH = str.maketrans({ch: unicodedata.normalize("NFKC", ch) for ch in "０１２３４５６７８９．％＋－"})
-
-
-_HAS_FULL_WIDTH = re.compile("[０-９．％＋－]")
+_FULL_WIDTH = {ch: unicodedata.normalize("NFKC", ch) for ch in "０１２３４５６７８９．％＋－"}
+_FULL_WIDTH_RE = re.compile("[０-９．％＋－]+")
 
 
 def normalize_digits(text: str) -> str:
-    """Fold full-width digits and signs to ASCII; other characters are kept."""
-    # Most text has none: one regex scan is much cheaper than translating every character.
-    return text.translate(_FULL_WIDTH) if _HAS_FULL_WIDTH.search(text) else text
+    """Fold full-width digits and signs to ASCII; other characters are kept (same length)."""
+    # Only the full-width runs are rewritten: str.translate would look up every character.
+    return _FULL_WIDTH_RE.sub(lambda m: "".join(_FULL_WIDTH[ch] for ch in m.group()), text)
 
 
 def _parse_cn_integer(text: str) -> int:
