@@ -401,34 +401,35 @@ _FINDER = re.compile(
 )
 
 
-def _quantity_of(m: re.Match[str] | None) -> Quantity | None:
+def _quantity_of(m: re.Match[str] | None, g: dict[str, str | None] | None = None) -> Quantity | None:
     """The quantity a finder match spells, or None when its number cannot be read."""
     if m is None:
         return None
+    g = g if g is not None else m.groupdict()
     try:
-        if m.group("pct"):
-            return Quantity(parse_number(m.group("pnum")), "%" if m.group("pct") == "百分之" else "‰")
-        if m.group("fden"):
-            return Quantity(_fraction(parse_number(m.group("fnum")), parse_number(m.group("fden"))), "分数")
-        if m.group("sa"):
-            return Quantity(_fraction(Decimal(m.group("sa")), Decimal(m.group("sb"))), "分数")
-        num = m.group("num")
+        if g["pct"]:
+            return Quantity(parse_number(g["pnum"]), "%" if g["pct"] == "百分之" else "‰")
+        if g["fden"]:
+            return Quantity(_fraction(parse_number(g["fnum"]), parse_number(g["fden"])), "分数")
+        if g["sa"]:
+            return Quantity(_fraction(Decimal(g["sa"]), Decimal(g["sb"])), "分数")
+        num = g["num"]
         if not num or num == "点":
             return None
         value = parse_number(num.replace(" ", "").replace("\u00a0", ""))
-        high = parse_number(m.group("high")) if m.group("high") else None
+        high = parse_number(g["high"]) if g["high"] else None
     except (QuantityError, InvalidOperation):
         return None
-    if m.group("mag"):
-        scale = _MAGNITUDES[m.group("mag")]
+    if g["mag"]:
+        scale = _MAGNITUDES[g["mag"]]
         value *= scale
         high = high * scale if high is not None else None
     qualifier = ""
-    for g in ("pre", "vague", "inner", "inner2", "suf"):
-        if m.group(g):
-            qualifier = canonical_qualifier(m.group(g))
+    for k in ("pre", "vague", "inner", "inner2", "suf"):
+        if g[k]:
+            qualifier = canonical_qualifier(g[k])
             break
-    return Quantity(value, canonical_unit(m.group("unit") or ""), qualifier, high)
+    return Quantity(value, canonical_unit(g["unit"] or ""), qualifier, high)
 
 
 # --- the lexicon of fixed phrases -------------------------------------------------------------
@@ -582,55 +583,56 @@ def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = Non
         start, end = m.span()
         if start == end or skips.overlaps(start, end):
             continue
-        mention = _mention_from(m, norm, text)
+        g = m.groupdict()
+        mention = _mention_from(m, norm, text, g)
         if mention is None:
             continue
-        if _name_like(m, mention.quantity) and (quotes.overlaps(start, end) or _FOOTNOTED_TERM.match(norm, end)):
+        if _name_like(m, mention.quantity, g) and (quotes.overlaps(start, end) or _FOOTNOTED_TERM.match(norm, end)):
             continue
         out.append(mention)
     return out
 
 
-def _name_like(m: re.Match[str], q: Quantity) -> bool:
+def _name_like(m: re.Match[str], q: Quantity, g: dict[str, str | None]) -> bool:
     """Inside quotes: a number without magnitude, qualifier or a measuring unit names something."""
-    return not m.group("mag") and not q.qualifier and q.unit in NAME_COUNTERS and not m.group("pct")
+    return not g["mag"] and not q.qualifier and q.unit in NAME_COUNTERS and not g["pct"]
 
 
-def _mention_from(m: re.Match[str], norm: str, text: str) -> Mention | None:
+def _mention_from(m: re.Match[str], norm: str, text: str, g: dict[str, str | None]) -> Mention | None:
     start, end = m.span()
     before = norm[start - 1] if start else ""
     after = norm[end] if end < len(norm) else ""
-    if m.group("sa") and ((before and before in "+＋") or (after and after in "+＋")
+    if g["sa"] and ((before and before in "+＋") or (after and after in "+＋")
                           or _is_date_like(norm, start, end)):
         return None
-    if m.group("pct") or m.group("fden") or m.group("sa"):
-        q = _quantity_of(m)
+    if g["pct"] or g["fden"] or g["sa"]:
+        q = _quantity_of(m, g)
         return Mention(q, start, end, text[start:end]) if q else None
-    num = m.group("num")
+    num = g["num"]
     if not num or num == "点":
         return None
     arabic = num[0].isdigit()
-    unit_raw = m.group("unit") or ""
-    if unit_raw == "大" and (arabic or m.group("inner") or m.group("mag")):
+    unit_raw = g["unit"] or ""
+    if unit_raw == "大" and (arabic or g["inner"] or g["mag"]):
         end = m.start("unit")  # 300余大学生: 大 starts the noun, it counts nothing
         unit_raw = ""
-    has_context = any(m.group(g) for g in ("pre", "vague", "inner", "mag", "inner2", "suf")) or unit_raw
+    has_context = bool(g["pre"] or g["vague"] or g["inner"] or g["mag"] or g["inner2"] or g["suf"] or unit_raw)
     if not arabic and not has_context:
         return None  # a bare Chinese numeral: 三圈层, 一城一都, 一是 …
     if not arabic and not any(ch in _CN_DIGITS or ch in _CN_SMALL_UNITS for ch in num) \
-            and not m.group("pre") and not m.group("vague"):
+            and not g["pre"] and not g["vague"]:
         return None  # 亿万人民, 亿元以上项目: a magnitude word alone counts nothing
-    if _not_a_figure(m, norm, start, end, before, arabic):
+    if _not_a_figure(m, g, norm, start, end, before, arabic):
         return None
-    q = _quantity_of(m)
+    q = _quantity_of(m, g)
     if q is None:
         return None
-    if unit_raw != (m.group("unit") or ""):
+    if unit_raw != (g["unit"] or ""):
         q = Quantity(q.value, "", q.qualifier, q.high)
     # Trailing spaces are not part of the figure.
     while end > start and norm[end - 1] in " \u00a0\u3000":
         end -= 1
-    weak = (not arabic and q.value == 1 and bool(unit_raw) and not q.qualifier and not m.group("mag"))
+    weak = (not arabic and q.value == 1 and bool(unit_raw) and not q.qualifier and not g["mag"])
     return Mention(q, start, end, text[start:end], weak)
 
 
@@ -650,13 +652,14 @@ _BRACKETS_OPEN = frozenset("[〔【［(（")
 _BRACKETS_CLOSE = frozenset("]〕】］)）")
 
 
-def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str, arabic: bool) -> bool:
-    num = m.group("num")
+def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: int, end: int, before: str,
+                  arabic: bool) -> bool:
+    num = g["num"]
     num_end = m.end("num")
     after_num = norm[num_end:num_end + 2]
     after = norm[end:end + 2]
-    unit = m.group("unit") or ""
-    bare = not unit and not any(m.group(g) for g in ("pre", "vague", "inner", "mag", "inner2", "suf"))
+    unit = g["unit"] or ""
+    bare = not unit and not (g["pre"] or g["vague"] or g["inner"] or g["mag"] or g["inner2"] or g["suf"])
 
     def one_of(ch: str, chars: str | frozenset[str]) -> bool:
         return bool(ch) and ch in chars
@@ -667,7 +670,7 @@ def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str
         return True  # enumerator 一是 / heading 一、
     if bare and arabic and norm[num_end:num_end + 1] == "、" and (start == 0 or norm[start - 1] in "\n \u3000"):
         return True  # list number 1、 at the start of a line
-    if (before.isascii() and before.isalpha() and not m.group("pre")) or \
+    if (before.isascii() and before.isalpha() and not g["pre"]) or \
             (after[:1].isascii() and after[:1].isalpha() and arabic):
         return True  # PM2.5, 5G, COVID-19
     if one_of(before, "+＋·•.．") or one_of(after_num[:1], "+＋·•．"):
@@ -682,9 +685,9 @@ def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str
             (unit.startswith("周") and norm[end:end + 1] == "年"):
         return True  # dates, times, anniversaries
     is_year = (arabic and len(num.replace(",", "")) == 4) or _digits_only_cn(num)
-    if unit == "年" and not m.group("pre") and not m.group("inner") and is_year:
+    if unit == "年" and not g["pre"] and not g["inner"] and is_year:
         return True  # a year: 2022年, 二〇二二年
-    if is_year and m.group("high") and norm[end:end + 1] == "年":
+    if is_year and g["high"] and norm[end:end + 1] == "年":
         return True  # 2021—2025年
     if unit == "年" and norm[end:end + 1] == "度":
         return True  # 2025年度
@@ -694,7 +697,7 @@ def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str
         return True  # session number: 十四届五次全会, 十七届人大二次会议, 六届三次、四次全会
     if unit == "次" and norm.startswith(_SESSION_AFTER, end) and norm[max(0, start - 2):start] in ("人大", "政协"):
         return True
-    if unit == "期" and not arabic and not m.group("pre") and not m.group("mag") and (
+    if unit == "期" and not arabic and not g["pre"] and not g["mag"] and (
             one_of(before, _PROJECT_TAILS) or norm.startswith(_PROJECT_AFTER, end)):
         return True  # project phase: 城改二期, 一期工程
     if bare and arabic and (norm.startswith("版", end) or (num.endswith(".0") and _is_han(norm[end:end + 1]))):
@@ -705,7 +708,7 @@ def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str
         return True  # a telephone area code or a number with a leading zero: 0312-…
     if arabic and norm[num_end:num_end + 1] == "." and norm[num_end + 1:num_end + 2].isdigit():
         return True  # a dotted date or version: 2022.1.27, 1.2.3
-    if m.group("high") and norm[end:end + 1] in ("月", "日", "号"):
+    if g["high"] and norm[end:end + 1] in ("月", "日", "号"):
         return True  # a range of months or days: 1—11月
     if bare and arabic and norm.startswith(_CODE_AFTER, end):
         return True  # road and bus numbers (107国道, 506路), list names (500强), centuries (21世纪)
