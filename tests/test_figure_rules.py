@@ -93,3 +93,13 @@ highlights:
     assert '"F204"' in without.stdout
     with_lexicon = cli("validate", speech, "--facts", facts, "--json", "--prompts", prompts)
     assert '"F204"' not in with_lexicon.stdout
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("建成5个示范区[2]", ["5个"]),             # an Arabic count before a footnoted noun is a figure
+    ("1.建成3个中心：全部投用", ["3个"]),       # a numbered line with a colon is no glossary entry
+    ("“建成3个中心”", []),                     # but in quotes a bare count names something
+    ("[3] 三个一：指一个中心", []),             # a glossary entry's term
+])
+def test_name_rules_do_not_hide_figures(text: str, expected: list[str]) -> None:
+    assert _found(text) == expected

@@ -523,11 +523,11 @@ NAME_COUNTERS = frozenset({"", "个", "条", "项", "大", "点", "种", "类", 
 
 
 # A glossary line under the text explains a footnote's term: "[27] 11258：…"; the term is a name.
-_GLOSSARY_RE = re.compile(r"^[ \u3000]*(?:\^?[\[［【〔][0-9]{1,3}[\]］】〕]|[0-9]{1,3}[.．])[ \u3000]*([^：:\n]{1,30})[：:]",
-                          re.M)
+_GLOSSARY_RE = re.compile(r"^[ \u3000]*\^?[\[［【〔][0-9]{1,3}[\]］】〕][ \u3000]*([^：:\n]{1,30})[：:]", re.M)
 
 
-# A term followed by a footnote mark is explained in the notes: 四个发展定位[22], “三个一”【17】.
+# A term in Chinese numerals followed by a footnote mark is explained in the notes: 四个发展定位[22].
+# (An Arabic count before a footnoted noun, 建成5个示范区[2], stays a figure.)
 _FOOTNOTED_TERM = re.compile(r"[\u4e00-\u9fff]{1,8}[”」\"]?[ \u3000]*\^?[\[［【〔][0-9]{1,3}[\]］】〕]")
 
 
@@ -587,7 +587,8 @@ def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = Non
         mention = _mention_from(m, norm, text, g)
         if mention is None:
             continue
-        if _name_like(m, mention.quantity, g) and (quotes.overlaps(start, end) or _FOOTNOTED_TERM.match(norm, end)):
+        if _name_like(m, mention.quantity, g) and (quotes.overlaps(start, end) or (
+                not mention.text[:1].isdigit() and _FOOTNOTED_TERM.match(norm, end))):
             continue
         out.append(mention)
     return out
