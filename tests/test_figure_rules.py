@@ -20,6 +20,7 @@ def _found(text: str, **kwargs) -> list[str]:
     ("县十九届人大二次会议确定的任务全部完成", []),
     ("贯彻六届三次、四次全会部署", []),
     ("全年召开常务会议15次", ["15次"]),
+    ("十四届人大以来，召开三次常委会", ["三次"]),  # a count, though 届 is near
     ("连续3届获评文明城市", ["3"]),
     # project phases after a project noun, or before 工程/项目
     ("北区水厂二期投入运行", []),

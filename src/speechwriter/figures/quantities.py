@@ -645,6 +645,7 @@ def _is_date_like(norm: str, start: int, end: int) -> bool:
 # A qualifier's character that ends a longer word is no qualifier (节约, 相约, 最近, 赶超).
 NOT_QUALIFIER_BEFORE = {"约": "节制签合违履大相预特", "近": "最附就临邻将接逼亲靠", "超": "赶高", "逾": ""}
 _CODE_AFTER = ("国道", "省道", "县道", "路", "号线", "号楼", "号", "强", "世纪")
+_SESSION_BEFORE = re.compile(r"届[\u4e00-\u9fff]{0,6}$")  # 届, then at most a body's name (人大, 市委)
 _SESSION_AFTER = ("全会", "会议", "全体会议", "常委会", "党代会", "代表大会", "中全会")
 _PROJECT_TAILS = frozenset("改程目园区厂场站线路港城馆院楼苑湾库桥地心村镇街片")
 _PROJECT_AFTER = ("工程", "项目", "扩建", "改造", "续建", "建设", "开工", "竣工", "投产")
@@ -694,7 +695,8 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
         return True  # 2025年度
     if bare and arabic and _is_day_month(num) and (_is_han(norm[end:end + 1]) or one_of(norm[end:end + 1], "”\"")):
         return True  # a date written 7.19 (7.19特大暴雨)
-    if unit == "次" and not arabic and "届" in norm[max(0, start - 10):start]:
+    if unit == "次" and not arabic and (_SESSION_BEFORE.search(norm, max(0, start - 8), start)
+                                        or (before == "、" and norm.startswith(_SESSION_AFTER, end))):
         return True  # session number: 十四届五次全会, 十七届人大二次会议, 六届三次、四次全会
     if unit == "次" and norm.startswith(_SESSION_AFTER, end) and norm[max(0, start - 2):start] in ("人大", "政协"):
         return True
