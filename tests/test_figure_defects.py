@@ -7,7 +7,7 @@ from typing import Any
 
 from speechwriter.blueprint import load_blueprint
 from speechwriter.facts import Facts, parse_facts
-from speechwriter.figures import find_quantities, parse_quantity
+from speechwriter.figures import find_quantities, parse_figure, parse_quantity
 from speechwriter.validate import draft_from_text, validate
 
 
@@ -74,6 +74,8 @@ def test_facts_and_text_parsed_alike() -> None:
         found = find_quantities(f"其中{raw}。")
         assert found and found[0].quantity == declared, raw
     assert parse_quantity("500千伏").value == 500
+    assert parse_quantity("500kV") == parse_quantity("500千伏")
+    assert [q.value for q in parse_figure("22.2：46.4：31.4")] == [Decimal("22.2"), Decimal("46.4"), Decimal("31.4")]
     assert parse_quantity("10个月").unit == "个月"
     facts = _facts([("工期10个月", ["10个月"]), ("建成500千伏变电站", ["500千伏"]),
                     ("投资1.13 亿元", ["1.13 亿元"])])

@@ -31,7 +31,7 @@ _UNIT_LIST = """
 万亿元 亿元 万元 元 美元 亿美元 万美元 % ％ ‰ 个百分点 百分点 倍 人次 户次 家次 万人 人 名 位 户 家 个月 个 项 次 场 批
 所 座 处 间 套 台 辆 架 艘 条 件 亩 公顷 吨 千瓦时 千瓦 兆瓦 千伏安 千伏 平方米 ㎡ 平方公里 公里 千米 米 立方米 斤 公斤
 千克 年 天 周 小时 岁 篇 部 本 份 张 种 类 株 棵 头 只 口 门 轮 期 支 标箱 床 栋 幢 片 笔 单 课时 节 首 盏 块 册 度
-起 眼 宗 枚 列 蒸吨 微克/立方米 届 分钟 成
+起 眼 宗 枚 列 蒸吨 微克/立方米 届 分钟 成 kV GW kW MW
 """
 UNITS = sorted(_UNIT_LIST.split(), key=len, reverse=True)
 PRE = ["将近", "接近", "超过", "突破", "不足", "不到", "近", "约", "超", "逾"]
@@ -85,6 +85,8 @@ def located(text: str) -> list[tuple[int, str]]:
             continue  # a bare number is not a figure here (list numbers, codes, bare Chinese numerals)
         if not arabic and num == "一" and not qualified:
             continue  # 一个, 一项: an article
+        if after[:1] == "级":
+            continue  # a size class: 千亿元级产业集群
         if num == "零":
             continue  # 零部件, 零售: 零 alone counts nothing
         if (unit == "届" and not arabic) or (unit == "次" and "届" in text[max(0, m.start() - 8):m.start()]):

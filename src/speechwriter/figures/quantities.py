@@ -80,6 +80,8 @@ _UNITS = {
     "平方米": "平方米", "平米": "平方米", "㎡": "平方米", "m²": "平方米", "m2": "平方米",
     "平方公里": "平方公里", "k㎡": "平方公里", "km²": "平方公里", "㎢": "平方公里",
     "公里": "公里", "千米": "公里", "km": "公里", "㎞": "公里", "米": "米",
+    "kV": "千伏", "kv": "千伏", "KV": "千伏", "kW": "千瓦", "kw": "千瓦", "KW": "千瓦", "MW": "兆瓦",
+    "kWh": "千瓦时", "GW": "吉瓦", "吉瓦": "吉瓦", "周岁": "岁",
     "公顷": "公顷", "亩": "亩", "吨": "吨", "千克": "千克", "公斤": "千克", "斤": "斤",
     "千瓦": "千瓦", "千瓦时": "千瓦时", "千伏": "千伏", "伏": "伏", "兆瓦": "兆瓦", "千伏安": "千伏安", "度": "度", "立方米": "立方米", "标箱": "标箱",
     "%": "%", "％": "%", "‰": "‰", "个百分点": "百分点", "百分点": "百分点", "倍": "倍",
@@ -250,6 +252,9 @@ def parse_quantity(raw: str) -> Quantity:
     return parse_figure(raw)[0]
 
 
+_RATIO_NEXT = re.compile(r"[:：∶](?=[0-9])")
+
+
 def parse_figure(raw: str) -> list[Quantity]:
     """Every quantity of a declared figure: one, or several for a compound (``301户611人``)."""
     text = normalize_digits(raw.strip())
@@ -271,6 +276,11 @@ def parse_figure(raw: str) -> list[Quantity]:
         if compound:
             parts.append(q)
             pos = end
+            continue
+        ratio = _RATIO_NEXT.match(text, end)
+        if ratio:  # a ratio 22.2：46.4：31.4 is one figure of several parts, as the text finds them
+            parts.append(q)
+            pos = ratio.end()
             continue
         parts.append(Quantity(q.value, q.unit, q.qualifier, q.high, text[end:].strip()))
         break
@@ -675,7 +685,11 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
     if (before.isascii() and before.isalpha() and not g["pre"]) or \
             (after[:1].isascii() and after[:1].isalpha() and arabic):
         return True  # PM2.5, 5G, COVID-19
-    if one_of(before, "+＋·•.．") or one_of(after_num[:1], "+＋·•．"):
+    if before == "每":
+        return True  # a rate's base: 每百户, 每万人, 每10万人口
+    if norm[end:end + 1] == "级" and (g["mag"] or not (arabic or any(ch in _CN_DIGITS for ch in num))):
+        return True  # a size class: 百亿级, 千亿元级, 50亿级
+    if one_of(before, "+＋·•.．×*") or one_of(after_num[:1], "+＋·•．×*"):
         return True  # 1+N, 5·12
     if arabic and after_num[:1] == "." and not num.count("."):
         return True  # list number "1." in a heading
