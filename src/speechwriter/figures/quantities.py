@@ -388,11 +388,11 @@ _FIND_UNITS = tuple(sorted(
     (u for u in _UNITS if u not in ("届", "万人", "千人", "所学校", "个村", "张床", "人数", "块钱")),
     key=len, reverse=True))
 _ARABIC_FIND = r"[0-9](?:[0-9,]|[ \u00a0](?=[0-9]{3}(?![0-9])))*(?:\.[0-9]+)?"
-_CN_FIND = "[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+_CN_FIND = "[零〇○一二两三四五六七八九十百千万亿]+(?:点[零〇○一二三四五六七八九]+)?"
 _NUM = _ARABIC_FIND + "|" + _CN_FIND
 # Every match starts with a digit, a Chinese numeral or a qualifier's first character; testing
 # that first (a lookahead) spares the engine trying every alternative at every other position.
-_FIRST_CHARS = "".join(sorted(set("0123456789零〇一二两三四五六七八九十百千万亿数几上"
+_FIRST_CHARS = "".join(sorted(set("0123456789零〇○一二两三四五六七八九十百千万亿数几上"
                                   + "".join(q[0] for q in PREFIX_QUALIFIERS))))
 _FINDER = re.compile(
     "(?=[" + _FIRST_CHARS + "])"
@@ -749,4 +749,4 @@ def _is_day_month(num: str) -> bool:
 
 
 def _digits_only_cn(num: str) -> bool:
-    return len(num) > 1 and all(ch in "零〇一二三四五六七八九" for ch in num)
+    return len(num) > 1 and all(ch in "零〇○一二三四五六七八九" for ch in num)
