@@ -134,3 +134,13 @@ def test_facts_check_catches_unknown_genre(cli, tmp_path) -> None:
     result = cli("facts", "check", str(path))
     assert result.exit_code == 2
     assert "no_such_genre" in result.stderr
+
+
+def test_wrong_figure_blamed_by_context_then_by_value() -> None:
+    facts = _facts([("完成投资12亿元", ["12亿元"]), ("实现财政收入15亿元", ["15亿元"])])
+    errors = _figure_errors("测试汇报\n同志们：\n完成投资12亿元，实现财政收入16亿元。", facts)
+    assert errors == [("F203", "16亿元")]
+    bp = load_blueprint("work_report")
+    draft = draft_from_text("测试汇报\n同志们：\n完成投资12亿元，实现财政收入16亿元。", bp)
+    finding = validate(draft, facts, bp, checks=["figures"]).errors[0]
+    assert "15亿元" in finding.message and "15亿元" in finding.suggestion

@@ -404,7 +404,10 @@ def check_figures(ctx: _Context) -> list[Finding]:
             near = mq.value == q.value and (mq.unit == q.unit or not mq.unit or not q.unit)
             if not near and (not q.unit or mq.unit != q.unit or w.key in explained or not _close(mq, q)):
                 continue
-            score = (2.0 if near else 1.0) + _similarity(ref.text, _sentence_at(ctx.body(w), w.mention.start))
+            # Same value with another qualifier first, then the most similar context, then the closest value.
+            closeness = 0.0 if near or not q.value else float(1 - min(1, abs(mq.value - q.value) / abs(q.value)))
+            score = (2.0 if near else 1.0) + _similarity(ref.text, _sentence_at(ctx.body(w), w.mention.start)) \
+                + 0.25 * closeness
             pairs.append((score, n, w))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2].key))
     blame: dict[int, _Seen] = {}
