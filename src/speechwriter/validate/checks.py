@@ -382,18 +382,19 @@ def check_figures(ctx: _Context) -> list[Finding]:
     for bucket in exact.values():
         bucket.reverse()  # popped from the end: first written, first taken
     missing: list[tuple[Any, Quantity]] = []
-    for ref in (r for r in ctx.facts.figure_refs() if r.figure.required):
-        for q in ref.figure.parts:
-            # The same unit first: a declared 11 (no unit) must not take an invented 十一艘.
-            bucket = exact.get((q.value, q.unit, q.qualifier, q.high), [])
-            while bucket and bucket[-1].key in used:
-                bucket.pop()
-            hit = bucket.pop() if bucket else next(
-                (w for w in by_value.get(q.value, ()) if w.key not in used and q.matches(w.mention.quantity)), None)
-            if hit is None:
-                missing.append((ref, q))
-            else:
-                used.add(hit.key)
+    required = ctx.facts.memo("validate.required_parts", lambda: [
+        (r, q) for r in ctx.facts.figure_refs() if r.figure.required for q in r.figure.parts])
+    for ref, q in required:
+        # The same unit first: a declared 11 (no unit) must not take an invented 十一艘.
+        bucket = exact.get((q.value, q.unit, q.qualifier, q.high), [])
+        while bucket and bucket[-1].key in used:
+            bucket.pop()
+        hit = bucket.pop() if bucket else next(
+            (w for w in by_value.get(q.value, ()) if w.key not in used and q.matches(w.mention.quantity)), None)
+        if hit is None:
+            missing.append((ref, q))
+        else:
+            used.add(hit.key)
     explained = {w.key for w in seen if _explained(ctx, w.mention)}
     pairs = []
     for n, (ref, q) in enumerate(missing):
