@@ -120,3 +120,52 @@ def test_random_text_never_raises_anything_but_quantity_error(text: str) -> None
     except QuantityError:
         return
     assert isinstance(result, Quantity)
+
+
+# --- the writer and the finder agree: every written form reads back as itself, on both sides --
+
+from speechwriter.figures import cn_numeral, find_quantities, parse_figure, write_quantity  # noqa: E402
+
+_UNITS = ["元", "人", "项", "个", "家", "亩", "吨", "%", "人次", "平方米", "件", "台", "千伏", "个月", "户"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10**12))
+def test_cn_numeral_roundtrip(n: int) -> None:
+    assert parse_number(cn_numeral(n)) == n
+    assert cn_numeral(n) == cn2an.an2cn(n, "low").replace("两", "二")  # as an independent writer has it
+
+
+@st.composite
+def written_quantities(draw):
+    magnitude = draw(st.sampled_from(["", "万", "亿"]))
+    chinese = draw(st.booleans())
+    unit = draw(st.sampled_from(_UNITS))
+    if unit == "%":
+        magnitude = ""
+    if unit.startswith("千"):
+        chinese = False  # 二千伏 is ambiguous: the writer uses Arabic digits there
+    if chinese:
+        number = Decimal(draw(st.integers(min_value=2, max_value=99_999)))
+    else:
+        number = Decimal(draw(st.integers(min_value=1, max_value=999_999))) / Decimal(10) ** draw(
+            st.integers(min_value=0, max_value=2))
+    scale = {"": 1, "万": 10**4, "亿": 10**8}[magnitude]
+    qualifier = draw(st.sampled_from(["", "余", "近", "约", "超", "不足"]))
+    q = Quantity(number * scale, unit, qualifier)
+    options = {"chinese": chinese, "magnitude": magnitude, "suffix": draw(st.booleans()),
+               "spaced": draw(st.booleans())}
+    return q, options
+
+
+@settings(max_examples=400, deadline=None)
+@given(written_quantities(), st.sampled_from(["完成", "其中", "全年", "共"]))
+def test_written_quantity_parses_back_on_both_sides(case, before: str) -> None:
+    q, options = case
+    text = write_quantity(q, **options)
+    declared = parse_figure(text)
+    assert [(p.value, p.unit, p.qualifier) for p in declared] == [(q.value, q.unit, q.qualifier)], text
+    found = find_quantities(f"{before}{text}，同比增长。")
+    assert [(m.quantity.value, m.quantity.unit, m.quantity.qualifier) for m in found] == \
+        [(q.value, q.unit, q.qualifier)], text
+    assert found[0].text.strip() == text.strip()

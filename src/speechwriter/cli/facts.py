@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .app import ForceOpt, command, console, subgroup, write_new
+from .app import ForceOpt, command, console, subgroup, workspace, write_new
 
 facts_app = subgroup("facts", "事实文件：检查、模式、初始化。")
 
@@ -20,9 +20,9 @@ def facts_check(file: Annotated[Path, typer.Argument(help="事实文件（.yaml/
     \b
     示例：speechwriter facts check fixtures/facts/work_report_gongqingfu.yaml
     """
-    from ..facts import load_facts
+    from ..facts import check_facts
 
-    facts = load_facts(file)
+    facts = check_facts(file, workspace().library().genres())
     out = console()
     out.print(facts)
     out.print(f"[green]✔[/green] {file}：检查通过")

@@ -26,11 +26,13 @@ def validate_cmd(
     示例：speechwriter validate build/demo.json --facts fixtures/facts/work_report_gongqingfu.yaml
     """
     from ..facts import load_facts
-    from ..validate import load_speech, validate
+    from ..validate import ValidatorConfig, load_speech, validate
 
     facts = load_facts(facts_file)
-    blueprint = workspace(prompts).library().blueprint(genre or facts.meta.genre)
-    report = validate(load_speech(draft_file, blueprint), facts, blueprint)
+    ws = workspace(prompts)
+    blueprint = ws.library().blueprint(genre or facts.meta.genre)
+    config = ValidatorConfig(prompts_dirs=[str(d) for d in ws.prompt_dirs])
+    report = validate(load_speech(draft_file, blueprint), facts, blueprint, config)
     if as_json:
         sys.stdout.write(report.to_json())
     else:

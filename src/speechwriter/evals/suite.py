@@ -19,6 +19,7 @@ import datetime as dt
 import html
 import importlib
 import json
+import random
 import re
 import statistics
 import time
@@ -43,6 +44,7 @@ __all__ = [
     "SuiteResult",
     "Variant",
     "compare_runs",
+    "facts_from_figures",
     "list_eval_runs",
     "load_results",
     "load_suite",
@@ -113,8 +115,13 @@ class Defaults(_Model):
 class Case(_Model):
     id: str
     tags: list[str] = Field(default_factory=list)
-    facts: str
+    facts: str | None = Field(None, description="事实文件；validators 套件可改用 figures")
     speech: str | None = Field(None, description="validators 套件：要校验的现成讲话稿（.txt/.md）")
+    figures: str | None = Field(None, description="validators 套件：讲话稿所含数字的清单（YAML，键 figures），"
+                                "代替事实文件")
+    checks: list[Literal["structure", "figures", "names", "length", "style"]] | None = Field(
+        None, description="validators 套件：只评测这些校验项")
+    mutants_per_kind: int | None = Field(None, gt=0, description="validators 套件：每类变异最多抽取多少个")
     genre: str | None = None
     overrides: dict[str, Any] = Field(default_factory=dict, description="覆盖 defaults 中的项")
     assertions: Assertions = Field(default_factory=Assertions, alias="assert")
@@ -327,6 +334,9 @@ def load_suite(path: str | Path) -> Suite:
     dup = next((i for i in ids if ids.count(i) > 1), None)
     if dup:
         raise InputError(f"用例 id「{dup}」重复", path=str(p))
+    for i, case in enumerate(suite.cases):
+        if not case.facts and not (case.figures and suite.kind == "validators"):
+            raise InputError(f"用例「{case.id}」缺少必填字段「facts」", path=str(p), field=f"cases.{i}.facts")
     suite._path = p.resolve()
     return suite
 
@@ -542,10 +552,15 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
     problems = check_thresholds(assertions.metrics)
     if problems:
         raise ValueError(f"assert.metrics：{problems[0]}")
-    facts_path = suite.resolve(case.facts)
-    if not facts_path.is_file():
-        raise ValueError(f"facts：事实文件不存在：{facts_path}")
-    facts = load_facts(facts_path)
+    if case.figures and suite.kind == "validators":
+        facts = _figures_case_facts(suite, case)
+    else:
+        if not case.facts:
+            raise ValueError("facts：缺少事实文件")
+        facts_path = suite.resolve(case.facts)
+        if not facts_path.is_file():
+            raise ValueError(f"facts：事实文件不存在：{facts_path}")
+        facts = load_facts(facts_path)
     prompts = variant.prompts or settings.get("prompts")
     prompt_dirs = [suite.resolve(prompts)] if prompts else None  # None: the workspace's configured folders
     library = ws.library(prompt_dirs)
@@ -592,6 +607,50 @@ def _deferred_result(case: Case, variant: Variant, repeat: int, start: float) ->
                       seconds=round(time.perf_counter() - start, 3))
 
 
+def facts_from_figures(text: str, figures: list[str], context_chars: int = 6) -> Any:
+    """Facts that declare only ``figures``, the figures a real ``text`` states, as written.
+
+    Each becomes one item whose statement is the figure plus the few Chinese characters before
+    it in ``text`` (no numerals, no punctuation): enough context to say which declared figure a
+    wrong one replaces, and no sentence of the text is copied.
+    """
+    from ..facts import Facts
+
+    items = []
+    pos = 0
+    for raw in figures:
+        at = text.find(raw, pos)
+        if at < 0:
+            at = text.find(raw)
+        context = []
+        i = at - 1
+        while at >= 0 and i >= 0 and len(context) < context_chars and "\u4e00" <= text[i] <= "\u9fff" \
+                and text[i] not in "零〇一二两三四五六七八九十百千万亿":
+            context.append(text[i])
+            i -= 1
+        if at >= 0:
+            pos = at + len(raw)
+        items.append({"statement": "".join(reversed(context)) + raw, "figures": [raw]})
+    data = {"meta": {"title": "现成讲话稿", "speaker": {"role": "讲话人"}, "addressees": ["同志们"]},
+            "highlights": [{"theme": "稿中的数字", "items": items}]}
+    return Facts.model_validate(data)
+
+
+def _figures_case_facts(suite: Suite, case: Case) -> Any:
+    import yaml
+
+    if not case.speech:
+        raise ValueError("figures：需要同时给出 speech")
+    path, speech = suite.resolve(case.figures or ""), suite.resolve(case.speech)
+    for p, what in ((path, "figures"), (speech, "speech")):
+        if not p.is_file():
+            raise ValueError(f"{what}：文件不存在：{p}")
+    data = yaml.safe_load(read_text(path, what="数字清单")) or {}
+    if not isinstance(data, dict) or not isinstance(data.get("figures"), list):
+        raise ValueError(f"figures：{path} 中应有列表 figures")
+    return facts_from_figures(read_text(speech, what="讲话稿"), [str(f) for f in data["figures"]])
+
+
 async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: Any, blueprint: Any, ws: Any,
                            prompt_dirs: list[Path] | None, start: float) -> CaseResult:
     """Precision on the good text, recall per check on its mutants."""
@@ -607,8 +666,9 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
     else:
         good = (await ws.adraft(facts, genre=blueprint.id, engine=ws.engine("offline", prompts=prompt_dirs),
                                 prompts=prompt_dirs, record=False, use_cache=False)).draft
-    clean = validate(good, facts, blueprint)
-    from ..validate.mutations import CHECK_OF_CODE
+    checks = case.checks
+    clean = validate(good, facts, blueprint, checks=checks)
+    from ..validate.mutations import CHECK_OF_CODE, figure_mutants
 
     false_pos: dict[str, int] = {}
     for f in clean.errors:
@@ -618,8 +678,13 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
     total: dict[str, int] = {}
     fam_total: dict[str, int] = {}
     fam_caught: dict[str, int] = {}
-    for m in mutants(good, facts, blueprint):
-        codes = {f.code for f in validate(m.draft, facts, blueprint).errors}
+    rng = random.Random(7)
+    if checks == ["figures"]:
+        generated = figure_mutants(good, facts, rng, per_kind=case.mutants_per_kind)
+    else:
+        generated = (m for m in mutants(good, facts, blueprint, rng) if not checks or m.check in checks)
+    for m in generated:
+        codes = {f.code for f in validate(m.draft, facts, blueprint, checks=checks).errors}
         hit = 1 if codes & EXPECTED_CODES[m.kind] else 0
         total[m.kind] = total.get(m.kind, 0) + 1
         caught[m.kind] = caught.get(m.kind, 0) + hit

@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
@@ -32,7 +32,14 @@ from pydantic import (
 )
 
 from ..errors import InputError
-from ..figures.quantities import Quantity, QuantityError, parse_quantity
+from ..figures.quantities import (
+    NOT_QUALIFIER_BEFORE,
+    PREFIX_QUALIFIERS,
+    SUFFIX_QUALIFIERS,
+    Quantity,
+    QuantityError,
+    parse_figure,
+)
 from ..files import read_text
 
 __all__ = [
@@ -49,6 +56,8 @@ __all__ = [
     "Plan",
     "Speaker",
     "TargetLength",
+    "check_facts",
+    "dropped_qualifier",
     "facts_json_schema",
     "load_facts",
     "parse_facts",
@@ -160,6 +169,7 @@ class Figure(_Model):
     raw: str = Field(..., min_length=1, description="原文写法，如：1500余万元、两次、数千名")
     required: bool = Field(True, description="稿件是否必须写出这个数字")
     _quantity: Quantity = PrivateAttr()
+    _parts: tuple[Quantity, ...] = PrivateAttr(())
 
     @model_validator(mode="before")
     @classmethod
@@ -174,10 +184,16 @@ class Figure(_Model):
     @model_validator(mode="after")
     def _parse(self) -> Figure:
         try:
-            self._quantity = parse_quantity(self.raw)
+            parts = parse_figure(self.raw)
         except QuantityError as exc:
             raise ValueError(f"无法解析数字「{self.raw}」：{exc}") from None
+        self._quantity, self._parts = parts[0], tuple(parts)
         return self
+
+    @property
+    def parts(self) -> tuple[Quantity, ...]:
+        """Every quantity of the figure: one, or each part of a compound such as 301户611人."""
+        return self._parts
 
     @property
     def quantity(self) -> Quantity:
@@ -808,6 +824,22 @@ def load_facts(path: str | Path) -> Facts:
     return parse_facts(text, fmt=suffix, name=str(path))
 
 
+def check_facts(path: str | Path, genres: Collection[str]) -> Facts:
+    """``facts check``: load the file and also check what loading alone cannot, such as a genre
+    that none of ``genres`` (the blueprints the user's prompt folders and the built-in one define) is."""
+    facts = load_facts(path)
+    known = list(genres)
+    genre = facts.meta.genre
+    if genre not in known:
+        close = difflib.get_close_matches(genre, list(known), n=1)
+        hint = f"是否想写「{close[0]}」？" if close else ""
+        line = next((n for n, text in enumerate(read_text(Path(path), what="事实文件").splitlines(), start=1)
+                     if re.search(r"\bgenre\b", text)), None)
+        raise InputError(f"未知文种「{genre}」。{hint}可选：{'、'.join(known)}", path=str(path), line=line,
+                         field="meta.genre")
+    return facts
+
+
 def _cross_check(facts: Facts) -> tuple[tuple[Any, ...], str] | None:
     """Checks that span fields: unique ids, known references, figures inside their text."""
     seen: dict[str, int] = {}
@@ -827,17 +859,52 @@ def _cross_check(facts: Facts) -> tuple[tuple[Any, ...], str] | None:
                 if fig.raw not in item.statement:
                     return ("highlights", h, "items", i, "figures", f), (
                         f"数字「{fig.raw}」没有原样出现在 statement 中，请与陈述中的写法保持一致")
+                wider = dropped_qualifier(fig.raw, item.statement)
+                if wider:
+                    return ("highlights", h, "items", i, "figures", f), (
+                        f"数字「{fig.raw}」漏掉了陈述中的限定词，应写作「{wider}」")
     for p, plan in enumerate(facts.plans):
-        text = plan.theme + "".join(plan.measures)
+        texts = [plan.theme, *plan.measures]
         for f, fig in enumerate(plan.figures):
-            if fig.raw not in text:
+            if not any(fig.raw in t for t in texts):
                 return ("plans", p, "figures", f), (
                     f"数字「{fig.raw}」没有原样出现在 theme 或 measures 中")
+            wider = next((w for t in texts if fig.raw in t for w in [dropped_qualifier(fig.raw, t)] if w), None)
+            if wider:
+                return ("plans", p, "figures", f), f"数字「{fig.raw}」漏掉了陈述中的限定词，应写作「{wider}」"
     for field in ("names", "honours"):
         for n, thing in enumerate(getattr(facts, field)):
             if thing.org is not None and thing.org not in seen:
                 return (field, n, "org"), f"未知的组织 id「{thing.org}」（已定义：{known}）"
     return None
+
+
+_CN_OR_DIGIT = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿.．")
+
+
+def dropped_qualifier(raw: str, statement: str) -> str | None:
+    """The raw to write when ``statement`` qualifies the figure (突破233万人次) but ``raw`` does not.
+
+    Every occurrence of ``raw`` in the statement is looked at; the figure is only fine when at
+    least one occurrence carries no qualifier that ``raw`` lacks.
+    """
+    wider = None
+    start = statement.find(raw)
+    while start >= 0:
+        end = start + len(raw)
+        before, after = statement[:start].rstrip(" "), statement[end:].lstrip(" ")
+        pre = next((q for q in PREFIX_QUALIFIERS if before.endswith(q) and not raw.startswith(q)), "")
+        suf = next((q for q in SUFFIX_QUALIFIERS if after.startswith(q) and not raw.endswith(q)), "")
+        if pre and before[:-len(pre)][-1:] in NOT_QUALIFIER_BEFORE.get(pre, ""):
+            pre = ""  # 节约, 最近, 赶超: the word ends in a qualifier's character but is no qualifier
+        extends_number = (raw[:1] in _CN_OR_DIGIT and before[-1:] in _CN_OR_DIGIT) or \
+            (raw[-1:] in _CN_OR_DIGIT and after[:1] in _CN_OR_DIGIT)
+        if not pre and not suf and not extends_number:
+            return None
+        if (pre or suf) and wider is None:
+            wider = pre + raw + suf
+        start = statement.find(raw, start + 1)
+    return wider
 
 
 def facts_json_schema() -> dict[str, Any]:

@@ -12,19 +12,29 @@ costs ~150 ms to import (ten interpreter starts), rejects mixed forms that real 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 __all__ = [
+    "Lexicon",
+    "Mention",
     "Quantity",
     "QuantityError",
     "canonical_qualifier",
     "canonical_unit",
+    "cn_numeral",
+    "find_quantities",
+    "load_lexicon",
     "normalize_digits",
+    "parse_figure",
     "parse_number",
     "parse_quantity",
+    "write_quantity",
 ]
 
 
@@ -70,8 +80,10 @@ _UNITS = {
     "平方米": "平方米", "平米": "平方米", "㎡": "平方米", "m²": "平方米", "m2": "平方米",
     "平方公里": "平方公里", "k㎡": "平方公里", "km²": "平方公里", "㎢": "平方公里",
     "公里": "公里", "千米": "公里", "km": "公里", "㎞": "公里", "米": "米",
+    "kV": "千伏", "kv": "千伏", "KV": "千伏", "kW": "千瓦", "kw": "千瓦", "KW": "千瓦", "MW": "兆瓦",
+    "kWh": "千瓦时", "GW": "吉瓦", "吉瓦": "吉瓦", "周岁": "岁",
     "公顷": "公顷", "亩": "亩", "吨": "吨", "千克": "千克", "公斤": "千克", "斤": "斤",
-    "千瓦": "千瓦", "千瓦时": "千瓦时", "度": "度", "立方米": "立方米", "标箱": "标箱",
+    "千瓦": "千瓦", "千瓦时": "千瓦时", "千伏": "千伏", "伏": "伏", "兆瓦": "兆瓦", "千伏安": "千伏安", "度": "度", "立方米": "立方米", "标箱": "标箱",
     "%": "%", "％": "%", "‰": "‰", "个百分点": "百分点", "百分点": "百分点", "倍": "倍",
     "人次": "人次", "户次": "户次", "人": "人", "名": "名", "位": "位", "户": "户", "家": "家",
     "个": "个", "项": "项", "次": "次", "场": "场", "期": "期", "批": "批", "支": "支",
@@ -82,7 +94,8 @@ _UNITS = {
     "门": "门", "轮": "轮", "届": "届", "首": "首", "片": "片", "节": "节", "课时": "课时",
     "小时": "小时", "天": "天", "周": "周", "个月": "个月", "年": "年", "岁": "岁",
     "所学校": "所", "个村": "个", "万人": "人", "家次": "家次", "笔": "笔", "单": "单",
-    "床": "床", "张床": "张", "千人": "人", "人数": "人",
+    "床": "床", "张床": "张", "起": "起", "眼": "眼", "宗": "宗", "枚": "枚", "列": "列", "蒸吨": "蒸吨",
+    "微克/立方米": "微克/立方米", "分钟": "分钟", "成": "成", "千人": "人", "人数": "人",
 }
 UNIT_SPELLINGS = tuple(sorted(_UNITS, key=len, reverse=True))
 
@@ -102,15 +115,14 @@ def canonical_qualifier(qualifier: str) -> str:
     return _QUALIFIERS.get(qualifier, qualifier)
 
 
+_FULL_WIDTH = {ch: unicodedata.normalize("NFKC", ch) for ch in "０１２３４５６７８９．％＋－"}
+_FULL_WIDTH_RE = re.compile("[０-９．％＋－]+")
+
+
 def normalize_digits(text: str) -> str:
-    """Fold full-width digits and signs to ASCII; other characters are kept."""
-    out = []
-    for ch in text:
-        if "０" <= ch <= "９" or ch in "．％＋－":
-            out.append(unicodedata.normalize("NFKC", ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Fold full-width digits and signs to ASCII; other characters are kept (same length)."""
+    # Only the full-width runs are rewritten: str.translate would look up every character.
+    return _FULL_WIDTH_RE.sub(lambda m: "".join(_FULL_WIDTH[ch] for ch in m.group()), text)
 
 
 def _parse_cn_integer(text: str) -> int:
@@ -149,6 +161,9 @@ def _parse_cn_integer(text: str) -> int:
     return total + section + (digit or 0)
 
 
+_ARABIC_PREFIX = re.compile(r"([0-9]+(?:\.[0-9]+)?)(.*)", re.S)
+
+
 def parse_number(text: str) -> Decimal:
     """Parse a bare number in Arabic or Chinese numerals, with 万/亿 allowed.
 
@@ -163,7 +178,9 @@ def parse_number(text: str) -> Decimal:
     neg = s.startswith(("-", "负"))
     if neg:
         s = s[1:]
-    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(.*)", s)
+    if s.isascii() and s.isdigit():
+        return -Decimal(s) if neg else Decimal(s)
+    m = _ARABIC_PREFIX.fullmatch(s)
     if m:
         value = Decimal(m.group(1))
         rest = m.group(2)
@@ -221,84 +238,136 @@ class Quantity:
         return text
 
 
-_ARABIC = r"[0-9][0-9,]*(?:\.[0-9]+)?"
-_CN = "[" + CN_NUMERAL_CHARS + "]+"
-_VAGUE = r"(?:数|几|上)(?=[十百千万亿])"
-_FIGURE_RE = re.compile(
-    r"(?P<pre>" + "|".join(PREFIX_QUALIFIERS) + r")?"
-    r"(?P<vague>" + _VAGUE + r")?"
-    r"(?P<num>" + _ARABIC + "|" + _CN + r")"
-    r"(?P<inner>" + "|".join(INNER_QUALIFIERS) + r")?"
-    r"(?P<mag>" + "|".join(MAGNITUDE_SPELLINGS) + r")?"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in UNIT_SPELLINGS) + r")?"
-    r"(?P<suf>" + "|".join(SUFFIX_QUALIFIERS) + r")?"
-    r"(?P<noun>.*)",
-    re.S,
-)
-
-
 def parse_quantity(raw: str) -> Quantity:
     """Parse one figure written as in a facts file (``1500余万元``, ``两次``, ``数千名``).
 
-    Raises :class:`QuantityError` (a Chinese message) when ``raw`` holds no number.
+    The same grammar as :func:`find_quantities` reads it, so what a facts file declares and what
+    a draft writes are compared like for like. Raises :class:`QuantityError` (a Chinese message)
+    when ``raw`` holds no number. For a compound figure (``301户611人``) this is its first part;
+    :func:`parse_figure` returns every part.
 
     >>> parse_quantity("1500余万元")
     Quantity(value=Decimal('15000000'), unit='元', qualifier='余', high=None, noun='')
     """
-    text = normalize_digits(raw.strip()).replace(" ", "")
+    return parse_figure(raw)[0]
+
+
+_RATIO_NEXT = re.compile(r"[:：∶](?=[0-9])")
+
+
+def parse_figure(raw: str) -> list[Quantity]:
+    """Every quantity of a declared figure: one, or several for a compound (``301户611人``)."""
+    text = normalize_digits(raw.strip())
     if not text:
         raise QuantityError("数字为空")
-    range_m = re.fullmatch(r"(" + _ARABIC + "|" + _CN + r")(?:-|－|—|~|～|至|到)(.+)", text)
-    if range_m:
-        low = parse_number(range_m.group(1))
-        high_q = parse_quantity(range_m.group(2))
-        return Quantity(low, high_q.unit, high_q.qualifier, high_q.value, high_q.noun)
-    frac_m = re.fullmatch(r"(?:(百分之|千分之)|(" + _CN + r")分之)(" + _CN + r"|" + _ARABIC + r")(.*)",
-                          text)
-    if frac_m:
-        part = parse_number(frac_m.group(3))
-        if frac_m.group(1):
-            unit = "%" if frac_m.group(1) == "百分之" else "‰"
-            return Quantity(part, unit, _suffix_class(frac_m.group(4)), None, "")
-        whole = parse_number(frac_m.group(2))
-        return Quantity(_fraction(part, whole), "分数", "", None, frac_m.group(4))
-    slash_m = re.fullmatch(r"([0-9]+)/([0-9]+)(.*)", text)
-    if slash_m:
-        value = _fraction(Decimal(slash_m.group(1)), Decimal(slash_m.group(2)))
-        return Quantity(value, "分数", "", None, slash_m.group(3))
-    m = _FIGURE_RE.fullmatch(text)
-    if not m or (m.group("num") == "点"):
-        raise QuantityError(f"「{raw}」中没有可识别的数字")
-    return _quantity_from_match(m, raw)
+    parts: list[Quantity] = []
+    pos = 0
+    while True:
+        m = _FINDER.match(text, pos)
+        q = _quantity_of(m) if m and m.end() > pos else None
+        if q is None:
+            if not parts:
+                raise QuantityError(f"「{raw}」中没有可识别的数字")
+            break
+        end = m.end()  # type: ignore[union-attr]
+        nxt = _FINDER.match(text, end)
+        compound = (q.unit and nxt is not None and nxt.end() > end and nxt.group("unit")
+                    and (nxt.group("num") or "")[:1].isdigit() == (m.group("num") or "x")[:1].isdigit())
+        if compound:
+            parts.append(q)
+            pos = end
+            continue
+        ratio = _RATIO_NEXT.match(text, end)
+        if ratio:  # a ratio 22.2：46.4：31.4 is one figure of several parts, as the text finds them
+            parts.append(q)
+            pos = ratio.end()
+            continue
+        parts.append(Quantity(q.value, q.unit, q.qualifier, q.high, text[end:].strip()))
+        break
+    return parts
+
+
+# --- writing quantities ---------------------------------------------------------------------
+
+_CN_WRITE_DIGITS = "零一二三四五六七八九"
+_PREFIX_SPELLING = {"近": "近", "约": "约", "超": "超过", "不足": "不足"}
+_SUFFIX_SPELLING = {"约": "左右", "超": "以上", "不足": "以下"}
+
+
+def cn_numeral(n: int) -> str:
+    """A non-negative integer in Chinese numerals as reports write it (1500 → 一千五百, 10 → 十)."""
+    if n < 0:
+        raise ValueError("负数不能写成中文数字")
+    if n == 0:
+        return "零"
+    out = ""
+    for big, name in ((10**8, "亿"), (10**4, "万")):
+        if n >= big:
+            out += _cn_section(n // big, bool(out)) + name
+            n %= big
+            if n and n < big // 10:
+                out += "零"
+    if n:
+        out += _cn_section(n, bool(out))
+    return out.replace("零零", "零")
+
+
+def _cn_section(n: int, inner: bool) -> str:
+    """1 … 9999 in Chinese; a leading 一十 is written 十 unless the section follows a bigger unit."""
+    if n >= 10**4:
+        return cn_numeral(n)
+    out = ""
+    zero = False
+    for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // unit % 10
+        if d:
+            if zero:
+                out += "零"
+            out += _CN_WRITE_DIGITS[d] + name
+            zero = False
+        elif out:
+            zero = True
+    if out.startswith("一十") and not inner:
+        out = out[1:]
+    return out
+
+
+def write_quantity(q: Quantity, *, chinese: bool = False, magnitude: str = "", suffix: bool = False,
+                   spaced: bool = False) -> str:
+    """Write ``q`` the way reports do: ``1.3万余件``, ``近 4000人``, ``一千五百余万元``, ``6%左右``.
+
+    ``magnitude`` (万, 亿, 万亿 …) divides the value; ``chinese`` writes the number in Chinese
+    numerals (integers only); ``suffix`` puts the qualifier after the unit (左右, 以上, 以下)
+    when it has such a spelling; ``spaced`` adds the stray spaces real text has. Every form
+    reads back as ``q`` with :func:`parse_quantity` and :func:`find_quantities`.
+    """
+    if q.high is not None or q.unit in ("分数",):
+        raise ValueError("区间和分数没有统一写法")
+    number = q.value / _MAGNITUDES[magnitude] if magnitude else q.value
+    if chinese:
+        if number != number.to_integral_value():
+            raise ValueError("中文数字只写整数")
+        if q.unit.startswith("千") and not magnitude:
+            raise ValueError("中文数字后接「千伏」等单位有歧义（二千伏），请用阿拉伯数字")
+        num = cn_numeral(int(number))
+    else:
+        num = format(number.normalize(), "f")
+    sp = " " if spaced else ""
+    pre = inner = suf = ""
+    if q.qualifier == "余":
+        inner = "余"
+    elif suffix and q.qualifier in _SUFFIX_SPELLING:
+        suf = _SUFFIX_SPELLING[q.qualifier]
+    elif q.qualifier:
+        pre = _PREFIX_SPELLING[q.qualifier] + sp
+    body = f"{num}{sp}{magnitude}{inner}" if magnitude else f"{num}{inner}"
+    return f"{pre}{body}{q.unit}{suf}"
 
 
 def _fraction(part: Decimal, whole: Decimal) -> Decimal:
     if whole == 0:
         raise QuantityError("分母不能为零")
     return (part / whole).quantize(Decimal("0.0001"))
-
-
-def _suffix_class(rest: str) -> str:
-    for suf in SUFFIX_QUALIFIERS:
-        if rest.startswith(suf):
-            return canonical_qualifier(suf)
-    return ""
-
-
-def _quantity_from_match(m: re.Match[str], raw: str) -> Quantity:
-    num = m.group("num")
-    try:
-        value = parse_number(num)
-    except (QuantityError, InvalidOperation) as exc:
-        raise QuantityError(f"「{raw}」中的数字无法解析：{exc}") from None
-    qualifiers = [q for q in (m.group("pre"), m.group("vague"), m.group("inner"), m.group("suf")) if q]
-    if m.group("mag"):
-        value *= _MAGNITUDES[m.group("mag")]
-    qualifier = canonical_qualifier(qualifiers[0]) if qualifiers else ""
-    unit = canonical_unit(m.group("unit") or "")
-    if m.group("unit") in ("万人", "千人"):
-        value *= 10_000 if m.group("unit") == "万人" else 1000
-    return Quantity(value, unit, qualifier, None, (m.group("noun") or "").strip())
 
 
 # --- finding quantities in prose --------------------------------------------------------------
@@ -314,119 +383,268 @@ class Mention:
     weak: bool = False
 
 
-# Set phrases whose numerals are not figures. Political formulas, idioms, fixed expressions.
-NON_FIGURE_PHRASES = (
-    "一如既往", "进一步", "第一线", "统一", "一体化", "一系列", "一条龙", "一揽子", "一站式", "一盘棋",
-    "千家万户", "千方百计", "成千上万", "万无一失", "三番五次", "三令五申", "五湖四海", "四面八方",
-    "七上八下", "一五一十", "九牛一毛", "一心一意", "三天两头", "百年大计", "十年磨一剑", "百尺竿头",
-    "两个维护", "两个确立", "四个意识", "四个自信", "四个全面", "两个一百年", "五位一体", "一带一路",
-    "一国两制", "三大攻坚战", "十四五", "十五五", "十三五", "二十大", "十九大", "十八大", "十七大",
-    "一把手", "一岗双责", "一票否决", "两手抓", "两手都要硬", "一张蓝图", "一次性", "一件事", "一网通办",
-    "一网统管", "最多跑一次", "一口价", "百分百", "十分", "万分", "一流", "一线", "一致", "一起", "一道",
-    "唯一", "同一", "一切", "一直", "一定", "一般", "一贯", "一律", "一同", "一旦", "一度", "一些",
-    "一方面", "另一方面", "一大批", "一代人", "一方水土", "七一", "五一", "十一", "五四", "三八",
-)
-
-_FIND_UNITS = tuple(u for u in UNIT_SPELLINGS if u not in ("届", "年", "天", "周", "个月", "岁"))
-_DURATION_UNITS = ("个月", "年", "天", "周", "岁")
+_SP = r"[ \u00a0\u3000]?"  # real text has stray spaces inside figures: 1.13 亿元, 近 4000
+_FIND_UNITS = tuple(sorted(
+    (u for u in _UNITS if u not in ("届", "万人", "千人", "所学校", "个村", "张床", "人数", "块钱")),
+    key=len, reverse=True))
 _ARABIC_FIND = r"[0-9](?:[0-9,]|[ \u00a0](?=[0-9]{3}(?![0-9])))*(?:\.[0-9]+)?"
-_CN_FIND = "[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+_CN_FIND = "[零〇○一二两三四五六七八九十百千万亿]+(?:点[零〇○一二三四五六七八九]+)?"
+_NUM = _ARABIC_FIND + "|" + _CN_FIND
+# Every match starts with a digit, a Chinese numeral or a qualifier's first character; testing
+# that first (a lookahead) spares the engine trying every alternative at every other position.
+_FIRST_CHARS = "".join(sorted(set("0123456789零〇○一二两三四五六七八九十百千万亿数几上"
+                                  + "".join(q[0] for q in PREFIX_QUALIFIERS))))
 _FINDER = re.compile(
-    r"(?P<pct>百分之|千分之)(?P<pnum>" + _ARABIC_FIND + "|" + _CN_FIND + ")"
+    "(?=[" + _FIRST_CHARS + "])"
+    r"(?:(?P<pct>百分之|千分之)(?P<pnum>" + _NUM + ")"
     r"|(?P<fden>" + _CN_FIND + r")分之(?P<fnum>" + _CN_FIND + ")"
     r"|(?P<sa>[0-9]+)/(?P<sb>[0-9]+)"
-    r"|(?P<pre>" + "|".join(PREFIX_QUALIFIERS) + r")?"
+    r"|(?:(?P<pre>" + "|".join(PREFIX_QUALIFIERS) + r")" + _SP + ")?"
     r"(?P<vague>(?:数|几|上)(?=[十百千万亿]))?"
-    r"(?P<num>" + _ARABIC_FIND + "|" + _CN_FIND + r")"
-    r"(?:(?P<rsep>-|－|—|~|～|至|到)(?P<high>" + _ARABIC_FIND + "|" + _CN_FIND + r"))?"
-    r"(?P<inner>余|多|来)?"
+    r"(?P<num>" + _NUM + r")"
+    r"(?:(?P<rsep>-|－|—|~|～|至|到)(?P<high>" + _NUM + r"))?"
+    r"(?P<inner>余|多|来)?" + _SP +
     r"(?P<mag>万亿|千亿|百亿|亿|千万|百万|万)?"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in _FIND_UNITS) + "|"
-    + "|".join(_DURATION_UNITS) + r"|大(?=[\u4e00-\u9fff]))?"
-    r"(?P<suf>以上|以下|以内|左右|上下)?"
+    r"(?P<inner2>余|多)?"
+    r"(?P<unit>" + "|".join(re.escape(u) for u in _FIND_UNITS) + r"|大(?=[\u4e00-\u9fff]|$))?"
+    r"(?P<suf>以上|以下|以内|左右|上下)?)"
 )
-_NON_FIGURE_RE = re.compile("|".join(sorted(map(re.escape, NON_FIGURE_PHRASES), key=len, reverse=True)))
 
 
-def _digits_only_cn(num: str) -> bool:
-    return len(num) > 1 and all(ch in "零〇一二三四五六七八九" for ch in num)
-
-
-def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = None) -> list[Mention]:
-    """Every quantity written in ``text``: Arabic or Chinese numerals, percentages, fractions,
-    ranges and vague quantities, with their character spans.
-
-    Numbers that are not figures are left out: ordinals (第一, 一是, （一）, 一、), dates and
-    years (2022年, 1月21日, 5·12), anniversaries (90周年), footnote marks (^[3], 〔9〕), formulas
-    (1+N), codes (PM2.5, 5G) and set phrases (一如既往, 十四五, 千家万户 …). ``skip_spans`` adds
-    spans to ignore (names from the facts, such as 四大基础工程).
-    """
-    norm = normalize_digits(text)
-    skips = list(skip_spans or [])
-    skips += [m.span() for m in _NON_FIGURE_RE.finditer(norm)]
-    out: list[Mention] = []
-    for m in _FINDER.finditer(norm):
-        start, end = m.span()
-        if start == end:
-            continue
-        if any(a < end and start < b for a, b in skips):
-            continue
-        mention = _mention_from(m, norm, text)
-        if mention is not None:
-            out.append(mention)
-    return out
-
-
-def _mention_from(m: re.Match[str], norm: str, text: str) -> Mention | None:
-    start, end = m.span()
-    before = norm[start - 1] if start else ""
-    after = norm[end] if end < len(norm) else ""
-    raw = text[start:end]
+def _quantity_of(m: re.Match[str] | None, g: dict[str, str | None] | None = None) -> Quantity | None:
+    """The quantity a finder match spells, or None when its number cannot be read."""
+    if m is None:
+        return None
+    g = g if g is not None else m.groupdict()
     try:
-        if m.group("pct"):
-            value = parse_number(m.group("pnum"))
-            return Mention(Quantity(value, "%" if m.group("pct") == "百分之" else "‰"), start, end, raw)
-        if m.group("fden"):
-            q = Quantity(_fraction(parse_number(m.group("fnum")), parse_number(m.group("fden"))), "分数")
-            return Mention(q, start, end, raw)
-        if m.group("sa"):
-            if (before and before in "+＋") or (after and after in "+＋") or _is_date_like(norm, start, end):
-                return None
-            q = Quantity(_fraction(Decimal(m.group("sa")), Decimal(m.group("sb"))), "分数")
-            return Mention(q, start, end, raw)
+        if g["pct"]:
+            return Quantity(parse_number(g["pnum"]), "%" if g["pct"] == "百分之" else "‰")
+        if g["fden"]:
+            return Quantity(_fraction(parse_number(g["fnum"]), parse_number(g["fden"])), "分数")
+        if g["sa"]:
+            return Quantity(_fraction(Decimal(g["sa"]), Decimal(g["sb"])), "分数")
+        num = g["num"]
+        if not num or num == "点":
+            return None
+        value = parse_number(num.replace(" ", "").replace("\u00a0", ""))
+        high = parse_number(g["high"]) if g["high"] else None
     except (QuantityError, InvalidOperation):
         return None
-    num = m.group("num")
-    if not num or num == "点":
-        return None
-    arabic = num[0].isdigit()
-    unit_raw = m.group("unit") or ""
-    if unit_raw == "大" and (arabic or m.group("inner") or m.group("mag")):
-        unit_raw, end = "", m.start("unit")  # 300余大学生: 大 starts the noun, it counts nothing
-    has_context = any(m.group(g) for g in ("pre", "vague", "inner", "mag", "suf")) or unit_raw
-    if not arabic and not has_context:
-        return None  # a bare Chinese numeral: 三圈层, 一城一都, 一是 …
-    if _not_a_figure(m, norm, start, end, before, arabic):
-        return None
-    try:
-        value = parse_number(num.replace(" ", ""))
-        high = parse_number(m.group("high")) if m.group("high") else None
-    except (QuantityError, InvalidOperation):
-        return None
-    if m.group("mag"):
-        scale = parse_number("1" + m.group("mag"))
+    if g["mag"]:
+        scale = _MAGNITUDES[g["mag"]]
         value *= scale
         high = high * scale if high is not None else None
     qualifier = ""
-    for g in ("pre", "vague", "inner", "suf"):
-        if m.group(g):
-            qualifier = canonical_qualifier(m.group(g))
+    for k in ("pre", "vague", "inner", "inner2", "suf"):
+        if g[k]:
+            qualifier = canonical_qualifier(g[k])
             break
-    unit = canonical_unit(unit_raw)
-    if unit_raw in ("万人", "千人"):
-        value *= 10_000 if unit_raw == "万人" else 1000
-    weak = (not arabic and value == 1 and bool(unit_raw) and not qualifier and not m.group("mag"))
-    return Mention(Quantity(value, unit, qualifier, high), start, end, text[start:end], weak)
+    return Quantity(value, canonical_unit(g["unit"] or ""), qualifier, high)
+
+
+# --- the lexicon of fixed phrases -------------------------------------------------------------
+
+LEXICON_FILE = "fixed_phrases.txt"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Fixed phrases whose numerals are not figures (八项规定, 三个代表, 零部件 …).
+
+    Shipped as ``prompts/common/fixed_phrases.txt``; a user adds phrases with a file of the same
+    name in their own prompts folder (``common/fixed_phrases.txt``), which extends the built-in one.
+    """
+
+    phrases: tuple[str, ...]
+
+    @classmethod
+    def from_texts(cls, *texts: str) -> Lexicon:
+        """Phrases from lexicon files' text: one a line, ``#`` starts a comment."""
+        out: dict[str, None] = {}
+        for text in texts:
+            for line in text.splitlines():
+                phrase = line.split("#", 1)[0].strip()
+                if phrase:
+                    out[normalize_digits(phrase)] = None
+        return cls(tuple(out))
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        return _lexicon_pattern(self.phrases)
+
+
+@functools.lru_cache(maxsize=16)
+def _lexicon_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(phrases, key=len, reverse=True))))
+
+
+@functools.lru_cache(maxsize=16)
+def load_lexicon(dirs: tuple[str, ...] = ()) -> Lexicon:
+    """The built-in lexicon extended by ``common/fixed_phrases.txt`` in each of ``dirs``."""
+    from ..resources import builtin_prompts_dir
+
+    texts = []
+    for d in (builtin_prompts_dir(), *map(Path, dirs)):
+        path = Path(d) / "common" / LEXICON_FILE
+        if path.is_file():
+            texts.append(path.read_text(encoding="utf-8"))
+    return Lexicon.from_texts(*texts)
+
+
+_NUMERAL_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿0123456789")
+
+
+def _lexicon_spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int]]:
+    """Spans of fixed phrases; a phrase inside a longer numeral (二十一个 holds 十一) is no phrase."""
+    pattern = lexicon.pattern
+    if pattern is None:
+        return []
+    out = []
+    n = len(norm)
+    for m in pattern.finditer(norm):
+        a, b = m.span()
+        phrase = m.group()
+        if phrase[0] in _NUMERAL_CHARS and a and norm[a - 1] in _NUMERAL_CHARS:
+            continue
+        if phrase[-1] in _NUMERAL_CHARS and b < n and (norm[b] in _NUMERAL_CHARS or _unit_at(norm, b)):
+            continue
+        out.append((a, b))
+    return out
+
+
+def _unit_at(norm: str, pos: int) -> bool:
+    m = _UNIT_AT.match(norm, pos)
+    return m is not None
+
+
+_UNIT_AT = re.compile("|".join(re.escape(u) for u in _FIND_UNITS if len(u) > 0))
+
+
+# --- spans that hold names, not figures ------------------------------------------------------
+
+_QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", "《": "》", "〈": "〉", '"': '"'}
+_QUOTE_RE = re.compile(r'“[^“”\n]{1,40}”|「[^「」\n]{1,40}」|『[^『』\n]{1,40}』|‘[^‘’\n]{1,40}’'
+                       r'|《[^《》\n]{1,80}》|〈[^〈〉\n]{1,40}〉|"[^"\n]{1,40}"')
+# Counters that slogans and programme names are made of (“四个不摘”, “保才18条”, “五大行动”):
+# inside quotes a number with one of these and nothing more is part of the name.
+NAME_COUNTERS = frozenset({"", "个", "条", "项", "大", "点", "种", "类", "件", "化", "张", "场", "次", "批", "位"})
+
+
+# A glossary line under the text explains a footnote's term: "[27] 11258：…"; the term is a name.
+_GLOSSARY_RE = re.compile(r"^[ \u3000]*\^?[\[［【〔][0-9]{1,3}[\]］】〕][ \u3000]*([^：:\n]{1,30})[：:]", re.M)
+
+
+# A term in Chinese numerals followed by a footnote mark is explained in the notes: 四个发展定位[22].
+# (An Arabic count before a footnoted noun, 建成5个示范区[2], stays a figure.)
+_FOOTNOTED_TERM = re.compile(r"[\u4e00-\u9fff]{1,8}[”」\"]?[ \u3000]*\^?[\[［【〔][0-9]{1,3}[\]］】〕]")
+
+
+def _glossary_terms(norm: str) -> list[tuple[int, int]]:
+    return [m.span(1) for m in _GLOSSARY_RE.finditer(norm)]
+
+
+def _quote_spans(norm: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _QUOTE_RE.finditer(norm)]
+
+
+class _Intervals:
+    """Sorted, merged spans with an O(1) overlap test (prefix sums over covered characters)."""
+
+    def __init__(self, n: int, spans: Iterable[tuple[int, int]]) -> None:
+        covered = bytearray(n + 1)
+        for a, b in spans:
+            a, b = max(0, a), min(n, b)
+            if a < b:
+                covered[a:b] = b"\x01" * (b - a)
+        self._covered = covered
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._covered.find(1, start, end) >= 0
+
+
+def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = None,
+                    lexicon: Lexicon | None = None) -> list[Mention]:
+    """Every quantity written in ``text``: Arabic or Chinese numerals, percentages, fractions,
+    ranges and vague quantities, with their character spans.
+
+    Numbers that are not figures are left out, by rule (see README, 数字识别规则): ordinals
+    (第一, 一是, （一）, 一、), dates and years (2022年, 1月21日, 5·12, 7.19), anniversaries
+    (90周年), session numbers (十四届五次全会), project phases (城改二期), footnote marks (^[3],
+    【1】, ［1］), formulas (1+N), codes (PM2.5, 5G), hotline numbers (12345热线), quoted names
+    (“四个不摘”, “1530”) and the fixed phrases of the lexicon (八项规定, 零部件 …).
+    ``skip_spans`` adds spans to ignore (names from the facts, such as 四大基础工程).
+    """
+    norm = normalize_digits(text)
+    lexicon = lexicon if lexicon is not None else load_lexicon()
+    skips = _Intervals(len(norm), [*(skip_spans or ()), *_lexicon_spans(norm, lexicon)])
+    quotes = _Intervals(len(norm), [*_quote_spans(norm), *_glossary_terms(norm)])
+    out: list[Mention] = []
+    for m in _FINDER.finditer(norm):
+        num = m.group("num")
+        if num is not None and m.end("num") == m.end() and not num[0].isdigit() and m.start("num") == m.start():
+            continue  # a bare Chinese numeral (一是, 统一, 三圈层): the commonest match, never a figure
+        pre = m.group("pre")
+        if pre and m.start() and norm[m.start() - 1] in NOT_QUALIFIER_BEFORE.get(pre, ""):
+            m = _FINDER.match(norm, m.start("num"))  # 相约十四冬, 节约: the word only ends in 约
+            if m is None:
+                continue
+        start, end = m.span()
+        if start == end or skips.overlaps(start, end):
+            continue
+        g = m.groupdict()
+        mention = _mention_from(m, norm, text, g)
+        if mention is None:
+            continue
+        if _name_like(m, mention.quantity, g) and (quotes.overlaps(start, end) or (
+                not mention.text[:1].isdigit() and _FOOTNOTED_TERM.match(norm, end))):
+            continue
+        out.append(mention)
+    return out
+
+
+def _name_like(m: re.Match[str], q: Quantity, g: dict[str, str | None]) -> bool:
+    """Inside quotes: a number without magnitude, qualifier or a measuring unit names something."""
+    return not g["mag"] and not q.qualifier and q.unit in NAME_COUNTERS and not g["pct"]
+
+
+def _mention_from(m: re.Match[str], norm: str, text: str, g: dict[str, str | None]) -> Mention | None:
+    start, end = m.span()
+    before = norm[start - 1] if start else ""
+    after = norm[end] if end < len(norm) else ""
+    if g["sa"] and ((before and before in "+＋") or (after and after in "+＋")
+                          or _is_date_like(norm, start, end)):
+        return None
+    if g["pct"] or g["fden"] or g["sa"]:
+        q = _quantity_of(m, g)
+        return Mention(q, start, end, text[start:end]) if q else None
+    num = g["num"]
+    if not num or num == "点":
+        return None
+    arabic = num[0].isdigit()
+    unit_raw = g["unit"] or ""
+    if unit_raw == "大" and (arabic or g["inner"] or g["mag"]):
+        end = m.start("unit")  # 300余大学生: 大 starts the noun, it counts nothing
+        unit_raw = ""
+    has_context = bool(g["pre"] or g["vague"] or g["inner"] or g["mag"] or g["inner2"] or g["suf"] or unit_raw)
+    if not arabic and not has_context:
+        return None  # a bare Chinese numeral: 三圈层, 一城一都, 一是 …
+    if not arabic and not any(ch in _CN_DIGITS or ch in _CN_SMALL_UNITS for ch in num) \
+            and not g["pre"] and not g["vague"]:
+        return None  # 亿万人民, 亿元以上项目: a magnitude word alone counts nothing
+    if _not_a_figure(m, g, norm, start, end, before, arabic):
+        return None
+    q = _quantity_of(m, g)
+    if q is None:
+        return None
+    if unit_raw != (g["unit"] or ""):
+        q = Quantity(q.value, "", q.qualifier, q.high)
+    # Trailing spaces are not part of the figure.
+    while end > start and norm[end - 1] in " \u00a0\u3000":
+        end -= 1
+    weak = (not arabic and q.value == 1 and bool(unit_raw) and not q.qualifier and not g["mag"])
+    return Mention(q, start, end, text[start:end], weak)
 
 
 def _is_date_like(norm: str, start: int, end: int) -> bool:
@@ -434,30 +652,101 @@ def _is_date_like(norm: str, start: int, end: int) -> bool:
     return after in ("月", "日", "号")
 
 
-def _not_a_figure(m: re.Match[str], norm: str, start: int, end: int, before: str, arabic: bool) -> bool:
-    num = m.group("num")
+# A qualifier's character that ends a longer word is no qualifier (节约, 相约, 最近, 赶超).
+NOT_QUALIFIER_BEFORE = {"约": "节制签合违履大相预特", "近": "最附就临邻将接逼亲靠", "超": "赶高", "逾": ""}
+_CODE_AFTER = ("国道", "省道", "县道", "路", "号线", "号楼", "号", "强", "世纪")
+_SESSION_BEFORE = re.compile(r"届[\u4e00-\u9fff]{0,6}$")  # 届, then at most a body's name (人大, 市委)
+_SESSION_AFTER = ("全会", "会议", "全体会议", "常委会", "党代会", "代表大会", "中全会")
+_PROJECT_TAILS = frozenset("改程目园区厂场站线路港城馆院楼苑湾库桥地心村镇街片")
+_PROJECT_AFTER = ("工程", "项目", "扩建", "改造", "续建", "建设", "开工", "竣工", "投产")
+_HOTLINE_WORDS = ("热线", "服务热线", "便民", "政务服务", "专线", "电话", "平台", "服务平台")
+_BRACKETS_OPEN = frozenset("[〔【［(（")
+_BRACKETS_CLOSE = frozenset("]〕】］)）")
+
+
+def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: int, end: int, before: str,
+                  arabic: bool) -> bool:
+    num = g["num"]
     num_end = m.end("num")
     after_num = norm[num_end:num_end + 2]
     after = norm[end:end + 2]
-    def one_of(ch: str, chars: str) -> bool:
+    unit = g["unit"] or ""
+    bare = not unit and not (g["pre"] or g["vague"] or g["inner"] or g["mag"] or g["inner2"] or g["suf"])
+
+    def one_of(ch: str, chars: str | frozenset[str]) -> bool:
         return bool(ch) and ch in chars
 
     if before == "第" or (one_of(before, "（(") and one_of(norm[num_end:num_end + 1], "）)")):
         return True  # ordinal
-    if not m.group("unit") and one_of(norm[num_end:num_end + 1], "是、") and not arabic:
+    if not unit and one_of(norm[num_end:num_end + 1], "是、") and not arabic:
         return True  # enumerator 一是 / heading 一、
-    if (before.isascii() and before.isalpha()) or (after[:1].isascii() and after[:1].isalpha() and arabic):
+    if bare and arabic and norm[num_end:num_end + 1] == "、" and (start == 0 or norm[start - 1] in "\n \u3000"):
+        return True  # list number 1、 at the start of a line
+    if (before.isascii() and before.isalpha() and not g["pre"]) or \
+            (after[:1].isascii() and after[:1].isalpha() and arabic):
         return True  # PM2.5, 5G, COVID-19
-    if one_of(before, "+＋·•.．") or one_of(after_num[:1], "+＋·•．"):
+    if before == "每":
+        return True  # a rate's base: 每百户, 每万人, 每10万人口
+    if norm[end:end + 1] == "级" and (g["mag"] or not (arabic or any(ch in _CN_DIGITS for ch in num))):
+        return True  # a size class: 百亿级, 千亿元级, 50亿级
+    if one_of(before, "+＋·•.．×*") or one_of(after_num[:1], "+＋·•．×*"):
         return True  # 1+N, 5·12
-    if arabic and after_num[:1] == "." and not m.group("num").count("."):
+    if arabic and after_num[:1] == "." and not num.count("."):
         return True  # list number "1." in a heading
-    if one_of(before, "[〔【") or one_of(after[:1], "]〕】"):
-        return True  # footnote marks ^[3], 〔9〕
+    if bare and (one_of(before, _BRACKETS_OPEN) and one_of(norm[num_end:num_end + 1], _BRACKETS_CLOSE)):
+        return True  # footnote marks ^[3], 〔9〕, 【1】, ［1］
+    if one_of(before, "[〔【［") or one_of(after[:1], "]〕】］"):
+        return True
     if after_num[:1] in ("月", "日", "号", "时") or after_num.startswith("周年") or \
-            ((m.group("unit") or "").startswith("周") and norm[end:end + 1] == "年"):
+            (unit.startswith("周") and norm[end:end + 1] == "年"):
         return True  # dates, times, anniversaries
     is_year = (arabic and len(num.replace(",", "")) == 4) or _digits_only_cn(num)
-    if m.group("unit") == "年" and not m.group("pre") and not m.group("inner") and is_year:
+    if unit == "年" and not g["pre"] and not g["inner"] and is_year:
         return True  # a year: 2022年, 二〇二二年
-    return m.group("unit") == "年" and norm[end:end + 1] == "度"  # 2025年度
+    if is_year and g["high"] and norm[end:end + 1] == "年":
+        return True  # 2021—2025年
+    if unit == "年" and norm[end:end + 1] == "度":
+        return True  # 2025年度
+    if bare and arabic and _is_day_month(num) and (_is_han(norm[end:end + 1]) or one_of(norm[end:end + 1], "”\"")):
+        return True  # a date written 7.19 (7.19特大暴雨)
+    if unit == "次" and not arabic and (_SESSION_BEFORE.search(norm, max(0, start - 8), start)
+                                        or (before == "、" and norm.startswith(_SESSION_AFTER, end))):
+        return True  # session number: 十四届五次全会, 十七届人大二次会议, 六届三次、四次全会
+    if unit == "次" and norm.startswith(_SESSION_AFTER, end) and norm[max(0, start - 2):start] in ("人大", "政协"):
+        return True
+    if unit == "期" and not arabic and not g["pre"] and not g["mag"] and (
+            one_of(before, _PROJECT_TAILS) or norm.startswith(_PROJECT_AFTER, end)):
+        return True  # project phase: 城改二期, 一期工程
+    if bare and arabic and (norm.startswith("版", end) or (num.endswith(".0") and _is_han(norm[end:end + 1]))):
+        return True  # a version: 4.0版, 教育信息化2.0行动
+    if bare and arabic and re.match(r"[、和至][0-9]{1,2}[月日]", norm[end:end + 4]):
+        return True  # the first of two dates: 3、4月份
+    if bare and arabic and len(num) >= 3 and num[0] == "0" and "." not in num:
+        return True  # a telephone area code or a number with a leading zero: 0312-…
+    if arabic and norm[num_end:num_end + 1] == "." and norm[num_end + 1:num_end + 2].isdigit():
+        return True  # a dotted date or version: 2022.1.27, 1.2.3
+    if g["high"] and norm[end:end + 1] in ("月", "日", "号"):
+        return True  # a range of months or days: 1—11月
+    if bare and arabic and norm.startswith(_CODE_AFTER, end):
+        return True  # road and bus numbers (107国道, 506路), list names (500强), centuries (21世纪)
+    if bare and arabic and len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100:
+        return True  # a year written without 年: 奋战2020, 2023中国国际数字经济博览会
+    if bare and arabic and len(num) == 5 and num.startswith("12"):
+        return True  # public service numbers 12345, 12319 …
+    # hotline number: 12345热线
+    return bare and arabic and "." not in num and "," not in num and 3 <= len(num) <= 8 and (
+        norm.startswith(_HOTLINE_WORDS, end) or norm[max(0, start - 4):start].endswith(("热线", "电话", "拨打")))
+
+
+def _is_han(ch: str) -> bool:
+    return bool(ch) and "\u4e00" <= ch <= "\u9fff"
+
+
+def _is_day_month(num: str) -> bool:
+    month, dot, day = num.partition(".")
+    return bool(dot) and month.isdigit() and day.isdigit() and 1 <= int(month) <= 12 \
+        and 1 <= int(day) <= 31 and len(day) == 2
+
+
+def _digits_only_cn(num: str) -> bool:
+    return len(num) > 1 and all(ch in "零〇○一二三四五六七八九" for ch in num)

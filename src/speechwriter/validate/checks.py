@@ -22,7 +22,7 @@ from ..blueprint import Blueprint, SectionSpec, cn_ordinal
 from ..draft import Draft, DraftSection, load_draft
 from ..errors import InputError
 from ..facts.model import Facts
-from ..figures.quantities import Mention, Quantity, find_quantities
+from ..figures.quantities import Lexicon, Mention, Quantity, find_quantities, load_lexicon
 from ..files import read_text
 
 __all__ = ["CHECKS", "Finding", "Report", "ValidatorConfig", "draft_from_text", "find_headings", "load_speech", "validate"]
@@ -49,6 +49,8 @@ class ValidatorConfig(BaseModel):
     length_tolerance: float = 0.3
     section_tolerance: float = 0.6
     max_sentence_chars: int = 120
+    prompts_dirs: list[str] = Field(default_factory=list, description="用户提示词目录：其中的 "
+                                    "common/fixed_phrases.txt 扩充固定提法词库")
     banned_phrases: list[str] = Field(default_factory=lambda: [
         "众所周知", "不言而喻", "毋庸置疑", "非常非常", "完美收官", "史无前例", "绝对", "作为一个AI"])
 
@@ -130,10 +132,23 @@ class _Context:
     blueprint: Blueprint
     config: ValidatorConfig
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
+    heading_mentions: dict[str, list[Mention]] = field(default_factory=dict)
     explained: list[Quantity] = field(default_factory=list)
     counts: set[int] = field(default_factory=set)
     period: list[Quantity] = field(default_factory=list)
     explained_by_value: dict[Any, list[Quantity]] = field(default_factory=dict)
+    explained_units: dict[tuple[Any, str, Any], set[str]] = field(default_factory=dict)
+
+    def body(self, w: Any) -> str:
+        """The text a seen figure sits in: its section's heading or body."""
+        section = self.draft.section(w.sid)
+        if section is None:
+            return ""
+        return (section.heading or "") if w.heading else section.body
+
+    def heading(self, sid: str) -> str:
+        section = self.draft.section(sid)
+        return (section.heading or "") if section else ""
 
     @property
     def cpm(self) -> int:
@@ -149,30 +164,46 @@ def _name_spans(text: str, names: Iterable[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _explained_quantities(facts: Facts) -> tuple[list[Quantity], dict[Any, list[Quantity]]]:
+def _explained_quantities(facts: Facts, lexicon: Lexicon) -> tuple[list[Quantity], dict[Any, list[Quantity]]]:
     """Every quantity the facts state (figures and numbers in their prose), indexed by value."""
     names = [n.text for n in [*facts.names, *facts.honours]]
     explained: list[Quantity] = []
     for text in facts.prose():
-        explained += [m.quantity for m in find_quantities(text, skip_spans=_name_spans(text, names))]
-    explained += [r.figure.quantity for r in facts.figure_refs()]
+        explained += [m.quantity for m in find_quantities(text, skip_spans=_name_spans(text, names),
+                                                          lexicon=lexicon)]
+    explained += [q for r in facts.figure_refs() for q in r.figure.parts]
     by_value: dict[Any, list[Quantity]] = {}
     for q in explained:
         by_value.setdefault(q.value, []).append(q)
     return explained, by_value
 
 
+def _units_index(quantities: list[Quantity]) -> dict[tuple[Any, str, Any], set[str]]:
+    """(value, qualifier, high) -> the units stated with it: explaining a mention is one lookup."""
+    out: dict[tuple[Any, str, Any], set[str]] = {}
+    for q in quantities:
+        out.setdefault((q.value, q.qualifier, q.high), set()).add(q.unit)
+    return out
+
+
 def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: ValidatorConfig) -> _Context:
     ctx = _Context(draft, facts, blueprint, config)
     names = [n.text for n in [*facts.names, *facts.honours]]
-    ctx.explained, ctx.explained_by_value = facts.memo("validate.explained", lambda: _explained_quantities(facts))
+    lexicon = load_lexicon(tuple(config.prompts_dirs))
+    ctx.explained, ctx.explained_by_value = facts.memo(
+        f"validate.explained:{config.prompts_dirs}", lambda: _explained_quantities(facts, lexicon))
+    ctx.explained_units = facts.memo(f"validate.explained_units:{config.prompts_dirs}",
+                                     lambda: _units_index(ctx.explained))
     ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
                   len(facts.shortcomings), len(facts.organisations)} - {0}
     if facts.meta.period:
         ctx.period = [m.quantity for m in find_quantities(facts.meta.period)]
     for s in draft.sections:
         text = s.body
-        ctx.mentions[s.id] = find_quantities(text, skip_spans=_name_spans(text, names))
+        ctx.mentions[s.id] = find_quantities(text, skip_spans=_name_spans(text, names), lexicon=lexicon)
+        if s.heading:
+            ctx.heading_mentions[s.id] = find_quantities(s.heading, skip_spans=_name_spans(s.heading, names),
+                                                         lexicon=lexicon)
     return ctx
 
 
@@ -317,53 +348,110 @@ def _check_salutation(ctx: _Context) -> list[Finding]:
     return []
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """A figure written in the draft: its section, whether it is in the heading, the mention."""
+
+    sid: str
+    heading: bool
+    mention: Mention
+
+    @property
+    def key(self) -> tuple[str, bool, int]:
+        return self.sid, self.heading, self.mention.start
+
+
 def check_figures(ctx: _Context) -> list[Finding]:
-    """Required figures stated (by value, unit and qualifier), none invented, none misattributed."""
+    """Required figures stated (by value, unit and qualifier), none invented, none misattributed.
+
+    Headings are read like the body. A required figure that is missing is first looked for as a
+    wrongly written figure: the unexplained mention that most plausibly replaces it (same unit,
+    same value with another qualifier or a close value, most similar context) is blamed once.
+    """
     out: list[Finding] = []
-    all_mentions = [(sid, m) for sid, ms in ctx.mentions.items() for m in ms]
-    used: set[tuple[str, int]] = set()
-    blamed: set[tuple[str, int]] = set()
-    refs = [r for r in ctx.facts.figure_refs() if r.figure.required]
-    by_value: dict[Any, list[tuple[str, Mention]]] = {}
-    for sid, m in all_mentions:  # indexed by value so coverage stays linear in draft length
-        by_value.setdefault(m.quantity.value, []).append((sid, m))
-    for ref in refs:
-        q = ref.figure.quantity
-        same_value = by_value.get(q.value, [])
-        hit = next(((sid, m) for sid, m in same_value if (sid, m.start) not in used and q.matches(m.quantity)), None)
-        if hit:
-            used.add((hit[0], hit[1].start))
-            continue
+    seen = [_Seen(sid, True, m) for sid, ms in ctx.heading_mentions.items() for m in ms]
+    seen += [_Seen(sid, False, m) for sid, ms in ctx.mentions.items() for m in ms]
+    used: set[tuple[str, bool, int]] = set()
+    blamed: set[tuple[str, bool, int]] = set()
+    by_value: dict[Any, list[_Seen]] = {}
+    exact: dict[tuple[Any, str, str, Any], list[_Seen]] = {}
+    for w in seen:  # indexed so coverage stays linear in draft length
+        mq = w.mention.quantity
+        by_value.setdefault(mq.value, []).append(w)
+        exact.setdefault((mq.value, mq.unit, mq.qualifier, mq.high), []).append(w)
+    for bucket in exact.values():
+        bucket.reverse()  # popped from the end: first written, first taken
+    missing: list[tuple[Any, Quantity]] = []
+    required = ctx.facts.memo("validate.required_parts", lambda: [
+        (r, q) for r in ctx.facts.figure_refs() if r.figure.required for q in r.figure.parts])
+    for ref, q in required:
+        # The same unit first: a declared 11 (no unit) must not take an invented 十一艘.
+        bucket = exact.get((q.value, q.unit, q.qualifier, q.high), [])
+        while bucket and bucket[-1].key in used:
+            bucket.pop()
+        hit = bucket.pop() if bucket else next(
+            (w for w in by_value.get(q.value, ()) if w.key not in used and q.matches(w.mention.quantity)), None)
+        if hit is None:
+            missing.append((ref, q))
+        else:
+            used.add(hit.key)
+    explained = {w.key for w in seen if _explained(ctx, w.mention)}
+    pairs = []
+    for n, (ref, q) in enumerate(missing):
+        for w in seen:
+            mq = w.mention.quantity
+            if w.key in used or mq.high != q.high or w.mention.weak:
+                continue
+            near = mq.value == q.value and (mq.unit == q.unit or not mq.unit or not q.unit)
+            if not near and (not q.unit or mq.unit != q.unit or w.key in explained or not _close(mq, q)):
+                continue
+            # Same value with another qualifier first, then the most similar context, then the closest value.
+            closeness = 0.0 if near or not q.value else float(1 - min(1, abs(mq.value - q.value) / abs(q.value)))
+            score = (2.0 if near else 1.0) + _similarity(ref.text, _sentence_at(ctx.body(w), w.mention.start)) \
+                + 0.25 * closeness
+            pairs.append((score, n, w))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2].key))
+    blame: dict[int, _Seen] = {}
+    for _score, n, w in pairs:
+        if n not in blame and w.key not in blamed:
+            blame[n] = w
+            blamed.add(w.key)
+    for n, (ref, q) in enumerate(missing):
         org = ctx.facts.org(ref.org)
         who = f"（{org.short_name}）" if org else ""
-        near = next(((sid, m) for sid, m in same_value if (sid, m.start) not in used
-                     and m.quantity.high == q.high
-                     and (not m.quantity.unit or not q.unit or m.quantity.unit == q.unit)), None)
-        wrong = None if near else next(
-            ((sid, m) for sid, m in all_mentions if (sid, m.start) not in used
-             and (sid, m.start) not in blamed and q.unit and m.quantity.unit == q.unit
-             and not _explained(ctx, m) and _close(m.quantity, q)), None)
-        if near or wrong:  # the figure is there but written wrong: blame that mention, once
-            sid, m = near or wrong  # type: ignore[misc]
-            blamed.add((sid, m.start))
-            code, what = ("F202", "的限定词不一致") if near else ("F203", "不符")
-            out.append(Finding(code=code, severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
-                               message=f"数字「{m.text}」与事实「{ref.figure.raw}」{who}{what}",
+        w = blame.get(n)
+        if w is not None:  # the figure is there but written wrong
+            m = w.mention
+            code, what = ("F202", "的限定词不一致") if m.quantity.value == q.value else ("F203", "不符")
+            where = "标题中的" if w.heading else ""
+            out.append(Finding(code=code, severity="error", section=w.sid, span=None if w.heading else (m.start, m.end),
+                               excerpt=m.text, message=f"{where}数字「{m.text}」与事实「{ref.figure.raw}」{who}{what}",
                                suggestion=f"把「{m.text}」改为「{ref.figure.raw}」"))
             continue
         out.append(Finding(code="F201", severity="error", section=_section_for_ref(ctx, ref.path),
                            message=f"缺少事实中的数字「{ref.figure.raw}」{who}",
                            suggestion=f"写出：{ref.text}（数字照原样写作「{ref.figure.raw}」）"))
-    for sid, m in all_mentions:
-        if (sid, m.start) in blamed or m.weak or _explained(ctx, m):
+    for w in seen:
+        m = w.mention
+        if w.key in blamed or w.key in used or m.weak or w.key in explained:
             continue
-        section = ctx.draft.section(sid)
-        sentence = _sentence_at(section.body if section else "", m.start)
-        out.append(Finding(code="F204", severity="error", section=sid, span=(m.start, m.end), excerpt=m.text,
-                           message=f"数字「{m.text}」在事实文件中找不到出处：{sentence}",
+        sentence = w.mention.text if w.heading else _sentence_at(ctx.body(w), m.start)
+        where = f"标题「{ctx.heading(w.sid)}」中的" if w.heading else ""
+        out.append(Finding(code="F204", severity="error", section=w.sid, span=None if w.heading else (m.start, m.end),
+                           excerpt=m.text, message=f"{where}数字「{m.text}」在事实文件中找不到出处：{sentence}",
                            suggestion=f"删除「{m.text}」或改为事实文件中的数字；不得自行编造数字"))
     out += _check_attribution(ctx)
     return out
+
+
+def _similarity(a: str, b: str) -> float:
+    """Share of ``a``'s character bigrams (digits left out) that ``b`` also has: 0 … 1."""
+    def grams(text: str) -> set[str]:
+        text = re.sub(r"[\d\s.,%]+", "", text)
+        return {text[i:i + 2] for i in range(len(text) - 1)}
+
+    ga, gb = grams(a), grams(b)
+    return len(ga & gb) / len(ga) if ga else 0.0
 
 
 def _close(a: Quantity, b: Quantity) -> bool:
@@ -374,7 +462,9 @@ def _close(a: Quantity, b: Quantity) -> bool:
 
 def _explained(ctx: _Context, m: Mention) -> bool:
     q = m.quantity
-    if any(q.matches(e) for e in ctx.explained_by_value.get(q.value, ())):
+    # A declared figure without a unit does not excuse the same value in some unit (四 → 四栋).
+    units = ctx.explained_units.get((q.value, q.qualifier, q.high))
+    if units is not None and (not q.unit or q.unit in units):
         return True
     if q.value in ctx.counts and not q.qualifier and q.unit in ("个", "大", "家", "项", "条", "点", "方面", "支"):
         return True  # 五大亮点, 四个方面, 三家
@@ -514,7 +604,21 @@ def check_length(ctx: _Context) -> list[Finding]:
     return out
 
 
-_HALF_WIDTH = re.compile(r"(?<=[\u4e00-\u9fff])[,:;?!]|[,:;?!](?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\((?=[\u4e00-\u9fff])")
+_HALF_WIDTH_CANDIDATE = re.compile(r"[,:;?!(]")
+_NOT_WORD = re.compile(r"[\W\d_]+")
+
+
+def _half_width_marks(body: str) -> list[tuple[int, int]]:
+    """Half-width punctuation touching Chinese text (a "(" only between two Chinese characters)."""
+    def han(i: int) -> bool:
+        return 0 <= i < len(body) and "\u4e00" <= body[i] <= "\u9fff"
+
+    out = []
+    for m in _HALF_WIDTH_CANDIDATE.finditer(body):
+        i = m.start()
+        if (han(i - 1) and han(i + 1)) if body[i] == "(" else (han(i - 1) or han(i + 1)):
+            out.append((i, i + 1))
+    return out
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|</?(?:facts|section)>|TODO|XXX|\[\[|\]\]|(?<![A-Za-z])[a-z]{3,}(?:\s+[a-z]+)*")
 _SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
 
@@ -525,11 +629,11 @@ def check_style(ctx: _Context) -> list[Finding]:
     seen: dict[str, tuple[str, int]] = {}
     for s in ctx.draft.sections:
         body = s.body
-        hw = list(_HALF_WIDTH.finditer(body))
+        hw = _half_width_marks(body)
         if hw:
-            a, b = hw[0].span()
-            out.append(Finding(code="T501", severity="warning", section=s.id, span=(a, b), excerpt=hw[0].group(),
-                               message=f"中文中使用了半角标点（{len(hw)} 处，如「{hw[0].group()}」）",
+            a, b = hw[0]
+            out.append(Finding(code="T501", severity="warning", section=s.id, span=(a, b), excerpt=body[a:b],
+                               message=f"中文中使用了半角标点（{len(hw)} 处，如「{body[a:b]}」）",
                                suggestion="改用全角标点：，：；？！（）"))
         for m in _SENTENCE.finditer(body):
             sentence = m.group().strip()
@@ -538,7 +642,7 @@ def check_style(ctx: _Context) -> list[Finding]:
                                    excerpt=sentence[:20] + "…",
                                    message=f"句子过长（{len(sentence)} 字），不便朗读",
                                    suggestion=f"拆成几个短句，每句不超过 {ctx.config.max_sentence_chars} 字"))
-            key = re.sub(r"[\W\d_]+", "", sentence)
+            key = _NOT_WORD.sub("", sentence)
             if len(key) >= 10:
                 if key in seen:
                     out.append(Finding(code="T503", severity="warning", section=s.id, span=m.span(),
@@ -609,7 +713,8 @@ def find_headings(text: str) -> list[str]:
 def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None) -> Draft:
     """Split a plain speech into the blueprint's sections by its level-one headings.
 
-    The first line is the title; a short line ending in a colon is the salutation; what comes
+    The first line is the title when it has a title's shape (see :func:`_looks_like_title`); a
+    short line ending in a colon is the salutation; what comes
     before the first heading is the opening. Each heading starts the next headed section of the
     blueprint. The paragraphs after the last enumerated point of a headed section go to the
     unheaded section(s) the blueprint puts after it (summing-up, closing).
@@ -618,8 +723,9 @@ def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None
     lines = [ln for ln in lines if ln]
     if not lines:
         raise InputError("稿件为空")
-    doc_title = title or _MD_HEADING.sub("", lines[0])
-    if title is None:
+    doc_title = title or ""
+    if title is None and _looks_like_title(lines):
+        doc_title = _MD_HEADING.sub("", lines[0])
         lines = lines[1:]
     specs = blueprint.sections
     buckets: dict[str, list[str]] = {s.id: [] for s in specs}
@@ -643,6 +749,19 @@ def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None
                              level=s.level if s.id in headings else None, body="\n\n".join(buckets[s.id]))
                 for s in specs]
     return Draft(title=doc_title, genre=blueprint.id, blueprint_sha256=blueprint.sha256, sections=sections)
+
+
+_SENTENCE_MARKS = re.compile(r"[。！？!?；;]")
+
+
+def _looks_like_title(lines: list[str]) -> bool:
+    """A title is short, is not the salutation, a heading or a sentence, and is not the whole text."""
+    first = _MD_HEADING.sub("", lines[0])
+    if len(lines) < 2 or len(first) > 60 or first.endswith(("：", ":")):
+        return False
+    if _HEADING_LINE.match(first) or _SENTENCE_MARKS.search(first.rstrip("。")):
+        return False
+    return not first.endswith("。") or lines[0].startswith("#")
 
 
 _POINT_STARTS = {

@@ -6,6 +6,7 @@ themselves (recall per check on mutants, precision on clean texts).
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Iterator
@@ -14,9 +15,16 @@ from dataclasses import dataclass
 from ..blueprint import Blueprint
 from ..draft import Draft
 from ..facts.model import Facts
-from ..figures.quantities import find_quantities
+from ..figures.quantities import (
+    INNER_QUALIFIERS,
+    PREFIX_QUALIFIERS,
+    SUFFIX_QUALIFIERS,
+    Quantity,
+    find_quantities,
+    parse_quantity,
+)
 
-__all__ = ["CHECK_OF_CODE", "EXPECTED_CODES", "Mutant", "mutants"]
+__all__ = ["CHECK_OF_CODE", "EXPECTED_CODES", "Mutant", "figure_mutants", "mutants"]
 
 EXPECTED_CODES: dict[str, set[str]] = {
     "drop_section": {"S101"},
@@ -27,6 +35,11 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "drop_qualifier": {"F201", "F202"},
     "remove_figure": {"F201"},
     "insert_invented": {"F204"},
+    "invent_cn_eleven": {"F204"},
+    "invent_in_quotes": {"F204"},
+    "drop_wan_yu": {"F201", "F202"},
+    "change_heading_figure": {"F201", "F203", "F204"},
+    "drop_compound_half": {"F201"},
     "misspell_brand": {"N302", "N303"},
 }
 """Mutation kind -> the finding codes that count as catching it."""
@@ -34,6 +47,12 @@ EXPECTED_CODES: dict[str, set[str]] = {
 CHECK_OF_CODE = {"S": "structure", "F": "figures", "N": "names", "L": "length", "T": "style"}
 
 _INVENTIONS = ["新增投入386万元", "覆盖率达到百分之九十七点三", "建成站点二十七个", "同比增长12.5%", "培训4300余人次"]
+# Chinese numerals holding 十一 / 五一 / 七一, which holiday names must not swallow.
+_CN_ELEVEN = ["新建二十一个服务站", "引进五十一家企业", "建成三十一所学校", "改造七十一座桥梁", "新增十一艘渔船",
+              "培训九十一人次", "完成四十一栋楼改造"]
+# An invented figure with a unit inside quotes: quotes hold names, but not ones with such a figure.
+_QUOTED = [("启动“投资{v}万元”工程", "元", 10**4), ("开展“新增{v}万人”行动", "人", 10**4),
+           ("落实“减负{v}亿元”举措", "元", 10**8)]
 
 
 @dataclass(frozen=True)
@@ -96,26 +115,7 @@ def mutants(draft: Draft, facts: Facts, blueprint: Blueprint, rng: random.Random
             if pattern in s.body:
                 yield Mutant("skip_enumerator", f"{s.id}:{pattern}",
                              _replace_body(draft, s.id, s.body.replace(pattern, repl, 1)))
-    for ref in (r for r in facts.figure_refs() if r.figure.required):
-        raw = ref.figure.raw
-        holder = next((s for s in draft.sections
-                       if any(s.body.startswith(raw, m.start) for m in find_quantities(s.body))), None)
-        if holder is None:
-            continue
-        changed = _changed_figure(raw)
-        if changed and changed != raw:
-            yield Mutant("change_digit", f"{raw}->{changed}",
-                         _replace_body(draft, holder.id, _replace_figure(holder.body, raw, changed)))
-        if ref.figure.quantity.qualifier:
-            dropped = re.sub(r"余|多|近|超过|左右|以上|数", "", raw, count=1)
-            yield Mutant("drop_qualifier", f"{raw}->{dropped}",
-                         _replace_body(draft, holder.id, _replace_figure(holder.body, raw, dropped)))
-        yield Mutant("remove_figure", raw, _replace_body(draft, holder.id, _replace_figure(holder.body, raw, "若干")))
-    body_sections = [s for s in draft.sections if s.role != "salutation" and s.body]
-    for text in _INVENTIONS:
-        s = rng.choice(body_sections)
-        cut = s.body.find("。") + 1 or len(s.body)
-        yield Mutant("insert_invented", text, _replace_body(draft, s.id, s.body[:cut] + f"此外，{text}。" + s.body[cut:]))
+    yield from figure_mutants(draft, facts, rng)
     for name in facts.required_names():
         if len(name.text) < 3 or not any(name.text in s.body for s in draft.sections):
             continue
@@ -123,3 +123,133 @@ def mutants(draft: Draft, facts: Facts, blueprint: Blueprint, rng: random.Random
         wrong = name.text[:k] + ("甲" if name.text[k] != "甲" else "乙") + name.text[k + 1:]
         yield Mutant("misspell_brand", f"{name.text}->{wrong}", draft.model_copy(update={"sections": [
             x.model_copy(update={"body": x.body.replace(name.text, wrong)}) for x in draft.sections]}))
+
+
+_QUALIFIER_RE = re.compile("|".join(sorted({*PREFIX_QUALIFIERS, *SUFFIX_QUALIFIERS, *INNER_QUALIFIERS, "数", "几", "上"},
+                                             key=len, reverse=True)))
+
+
+def _explained_values(facts: Facts) -> set[tuple[object, str]]:
+    out = {(q.value, q.unit) for r in facts.figure_refs() for q in r.figure.parts}
+    for text in facts.prose():
+        out |= {(m.quantity.value, m.quantity.unit) for m in find_quantities(text)}
+    return out
+
+
+def _insert(draft: Draft, rng: random.Random, sentence: str) -> tuple[str, Draft]:
+    body_sections = [s for s in draft.sections if s.role != "salutation" and s.body]
+    s = rng.choice(body_sections)
+    stops = [i + 1 for i, ch in enumerate(s.body) if ch == "。"] or [len(s.body)]
+    cut = rng.choice(stops[:50])
+    return s.id, _replace_body(draft, s.id, s.body[:cut] + f"此外，{sentence}。" + s.body[cut:])
+
+
+def figure_mutants(draft: Draft, facts: Facts, rng: random.Random | None = None,
+                   per_kind: int | None = None) -> Iterator[Mutant]:
+    """Mutants that break one figure each: changed, qualifier dropped, removed, invented …
+
+    ``per_kind`` caps how many mutants of each kind are made (a random sample); on a long real
+    text with hundreds of figures the sample keeps the run short.
+    """
+    rng = rng or random.Random(7)
+    refs = [r for r in facts.figure_refs() if r.figure.required]
+    if per_kind is not None and len(refs) > per_kind:
+        # Figures with a qualifier are few: sample them apart so drop_qualifier gets its share.
+        qualified = [r for r in refs if r.figure.quantity.qualifier]
+        plain = [r for r in refs if not r.figure.quantity.qualifier]
+        refs = rng.sample(plain, min(per_kind, len(plain))) + rng.sample(qualified, min(per_kind, len(qualified)))
+    taken: dict[str, int] = {}
+
+    def room(kind: str) -> bool:
+        taken[kind] = taken.get(kind, 0) + 1
+        return per_kind is None or taken[kind] <= per_kind
+
+    spots = {s.id: {m.start: m for m in find_quantities(s.body)} for s in draft.sections}
+    for ref in refs:
+        raw = ref.figure.raw
+        holder = next((s for s in draft.sections
+                       if any(s.body.startswith(raw, at) for at in spots[s.id])), None)
+        if holder is None:
+            continue
+        changed = _changed_figure(raw)
+        if changed and changed != raw and room("change_digit"):
+            yield Mutant("change_digit", f"{raw}->{changed}",
+                         _replace_body(draft, holder.id, _replace_figure(holder.body, raw, changed)))
+        dropped = _QUALIFIER_RE.sub("", raw, count=1)
+        if ref.figure.quantity.qualifier and dropped != raw and room("drop_qualifier"):
+            yield Mutant("drop_qualifier", f"{raw}->{dropped}",
+                         _replace_body(draft, holder.id, _replace_figure(holder.body, raw, dropped)))
+        if room("remove_figure"):
+            yield Mutant("remove_figure", raw,
+                         _replace_body(draft, holder.id, _replace_figure(holder.body, raw, "若干")))
+    for ref in facts.figure_refs():
+        raw = ref.figure.raw
+        if re.search(r"万(?:余|多)", raw) and ref.figure.required and room("drop_wan_yu"):
+            holder = next((s for s in draft.sections if raw in s.body), None)
+            if holder is not None:
+                dropped = re.sub(r"万(?:余|多)", "万", raw, count=1)
+                yield Mutant("drop_wan_yu", f"{raw}->{dropped}",
+                             _replace_body(draft, holder.id, _replace_figure(holder.body, raw, dropped)))
+    yield from _heading_mutants(draft)
+    yield from _compound_mutants(draft, spots, room)
+    known = _explained_values(facts)
+    body_sections = [s for s in draft.sections if s.role != "salutation" and s.body]
+    if not body_sections:
+        return
+    fresh = [t for t in _CN_ELEVEN if (parse_quantity(t[2:]).value, parse_quantity(t[2:]).unit) not in known]
+    for text in rng.sample(fresh, min(len(fresh), per_kind or len(fresh))):
+        sid, mutated = _insert(draft, rng, text)
+        yield Mutant("invent_cn_eleven", f"{sid}:{text}", mutated)
+    for template, unit, scale in _QUOTED:
+        if not room("invent_in_quotes"):
+            break
+        text = template.format(v=_fresh_value(known, rng, unit, scale))
+        sid, mutated = _insert(draft, rng, text)
+        yield Mutant("invent_in_quotes", f"{sid}:{text}", mutated)
+    for text in _INVENTIONS:
+        q = _invented_quantity(text)
+        if q is not None and (q.value, q.unit) in known:
+            continue
+        sid, mutated = _insert(draft, rng, text)
+        yield Mutant("insert_invented", text, mutated)
+
+
+def _invented_quantity(text: str) -> Quantity | None:
+    found = find_quantities(text)
+    return found[0].quantity if found else None
+
+
+def _fresh_value(known: set[tuple[object, str]], rng: random.Random, unit: str, scale: int) -> str:
+    """A number that, times ``scale`` and in ``unit``, is a quantity the facts do not state."""
+    from decimal import Decimal
+
+    while True:
+        v = f"{rng.randint(101, 989)}.{rng.randint(1, 9)}"
+        if (Decimal(v) * scale, unit) not in known:
+            return v
+
+
+def _heading_mutants(draft: Draft) -> Iterator[Mutant]:
+    for s in draft.sections:
+        if not s.heading:
+            continue
+        for m in find_quantities(s.heading):
+            if m.weak:
+                continue
+            changed = _changed_figure(m.text)
+            if changed and changed != m.text:
+                heading = s.heading[:m.start] + changed + s.heading[m.end:]
+                yield Mutant("change_heading_figure", f"{s.heading}->{heading}", draft.model_copy(update={
+                    "sections": [x.model_copy(update={"heading": heading}) if x.id == s.id else x
+                                 for x in draft.sections]}))
+
+
+def _compound_mutants(draft: Draft, spots: dict[str, dict[int, object]], room: object) -> Iterator[Mutant]:
+    """Half of a compound figure (301户611人: two figures written back to back) removed."""
+    for s in draft.sections:
+        mentions = sorted(spots[s.id].values(), key=lambda m: m.start)  # type: ignore[attr-defined]
+        for a, b in itertools.pairwise(mentions):
+            if a.end == b.start and a.quantity.unit and b.quantity.unit and not b.weak \
+                    and room("drop_compound_half"):  # type: ignore[operator]
+                body = s.body[:b.start] + s.body[b.end:]
+                yield Mutant("drop_compound_half", f"{a.text}{b.text}->{a.text}", _replace_body(draft, s.id, body))

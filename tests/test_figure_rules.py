@@ -1,0 +1,114 @@
+"""The rules that tell a figure from a number that is not one, each on sentences of our own."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from speechwriter.figures import Lexicon, find_quantities, load_lexicon
+
+
+def _found(text: str, **kwargs) -> list[str]:
+    return [m.text for m in find_quantities(text, **kwargs) if not m.weak]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # session numbers: 届, and N次 after 届
+    ("深入学习省委十一届三次全会精神", []),
+    ("县十九届人大二次会议确定的任务全部完成", []),
+    ("贯彻六届三次、四次全会部署", []),
+    ("全年召开常务会议15次", ["15次"]),
+    ("十四届人大以来，召开三次常委会", ["三次"]),  # a count, though 届 is near
+    ("连续3届获评文明城市", ["3"]),
+    # project phases after a project noun, or before 工程/项目
+    ("北区水厂二期投入运行", []),
+    ("启动三期工程建设", []),
+    ("举办培训班三期", ["三期"]),
+    # quoted names: a counter and nothing more
+    ("推行“五个一”服务和“2345”工作法", []),
+    ("出台“惠企12条”", []),
+    ("实施“新增投资400万元”计划", ["400万元"]),
+    ("开展“百日攻坚”行动", []),
+    # hotlines, service numbers, codes
+    ("畅通12345热线", []),
+    ("拨打12315投诉", []),
+    ("咨询电话0311-8888888", []),
+    ("改造205国道和18路公交线路", []),
+    ("跻身中国企业500强", []),
+    # dates in many spellings
+    ("抗击8.12特大洪水", []),
+    ("2月、3月份", []),
+    ("1—10月累计增长5%", ["5%"]),
+    ("奋战2025，再创佳绩", []),
+    ("二〇三五年远景目标", []),
+    # footnote marks and footnoted terms
+    ("推进“三项改革”［4］落地", []),
+    ("落实两个清单【12】，成效明显", []),
+    ("实施乡村振兴^[7]", []),
+    # qualifier look-alikes
+    ("节约资金200万元", ["200万元"]),
+    ("签约一批项目", []),
+    ("节约200万元", ["200万元"]),
+    # fixed phrases and words containing a numeral
+    ("严格执行八项规定，推进三次产业融合，发展零部件产业", []),
+    ("新建二十一个、三十一个站点", ["二十一个", "三十一个"]),
+    ("五一前后完成", []),
+    # rate bases, size classes, formulas, plan names
+    ("每百户拥有汽车30辆", ["30辆"]),
+    ("每10万人口拥有医生", []),
+    ("打造百亿级、50亿级产业集群", []),
+    ("提供7×24小时服务", []),
+    ("编制第十四个五年规划", []),
+    # ordinary figures, all forms
+    ("新建110kV变电站2座", ["110kV", "2座"]),
+    ("60周岁以上老人", ["60周岁以上"]),
+    ("投资1.13 亿元，近 4000人受益", ["1.13 亿元", "近 4000人"]),
+    ("完成1万余台、3万多亩", ["1万余台", "3万多亩"]),
+    ("安置301户611人", ["301户", "611人"]),
+    ("工期18个月", ["18个月"]),
+    ("新建110千伏变电站", ["110千伏"]),
+])
+def test_rule(text: str, expected: list[str]) -> None:
+    assert _found(text) == expected
+
+
+def test_a_user_lexicon_extends_the_built_in_one(tmp_path: Path) -> None:
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "fixed_phrases.txt").write_text("# 本单位提法\n三个一工程\n", encoding="utf-8")
+    text = "推进三个一工程，严格执行八项规定"
+    assert _found(text) == ["三个"]
+    lexicon = load_lexicon((str(tmp_path),))
+    assert _found(text, lexicon=lexicon) == []
+    assert "八项规定" in lexicon.phrases and "三个一工程" in lexicon.phrases
+    assert find_quantities("新建7个站点", lexicon=Lexicon(()))[0].quantity.value == Decimal(7)
+
+
+def test_validate_cli_uses_the_user_lexicon(tmp_path: Path, cli) -> None:
+    prompts = tmp_path / "my_prompts"
+    (prompts / "common").mkdir(parents=True)
+    (prompts / "common" / "fixed_phrases.txt").write_text("三个一工程\n", encoding="utf-8")
+    facts = tmp_path / "f.yaml"
+    facts.write_text("""meta: {title: 汇报, speaker: {role: 局长}, addressees: [同志们]}
+highlights:
+  - theme: 成效
+    items:
+      - {statement: 完成投资12亿元, figures: [12亿元]}
+""", encoding="utf-8")
+    speech = tmp_path / "s.txt"
+    speech.write_text("汇报\n同志们：\n完成投资12亿元，推进三个一工程。\n", encoding="utf-8")
+    without = cli("validate", speech, "--facts", facts, "--json")
+    assert '"F204"' in without.stdout
+    with_lexicon = cli("validate", speech, "--facts", facts, "--json", "--prompts", prompts)
+    assert '"F204"' not in with_lexicon.stdout
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("建成5个示范区[2]", ["5个"]),             # an Arabic count before a footnoted noun is a figure
+    ("1.建成3个中心：全部投用", ["3个"]),       # a numbered line with a colon is no glossary entry
+    ("“建成3个中心”", []),                     # but in quotes a bare count names something
+    ("[3] 三个一：指一个中心", []),             # a glossary entry's term
+])
+def test_name_rules_do_not_hide_figures(text: str, expected: list[str]) -> None:
+    assert _found(text) == expected
