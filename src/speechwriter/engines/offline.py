@@ -572,14 +572,15 @@ class _Writer:
         call = self.pick("closing.call", required=False)
         if call:
             paragraphs.append(call)
+        if sum(map(len, paragraphs)) + sum(map(len, requests)) < self.target * 0.7:
+            # Courtesy before the request, so the speech still ends by asking for guidance.
+            thanks = self.pick("closing.thanks", required=False)
+            if thanks:
+                paragraphs.append(thanks)
         for r in requests:
             # 最后 and 同时 need something before them; a first sentence opens with 在此.
             lead = self.pick("closing.request_lead", required=False) if paragraphs else "在此，"
             paragraphs.append((lead or "在此，") + r + "。")
-        if sum(map(len, paragraphs)) < self.target * 0.7:
-            thanks = self.pick("closing.thanks", required=False)
-            if thanks:
-                paragraphs.append(thanks)
         end = self.pick("closing.end")
         asks_guidance = any(w in "".join(requests) for w in ("指导", "指正", "评议"))
         if self.genre == "duty_report" or not asks_guidance:
