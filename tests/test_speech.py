@@ -352,3 +352,18 @@ def test_draft_command_takes_examples_from_the_command_line_and_the_config(cli, 
     assert shown.exit_code == 0 and "examples 数据块" in shown.stdout  # from the config file now
     missing = cli("draft", REFERENCE_FACTS, "-o", out, "-q", "--force", "--examples", tmp_path / "没有")
     assert missing.exit_code == 2 and "范文目录不存在" in missing.stderr
+
+
+def test_a_single_point_is_not_announced_as_one_aspect() -> None:
+    """一个方面 / 一是 with nothing after it read as if the rest were missing."""
+    facts = parse_facts("""
+meta: {title: 测试, speaker: {role: 局长}, addressees: [同志们]}
+highlights: [{theme: 工作有序推进}]
+shortcomings: [调查研究不够深入]
+plans: [{theme: 继续努力, measures: [完善工作机制]}]
+""")
+    ws = Workspace()
+    for genre in GENRES:
+        text = _draft(facts, genre, ws).to_text()
+        assert "一个方面" not in text, genre
+        assert not re.search(r"(?:一是|第一，|首先，)调查研究", text), genre

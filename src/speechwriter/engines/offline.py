@@ -392,7 +392,11 @@ class _Writer:
         # The evaluation goes before the 归纳起来… lead-in, which must end the paragraph.
         if "。" in intro:
             head, _, lead_in = intro.rpartition("。")
+            if len(highlights) == 1:  # 一个方面 is no list: the point follows the summary directly
+                lead_in = ""
             intro = head + "。" + self.pick("achievements.intro_eval", required=False) + lead_in
+        elif len(highlights) == 1:
+            intro = intro.split("，")[0] + ("，我主要做了以下工作：" if self.first_person else "，主要工作如下：")
         paragraphs = [intro]
         for n, hl in enumerate(highlights):
             paragraphs.append(self._highlight(n, hl))
@@ -490,7 +494,7 @@ class _Writer:
             return paragraphs
         paragraphs.append(turn.rstrip("，") if turn.endswith("：") else turn.rstrip("，") + "：")
         for i, s in enumerate(shortcomings):
-            marker = self.marker(i)
+            marker = self.marker(i) if len(shortcomings) > 1 else ""
             sep = "，" if marker.startswith(("第", "首", "其", "再", "最")) else ""
             text = f"{marker}{sep}{s}。"
             text = self.fill(text, self.budget(i) or 80, ["assessment.reflect"], cap=3)
@@ -504,7 +508,7 @@ class _Writer:
         first = (context or self.pick("situation.context_lead")) + self.pick("situation.turn")
         paragraphs = [first]
         for i, s in enumerate(shortcomings):
-            marker = self.marker(i)
+            marker = self.marker(i) if len(shortcomings) > 1 else ""
             text = f"{marker}，{s}。" if marker else f"{s}。"
             paragraphs.append(self.fill(text, self.budget(i) or 80, ["situation.analysis"], cap=3))
         paragraphs.append(self.pick("situation.close") + self.pick("situation.urgency", required=False))
@@ -522,7 +526,10 @@ class _Writer:
             intro = lead + "。".join(context) + "。"
         if self.links.get("shortcomings"):
             intro += self.pick("plans.answer", required=False)
-        intro += self.pick("plans.intro", count=count)
+        lead_in = self.pick("plans.intro", count=count)
+        if len(plans) == 1:
+            lead_in = re.sub(r"(?:重点|着力|突出)?(?:在|抓好|做好)?(?:以下)?一个方面.*?[：:]$", "重点抓好以下工作：", lead_in)
+        intro += lead_in
         paragraphs = [intro]
         answers = _match_shortcomings(plans, [_clause(s) for s in self.links.get("shortcomings") or []])
         for n, plan in enumerate(plans):
