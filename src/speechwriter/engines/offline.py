@@ -542,7 +542,7 @@ class _Writer:
             if n in answers:  # the plan that answers a shortcoming says so: 成绩 → 不足 → 打算
                 text += self.pick("plans.answer_one", required=False, problem=_first_clause(answers[n]))
             text += self.measures_text(plan.get("measures") or [])
-            text = self.fill(text, self.budget(n) or 150, ["plans.method", "plans.goal"], cap=5)
+            text = self.fill(text, self.budget(n) or 150, ["plans.method", "plans.goal"], cap=6)
             paragraphs.append(text)
         return paragraphs
 
