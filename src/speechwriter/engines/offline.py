@@ -540,7 +540,10 @@ class _Writer:
             text += self.pick("plans.meaning", required=False, theme=_first_clause(theme) if "，" in theme
                               and len(theme) > 14 else theme)
             if n in answers:  # the plan that answers a shortcoming says so: 成绩 → 不足 → 打算
-                text += self.pick("plans.answer_one", required=False, problem=_first_clause(answers[n]))
+                problem = _first_clause(answers[n])
+                # 由…向…的转变 names a change still to make, not a problem: it is pushed, not fixed.
+                path = "plans.answer_shift" if problem.endswith("转变") else "plans.answer_one"
+                text += self.pick(path, required=False, problem=problem)
             text += self.measures_text(plan.get("measures") or [])
             text = self.fill(text, self.budget(n) or 150, ["plans.method", "plans.goal"], cap=6)
             paragraphs.append(text)
