@@ -521,8 +521,8 @@ class _Writer:
         intro = ""
         if context:
             lead = self.pick("plans.context_lead", required=False)
-            if lead and context[0].startswith(lead.rstrip("，")):
-                lead = ""
+            if lead and (context[0].startswith(lead.rstrip("，")) or re.match(r"[0-9０-９今明当新本]", context[0])):
+                lead = ""  # the context already says when
             intro = lead + "。".join(context) + "。"
         if self.links.get("shortcomings"):
             intro += self.pick("plans.answer", required=False)
