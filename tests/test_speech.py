@@ -249,8 +249,8 @@ def test_every_prompt_carries_the_outline_and_no_internals(genre: str, fixture: 
         assert all(h.theme in user for h in facts.highlights) and all(p.theme in user for p in facts.plans)
         section = parse_data_block(user, "section")
         assert [p["id"] for p in section["outline"]] == [s.id for s in bp.sections if s.role != "salutation"]
-        budgets = [pt["chars"] for p in section["outline"] for pt in p["points"]]
-        assert all(b > 0 for b in budgets)
+        assert all(p["chars"] > 0 for p in section["outline"]) and all(pt["chars"] > 0 for pt in section["points"])
+        assert re.search(r"约 \d+ 字", user.split("<section>")[0])  # budgets in the text outline too
         assert "不得增加任何数字" in system and "突破" in system and "左右" in system
 
 

@@ -281,7 +281,9 @@ class PromptLibrary:
             "target_chars": part.chars,
             "points": [{"marker": p.marker, "theme": p.theme, "chars": p.chars} for p in part.points],
             "links": section_links(facts, blueprint, section),
-            "outline": outline.to_data(),
+            # The parts in order (their points are in the prompt's text outline); enough for a
+            # writer to know what comes before and after without repeating every theme as JSON.
+            "outline": [{k: p[k] for k in ("id", "role", "heading", "chars")} for p in outline.to_data()],
         }
         if section.role == "requirements":
             spec["markers"] = [enumerator_word(section.enumerator, n, 3) for n in range(1, 4)]
