@@ -117,7 +117,7 @@ _VERB_START = re.compile(
     r"瞄准|紧盯|聚焦|围绕|统筹|招录|招引|再建|新建|扩大|拓展|拓宽|优化|规范|整治|治理|排查|督促|动员|宣传|集中|"
     r"协助|多办|化解|解决|带头|带动|参加|参与|盘活|完成|创建|争创|保障|维护|提供|开设|打好|守牢|筑牢|发挥|持续|"
     r"全面|进一步|着力|力争|确保|推广|查处|检查|清理|挂牌)")
-_SLOT = re.compile(r"\{(?:[egwm]\d|theme)\}")
+_SLOT = re.compile(r"\{(?:m\d|theme)\}")
 
 
 def _first_clause(theme: str) -> str:
@@ -577,6 +577,8 @@ class _Writer:
         paragraphs = []
         if wishes:
             lead = self.pick("closing.wish_first")
+            if lead.endswith("希望") and re.match(r"[^，。]{0,12}要", wishes[0]):
+                lead = lead[:-2]  # 希望……要…… says the wish twice: the 要 already asks
             end = "！" if self.genre == "leader_speech" else "。"
             paragraphs.append(lead + "。".join(wishes) + end)
         call = self.pick("closing.call", required=False)
