@@ -101,7 +101,8 @@ def draft_cmd(
         console().print(result.draft)
     console().print(result.report)
     err.print(run_summary(result, eng.rule_based))
-    err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.draft.chars} 字）；运行记录 {result.run_id}")
+    record = f"运行记录 {result.run_id}" if result.run_id else "未保存运行记录"
+    err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.draft.chars} 字）；{record}")
     for path in exported:
         err.print(f"[green]✔[/green] 已导出 {path}")
     for sid, why in result.failed.items():
