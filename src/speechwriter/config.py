@@ -128,6 +128,7 @@ class Settings(BaseModel):
     examples: list[str] = Field(default_factory=list, description="往年讲话稿目录（范文），按章节检索作文风参考")
     profiles: dict[str, Profile] = Field(default_factory=dict)
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    allow_custom_checks: bool = Field(False, description="允许评测套件运行项目目录之外的自定义检查（Python 代码）")
     sources: list[str] = Field(default_factory=list)
 
 
@@ -165,6 +166,8 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
         merged["prices"].update(data.pop("prices", {}) or {})
         if "default_profile" in data:
             merged["default_profile"] = data.pop("default_profile")
+        if "allow_custom_checks" in data:
+            merged["allow_custom_checks"] = data.pop("allow_custom_checks")
         for key in ("prompts", "examples"):
             if key in data:
                 value = data.pop(key)
@@ -172,7 +175,8 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
                 # relative folders are relative to the config file that names them
                 merged[key] = [str((path.parent / f).resolve()) for f in folders]
         if data:
-            raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、prompts、examples、profiles、prices）",
+            raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、prompts、examples、profiles、prices、"
+                             f"allow_custom_checks）",
                              path=str(path))
         merged["sources"].insert(0, str(path))
     try:

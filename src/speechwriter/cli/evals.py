@@ -31,6 +31,8 @@ def eval_cmd(
     repair_sync: Annotated[bool, typer.Option("--repair-sync", help="--batch：修复轮实时调用，不再另起批处理")] = False,
     results: Annotated[Path | None, typer.Option("--results", help="collect：读取别处运行得到的批处理输出 JSONL")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（--dry-run、status）")] = False,
+    allow_custom_checks: Annotated[bool, typer.Option(
+        "--allow-custom-checks", help="允许运行项目目录之外的自定义检查（套件文件会执行 Python 代码，只对可信套件使用）")] = False,
 ) -> None:
     """运行评测套件并打分；对比两次运行；列出历史运行。任一阈值未达标（或有退步）时退出码为 1。
 
@@ -68,7 +70,8 @@ def eval_cmd(
     for suite in [evals.load_suite(Path(a)) for a in args]:
         variants = evals.variant_matrix(suite, engine, profile, prompts)
         opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
-                                use_cache=not no_cache, _workspace=ws)
+                                use_cache=not no_cache, allow_custom_checks=allow_custom_checks,
+                                _workspace=ws)
         if batch or dry_run or batch_file_only or _profiles_ask_for_batch(opts, variants):
             batch_submit(suite, variants, opts, dry_run=dry_run, file_only=batch_file_only,
                          repair_sync=repair_sync, as_json=as_json)

@@ -43,7 +43,9 @@ __all__ = [
     "Suite",
     "SuiteResult",
     "Variant",
+    "check_custom_checks_allowed",
     "compare_runs",
+    "custom_check_origin",
     "facts_from_figures",
     "list_eval_runs",
     "load_results",
@@ -438,6 +440,56 @@ def _custom_check(path: str, search: list[Path] | None = None) -> Callable[..., 
     return func
 
 
+def custom_check_origin(path: str, search: list[Path] | None = None) -> Path | None:
+    """The file or folder a custom check's top-level package would be imported from, found without importing.
+
+    None when it would come from nowhere on disk (a built-in module) or cannot be found at all.
+    """
+    import sys
+    from importlib.machinery import PathFinder
+
+    top = path.partition(":")[0].split(".")[0]
+    if not top:
+        return None
+    loaded = sys.modules.get(top)
+    if loaded is not None:
+        where = getattr(loaded, "__file__", None) or next(iter(getattr(loaded, "__path__", []) or []), None)
+        return Path(where).resolve() if where else None
+    spec = PathFinder.find_spec(top, [*(str(p) for p in search or []), *sys.path])
+    if spec is None:
+        return None
+    if spec.origin and spec.origin not in ("built-in", "frozen", "namespace"):
+        return Path(spec.origin).resolve()
+    locations = list(spec.submodule_search_locations or [])
+    return Path(locations[0]).resolve() if locations else None
+
+
+def check_custom_checks_allowed(suite: Suite, project: Path, allowed: bool = False) -> None:
+    """Refuse a suite whose custom checks would run code from outside ``project`` (before any is imported).
+
+    A custom check is Python code that ``eval`` imports and calls: a suite file is code. Checks
+    inside the project folder run; others only with ``allowed`` (``--allow-custom-checks`` or
+    ``allow_custom_checks = true`` in speechwriter.toml).
+    """
+    import sys
+
+    if allowed:
+        return
+    root = project.resolve()
+    search = [root, *list(suite.path.resolve().parents)[:3]]
+    for case in suite.cases:
+        for path in [*suite.defaults.assertions.custom, *case.assertions.custom]:
+            origin = custom_check_origin(path, search)
+            top = path.partition(":")[0].split(".")[0]
+            if origin is None and top not in sys.builtin_module_names:
+                continue  # not importable at all: the case reports 无法导入, nothing runs
+            if origin is not None and origin.is_relative_to(root):
+                continue
+            raise InputError(f"用例「{case.id}」的自定义检查「{path}」来自项目目录之外（{origin or '内置模块'}）。"
+                             f"评测套件中的自定义检查会执行 Python 代码；确认可信后加 --allow-custom-checks，"
+                             f"或在 speechwriter.toml 中写 allow_custom_checks = true", path=str(suite.path))
+
+
 def _run_custom(path: str, draft: Any, facts: Any, search: list[Path] | None = None) -> tuple[float, str]:
     func = _custom_check(path, search)
     try:
@@ -502,6 +554,7 @@ class RunOptions:
     use_cache: bool = True
     workdir: Path | None = None
     collector: Any = None  # a RequestCollector: collect uncached requests instead of sending them (batch mode)
+    allow_custom_checks: bool = False  # custom checks from outside the project folder may run
     _workspace: Any = field(default=None, repr=False)
 
     def workspace(self) -> Any:
@@ -769,6 +822,8 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
     cases = select_cases(suite, opts.case_filter)
     if not cases:
         raise InputError(f"没有用例匹配筛选条件：{'、'.join(opts.case_filter)}", path=str(suite.path))
+    ws = opts.workspace()
+    check_custom_checks_allowed(suite, ws.root, opts.allow_custom_checks or ws.settings.allow_custom_checks)
     started = dt.datetime.now()
     t0 = time.perf_counter()
 
