@@ -181,16 +181,24 @@ def test_refine_sessions_folder_unwritable_is_one_line(workdir: Path) -> None:
 
 # --- an unwritable working directory, for real ---------------------------------------------------
 
-def _readonly_runner(folder: Path) -> list[str]:
-    """A command prefix that runs its arguments with ``folder`` read-only, for root and for users."""
+def _readonly_runner(folder: Path, cwd: Path | None = None) -> list[str]:
+    """A command prefix that runs its arguments in ``cwd`` (default ``folder``) with ``folder`` read-only.
+
+    As a user: ``chmod 0555`` (and 0444 on the files in it). As root, who ignores modes: a read-only
+    bind mount in a private user and mount namespace.
+    """
     if os.geteuid() != 0:
+        for path in folder.rglob("*"):
+            path.chmod(0o555 if path.is_dir() else 0o444)
         folder.chmod(0o555)
         return []
     unshare = shutil.which("unshare")
-    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && cd "$0" && exec "$@"'
+    script = ('mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && cd "' + str(cwd or folder)
+              + '" && exec "$@"')
     if unshare is None:
         pytest.skip("root without unshare(1): no way to make a read-only folder here")
-    probe = subprocess.run([unshare, "-rm", "sh", "-c", script, str(folder), "sh", "-c", "! touch probe"],
+    probe = subprocess.run([unshare, "-rm", "sh", "-c", script, str(folder), "sh", "-c",
+                            f"! touch '{folder / '.probe'}' 2>/dev/null"],
                            capture_output=True, timeout=60)
     if probe.returncode != 0:
         pytest.skip(f"user namespaces unavailable: {probe.stderr.decode(errors='replace').strip()}")
@@ -214,3 +222,29 @@ def test_unwritable_working_directory_fails_at_once(tmp_path: Path, command: str
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
     assert "不可写" in proc.stderr or "只读" in proc.stderr
     assert list(readonly.iterdir()) == []
+
+
+def test_read_only_state_folder_with_a_cache_still_drafts(tmp_path: Path, cli, monkeypatch) -> None:
+    """A real read-only .speechwriter/ holding a valid cache and runs: warnings, no cache, no record, a draft."""
+    monkeypatch.chdir(tmp_path)
+    with FakeLLMServer(composer_brain()) as server:
+        first = cli("draft", REFERENCE_FACTS, "--engine", "openai", "--base-url", server.base_url, "--model",
+                    "fake-model", "-o", tmp_path / "first", "-q")
+        assert first.exit_code == 0 and (tmp_path / ".speechwriter" / "cache.sqlite").is_file()
+        state = tmp_path / ".speechwriter"
+        before = sorted((p.relative_to(state), p.stat().st_size) for p in state.rglob("*") if p.is_file())
+        prefix = _readonly_runner(state, cwd=tmp_path)
+        try:
+            proc = subprocess.run([*prefix, str(EXE), "draft", str(REFERENCE_FACTS), "--engine", "openai",
+                                   "--base-url", server.base_url, "--model", "fake-model", "-o",
+                                   str(tmp_path / "second"), "-q"],
+                                  capture_output=True, text=True, timeout=HANG_GUARD, cwd=tmp_path,
+                                  env={**os.environ, "SPEECHWRITER_LOCAL_ONLY": "1"})
+        finally:
+            for path in [state, *state.rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+    assert proc.returncode == 0, proc.stderr
+    assert "回复缓存不可用" in proc.stderr and "无法写入运行记录" in proc.stderr and "Traceback" not in proc.stderr
+    assert (tmp_path / "second.json").is_file() and (tmp_path / "second.md").is_file()
+    after = sorted((p.relative_to(state), p.stat().st_size) for p in state.rglob("*") if p.is_file())
+    assert after == before
