@@ -32,6 +32,7 @@ from ..engines.base import Completion
 from ..errors import InputError, SpeechwriterError
 from ..files import read_text, write_text_atomic
 from ..pipeline.calls import PendingRequest, RequestCollector
+from ..redact import redact
 from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite, write_results
 
 __all__ = ["BatchJob", "BatchPlan", "BatchRun", "batch_status", "collect_batch", "describe_counts", "endpoint_clients",
@@ -149,7 +150,13 @@ def new_run_folder(suite: Suite, root: Path) -> Path:
     while folder.exists():
         n += 1
         folder = root / "evals" / "runs" / f"{stamp}-{suite.name}-batch-{n}"
-    folder.mkdir(parents=True)
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        from ..errors import WriteError
+        from ..files import write_problem
+
+        raise WriteError(f"无法创建批处理评测目录：{write_problem(exc)}", path=str(folder.parent)) from None
     return folder
 
 
@@ -171,7 +178,7 @@ def load_run(run: str | Path, root: Path) -> tuple[Path, BatchRun]:
 
 
 def save_run(folder: Path, run: BatchRun) -> None:
-    write_text_atomic(folder / BATCH_FILE, run.model_dump_json(indent=1) + "\n")
+    write_text_atomic(folder / BATCH_FILE, redact(run.model_dump_json(indent=1)) + "\n")  # errors echo servers
 
 
 # --- submitting ---------------------------------------------------------------------------------
