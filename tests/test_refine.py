@@ -176,6 +176,9 @@ def test_real_terminal_instruct_accept_kill_and_resume(workdir: Path) -> None:
         child.sendline("use closing")
         child.expect(r"\[closing\]> ")
         child.sendline("语气再亲切一些")
+        child.expect("正在改写（Ctrl-C 取消）")  # the reply streams into the terminal as it arrives…
+        child.expect("携手并进")
+        child.expect("修改建议（closing）")  # …and the diff follows it
         child.expect("输入 accept 接受")
         child.sendline("diff")
         child.expect("携手并进")
@@ -258,3 +261,71 @@ def test_refine_targets_draft_json_run_id_and_facts_file(workdir: Path, cli) -> 
     with pytest.raises(InputError) as err:
         open_target("no-such-run", Workspace(workdir))
     assert "找不到运行记录" in str(err.value)
+
+
+def test_real_terminal_inline_edit_then_enter_still_runs_commands(workdir: Path) -> None:
+    """No $EDITOR: the inline editor is multi-line, the command prompt after it must not be."""
+    pexpect = pytest.importorskip("pexpect")
+    exe = str(Path(sys.executable).with_name("speechwriter"))
+    env = {k: v for k, v in os.environ.items() if k not in ("EDITOR", "VISUAL")}
+    env.update({"TERM": "dumb", "COLUMNS": "120", "LINES": "50"})
+    child = pexpect.spawn(exe, ["refine", str(REFERENCE_FACTS), "--engine", "offline"], cwd=str(workdir), env=env,
+                          encoding="utf-8", timeout=60, dimensions=(50, 120))
+    child.expect(r"\[opening\]> ")
+    child.sendline("edit closing")
+    child.expect("行内编辑")
+    child.expect("编辑> ")
+    time.sleep(0.3)
+    child.send("特此补充一句。")  # typed at the end of the section's text
+    child.send("\x1b\r")  # Esc, Enter: submit the edit
+    child.expect("修改建议（closing）")
+    child.expect(r"\[opening\*\]> ")
+    time.sleep(0.3)
+    child.send("accept\r")  # plain Enter must run the command
+    child.expect("已接受并保存（closing）")
+    child.expect(r"\]> ")
+    child.send("show closing\r")
+    child.expect("特此补充一句")
+    child.expect(r"\[closing\]> ")
+    time.sleep(0.5)
+    child.sendcontrol("d")
+    child.expect("已保存会话")
+    child.expect(pexpect.EOF)
+    state = json.loads(next((workdir / ".speechwriter" / "sessions").glob("*/session.json")).read_text())
+    closing = state["sections"]["closing"]
+    assert closing["current"] == 1 and closing["versions"][1]["text"].endswith("特此补充一句。")
+    assert closing["versions"][1]["source"] == "edit"
+
+
+def test_streamed_reply_is_shown_before_the_diff(workdir: Path) -> None:
+    session = start(rewriter(), workdir)
+    out = run_repl(session, ["use closing", "语气再亲切一些"])
+    streamed = out.index("正在改写（Ctrl-C 取消）")
+    assert streamed < out.index("携手并进") < out.index("修改建议（closing）")
+
+
+def test_facts_command_shows_a_readable_view(workdir: Path) -> None:
+    session = start(rewriter(), workdir)
+    out = run_repl(session, ["facts achievements"])
+    assert "组织：工会（**市总工会）" in out
+    assert "1. 争先创优取得了领先地位" in out and "［团委］团委3次被评为" in out
+    assert '"items"' not in out and "org_name" not in out and "{" not in out
+
+
+def test_refine_a_draft_from_another_folder(workdir: Path, cli, monkeypatch) -> None:
+    project = workdir / "project"
+    (project / "facts").mkdir(parents=True)
+    (project / "build").mkdir()
+    facts_copy = project / "facts" / "f.yaml"
+    facts_copy.write_text(REFERENCE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert cli("draft", "facts/f.yaml", "-o", "build/d", "-q").exit_code == 0
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    draft, facts, _ = open_target(str(project / "build" / "d.json"), Workspace(elsewhere))
+    assert draft is not None and facts.meta.title == "工青妇组织的工作汇报"
+    facts_copy.unlink()
+    with pytest.raises(InputError) as err:
+        open_target(str(project / "build" / "d.json"), Workspace(elsewhere))
+    assert "--facts" in str(err.value) and "f.yaml" in str(err.value)

@@ -112,8 +112,37 @@ class Draft(_Model):
         return self.model_dump_json(indent=2) + "\n"
 
     def save(self, path: str | Path) -> Path:
-        """Write the JSON atomically."""
-        return write_text_atomic(path, self.to_json())
+        """Write the JSON atomically.
+
+        The facts file is recorded relative to the draft's own folder, so ``refine d.json`` finds it
+        from any working directory (and after the two are moved together).
+        """
+        import os
+
+        draft = self
+        if self.facts_source and Path(self.facts_source).is_file():
+            source = Path(self.facts_source).resolve()
+            where = Path(path).resolve().parent
+            try:
+                rel = os.path.relpath(source, where)
+            except ValueError:  # another drive on Windows
+                rel = str(source)
+            draft = self.model_copy(update={"facts_source": Path(rel).as_posix()})
+        return write_text_atomic(path, draft.to_json())
+
+    def facts_candidates(self, location: str | Path | None = None) -> list[Path]:
+        """Where the recorded facts file may be: next to the draft at ``location`` first, then as given."""
+        if not self.facts_source:
+            return []
+        given = Path(self.facts_source)
+        if given.is_absolute():
+            return [given]
+        out = [Path(location).parent / given] if location is not None else []
+        return [*out, given]
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows a draft as its Markdown."""
+        return self.to_markdown()
 
     def __rich__(self) -> Any:
         from rich.console import Group

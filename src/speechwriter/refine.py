@@ -64,15 +64,28 @@ def open_target(target: str, workspace: Workspace,
             draft = load_draft(path)
         except InputError:
             return None, load_facts(path), library  # a facts file written as JSON
-        source = facts_file or (Path(draft.facts_source) if draft.facts_source else None)
-        if source is None:
-            raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(path))
-        return draft, load_facts(source), library
+        return draft, load_facts(facts_file or _recorded_facts(draft, path)), library
     rec = workspace.run(target)
     draft_path = rec.folder / "draft.json"
     if not draft_path.is_file():
         raise InputError(f"运行 {rec.id} 还没有完成的稿件，请先用 draft --resume 完成", path=str(draft_path))
-    return load_draft(draft_path), load_facts(facts_file or Path(rec.meta.get("facts_path") or "")), library
+    recorded = rec.meta.get("facts_path")
+    if facts_file is None and not (recorded and Path(recorded).is_file()):
+        raise InputError(f"找不到运行记录中的事实文件（{recorded or '未记录'}），请用 --facts 指定",
+                         path=str(draft_path))
+    return load_draft(draft_path), load_facts(facts_file or Path(recorded)), library
+
+
+def _recorded_facts(draft: Draft, location: Path) -> Path:
+    """The facts file a draft records, looked up next to the draft first, then from the working folder."""
+    candidates = draft.facts_candidates(location)
+    if not candidates:
+        raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(location))
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        tried = "、".join(dict.fromkeys(str(c) for c in candidates))
+        raise InputError(f"稿件记录的事实文件不存在（找过：{tried}），请用 --facts 指定", path=str(location))
+    return found
 
 
 class Version(BaseModel):

@@ -179,21 +179,39 @@ class RefineRepl:
         self.console.print(_esc(self.session.text(sid)))
 
     def cmd_facts(self, rest: str) -> None:
-        import json
-
-        data = self.session.facts_for(rest or self.session.state.current_section)
-        data.pop("organisations", None)
-        self.console.print(_esc(json.dumps(data, ensure_ascii=False, indent=1)))
+        sid = self.session.require(rest or None)
+        self.console.print(facts_view(self.session.facts_for(sid), self.session.facts))
 
     def cmd_instruct(self, text: str) -> None:
-        with self.console.status("正在改写…"):
-            proposal = self.session.instruct(text)
-        self._show_proposal(proposal)
+        self._show_proposal(self._streaming("正在改写", lambda on_text: self.session.instruct(text, on_text=on_text)))
 
     def cmd_regen(self, rest: str) -> None:
-        with self.console.status("正在重新生成…"):
-            proposal = self.session.regen(rest or None)
-        self._show_proposal(proposal)
+        self._show_proposal(self._streaming("正在重新生成",
+                                            lambda on_text: self.session.regen(rest or None, on_text=on_text)))
+
+    def _streaming(self, label: str, call: Callable[[Callable[[str], None]], Proposal]) -> Proposal:
+        """Show the reply as it arrives (dimmed), as aider and llm do; the diff follows.
+
+        The spinner runs only until the first piece arrives (a cached reply arrives whole).
+        """
+        from contextlib import nullcontext
+
+        streamed: list[str] = []
+        with self.console.status(f"{label}…") if self.console.is_terminal else nullcontext() as status:
+            def on_text(piece: str) -> None:
+                if not streamed:
+                    if status is not None:
+                        status.stop()
+                    self.console.print(f"[dim]{label}（Ctrl-C 取消）：[/dim]")
+                streamed.append(piece)
+                self.console.print(piece, end="", style="dim", markup=False, highlight=False)
+                self.console.file.flush()
+
+            try:
+                return call(on_text)
+            finally:
+                if streamed:
+                    self.console.print()
 
     def cmd_edit(self, rest: str) -> None:
         sid = self.session.require(rest or None)
@@ -286,13 +304,77 @@ class RefineRepl:
             os.unlink(name)
 
     def _inline_editor(self, text: str) -> str | None:
-        self.console.print("[dim]行内编辑：改完按 Esc 再按 Enter 提交，Ctrl-C 放弃。[/dim]")
-        try:
-            from prompt_toolkit.key_binding import KeyBindings
+        """Edit in place. A PromptSession of its own: ``prompt()`` keeps the options it is given, and
+        a multi-line editor must not leave the command prompt multi-line (Enter would stop running commands)."""
+        from prompt_toolkit import PromptSession
 
-            return self.prompt_session.prompt("编辑> ", default=text, multiline=True, key_bindings=KeyBindings())
+        self.console.print("[dim]行内编辑：改完按 Esc 再按 Enter 提交，Ctrl-C 放弃。[/dim]")
+        main = self.prompt_session
+        editor: Any = PromptSession(multiline=True, input=getattr(main, "input", None),
+                                    output=getattr(main, "output", None))
+        try:
+            return editor.prompt("编辑> ", default=text)
         except (KeyboardInterrupt, EOFError):
             return None
+
+
+def facts_view(data: dict[str, Any], facts: Any) -> Any:
+    """The facts a section is written from, as a person reads them: who is who, then the points with
+    their figures highlighted (required ones bold), not the JSON the prompt receives."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list[Any] = []
+    orgs = data.get("organisations") or []
+    if orgs:
+        parts.append(Text("组织：", style="bold").append("；".join(
+            f"{o['short']}（{o['name']}）" if o.get("short") and o["short"] != o["name"] else o["name"]
+            for o in orgs), style=""))
+    labels = {"opening": "开场", "summary": "总述", "summing_up": "总结语", "shortcomings": "不足",
+              "context": "形势", "names": "名称", "honours": "荣誉"}
+    for key, value in data.items():
+        if key in ("organisations",) or value in (None, [], ""):
+            continue
+        if key == "highlights":
+            parts.append(Text("成效亮点：", style="bold"))
+            for i, hl in enumerate(value, 1):
+                parts.append(Text(f"{i}. {hl['theme']}", style="bold cyan"))
+                if hl.get("lead"):
+                    parts.append(Text(f"   {hl['lead']}", style="dim"))
+                for item in hl.get("items", []):
+                    who = f"［{item['org_name']}］" if item.get("org_name") else ""
+                    parts.append(_with_figures(f"   · {who}{item['statement']}", item.get("figures") or []))
+        elif key == "plans":
+            parts.append(Text("今后打算：", style="bold"))
+            for i, plan in enumerate(value, 1):
+                parts.append(Text(f"{i}. {plan['theme']}", style="bold cyan"))
+                for m in plan.get("measures", []):
+                    parts.append(_with_figures(f"   · {m}", [f["raw"] for f in plan.get("figures", [])]))
+        elif key == "closing":
+            for label, field in (("希望", "wishes"), ("请求", "requests")):
+                for line in value.get(field, []):
+                    parts.append(Text(f"{label}：", style="bold").append(line))
+        elif key in ("names", "honours"):
+            parts.append(Text(f"{labels[key]}：", style="bold").append("、".join(
+                f"“{n['text']}”" if n.get("quoted", True) else n["text"] for n in value)))
+        elif isinstance(value, list):
+            parts.append(Text(f"{labels.get(key, key)}：", style="bold"))
+            parts.extend(_with_figures(f"   · {v}", []) for v in value)
+        else:
+            parts.append(Text(f"{labels.get(key, key)}：", style="bold").append(str(value)))
+    if len(parts) <= 1:
+        parts.append(Text("（本节不直接取用事实文件中的内容）", style="dim"))
+    return Group(*parts)
+
+
+def _with_figures(line: str, figures: list[str]) -> Any:
+    """A line with each figure it must carry highlighted."""
+    from rich.text import Text
+
+    text = Text(line)
+    for raw in figures:
+        text.highlight_words([raw], style="bold yellow")
+    return text
 
 
 def _bindings() -> Any:
