@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -132,8 +133,8 @@ def test_never_overwrites_and_clear_errors(cli, draft: Draft, tmp_path: Path) ->
     assert out.read_bytes().startswith(b"PK")
     missing = cli("export", src, "--format", "docx", "-o", tmp_path / "nope" / "x.docx")
     assert missing.exit_code == 2 and "输出目录不存在" in missing.stderr
-    bad = cli("export", src, "--format", "pdf", "-o", tmp_path / "x.pdf")
-    assert bad.exit_code == 2 and "不支持的导出格式「pdf」" in bad.stderr
+    bad = cli("export", src, "--format", "rtf", "-o", tmp_path / "x.rtf")
+    assert bad.exit_code == 2 and "不支持的导出格式「rtf」" in bad.stderr
     if os.geteuid() != 0:  # root ignores permissions
         ro = tmp_path / "ro"
         ro.mkdir(mode=0o500)
@@ -168,3 +169,181 @@ def test_libreoffice_renders_the_first_page(docx_path: Path, tmp_path: Path) -> 
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
     png = next(tmp_path.glob("p*.png"))
     assert png.stat().st_size > 2000
+
+
+# --- styles, byline, page numbers, reading copy, PDF, templates, round trip ------------------------
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _outline(paragraph) -> int | None:
+    """The outline level Word's navigation pane uses: the paragraph's own, else its style's."""
+    for ppr in (paragraph._p.pPr, paragraph.style.element.pPr):
+        el = ppr.find(qn("w:outlineLvl")) if ppr is not None else None
+        if el is not None:
+            return int(el.get(qn("w:val")))
+    return None
+
+
+@pytest.fixture(scope="module")
+def signed_draft() -> Draft:
+    import datetime as dt
+
+    facts = load_facts(REFERENCE_FACTS)
+    meta = facts.meta.model_copy(update={"date": dt.date(2024, 3, 5), "speaker": facts.meta.speaker.model_copy(
+        update={"name": "王建国"})})
+    signed = facts.model_copy(update={"meta": meta})
+    signed._source = facts.source
+    return draft_speech(signed)
+
+
+def test_styles_declare_chinese_and_headings_have_outline_levels(docx_path: Path, draft: Draft) -> None:
+    doc = Document(str(docx_path))
+    langs = list(doc.styles.element.iter(qn("w:lang")))
+    assert langs and all(el.get(qn("w:eastAsia")) == "zh-CN" for el in langs)
+    h1 = next(p for p in doc.paragraphs if p.text == "一、四年来的主要工作成效")
+    assert h1.style.name == "公文一级标题" and _outline(h1) == 0 and h1.style.paragraph_format.keep_with_next
+    assert h1.style.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "黑体"
+    point = next(p for p in doc.paragraphs if p.text.startswith("（一）发挥聚合作用"))
+    assert _outline(point) == 1
+    body = next(p for p in doc.paragraphs if p.text.startswith("政协首次"))
+    assert body.style.name == "公文正文" and _outline(body) is None
+    assert doc.paragraphs[0].style.name == "公文标题"
+    outline = [p.text for p in doc.paragraphs if _outline(p) == 0]
+    assert outline == [s.heading for s in draft.sections if s.heading and s.heading[0] in "一二三四五六七八九十"]
+    assert len(outline) >= 2
+    # run properties in schema order: Word refuses a file with w:spacing after w:sz
+    for run in body.runs:
+        tags = [child.tag.removeprefix(W) for child in run._element.rPr]
+        assert tags.index("spacing") < tags.index("sz")
+
+
+def test_speaker_and_date_under_the_title(signed_draft: Draft, tmp_path: Path) -> None:
+    doc = Document(str(export_draft(signed_draft, "docx", tmp_path / "s.docx")))
+    texts = [p.text for p in doc.paragraphs[:4]]
+    assert texts == ["工青妇组织的工作汇报", "王建国", "（2024年3月5日）", ""]
+    assert all(p.alignment == 1 for p in doc.paragraphs[1:3])
+    assert _east_asia(doc.paragraphs[1].runs[0]) == "楷体_GB2312"
+    reading = Document(str(export_draft(signed_draft, "reading", tmp_path / "r.docx")))
+    assert [p.text for p in reading.paragraphs[1:3]] == ["王建国", "（2024年3月5日）"]
+
+
+def test_page_number_one_character_in_from_the_outside_edge(docx_path: Path) -> None:
+    section = Document(str(docx_path)).sections[0]
+    odd, even = section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]
+    assert odd.paragraph_format.right_indent == Pt(14) and not odd.paragraph_format.left_indent
+    assert even.paragraph_format.left_indent == Pt(14) and not even.paragraph_format.right_indent
+    assert odd._p.pPr.find(qn("w:ind")).get(qn("w:rightChars")) == "100"
+
+
+def test_reading_copy_keeps_headings_with_text_and_sentences_whole(draft: Draft, tmp_path: Path) -> None:
+    doc = Document(str(export_draft(draft, "reading", tmp_path / "r.docx")))
+    paragraphs = doc.paragraphs
+    for p in paragraphs:
+        if (p.text.startswith("【") and "已讲约" in p.text) or p.text == "一、四年来的主要工作成效":
+            assert p.paragraph_format.keep_with_next, p.text
+    groups = [p for p in paragraphs if p.text and not p.text.startswith("【")][1:]
+    assert all(p.paragraph_format.keep_together for p in groups)
+    assert groups[-2].paragraph_format.keep_with_next  # the last page holds at least two sentences
+
+
+def test_pdf_through_libreoffice_and_a_clear_message_without_it(cli, signed_draft: Draft, tmp_path: Path,
+                                                                monkeypatch) -> None:
+    src = signed_draft.save(tmp_path / "d.json")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    missing = cli("export", src, "--format", "pdf", "-o", tmp_path / "x.pdf")
+    assert missing.exit_code == 2 and "LibreOffice" in missing.stderr and "Traceback" not in missing.stderr
+    assert not (tmp_path / "x.pdf").exists()
+    monkeypatch.undo()
+    _require_libreoffice()
+    result = cli("export", src, "--format", "pdf", "-o", tmp_path / "x.pdf")
+    assert result.exit_code == 0, result.stderr
+    pdf = tmp_path / "x.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    lines = [re.sub(r"\s+", "", ln) for ln in text.splitlines() if ln.strip()]  # pdftotext spaces digits out
+    assert lines[:3] == ["工青妇组织的工作汇报", "王建国", "（2024年3月5日）"]
+    assert "—1—" in lines
+    # rendered: the page number sits one 4号 character (14 pt) in from the text block's outside edge
+    bbox = subprocess.run(["pdftotext", "-f", "1", "-l", "2", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True).stdout
+    pages = bbox.split("<page ")[1:]
+    foot = (297 - 35) / 25.4 * 72  # below the text block
+    dashes = [[(float(a), float(c)) for a, b, c in re.findall(
+        r'xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)"[^>]*>—<', page) if float(b) > foot] for page in pages]
+    text_right = (210 - 26) / 25.4 * 72
+    text_left = 28 / 25.4 * 72
+    assert abs((text_right - dashes[0][-1][1]) - 14) < 1.5  # odd page: right, one character in
+    assert abs((dashes[1][0][0] - text_left) - 14) < 1.5  # even page: left, one character in
+
+
+def _require_libreoffice() -> str:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None or shutil.which("pdftoppm") is None:
+        if os.environ.get("SPEECHWRITER_REQUIRE_LIBREOFFICE"):
+            pytest.fail("CI must have LibreOffice and pdftoppm (.ci/run installs them)")
+        pytest.skip("LibreOffice (soffice) or pdftoppm not installed")
+    return soffice
+
+
+def _unit_template(path: Path) -> Path:
+    """A unit's Word template: a red 红头 line and its own level-one heading style."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import RGBColor
+
+    doc = Document()
+    head = doc.add_paragraph()
+    run = head.add_run("某某市示范单位文件")
+    run.font.color.rgb = RGBColor(0xFF, 0, 0)
+    run.font.size = Pt(26)
+    doc.add_paragraph()
+    style = doc.styles.add_style("公文一级标题", WD_STYLE_TYPE.PARAGRAPH)
+    style.font.size = Pt(18)
+    doc.sections[0].left_margin = doc.sections[0].right_margin = Pt(80)
+    doc.save(str(path))
+    return path
+
+
+def test_unit_template_is_the_base_document(cli, draft: Draft, tmp_path: Path) -> None:
+    template = _unit_template(tmp_path / "unit.docx")
+    src = draft.save(tmp_path / "d.json")
+    result = cli("export", src, "--format", "docx", "-o", tmp_path / "t.docx", "--template", template)
+    assert result.exit_code == 0, result.stderr
+    doc = Document(str(tmp_path / "t.docx"))
+    assert doc.paragraphs[0].text == "某某市示范单位文件"
+    assert doc.paragraphs[0].runs[0].font.color.rgb == (0xFF, 0, 0)
+    assert doc.paragraphs[1].text == "工青妇组织的工作汇报"  # the template's empty typing line is gone
+    h1 = next(p for p in doc.paragraphs if p.text == "一、四年来的主要工作成效")
+    assert h1.style.name == "公文一级标题" and h1.style.font.size == Pt(18)  # the unit's own style
+    assert h1.runs[0].font.size is None  # no direct formatting: the unit's style decides
+    assert doc.sections[0].left_margin == Pt(80)  # the unit's page
+    footer = doc.sections[0].footer.paragraphs[0]
+    assert "PAGE" in "".join(t.text for t in footer._element.iter(qn("w:instrText")))
+    bad = cli("export", src, "--format", "docx", "-o", tmp_path / "u.docx", "--template", tmp_path / "nope.docx")
+    assert bad.exit_code == 2 and "模板文件不存在" in bad.stderr
+
+
+def test_docx_round_trip_through_validate_and_refine(cli, draft: Draft, tmp_path: Path, monkeypatch) -> None:
+    from speechwriter.refine import open_target
+    from speechwriter.workspace import Workspace
+
+    path = export_draft(draft, "docx", tmp_path / "w.docx")
+    doc = Document(str(path))
+    edited = next(p for p in doc.paragraphs if p.text.startswith("政协首次"))
+    edited.runs[0].text = edited.runs[0].text + "今年再投入386万元。"  # a writer adds an unsupported figure in Word
+    doc.save(str(path))
+    result = cli("validate", path, "--facts", REFERENCE_FACTS, "--json")
+    import json
+
+    findings = json.loads(result.stdout)["findings"]
+    assert result.exit_code == 1 and any(f["code"] == "F204" and "386" in f["excerpt"] for f in findings)
+    clean = export_draft(draft, "docx", tmp_path / "c.docx")
+    assert cli("validate", clean, "--facts", REFERENCE_FACTS).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    back, _, _ = open_target(str(path), Workspace(tmp_path), REFERENCE_FACTS)
+    assert back is not None and back.title == draft.title
+    assert [s.heading for s in back.sections] == [s.heading for s in draft.sections]
+    assert "386万元" in back.section("opening").body
+    with pytest.raises(Exception) as err:
+        open_target(str(path), Workspace(tmp_path))
+    assert "--facts" in str(err.value)

@@ -69,6 +69,8 @@ class Draft(_Model):
     format_version: int = 1
     title: str
     genre: str
+    speaker: str | None = Field(None, description="讲话人姓名（署在标题下）")
+    date: dt.date | None = Field(None, description="讲话日期（署在标题下）")
     blueprint_sha256: str = ""
     facts_sha256: str = ""
     facts_source: str | None = None

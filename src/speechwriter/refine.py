@@ -50,13 +50,22 @@ def open_target(target: str, workspace: Workspace,
                 facts_file: Path | None = None) -> tuple[Draft | None, Facts, PromptLibrary]:
     """What ``refine TARGET`` works on: (draft or None to draft first, facts, prompts library).
 
-    TARGET is a draft JSON (its facts file is recorded in it), a run id, or a facts file.
+    TARGET is a draft JSON (its facts file is recorded in it), a Word file written by ``export``
+    and edited since (with ``facts_file``), a run id, or a facts file.
     """
     from .facts.model import SUPPORTED_SUFFIXES
 
     library = workspace.library()
     path = Path(target)
     suffix = path.suffix.lower()
+    if suffix == ".docx":  # edited in Word: read back, checked against the facts named with --facts
+        from .validate.checks import load_speech
+
+        if facts_file is None:
+            raise InputError("Word 文件中没有记录事实文件，请用 --facts 指定", path=str(path))
+        facts = load_facts(facts_file)
+        draft = load_speech(path, library.blueprint(facts.meta.genre))
+        return draft.model_copy(update={"facts_source": str(facts_file)}), facts, library
     if suffix in SUPPORTED_SUFFIXES and suffix != ".json":
         return None, load_facts(path), library
     if suffix == ".json" and path.is_file():

@@ -13,7 +13,7 @@ from .app import BaseUrlOpt, ModelOpt, ProfileOpt, PromptsOpt, app, command, con
 
 @command(app, "refine")
 def refine_cmd(
-    target: Annotated[str | None, typer.Argument(metavar="TARGET", help="稿件 JSON、运行 id 或事实文件")] = None,
+    target: Annotated[str | None, typer.Argument(metavar="TARGET", help="稿件 JSON、Word 文件（.docx，需 --facts）、运行 id 或事实文件")] = None,
     facts_file: Annotated[Path | None, typer.Option("--facts", "-f", help="事实文件（稿件中未记录时）")] = None,
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="offline 或 openai")] = None,
     profile: ProfileOpt = None,

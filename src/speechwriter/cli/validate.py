@@ -13,7 +13,7 @@ from .app import GenreOpt, PromptsOpt, app, command, console, workspace
 
 @command(app, "validate")
 def validate_cmd(
-    draft_file: Annotated[Path, typer.Argument(metavar="DRAFT", help="稿件：draft 写出的 .json，或 .md/.txt 讲话稿")],
+    draft_file: Annotated[Path, typer.Argument(metavar="DRAFT", help="稿件：draft 写出的 .json，在 Word 中改过的 .docx，或 .md/.txt 讲话稿")],
     facts_file: Annotated[Path, typer.Option("--facts", "-f", help="事实文件")],
     genre: GenreOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出发现的问题")] = False,

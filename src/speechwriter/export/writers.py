@@ -4,9 +4,12 @@ GB/T 9704 layout: A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; 
 方正小标宋简体 centred; body 3号 仿宋_GB2312 with a two-character first-line indent on a grid of 22
 lines of 28 characters; level-one headings (一、) 黑体, level two (（一）) 楷体_GB2312, levels three and
 four 仿宋 (level three bold); page numbers "— 1 —" in 4号 宋体 at the foot, on the outside edge
-(right on odd pages, left on even). East Asian font names are set on every run (``w:eastAsia``);
-:class:`Fonts` holds them, and ``Fonts.fallback()`` uses 宋体/仿宋/黑体/楷体 for machines without the
-official fonts.
+(right on odd pages, left on even), one character in from that edge. East Asian font names are set on
+every run (``w:eastAsia``) and in named paragraph styles (公文标题, 公文一级标题 … with outline levels, so
+Word's navigation pane lists the headings); the language is zh-CN, so quotation marks take full-width
+glyphs. :class:`Fonts` holds the names, and ``Fonts.fallback()`` uses 宋体/仿宋/黑体/楷体 for machines
+without the official fonts. A unit's own Word file (红头, styles, page) can be the base document
+(``template=``); PDF goes through LibreOffice when it is installed.
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ from ..draft import Draft
 from ..errors import InputError
 from ..files import write_bytes_atomic, write_text_atomic
 
-__all__ = ["FORMATS", "SIZES", "Fonts", "breath_groups", "build_docx", "build_reading_copy", "export_draft",
-           "fonts_from_option", "plan_exports"]
+__all__ = ["FORMATS", "SIZES", "STYLES", "Fonts", "breath_groups", "build_docx", "build_reading_copy",
+           "docx_to_pdf", "export_draft", "fonts_from_option", "heading_level", "plan_exports"]
 
-FORMATS = ("docx", "reading", "md", "txt")
-SUFFIX = {"docx": ".docx", "reading": ".docx", "md": ".md", "txt": ".txt"}
+FORMATS = ("docx", "reading", "pdf", "md", "txt")
+SUFFIX = {"docx": ".docx", "reading": ".docx", "pdf": ".pdf", "md": ".md", "txt": ".txt"}
 
 # Chinese type sizes (号) in points.
 SIZES = {"初号": 42, "小初": 36, "一号": 26, "小一": 24, "二号": 22, "小二": 18, "三号": 16, "小三": 15,
@@ -82,28 +85,78 @@ def plan_exports(formats: str | None, base: Path, force: bool = False) -> dict[s
 
 
 def export_draft(draft: Draft, fmt: str, path: Path, *, force: bool = False, fonts: Fonts | None = None,
-                 chars_per_minute: int = 240) -> Path:
-    """Write ``draft`` as ``fmt`` to ``path`` atomically; never overwrites without ``force``."""
+                 chars_per_minute: int = 240, template: Path | None = None) -> Path:
+    """Write ``draft`` as ``fmt`` to ``path`` atomically; never overwrites without ``force``.
+
+    ``template`` is a unit's own .docx (红头, styles, page set-up) used as the base of docx and pdf.
+    """
     target = _target(Path(path), fmt, force)
     if fmt == "md":
         return write_text_atomic(target, draft.to_markdown())
     if fmt == "txt":
         return write_text_atomic(target, draft.to_text())
-    doc = build_docx(draft, fonts or Fonts()) if fmt == "docx" else \
-        build_reading_copy(draft, fonts or Fonts(), chars_per_minute)
+    if fmt == "pdf":
+        soffice = _soffice()  # before any work: a clear message when LibreOffice is missing
+        doc = build_docx(draft, fonts or Fonts(), template=template)
+    elif fmt == "docx":
+        doc = build_docx(draft, fonts or Fonts(), template=template)
+    else:
+        doc = build_reading_copy(draft, fonts or Fonts(), chars_per_minute)
     buffer = io.BytesIO()
     doc.save(buffer)
+    if fmt == "pdf":
+        return write_bytes_atomic(target, docx_to_pdf(buffer.getvalue(), soffice))
     return write_bytes_atomic(target, buffer.getvalue())
 
 
+def _soffice() -> str:
+    import shutil
+
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        raise InputError("导出 PDF 需要 LibreOffice，但没有找到 soffice：请安装 LibreOffice"
+                         "（如 apt-get install libreoffice-writer），或导出 docx 后在 Word 中另存为 PDF")
+    return found
+
+
+def docx_to_pdf(docx: bytes, soffice: str | None = None) -> bytes:
+    """Render a Word document to PDF with LibreOffice (headless, with a throwaway profile)."""
+    import subprocess
+    import tempfile
+
+    soffice = soffice or _soffice()
+    with tempfile.TemporaryDirectory(prefix="speechwriter-pdf-") as tmp:
+        folder = Path(tmp)
+        (folder / "doc.docx").write_bytes(docx)
+        try:
+            done = subprocess.run([soffice, "--headless", "--norestore",
+                                   f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+                                   "--convert-to", "pdf", "--outdir", str(folder), str(folder / "doc.docx")],
+                                  capture_output=True, text=True, timeout=300, check=False)
+        except subprocess.TimeoutExpired:
+            raise InputError("LibreOffice 转换 PDF 超时（300 秒）") from None
+        pdf = folder / "doc.pdf"
+        if done.returncode != 0 or not pdf.is_file():
+            why = (done.stderr or done.stdout).strip().splitlines()
+            raise InputError(f"LibreOffice 未能生成 PDF（退出码 {done.returncode}）" + (f"：{why[-1]}" if why else ""))
+        return pdf.read_bytes()
+
+
 # --- docx building blocks -----------------------------------------------------------------------
+
+# Child order of w:rPr and w:pPr in the OOXML schema, from each element we insert onwards (Word
+# refuses a document whose properties are out of order).
+_RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
+                      "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+                      "w:specVanish", "w:oMath")
+_RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+_PPR_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 
 CONDENSE_TWIPS = -5  # -0.25 pt a character: 28 characters of 3号 fit the 156 mm text width
 
 
 def _set_fonts(run: Any, east_asian: str, latin: str, size: float, bold: bool = False,
                spacing: int | None = None) -> None:
-    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -119,9 +172,35 @@ def _set_fonts(run: Any, east_asian: str, latin: str, size: float, bold: bool = 
         rfonts.set(qn(attr), latin)
     rfonts.set(qn("w:eastAsia"), east_asian)
     if spacing is not None:
-        el = OxmlElement("w:spacing")
-        el.set(qn("w:val"), str(spacing))
-        rpr.append(el)
+        _condense(rpr, spacing)
+
+
+def _condense(rpr: Any, spacing: int) -> None:
+    """``w:spacing`` in its place in the schema's order (Word rejects run properties out of order)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    old = rpr.find(qn("w:spacing"))
+    if old is not None:
+        rpr.remove(old)
+    el = OxmlElement("w:spacing")
+    el.set(qn("w:val"), str(spacing))
+    rpr.insert_element_before(el, *_RPR_AFTER_SPACING)
+
+
+def _chinese_language(doc: Any) -> None:
+    """zh-CN as the East Asian language everywhere styles declare one (quotes render full width)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    styles = doc.styles.element
+    rpr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    if rpr.find(qn("w:lang")) is None:
+        rpr.insert_element_before(OxmlElement("w:lang"), *_RPR_AFTER_LANG)
+    for lang in styles.iter(qn("w:lang")):
+        lang.set(qn("w:eastAsia"), "zh-CN")
+        if lang.get(qn("w:val")) is None:
+            lang.set(qn("w:val"), "en-US")
 
 
 def _page_setup(doc: Any, line_pitch_pt: float, char_space: int | None) -> None:
@@ -186,7 +265,8 @@ def _line_spacing(paragraph: Any, points: float) -> None:
 
 
 def _page_number_footer(doc: Any, fonts: Fonts, size: float) -> None:
-    """'— N —' at the foot: right-aligned on odd pages, left-aligned on even pages."""
+    """'— N —' at the foot: right-aligned on odd pages, left-aligned on even pages, one character
+    (of the page number's size) in from that edge, as GB/T 9704 7.5 puts it (单页码居右空一字)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -201,6 +281,7 @@ def _page_number_footer(doc: Any, fonts: Fonts, size: float) -> None:
         footer.is_linked_to_previous = False
         p = footer.paragraphs[0]
         p.alignment = align
+        _indent_one_character(p, "right" if align == WD_ALIGN_PARAGRAPH.RIGHT else "left", size)
         _set_fonts(p.add_run("— "), fonts.page_number, fonts.page_number, size)
         run = p.add_run()
         _set_fonts(run, fonts.page_number, fonts.page_number, size)
@@ -221,6 +302,20 @@ def _page_number_footer(doc: Any, fonts: Fonts, size: float) -> None:
         _set_fonts(p.add_run(" —"), fonts.page_number, fonts.page_number, size)
 
 
+def _indent_one_character(paragraph: Any, side: str, size: float) -> None:
+    """An indent of one character on ``side``: in points for every renderer, in characters for Word."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    fmt = paragraph.paragraph_format
+    if side == "right":
+        fmt.right_indent = Pt(size)
+    else:
+        fmt.left_indent = Pt(size)
+    ind = paragraph._p.get_or_add_pPr().find(qn("w:ind"))
+    ind.set(qn(f"w:{side}Chars"), "100")
+
+
 _RUN_IN = re.compile(r"^(（[一二三四五六七八九十]+）[^。！？]{1,60}?[。！？])")
 _LEVEL_OF_MARKER = [
     (re.compile(r"^[一二三四五六七八九十]+、"), 1),
@@ -238,9 +333,93 @@ def heading_level(text: str) -> int | None:
     return None
 
 
-def build_docx(draft: Draft, fonts: Fonts | None = None) -> Any:
-    """The 公文 Word document."""
-    from docx import Document
+# Named paragraph styles: (style id, name, font role, bold, outline level, first-line indent, alignment).
+# The outline levels make Word's navigation pane (and LibreOffice's navigator and PDF bookmarks) list
+# the headings; the names let a writer restyle every heading of a level at once.
+STYLES: dict[str, tuple[str, str, str, bool, int | None, bool, str]] = {
+    "title": ("GongwenTitle", "公文标题", "title", False, None, False, "center"),
+    "byline": ("GongwenByline", "公文署名", "heading2", False, None, False, "center"),
+    "salutation": ("GongwenSalutation", "公文称呼", "body", False, None, False, "justify"),
+    "body": ("GongwenBody", "公文正文", "body", False, None, True, "justify"),
+    "1": ("GongwenHeading1", "公文一级标题", "heading1", False, 0, True, "justify"),
+    "2": ("GongwenHeading2", "公文二级标题", "heading2", False, 1, True, "justify"),
+    "3": ("GongwenHeading3", "公文三级标题", "body", True, 2, True, "justify"),
+    "4": ("GongwenHeading4", "公文四级标题", "body", False, 3, True, "justify"),
+}
+
+
+def _outline_level(ppr: Any, level: int) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for old in ppr.findall(qn("w:outlineLvl")):
+        ppr.remove(old)
+    el = OxmlElement("w:outlineLvl")
+    el.set(qn("w:val"), str(level))
+    ppr.insert_element_before(el, *_PPR_AFTER_OUTLINE)
+
+
+def _define_styles(doc: Any, fonts: Fonts, pitch: float) -> dict[str, Any]:
+    """The 公文 paragraph styles; a style the base document already has (a unit's template) is kept."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    size = SIZES["三号"]
+    existing = {s.name: s for s in doc.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    out: dict[str, Any] = {}
+    for key, (style_id, name, role, bold, level, indent, align) in STYLES.items():
+        if name in existing:
+            out[key] = existing[name]
+            continue
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.style_id = style_id
+        style.base_style = doc.styles["Normal"]
+        style.next_paragraph_style = out.get("body") or style
+        style.quick_style = True
+        pt = SIZES["二号"] if key == "title" else size
+        style.font.size = Pt(pt)
+        style.font.bold = bold
+        style.font.name = fonts.latin
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", getattr(fonts, role))
+        if key != "title":
+            _condense(style.element.get_or_add_rPr(), CONDENSE_TWIPS)
+        fmt = style.paragraph_format
+        fmt.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[align]
+        from docx.enum.text import WD_LINE_SPACING
+
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(pitch)
+        fmt.space_before = Pt(0)
+        fmt.space_after = Pt(0)
+        fmt.widow_control = True
+        if indent:
+            fmt.first_line_indent = Pt((size + CONDENSE_TWIPS / 20) * 2)
+        if level is not None:
+            fmt.keep_with_next = True  # a heading never ends a page
+            _outline_level(style.element.get_or_add_pPr(), level)
+        out[key] = style
+    out["body"].next_paragraph_style = out["body"]
+    return out
+
+
+def _byline(draft: Draft) -> list[str]:
+    """What a 讲话稿 prints under its title: the speaker, then the date in parentheses (GB/T 15835 digits)."""
+    lines = []
+    if draft.speaker:
+        lines.append(draft.speaker)
+    if draft.date:
+        lines.append(f"（{draft.date.year}年{draft.date.month}月{draft.date.day}日）")
+    return lines
+
+
+def build_docx(draft: Draft, fonts: Fonts | None = None, template: Path | None = None) -> Any:
+    """The 公文 Word document; with ``template``, built on a unit's own .docx (its 红头, page and styles).
+
+    Without a template every run also carries its fonts directly, so the page looks right in any
+    renderer; with one, the styles carry them, so the unit's own style definitions take effect.
+    """
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     fonts = fonts or Fonts()
@@ -252,60 +431,144 @@ def build_docx(draft: Draft, fonts: Fonts | None = None) -> Any:
     # text width lacks (w:spacing on the runs), which Word and LibreOffice both honour, unlike a
     # character grid narrower than the glyphs.
     assert (body_pt + CONDENSE_TWIPS / 20) * CHARS_PER_LINE <= text_width_pt
-    doc = Document()
-    _document_defaults(doc, fonts, body_pt)
-    _page_setup(doc, pitch, None)
-    _page_number_footer(doc, fonts, SIZES["四号"])
+    doc = _base_document(template)
+    direct = template is None
+    if direct:
+        _document_defaults(doc, fonts, body_pt)
+        _page_setup(doc, pitch, None)
+        _page_number_footer(doc, fonts, SIZES["四号"])
+    elif not _has_page_numbers(doc):
+        _page_number_footer(doc, fonts, SIZES["四号"])
+    _chinese_language(doc)
+    styles = _define_styles(doc, fonts, pitch)
 
-    title = doc.add_paragraph()
+    def add(text: str, key: str, role: str | None = None, size: float = body_pt, bold: bool = False) -> Any:
+        p = doc.add_paragraph(style=styles[key])
+        run = p.add_run(text)
+        if direct:
+            _set_fonts(run, getattr(fonts, role or STYLES[key][2]), fonts.latin, size, bold=bold,
+                       spacing=None if key == "title" else CONDENSE_TWIPS)
+            _direct_layout(p, pitch, STYLES[key][5])
+            if STYLES[key][6] == "center":
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        return p
+
+    title = add(draft.title, "title", size=SIZES["二号"])
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_fonts(title.add_run(draft.title), fonts.title, fonts.latin, SIZES["二号"])
-    _line_spacing(title, pitch)
-    doc.add_paragraph()  # one blank line under the title, as in the standard
+    byline = _byline(draft)
+    for line in byline:
+        add(line, "byline")
+    blank = doc.add_paragraph(style=styles["body"])  # one blank line under the title block, as in the standard
+    if direct:
+        _direct_layout(blank, pitch, False)
 
     for section in draft.sections:
         if section.heading:
-            _body_paragraph(doc, section.heading, fonts, pitch, heading_level(section.heading) or 1)
+            level = heading_level(section.heading) or 1
+            add(section.heading, str(level), bold=level == 3)
         for text in section.paragraphs:
             if section.role == "salutation":
-                p = doc.add_paragraph()
-                _set_fonts(p.add_run(text), fonts.body, fonts.latin, body_pt, spacing=CONDENSE_TWIPS)
-                _line_spacing(p, pitch)
+                add(text, "salutation")
                 continue
-            _body_paragraph(doc, text, fonts, pitch, None)
-    for p in doc.paragraphs:
-        if not p.runs and p.text == "":
-            _line_spacing(p, pitch)
+            _body_paragraph(doc, text, fonts, styles, direct, pitch)
     doc.core_properties.title = draft.title
+    doc.core_properties.language = "zh-CN"
+    if draft.speaker:
+        doc.core_properties.author = draft.speaker
     return doc
 
 
-def _body_paragraph(doc: Any, text: str, fonts: Fonts, pitch: float, level: int | None) -> Any:
+def _base_document(template: Path | None) -> Any:
+    from docx import Document
+
+    if template is None:
+        return Document()
+    path = Path(template)
+    if not path.is_file():
+        raise InputError("模板文件不存在", path=str(path))
+    if path.suffix.lower() != ".docx":
+        raise InputError("模板应为 .docx 文件（.dotx/.doc 请先在 Word 中另存为 .docx）", path=str(path))
+    try:
+        doc = Document(str(path))
+    except Exception as exc:  # python-docx raises several kinds for a file that is not a Word document
+        raise InputError(f"无法读取 Word 模板（{type(exc).__name__}）", path=str(path)) from None
+    body = doc.element.body
+    # trailing empty paragraphs of the template (where a writer would type) are dropped; its 红头 stays
+    from docx.oxml.ns import qn
+
+    for child in reversed(list(body)):
+        if child.tag == qn("w:p") and not "".join(t.text or "" for t in child.iter(qn("w:t"))).strip() \
+                and child.find(f".//{qn('w:drawing')}") is None and child.find(f".//{qn('w:pict')}") is None:
+            body.remove(child)
+        elif child.tag != qn("w:sectPr"):
+            break
+    return doc
+
+
+def _has_page_numbers(doc: Any) -> bool:
+    from docx.oxml.ns import qn
+
+    for section in doc.sections:
+        for footer in (section.footer, section.even_page_footer):
+            if footer.is_linked_to_previous and section is not doc.sections[0]:
+                continue
+            if any("PAGE" in (t.text or "") for t in footer._element.iter(qn("w:instrText"))):
+                return True
+            if footer._element.find(f".//{qn('w:fldSimple')}") is not None:
+                return True
+    return False
+
+
+def _direct_layout(p: Any, pitch: float, indent: bool) -> None:
+    """The style's line pitch and indent repeated on the paragraph, for renderers that skip styles."""
     from docx.shared import Pt
 
+    _line_spacing(p, pitch)
+    if indent:
+        p.paragraph_format.first_line_indent = Pt((SIZES["三号"] + CONDENSE_TWIPS / 20) * 2)
+
+
+def _body_paragraph(doc: Any, text: str, fonts: Fonts, styles: dict[str, Any], direct: bool, pitch: float) -> Any:
     size = SIZES["三号"]
     sp = CONDENSE_TWIPS
-    p = doc.add_paragraph()
-    p.paragraph_format.first_line_indent = Pt((size + sp / 20) * 2)
-    _line_spacing(p, pitch)
-    if level == 1:
-        _set_fonts(p.add_run(text), fonts.heading1, fonts.latin, size, spacing=sp)
-        return p
-    if level == 2:
-        _set_fonts(p.add_run(text), fonts.heading2, fonts.latin, size, spacing=sp)
-        return p
-    if level in (3, 4):
-        _set_fonts(p.add_run(text), fonts.body, fonts.latin, size, bold=level == 3, spacing=sp)
-        return p
+    p = doc.add_paragraph(style=styles["body"])
+    if direct:
+        _direct_layout(p, pitch, True)
     m = _RUN_IN.match(text)
-    if m:  # a run-in level-two heading: （一）发挥…表率。 then the body
-        _set_fonts(p.add_run(m.group(1)), fonts.heading2, fonts.latin, size, spacing=sp)
+    if m:  # a run-in level-two heading: （一）发挥…表率。 then the body; the paragraph is on the outline
+        run = p.add_run(m.group(1))
+        if direct:
+            _set_fonts(run, fonts.heading2, fonts.latin, size, spacing=sp)
+        else:
+            run.style = _char_style(doc, styles["2"])
+        _outline_level(p._p.get_or_add_pPr(), 1)
         rest = text[m.end():]
         if rest:
-            _set_fonts(p.add_run(rest), fonts.body, fonts.latin, size, spacing=sp)
+            run = p.add_run(rest)
+            if direct:
+                _set_fonts(run, fonts.body, fonts.latin, size, spacing=sp)
         return p
-    _set_fonts(p.add_run(text), fonts.body, fonts.latin, size, spacing=sp)
+    run = p.add_run(text)
+    if direct:
+        _set_fonts(run, fonts.body, fonts.latin, size, spacing=sp)
     return p
+
+
+def _char_style(doc: Any, paragraph_style: Any) -> Any:
+    """A character style with the fonts of a heading style (for a run-in heading on a template)."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    name = paragraph_style.name + "（段首）"
+    existing = next((s for s in doc.styles if s.name == name), None)
+    if existing is not None:
+        return existing
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+    rpr = paragraph_style.element.rPr
+    if rpr is not None:
+        import copy
+
+        style.element.append(copy.deepcopy(rpr))
+    return style
 
 
 # --- reading copy -------------------------------------------------------------------------------
@@ -344,18 +607,28 @@ def build_reading_copy(draft: Draft, fonts: Fonts | None = None, chars_per_minut
     size = SIZES["二号"]
     pitch = size * 2
     doc = Document()
+    _chinese_language(doc)
     _page_setup(doc, pitch, None)
     _page_number_footer(doc, fonts, SIZES["三号"])
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _set_fonts(title.add_run(draft.title), fonts.title, fonts.latin, SIZES["一号"])
     _line_spacing(title, SIZES["一号"] * 2)
+    title.paragraph_format.keep_with_next = True
+    for line in _byline(draft):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_fonts(p.add_run(line), fonts.heading2, fonts.latin, SIZES["三号"])
+        _line_spacing(p, SIZES["三号"] * 2)
+        p.paragraph_format.keep_with_next = True
     elapsed = 0
+    groups: list[Any] = []
     for section in draft.sections:
         if section.role == "salutation":
             p = doc.add_paragraph()
             _set_fonts(p.add_run(section.body.strip()), fonts.body, fonts.latin, size)
             _line_spacing(p, pitch)
+            p.paragraph_format.keep_together = p.paragraph_format.keep_with_next = True
             elapsed += section.chars
             continue
         mark = doc.add_paragraph()
@@ -364,17 +637,27 @@ def build_reading_copy(draft: Draft, fonts: Fonts | None = None, chars_per_minut
         _set_fonts(run, fonts.heading1, fonts.latin, SIZES["四号"])
         run.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
         _line_spacing(mark, SIZES["四号"] * 2)
+        mark.paragraph_format.keep_with_next = True  # the time mark and the heading stay with the text
         if section.heading:
             p = doc.add_paragraph()
             _set_fonts(p.add_run(section.heading), fonts.heading1, fonts.latin, size, bold=True)
             _line_spacing(p, pitch)
+            p.paragraph_format.keep_with_next = p.paragraph_format.keep_together = True
+            _outline_level(p._p.get_or_add_pPr(), 0)
         for paragraph in section.paragraphs:
             for group in breath_groups(paragraph):
                 p = doc.add_paragraph()
                 _set_fonts(p.add_run(group), fonts.body, fonts.latin, size)
                 _line_spacing(p, pitch)
                 p.paragraph_format.space_after = Pt(size / 2)
+                # a breath group is never split by a page turn
+                p.paragraph_format.keep_together = True
+                p.paragraph_format.widow_control = True
+                groups.append(p)
         elapsed += section.chars
+    if len(groups) >= 2:  # the last page never holds a single sentence
+        groups[-2].paragraph_format.keep_with_next = True
+        groups[-1].paragraph_format.keep_with_next = True
     end = doc.add_paragraph()
     _set_fonts(end.add_run(f"【全文约 {format_minutes(elapsed, chars_per_minute)}】"), fonts.heading1, fonts.latin,
                SIZES["四号"])

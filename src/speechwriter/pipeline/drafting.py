@@ -269,6 +269,8 @@ class _Runner:
         return Draft(
             title=self.facts.meta.title,
             genre=self.blueprint.id,
+            speaker=self.facts.meta.speaker.name,
+            date=self.facts.meta.date,
             blueprint_sha256=self.blueprint.sha256,
             facts_sha256=self.facts.sha256,
             facts_source=self.facts.source,

@@ -800,10 +800,14 @@ def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], heading
 
 
 def load_speech(path: str | Path, blueprint: Blueprint) -> Draft:
-    """A draft JSON, or a ``.md``/``.txt`` speech split into the blueprint's sections."""
+    """A draft JSON, a ``.docx`` (as edited in Word), or a ``.md``/``.txt`` speech split into the blueprint's sections."""
     p = Path(path)
     if p.suffix.lower() == ".json":
         return load_draft(p)
+    if p.suffix.lower() == ".docx":
+        from ..wordfile import read_docx_text
+
+        return draft_from_text(read_docx_text(p), blueprint)
     if p.suffix.lower() not in (".md", ".txt", ".markdown"):
-        raise InputError("稿件应为 .json（speechwriter 稿件）、.md 或 .txt", path=str(path))
+        raise InputError("稿件应为 .json（speechwriter 稿件）、.docx、.md 或 .txt", path=str(path))
     return draft_from_text(read_text(p, what="稿件文件", max_bytes=4 * 1024 * 1024), blueprint)
