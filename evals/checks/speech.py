@@ -14,3 +14,6 @@ def closes_properly(draft: Any, facts: Any) -> tuple[float, str]:
     if not last.endswith(("。", "！")):
         return 0.0, f"结束语没有以句号或叹号结尾：{last[-10:]}"
     return 1.0, "结束语完整"
+
+
+closes_properly.label = "结束语完整"  # type: ignore[attr-defined]  # the report's column header

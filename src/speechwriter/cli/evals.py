@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
-from .app import app, command, console, workspace
+from .app import QuietOpt, VerboseOpt, app, command, console, print_json, workspace
 
 
 @command(app, "eval")
@@ -30,9 +30,13 @@ def eval_cmd(
                                                   help="--batch：只写出 JSONL 请求文件，不上传（交给 vLLM 等离线运行）")] = False,
     repair_sync: Annotated[bool, typer.Option("--repair-sync", help="--batch：修复轮实时调用，不再另起批处理")] = False,
     results: Annotated[Path | None, typer.Option("--results", help="collect：读取别处运行得到的批处理输出 JSONL")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（--dry-run、status）")] = False,
     allow_custom_checks: Annotated[bool, typer.Option(
         "--allow-custom-checks", help="允许运行项目目录之外的自定义检查（套件文件会执行 Python 代码，只对可信套件使用）")] = False,
+    allow_missing: Annotated[bool, typer.Option("--allow-missing",
+                                                help="compare：变体或用例只在一次运行中出现时也不算失败")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（运行结果、compare、list、--dry-run、status）")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """运行评测套件并打分；对比两次运行；列出历史运行。任一阈值未达标（或有退步）时退出码为 1。
 
@@ -53,20 +57,35 @@ def eval_cmd(
         batch_step(args[0], args[1], results=results, repair_sync=repair_sync or None, as_json=as_json)
         return
     if args[0] == "list":
-        _print_runs(out, evals.list_eval_runs(workspace().root))
+        runs = evals.list_eval_runs(workspace().root)
+        if as_json:
+            print_json(runs)
+            return
+        _print_runs(out, runs)
         return
     if args[0] == "compare":
         if len(args) != 3:
             raise InputError("用法：speechwriter eval compare RUN_A RUN_B")
         root = workspace().root
-        better, worse = evals.compare_runs(evals.load_results(args[1], root), evals.load_results(args[2], root),
-                                           tolerance)
-        _print_changes(out, better, worse)
-        if worse:
+        run_a, run_b = evals.load_results(args[1], root), evals.load_results(args[2], root)
+        better, worse = evals.compare_runs(run_a, run_b, tolerance)
+        coverage = evals.compare_coverage(run_a, run_b)
+        if as_json:
+            import dataclasses
+
+            print_json({"improved": [dataclasses.asdict(c) for c in better],
+                        "regressed": [dataclasses.asdict(c) for c in worse],
+                        "coverage": dataclasses.asdict(coverage)})
+        else:
+            _print_coverage(out, coverage, args[1], args[2])
+            if coverage.compared:
+                _print_changes(out, better, worse)
+        if worse or (not coverage.complete and not allow_missing) or not coverage.compared:
             raise typer.Exit(1)
         return
     failed = False
     ws = workspace()
+    err = console(stderr=True)
     for suite in [evals.load_suite(Path(a)) for a in args]:
         variants = evals.variant_matrix(suite, engine, profile, prompts)
         opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
@@ -81,16 +100,29 @@ def eval_cmd(
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(TextColumn(f"{suite.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console(stderr=True), transient=True) as bar:
+                      console=err, transient=True, disable=quiet or as_json) as bar:
             task = bar.add_task("eval", total=total)
-            result = evals.run_suite(suite, variants, opts, on_result=lambda _r, t=task: bar.advance(t))
+
+            def done(r: Any, t: Any = task) -> None:
+                bar.advance(t)
+                if verbose:
+                    mark = "[green]✔[/green]" if r.status == "passed" else "[red]✘[/red]"
+                    err.print(f"{mark} {r.case}（{r.variant}，第 {r.repeat + 1} 次，{r.seconds:.1f} 秒）")
+
+            result = evals.run_suite(suite, variants, opts, on_result=done)
         folder = evals.write_results(result, opts.workspace().root)
-        out.print(result)
+        failed = failed or result.failed
+        if as_json:
+            print_json({**result.model_dump(mode="json", exclude={"results"}),
+                        "report": str(folder / "report.html"), "passed": not result.failed,
+                        "results": [r.model_dump(mode="json", exclude={"draft"}) for r in result.results]})
+            continue
+        if not quiet:
+            out.print(result)
         for r in result.results:
             if r.status != "passed":
                 out.print(f"[red]✘ {r.case}[/red]（{r.variant}）：{r.error or '；'.join(r.failures)}")
         out.print(f"结果：{folder}/report.html · {result.seconds:.1f} 秒")
-        failed = failed or result.failed
     if failed:
         raise typer.Exit(1)
 
@@ -106,6 +138,17 @@ def _print_runs(out: Any, runs: list[dict[str, Any]]) -> None:
         table.add_row(run["run"], run["suite"] or "", run["started_at"] or "", "、".join(run["variants"] or []),
                       f"{run['passed']}/{run['total']}", f"{run['seconds'] or 0:.1f}s")
     out.print(table)
+
+
+def _print_coverage(out: Any, coverage: Any, name_a: str, name_b: str) -> None:
+    for what, only, name in (("变体", coverage.variants_only_a, name_a), ("变体", coverage.variants_only_b, name_b),
+                             ("用例", coverage.cases_only_a, name_a), ("用例", coverage.cases_only_b, name_b)):
+        if only:
+            out.print(f"[yellow]只在 {name} 中的{what}：[/yellow]{'、'.join(only)}")
+    if not coverage.compared:
+        out.print("[red]两次运行没有共同的用例和变体，无法对比。[/red]")
+    elif not coverage.complete:
+        out.print("[yellow]以上部分未参与对比（--allow-missing 可不视为失败）。[/yellow]")
 
 
 def _print_changes(out: Any, better: list[Any], worse: list[Any]) -> None:

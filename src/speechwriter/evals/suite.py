@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import html
 import importlib
 import json
 import random
@@ -44,6 +43,7 @@ __all__ = [
     "SuiteResult",
     "Variant",
     "check_custom_checks_allowed",
+    "compare_coverage",
     "compare_runs",
     "custom_check_origin",
     "facts_from_figures",
@@ -183,6 +183,7 @@ class CaseResult(BaseModel):
     findings: list[dict[str, Any]] = Field(default_factory=list)
     judge: list[dict[str, Any]] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
+    checks: list[dict[str, Any]] = Field(default_factory=list, description="每条断言：kind、name、passed、detail")
 
 
 class SuiteResult(BaseModel):
@@ -281,10 +282,21 @@ def _short_name(metric: str) -> str:
 STATUS_LABEL = {"passed": "通过", "failed": "未通过", "error": "出错"}
 
 
-def _header(metric: str) -> str:
-    """A metric's column header in reports: its Chinese name, or the metric id for custom ones."""
+def _header(metric: str, labels: dict[str, str] | None = None) -> str:
+    """A metric's column header in reports: its Chinese name, a custom check's own label, or the metric id."""
+    if labels and metric in labels:
+        return labels[metric]
     label = _short_name(metric).replace("\n", "")
-    return label if label != metric else metric.split(":", 1)[-1]
+    if label != metric:
+        return label
+    if metric.startswith("custom:"):  # package.module:function -> function
+        return metric.rsplit(":", 1)[-1]
+    return metric.split(":", 1)[-1]
+
+
+def check_labels(result: SuiteResult) -> dict[str, str]:
+    """metric -> readable name, from the assertion records (custom checks name themselves)."""
+    return {c["metric"]: c["name"] for r in result.results for c in r.checks if c.get("metric")}
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -490,6 +502,12 @@ def check_custom_checks_allowed(suite: Suite, project: Path, allowed: bool = Fal
                              f"或在 speechwriter.toml 中写 allow_custom_checks = true", path=str(suite.path))
 
 
+def check_label(func: Callable[..., Any]) -> str:
+    """A custom check's readable name: its ``label`` attribute, else its function name."""
+    label = getattr(func, "label", None)
+    return str(label) if label else getattr(func, "__name__", "自定义检查")
+
+
 def _run_custom(path: str, draft: Any, facts: Any, search: list[Path] | None = None) -> tuple[float, str]:
     func = _custom_check(path, search)
     try:
@@ -631,7 +649,8 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
     draft, report = result.draft, result.report  # validated once, by the drafting path
     metrics = draft_metrics(draft, report, facts)
     search = [ws.root, *list(suite.path.parents)[:3]]
-    failures = _assert(assertions, metrics, draft, facts, search)
+    checks: list[dict[str, Any]] = []
+    failures = _assert(assertions, metrics, draft, facts, search, checks)
     judge_rows: list[dict[str, Any]] = []
     if collector is not None and collector.deferred:
         return _deferred_result(case, variant, repeat, start)  # the draft is not final yet: judging it would waste a call
@@ -645,14 +664,19 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
         for s in verdict.scores:
             metrics[f"judge:{s.criterion}"] = float(s.score)
             judge_rows.append(s.model_dump())
+            if s.criterion in assertions.judge.criteria:
+                checks.append(_check("judge", f"评审：{s.criterion}", s.score >= assertions.judge.min_score,
+                                     f"{s.score} 分（最低 {assertions.judge.min_score:g}）：{s.reason}",
+                                     f"judge:{s.criterion}"))
             if s.criterion in assertions.judge.criteria and s.score < assertions.judge.min_score:
                 failures.append(f"评审「{s.criterion}」{s.score} 分，低于 {assertions.judge.min_score:g}：{s.reason}")
     if result.failed:
         failures += [f"章节 {sid} 生成失败：{why}" for sid, why in result.failed.items()]
+        checks += [_check("generation", f"章节 {sid} 生成", False, why) for sid, why in result.failed.items()]
     return CaseResult(case=case.id, variant=variant.label, repeat=repeat,
                       status="failed" if failures else "passed", metrics=metrics, failures=failures,
                       seconds=round(time.perf_counter() - start, 3), draft=json.loads(draft.to_json()),
-                      findings=[f.model_dump() for f in report.findings], judge=judge_rows)
+                      findings=[f.model_dump() for f in report.findings], judge=judge_rows, checks=checks)
 
 
 def _deferred_result(case: Case, variant: Variant, repeat: int, start: float) -> CaseResult:
@@ -755,9 +779,13 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
         metrics[f"precision:{fam}"] = tp / (tp + fp) if tp + fp else 1.0
     failures = [f"真实/良好文本上误报：{f.code} {f.message}" for f in clean.errors]
     failures += [f"变异「{k}」只捕获 {caught[k]}/{total[k]}" for k in total if caught[k] < total[k]]
+    checks = [_check("precision", "良好文本无误报", not clean.errors,
+                     "；".join(f"{f.code} {f.message}" for f in clean.errors) or "没有错误")]
+    checks += [_check("recall", f"变异「{k}」被捕获", caught[k] == total[k], f"{caught[k]}/{total[k]}") for k in total]
     return CaseResult(case=case.id, variant=variant.label, status="failed" if failures else "passed",
                       metrics=metrics, failures=failures, seconds=round(time.perf_counter() - start, 3),
-                      findings=[f.model_dump() for f in clean.findings], extra={"per_kind": total, "caught": caught})
+                      findings=[f.model_dump() for f in clean.findings], extra={"per_kind": total, "caught": caught},
+                      checks=checks)
 
 
 def _merge_assertions(defaults: Assertions, case: Assertions) -> Assertions:
@@ -767,29 +795,48 @@ def _merge_assertions(defaults: Assertions, case: Assertions) -> Assertions:
                       judge=case.judge or defaults.judge)
 
 
+def _check(kind: str, name: str, passed: bool, detail: str, metric: str | None = None) -> dict[str, Any]:
+    """One assertion's record, pass or fail, for the report."""
+    return {"kind": kind, "name": name, "passed": passed, "detail": detail, **({"metric": metric} if metric else {})}
+
+
 def _assert(assertions: Assertions, metrics: dict[str, float], draft: Any, facts: Any,
-            search: list[Path] | None = None) -> list[str]:
+            search: list[Path] | None = None, checks: list[dict[str, Any]] | None = None) -> list[str]:
     failures = []
+    record = checks if checks is not None else []
     for name, threshold in assertions.metrics.items():
-        if name in metrics and not threshold_ok(metrics[name], threshold):
-            failures.append(f"{name} = {metrics[name]:g}，不满足 {threshold}")
+        if name in metrics:
+            ok = threshold_ok(metrics[name], threshold)
+            record.append(_check("metric", _header(name), ok, f"{name} = {metrics[name]:g}，要求 {threshold}", name))
+            if not ok:
+                failures.append(f"{name} = {metrics[name]:g}，不满足 {threshold}")
     text = draft.to_text()
+    for s in assertions.contains:
+        record.append(_check("contains", f"包含「{s}」", s in text, "已包含" if s in text else "稿件中没有"))
+    for s in assertions.not_contains:
+        record.append(_check("not_contains", f"不含「{s}」", s not in text, "稿件中没有" if s not in text else "稿件中出现了"))
     failures += [f"应包含「{s}」" for s in assertions.contains if s not in text]
     failures += [f"不应包含「{s}」" for s in assertions.not_contains if s in text]
     for pattern in assertions.regex:
         try:
-            if not re.search(pattern, text, re.S):
-                failures.append(f"未匹配正则 {pattern}")
+            found = re.search(pattern, text, re.S)
         except re.error as exc:
             raise ValueError(f"assert.regex：正则「{pattern}」无效：{exc}") from None
+        record.append(_check("regex", f"正则 {pattern}", bool(found),
+                             f"匹配到「{found.group(0)[:40]}」" if found else "没有匹配"))
+        if not found:
+            failures.append(f"未匹配正则 {pattern}")
     for path in assertions.custom:
         try:
             score, reason = _run_custom(path, draft, facts, search)
+            label = check_label(_custom_check(path, search))
         except ValueError as exc:
             raise ValueError(f"assert.custom：{exc}") from None
         metrics[f"custom:{path}"] = score
+        record.append(_check("custom", label, score > 0, f"{reason}（{path}，得分 {score:g}）" if reason else f"{path}，得分 {score:g}",
+                             f"custom:{path}"))
         if score <= 0:
-            failures.append(f"自定义检查 {path} 未通过：{reason}")
+            failures.append(f"自定义检查「{label}」未通过：{reason}")
     return failures
 
 
@@ -884,6 +931,8 @@ def write_results(result: SuiteResult, base: Path | None = None, folder: Path | 
     # Case errors carry server messages: no key or URL credential may reach a report.
     write_text_atomic(folder / "results.json", redact(result.model_dump_json(indent=1)) + "\n")
     write_text_atomic(folder / "report.md", redact(render_markdown(result)))
+    from .report import render_html
+
     write_text_atomic(folder / "report.html", redact(render_html(result)))
     return folder
 
@@ -927,7 +976,8 @@ def render_markdown(result: SuiteResult) -> str:
     agg = result.aggregate()
     status = result.case_status()
     metric_names = sorted({m for r in result.results for m in r.metrics})
-    lines.append("| 用例 | 变体 | 状态 | " + " | ".join(_header(m) for m in metric_names) + " |")
+    labels = check_labels(result)
+    lines.append("| 用例 | 变体 | 状态 | " + " | ".join(_header(m, labels) for m in metric_names) + " |")
     lines.append("|" + "---|" * (3 + len(metric_names)))
     for (case, variant), stats in agg.items():
         cells = [_fmt_stats(stats.get(m)) for m in metric_names]
@@ -942,79 +992,6 @@ def render_markdown(result: SuiteResult) -> str:
             detail = r.error or "；".join(r.failures)
             lines.append(f"- **{r.case}**（{r.variant}，第 {r.repeat + 1} 次，{STATUS_LABEL[r.status]}）：{detail}")
     return "\n".join(lines) + "\n"
-
-
-_CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
-td:first-child,th:first-child,td:nth-child(2),td:nth-child(3){text-align:left}.passed{color:#080}.failed,.error{color:#c00}
-mark.error{background:#fbb}mark.warning{background:#fe9}mark.info{background:#def}
-details{margin:.5em 0}.draft p{text-indent:2em;line-height:1.8}.draft h3{font-size:1em}
-.f{font-size:.9em;color:#555;margin-left:2em}"""
-
-
-def render_html(result: SuiteResult) -> str:
-    """A self-contained HTML report (no network): metrics, variant comparison, drafts with findings marked."""
-    esc = html.escape
-    agg = result.aggregate()
-    status = result.case_status()
-    metric_names = sorted({m for r in result.results for m in r.metrics})
-    out = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>评测 {esc(result.suite)}</title>"
-           f"<style>{_CSS}</style></head><body><h1>评测报告：{esc(result.suite)}</h1>",
-           f"<p>{esc(result.started_at)} · 用时 {result.seconds:.1f} 秒 · 变体 {esc('、'.join(result.variants))} · "
-           f"重复 {result.repeat}</p><h2>指标</h2><table><tr><th>用例</th><th>变体</th><th>状态</th>"]
-    out += [f"<th title='{esc(m)}'>{esc(_header(m))}</th>" for m in metric_names] + ["</tr>"]
-    for (case, variant), st in status.items():
-        stats = agg.get((case, variant), {})
-        out.append(f"<tr><td>{esc(case)}</td><td>{esc(variant)}</td><td class='{st}'>{STATUS_LABEL[st]}</td>")
-        out += [f"<td>{esc(_fmt_stats(stats.get(m)))}</td>" for m in metric_names] + ["</tr>"]
-    out.append("</table>")
-    if len(result.variants) > 1:
-        out.append("<h2>变体对比（均值）</h2><table><tr><th>指标</th>" +
-                   "".join(f"<th>{esc(v)}</th>" for v in result.variants) + "</tr>")
-        for m in metric_names:
-            cells = []
-            for v in result.variants:
-                vals = [s[m]["mean"] for (c, vv), s in agg.items() if vv == v and m in s]
-                cells.append(f"<td>{statistics.fmean(vals):.3f}</td>" if vals else "<td>—</td>")
-            out.append(f"<tr><td>{esc(_header(m))}</td>{''.join(cells)}</tr>")
-        out.append("</table>")
-    out.append("<h2>各用例稿件</h2>")
-    for r in result.results:
-        if r.repeat:
-            continue
-        detail = esc(r.error or "；".join(r.failures) or "通过")
-        out.append(f"<details><summary><b>{esc(r.case)}</b> · {esc(r.variant)} · "
-                   f"<span class='{r.status}'>{STATUS_LABEL[r.status]}</span> · {detail}</summary><div class='draft'>")
-        if r.draft:
-            out.append(_draft_html(r.draft, r.findings))
-        out.append("</div></details>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
-
-
-def _draft_html(draft: dict[str, Any], findings: list[dict[str, Any]]) -> str:
-    esc = html.escape
-    parts = [f"<h3>{esc(draft.get('title', ''))}</h3>"]
-    for s in draft.get("sections", []):
-        body = s.get("body", "")
-        marks = sorted([f for f in findings if f.get("section") == s["id"] and f.get("span")],
-                       key=lambda f: f["span"][0])
-        text, pos = [], 0
-        for f in marks:
-            a, b = f["span"]
-            if a < pos:
-                continue
-            text.append(esc(body[pos:a]))
-            text.append(f"<mark class='{f['severity']}' title='{esc(f['code'] + ' ' + f['message'])}'>"
-                        f"{esc(body[a:b])}</mark>")
-            pos = b
-        text.append(esc(body[pos:]))
-        if s.get("heading"):
-            parts.append(f"<h3>{esc(s['heading'])}</h3>")
-        parts += [f"<p>{p}</p>" for p in "".join(text).split("\n") if p.strip()]
-        for f in [f for f in findings if f.get("section") == s["id"]]:
-            parts.append(f"<div class='f'>{esc(f['code'])} {esc(f['message'])}</div>")
-    return "\n".join(parts)
 
 
 # --- comparing runs ---------------------------------------------------------------------------
@@ -1052,3 +1029,34 @@ def compare_runs(a: SuiteResult, b: SuiteResult, tolerance: float = 0.0) -> tupl
             change = Change(key[0], key[1], metric, before, after)
             (better if change.better else worse).append(change)
     return better, worse
+
+
+@dataclass
+class Coverage:
+    """What two runs do not have in common: variants and cases present in only one of them."""
+
+    variants_only_a: list[str]
+    variants_only_b: list[str]
+    cases_only_a: list[str]
+    cases_only_b: list[str]
+    compared: int
+
+    @property
+    def complete(self) -> bool:
+        return not (self.variants_only_a or self.variants_only_b or self.cases_only_a or self.cases_only_b)
+
+
+def compare_coverage(a: SuiteResult, b: SuiteResult) -> Coverage:
+    """Which variants and cases only one run has, and how many (case, variant) pairs both have.
+
+    Two single-variant runs are compared column to column whatever their labels (as :func:`compare_runs` does).
+    """
+    keys_a = {(r.case, r.variant) for r in a.results}
+    keys_b = {(r.case, r.variant) for r in b.results}
+    va, vb = list(dict.fromkeys(a.variants)), list(dict.fromkeys(b.variants))
+    if len(va) == 1 and len(vb) == 1:
+        keys_a = {(case, vb[0]) for case, _ in keys_a}
+        va = vb
+    ca, cb = {c for c, _ in keys_a}, {c for c, _ in keys_b}
+    return Coverage(variants_only_a=[v for v in va if v not in vb], variants_only_b=[v for v in vb if v not in va],
+                    cases_only_a=sorted(ca - cb), cases_only_b=sorted(cb - ca), compared=len(keys_a & keys_b))
