@@ -2,7 +2,9 @@
 
 Lookup order for each setting: the command line, then the environment (``OPENAI_API_KEY``,
 ``OPENAI_BASE_URL``, ``SPEECHWRITER_MODEL``), then the chosen profile in ``./speechwriter.toml``,
-then in ``~/.config/speechwriter/config.toml``. The API key is only ever shown masked.
+then in ``$XDG_CONFIG_HOME/speechwriter/config.toml`` (``~/.config/…`` when unset). The profile is
+``--profile``, else ``SPEECHWRITER_PROFILE``, else ``default_profile``. The API key is only ever
+shown masked. ``speechwriter config init`` writes a commented file with example profiles.
 
 ```toml
 default_profile = "deepseek"
@@ -41,6 +43,8 @@ __all__ = [
     "load_settings",
     "mask_key",
     "resolve_profile",
+    "starter_config",
+    "user_config_dir",
 ]
 
 LOOPBACK_PLACEHOLDER_KEY = "sk-no-key-required"
@@ -141,10 +145,18 @@ def mask_key(key: str | None) -> str:
     return f"{key[:4]}…{key[-4:]}"
 
 
+def user_config_dir() -> Path:
+    """The user's config folder: SPEECHWRITER_CONFIG_HOME, else $XDG_CONFIG_HOME/speechwriter, else ~/.config/speechwriter."""
+    if os.environ.get("SPEECHWRITER_CONFIG_HOME"):
+        return Path(os.environ["SPEECHWRITER_CONFIG_HOME"])
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"  # the spec ignores relative ones
+    return base / "speechwriter"
+
+
 def config_paths(cwd: Path | None = None) -> list[Path]:
     """Config files in lookup order (the first wins for each profile)."""
-    home = Path(os.environ.get("SPEECHWRITER_CONFIG_HOME") or Path.home() / ".config" / "speechwriter")
-    return [(cwd or Path.cwd()) / "speechwriter.toml", home / "config.toml"]
+    return [(cwd or Path.cwd()) / "speechwriter.toml", user_config_dir() / "config.toml"]
 
 
 def load_settings(paths: list[Path] | None = None) -> Settings:
@@ -192,7 +204,7 @@ def endpoint_configured(settings: Settings | None = None) -> bool:
     """True when an LLM endpoint is configured (so the default engine is not the offline one)."""
     settings = settings or load_settings()
     return bool(os.environ.get("OPENAI_BASE_URL") or os.environ.get("SPEECHWRITER_MODEL")
-                or settings.default_profile)
+                or os.environ.get("SPEECHWRITER_PROFILE") or settings.default_profile)
 
 
 def resolve_profile(name: str | None = None, *, settings: Settings | None = None,
@@ -200,11 +212,12 @@ def resolve_profile(name: str | None = None, *, settings: Settings | None = None
                     temperature: float | None = None) -> Profile:
     """The profile to use, with environment and command-line overrides applied."""
     settings = settings or load_settings()
-    chosen = name or settings.default_profile
+    chosen = name or os.environ.get("SPEECHWRITER_PROFILE") or settings.default_profile
     if chosen:
         if chosen not in settings.profiles:
             known = "、".join(settings.profiles) or "（配置文件中没有任何 profile）"
-            raise InputError(f"未知的 profile「{chosen}」，可选：{known}")
+            where = "" if name or not os.environ.get("SPEECHWRITER_PROFILE") else "（来自环境变量 SPEECHWRITER_PROFILE）"
+            raise InputError(f"未知的 profile「{chosen}」{where}，可选：{known}")
         profile = settings.profiles[chosen].model_copy()
     else:
         profile = Profile()
@@ -225,3 +238,61 @@ def resolve_profile(name: str | None = None, *, settings: Settings | None = None
 def price_for(settings: Settings, model: str | None) -> dict[str, float] | None:
     """Per-1,000-token prices of ``model`` from the config, if given."""
     return settings.prices.get(model or "")
+
+
+# (name, comment, base_url, model, key setting, extra settings) of the example profiles.
+_EXAMPLES: list[tuple[str, str, str, str, str, str]] = [
+    ("openai", "OpenAI", "https://api.openai.com/v1", "gpt-4o-mini", 'api_key_env = "OPENAI_API_KEY"', ""),
+    ("deepseek", "DeepSeek（深度求索）", "https://api.deepseek.com/v1", "deepseek-chat",
+     'api_key_env = "DEEPSEEK_API_KEY"', ""),
+    ("qwen", "通义千问：阿里云百炼 DashScope 的 OpenAI 兼容模式", "https://dashscope.aliyuncs.com/compatible-mode/v1",
+     "qwen-plus", 'api_key_env = "DASHSCOPE_API_KEY"', ""),
+    ("glm", "智谱 GLM（open.bigmodel.cn）", "https://open.bigmodel.cn/api/paas/v4", "glm-4-flash",
+     'api_key_env = "ZHIPUAI_API_KEY"', ""),
+    ("moonshot", "月之暗面 Kimi（Moonshot）", "https://api.moonshot.cn/v1", "moonshot-v1-8k",
+     'api_key_env = "MOONSHOT_API_KEY"', ""),
+    ("ollama", "本机 Ollama（先 ollama pull qwen2.5:7b）；本地服务不校验密钥，这里的值只是占位",
+     "http://127.0.0.1:11434/v1", "qwen2.5:7b", 'api_key = "ollama"', "timeout = 300.0\nconcurrency = 2"),
+    ("vllm", "本机 vLLM（vllm serve Qwen/Qwen2.5-7B-Instruct）", "http://127.0.0.1:8000/v1",
+     "Qwen/Qwen2.5-7B-Instruct", 'api_key = "EMPTY"', "timeout = 300.0"),
+    ("llamacpp", "本机 llama.cpp 服务（llama-server -m 模型.gguf --port 8080）；模型名可任意", "http://127.0.0.1:8080/v1",
+     "local-gguf", 'api_key = "none"', "timeout = 600.0\nconcurrency = 1"),
+]
+
+
+def starter_config() -> str:
+    """A commented ``speechwriter.toml`` with a working example profile for each common endpoint.
+
+    No profile is the default: until one is chosen (``default_profile``, ``--profile`` or
+    ``SPEECHWRITER_PROFILE``) drafting stays with the offline composer.
+    """
+    lines = [
+        "# speechwriter 配置文件（TOML）。由 speechwriter config init 生成，按需修改。",
+        "# 选择 profile：命令行 --profile 名称 > 环境变量 SPEECHWRITER_PROFILE > 下面的 default_profile。",
+        "# 密钥请放在环境变量里（api_key_env 写变量名），不要直接写进本文件；本地服务不需要密钥。",
+        "# 检查某个 profile 是否可用：speechwriter config check --profile deepseek",
+        "",
+        '# default_profile = "deepseek"',
+        "",
+        "# 自定义提示词目录（相对本文件），优先于内置提示词：",
+        '# prompts = ["my-prompts"]',
+        "",
+    ]
+    for name, comment, base_url, model, key, extra in _EXAMPLES:
+        lines += [f"# {comment}", f"[profiles.{name}]", f'base_url = "{base_url}"', f'model = "{model}"', key]
+        lines += [x for x in extra.split("\n") if x]
+        lines.append("")
+    lines += [
+        "# 可选的通用设置（每个 profile 都可写）：",
+        "# temperature = 0.3        # 采样温度",
+        "# max_tokens = 4096        # 单次回复上限",
+        "# timeout = 60.0           # 单次请求超时（秒）",
+        "# max_attempts = 5         # 失败重试次数上限",
+        "# concurrency = 8          # 同时进行的请求数",
+        "",
+        "# 每千 tokens 单价（用于估算费用，按各家公布的价格填写）：",
+        '# [prices."deepseek-chat"]',
+        "# input = 0.002",
+        "# output = 0.008",
+    ]
+    return "\n".join(lines) + "\n"

@@ -191,4 +191,7 @@ def _root(
 
 def main() -> None:
     """Console-script entry point."""
+    from typer.completion import completion_init
+
+    completion_init()  # the shells typer completes for, also when a shell asks (_SPEECHWRITER_COMPLETE)
     app()

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .app import BaseUrlOpt, ModelOpt, command, console, subgroup, workspace
+from .app import BaseUrlOpt, ForceOpt, ModelOpt, ProfileOpt, command, console, print_json, subgroup, workspace
 
-config_app = subgroup("config", "大模型接口配置：查看、检查。")
+config_app = subgroup("config", "大模型接口配置：生成、查看、检查。")
+
+
+@command(config_app, "init")
+def config_init(
+    path: Annotated[Path | None, typer.Argument(metavar="[FILE]", help="写到哪里（默认 ./speechwriter.toml）")] = None,
+    user: Annotated[bool, typer.Option("--user", help="写到用户配置目录（$XDG_CONFIG_HOME/speechwriter/config.toml）")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """生成带注释的配置文件，含 OpenAI、DeepSeek、通义千问、智谱 GLM、Kimi、Ollama、vLLM、llama.cpp 的示例 profile。
+
+    \b
+    示例：speechwriter config init
+    示例：speechwriter config init --user
+    """
+    from ..config import starter_config, user_config_dir
+    from .app import write_new
+
+    target = path or (user_config_dir() / "config.toml" if user else Path("speechwriter.toml"))
+    if user:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    write_new(target, starter_config(), force)
+    console().print(f"[green]✔[/green] 已写入 {target}；选用 profile：--profile 名称，或设置环境变量 SPEECHWRITER_PROFILE")
 
 
 @command(config_app, "show")
-def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile 名")] = None) -> None:
+def config_show(
+    profile: ProfileOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（密钥同样只显示首尾几位）")] = False,
+) -> None:
     """显示生效的接口配置（密钥只显示首尾几位）。
 
     \b
@@ -27,6 +53,17 @@ def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", h
     from ..redact import public_url
 
     settings = workspace().settings
+    if as_json:
+        try:
+            chosen: dict | None = resolve_profile(profile, settings=settings).public(masked=True)
+            problem = None
+        except InputError as exc:
+            chosen, problem = None, str(exc)
+        print_json({"sources": settings.sources, "default_profile": settings.default_profile,
+                    "env_profile": os.environ.get("SPEECHWRITER_PROFILE"),
+                    "profiles": {n: p.public(masked=True) for n, p in settings.profiles.items()},
+                    "active": chosen, "problem": problem})
+        return
     out = console()
     out.print(f"配置文件：{'、'.join(settings.sources) or '（无）'}")
     out.print(f"环境变量：OPENAI_API_KEY={mask_key(os.environ.get('OPENAI_API_KEY'))} · "
@@ -52,7 +89,7 @@ def config_show(profile: Annotated[str | None, typer.Option("--profile", "-p", h
 
 @command(config_app, "check")
 def config_check(
-    profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile 名")] = None,
+    profile: ProfileOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
 ) -> None:

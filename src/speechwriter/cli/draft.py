@@ -8,7 +8,20 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
-from .app import BaseUrlOpt, EngineOpt, GenreOpt, ModelOpt, ProfileOpt, PromptsOpt, app, command, console, workspace
+from .app import (
+    BaseUrlOpt,
+    EngineOpt,
+    GenreOpt,
+    ModelOpt,
+    ProfileOpt,
+    PromptsOpt,
+    VerboseOpt,
+    app,
+    command,
+    console,
+    print_json,
+    workspace,
+)
 
 
 @command(app, "draft")
@@ -34,8 +47,13 @@ def draft_cmd(
         "--examples", metavar="DIR", help="往年讲话稿目录（.txt/.md，可多次给出）：每个章节检索同类段落作文风参考，"
                                           "不作事实来源；默认取配置文件中的 examples")] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖不是稿件的同名文件")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在终端打印全文")] = False,
-    export: Annotated[str | None, typer.Option("--export", help="同时导出，逗号分隔：docx,reading,md,txt")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不打印全文和过程信息，只输出校验结果和错误")] = False,
+    verbose: VerboseOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（文件、运行 id、校验报告）")] = False,
+    export: Annotated[str | None, typer.Option("--export", metavar="FORMATS",
+                                               help="同时导出，逗号分隔：docx,reading,pdf,md,txt")] = None,
+    template: Annotated[Path | None, typer.Option("--template", metavar="UNIT.docx",
+                                                  help="导出 docx/pdf 时使用的本单位 Word 模板")] = None,
     fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="导出 docx 时用常见字体代替公文字体")] = False,
 ) -> None:
     """根据事实文件起草讲话稿：分章节并行生成、校验、只修复有问题的章节，写出 OUT.json 与 OUT.md。
@@ -61,7 +79,8 @@ def draft_cmd(
     out = output_paths(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
     exports = plan_exports(export, out[0].with_suffix(""), force)  # checked before any engine call
     err = console(stderr=True)
-    err.print(f"[dim]使用{eng.describe().label}。[/dim]")
+    if not quiet:
+        err.print(f"[dim]使用{eng.describe().label}。[/dim]")
     options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates)
     board = ProgressBoard()
     started: list[Any] = []
@@ -96,10 +115,23 @@ def draft_cmd(
     write_text_atomic(out[1], result.draft.to_markdown())
     cpm = ws.library().blueprint(result.draft.genre).chars_per_minute
     exported = [export_draft(result.draft, fmt, path, force=force, fonts=fonts_from_option(fallback_fonts),
-                             chars_per_minute=cpm) for fmt, path in exports.items()]
+                             chars_per_minute=cpm, template=template) for fmt, path in exports.items()]
+    if as_json:
+        import json
+
+        print_json({"ok": result.ok, "json": str(out[0]), "markdown": str(out[1]), "run_id": result.run_id,
+                    "chars": result.draft.chars, "exported": [str(p) for p in exported], "failed": result.failed,
+                    "report": json.loads(result.report.to_json())})
+        if not result.ok:
+            raise typer.Exit(1)
+        return
     if not quiet:
         console().print(result.draft)
     console().print(result.report)
+    if verbose:
+        for section in result.draft.sections:
+            ms = result.draft.timings_ms.get(section.id)
+            err.print(f"[dim]  {section.id}：{section.chars} 字" + (f"，{ms / 1000:.1f} 秒" if ms else "") + "[/dim]")
     err.print(run_summary(result, eng.rule_based))
     record = f"运行记录 {result.run_id}" if result.run_id else "未保存运行记录"
     err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.draft.chars} 字）；{record}")

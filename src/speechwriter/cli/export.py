@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import ForceOpt, app, command, console
+from .app import ForceOpt, QuietOpt, app, command, console
 
 
 @command(app, "export")
@@ -18,6 +18,7 @@ def export_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件路径")],
     force: ForceOpt = False,
     fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="用宋体/仿宋/黑体/楷体代替方正小标宋、仿宋_GB2312 等")] = False,
+    quiet: QuietOpt = False,
     chars_per_minute: Annotated[int, typer.Option("--cpm", min=60, max=600, help="语速（字/分钟），用于大字稿的时间标注")] = 240,
     template: Annotated[Path | None, typer.Option("--template", metavar="UNIT.docx",
                                                   help="本单位的 Word 模板（红头、样式、页面），作为 docx/pdf 的底稿")] = None,
@@ -33,4 +34,5 @@ def export_cmd(
 
     path = export_draft(load_draft(draft_file), fmt, output, force=force, fonts=fonts_from_option(fallback_fonts),
                         chars_per_minute=chars_per_minute, template=template)
-    console().print(f"[green]✔[/green] 已导出 {path}")
+    if not quiet:
+        console().print(f"[green]✔[/green] 已导出 {path}")

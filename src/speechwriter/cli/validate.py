@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .app import GenreOpt, PromptsOpt, app, command, console, workspace
+from .app import GenreOpt, PromptsOpt, QuietOpt, app, command, console, workspace
 
 
 @command(app, "validate")
@@ -18,6 +18,7 @@ def validate_cmd(
     genre: GenreOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出发现的问题")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="警告也视为错误")] = False,
+    quiet: QuietOpt = False,
     prompts: PromptsOpt = None,
 ) -> None:
     """校验稿件的结构、数字、名称、长度和文风。无错误退出码为 0，有错误为 1，输入有误为 2。
@@ -35,6 +36,8 @@ def validate_cmd(
     report = validate(load_speech(draft_file, blueprint), facts, blueprint, config)
     if as_json:
         sys.stdout.write(report.to_json())
+    elif quiet:  # one line: the counts
+        console().print(f"{len(report.errors)} 个错误，{len(report.warnings)} 个警告")
     else:
         console().print(report)
     if not report.ok(strict):

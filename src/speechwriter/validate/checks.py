@@ -86,6 +86,31 @@ class Report(BaseModel):
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude={"texts"}) + "\n"
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows a report as a table of findings with the summary line above it."""
+        import html
+
+        label = {"error": "错误", "warning": "警告", "info": "提示"}
+        colour = {"error": "#cf222e", "warning": "#9a6700", "info": "#0969da"}
+        head = (f"<p><b style='color:{'#cf222e' if self.errors else '#1a7f37'}'>{len(self.errors)} 个错误</b>，"
+                f"{len(self.warnings)} 个警告 · 全文 {self.chars} 字（目标 {self.target_chars} 字）· "
+                f"预计讲话 {self.speaking_minutes:.1f} 分钟</p>")
+        if not self.findings:
+            return head + "<p style='color:#1a7f37'>✔ 未发现问题</p>"
+        rows = "".join(
+            f"<tr><td style='color:{colour[f.severity]}'>{label[f.severity]}</td><td>{html.escape(f.code)}</td>"
+            f"<td>{html.escape(self.sections.get(f.section or '', f.section or '全文'))}</td>"
+            f"<td>{html.escape(f.message)}</td><td>{html.escape(f.excerpt)}</td><td>{html.escape(f.suggestion)}</td></tr>"
+            for f in self.findings)
+        return (head + "<table><thead><tr><th>级别</th><th>代码</th><th>章节</th><th>问题</th><th>原文</th>"
+                "<th>建议</th></tr></thead><tbody>" + rows + "</tbody></table>")
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{len(self.errors)} 个错误**，{len(self.warnings)} 个警告 · 全文 {self.chars} 字", ""]
+        lines += [f"- {f.severity} `{f.code}` {self.sections.get(f.section or '', f.section or '全文')}：{f.message}"
+                  for f in self.findings] or ["✔ 未发现问题"]
+        return "\n".join(lines) + "\n"
+
     def __rich__(self) -> Any:
         from rich.console import Group
         from rich.text import Text
