@@ -36,11 +36,13 @@ test: lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_all.py
 
-# Visual check of the 公文 layout: docx -> PDF (LibreOffice) -> PNG of the first page.
+# Visual check of the 公文 layout: docx -> PDF (LibreOffice) -> PNG of the first page, which is also
+# the README's page image (docs/gbt9704-page1.png).
 preview: demo
-	soffice --headless --convert-to pdf --outdir build $(DEMO_OUT).docx
-	pdftoppm -png -r 80 -f 1 -l 1 build/demo.pdf build/demo-page
-	@echo "预览：build/demo-page-1.png"
+	$(SW) export $(DEMO_OUT).json --format pdf -o build/demo.pdf --force
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile build/demo.pdf build/demo-page
+	cp build/demo-page.png docs/gbt9704-page1.png
+	@echo "预览：build/demo-page.png（已更新 docs/gbt9704-page1.png）"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -79,7 +79,7 @@ def eval_cmd(
         else:
             _print_coverage(out, coverage, args[1], args[2])
             if coverage.compared:
-                _print_changes(out, better, worse)
+                _print_changes(out, better, worse, None if coverage.complete else coverage.compared)
         if worse or (not coverage.complete and not allow_missing) or not coverage.compared:
             raise typer.Exit(1)
         return
@@ -151,11 +151,11 @@ def _print_coverage(out: Any, coverage: Any, name_a: str, name_b: str) -> None:
         out.print("[yellow]以上部分未参与对比（--allow-missing 可不视为失败）。[/yellow]")
 
 
-def _print_changes(out: Any, better: list[Any], worse: list[Any]) -> None:
+def _print_changes(out: Any, better: list[Any], worse: list[Any], partial: int | None = None) -> None:
     from rich.table import Table
 
     if not better and not worse:
-        out.print("两次运行的指标没有变化。")
+        out.print("两次运行的指标没有变化。" if partial is None else f"两次运行共有的 {partial} 组用例×变体，指标没有变化。")
         return
     table = Table(show_edge=False)
     for col in ("", "用例", "变体", "指标", "之前", "之后"):

@@ -807,7 +807,8 @@ def _assert(assertions: Assertions, metrics: dict[str, float], draft: Any, facts
     for name, threshold in assertions.metrics.items():
         if name in metrics:
             ok = threshold_ok(metrics[name], threshold)
-            record.append(_check("metric", _header(name), ok, f"{name} = {metrics[name]:g}，要求 {threshold}", name))
+            label = METRICS[name][0] if name in METRICS else _header(name)
+            record.append(_check("metric", label, ok, f"{name} = {metrics[name]:g}，要求 {threshold}", name))
             if not ok:
                 failures.append(f"{name} = {metrics[name]:g}，不满足 {threshold}")
     text = draft.to_text()

@@ -1,0 +1,223 @@
+"""The eval report: variants side by side, every assertion, repeats, filters; driven in a real browser.
+
+The browser is the system's chromium (Debian package) driven by playwright, headless and offline.
+CI installs chromium and sets SPEECHWRITER_REQUIRE_CHROMIUM=1: there a missing browser fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from speechwriter.evals import SuiteResult, load_results
+
+from .conftest import ROOT
+
+FIX = ROOT / "fixtures" / "facts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def _bad_prompts(tmp_path: Path) -> Path:
+    """A prompts folder whose offline phrases invent a figure: its drafts fail invented_figures."""
+    bad = tmp_path / "bad_prompts"
+    (bad / "offline").mkdir(parents=True)
+    phrases = (ROOT / "prompts" / "offline" / "phrases.yaml").read_text(encoding="utf-8")
+    for lead in ("主要体现在{count}个方面：", "归纳起来，主要有以下{count}个方面：", "概括起来，突出表现在{count}个方面：",
+                 "归纳起来有{count}个方面："):
+        phrases = phrases.replace(lead, "投入386万元，" + lead)
+    (bad / "offline" / "phrases.yaml").write_text(phrases, encoding="utf-8")
+    return bad
+
+
+@pytest.fixture(scope="module")
+def matrix_run(tmp_path_factory) -> Path:
+    """Two cases × two prompt folders × two repeats, with a custom check and text assertions."""
+    from typer.testing import CliRunner
+
+    from speechwriter.cli import app
+
+    tmp_path = tmp_path_factory.mktemp("matrix")
+    good = tmp_path / "good_prompts"
+    good.mkdir()
+    bad = _bad_prompts(tmp_path)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(f"""
+name: matrix
+defaults:
+  assertions:
+    metrics: {{invented_figures: "== 0", figure_recall: ">= 1.0"}}
+cases:
+  - id: agri
+    facts: {FIX}/annual_summary_agri.yaml
+    assert:
+      custom: ["evals.checks.speech:closes_properly"]
+      contains: [同志们]
+  - id: gqf
+    facts: {FIX}/work_report_gongqingfu.yaml
+""", encoding="utf-8")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(app, ["eval", str(suite), "--prompts", f"{good},{bad}", "--repeat", "2"])
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 1, result.stderr
+    return next((tmp_path / "evals" / "runs").glob("*-matrix"))
+
+
+def test_every_assertion_is_recorded_with_its_reason(matrix_run: Path) -> None:
+    data = load_results(matrix_run)
+    agri_bad = next(r for r in data.results if r.case == "agri" and r.variant.endswith("bad_prompts"))
+    checks = {c["name"]: c for c in agri_bad.checks}
+    assert checks["编造数字的个数"]["passed"] is False and "invented_figures = " in checks["编造数字的个数"]["detail"]
+    assert checks["必写数字写对的比例"]["passed"] is True
+    assert checks["结束语完整"]["passed"] is True and checks["结束语完整"]["kind"] == "custom"
+    assert checks["包含「同志们」"]["passed"] is True
+
+
+def test_report_html_is_offline_and_complete(matrix_run: Path) -> None:
+    page = (matrix_run / "report.html").read_text(encoding="utf-8")
+    assert "http" not in page.replace("http-equiv", "")  # nothing to fetch: works from disk
+    assert "结束语完整" in page and "evals.checks.speech:closes_properly" not in page.split("<main>")[0]
+    assert page.count("class='repeat'") == 2 * 2 * 2  # every case × variant × repeat
+    assert "<ins>" in page and "386" in page
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("SPEECHWRITER_REQUIRE_CHROMIUM"):
+            pytest.fail("CI must have chromium (.ci/run installs it: apt-get install chromium)")
+        pytest.skip("chromium not installed: apt-get install chromium")
+    return path
+
+
+def test_report_in_a_real_browser(matrix_run: Path, tmp_path: Path) -> None:
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    data = SuiteResult.model_validate_json((matrix_run / "results.json").read_text(encoding="utf-8"))
+    good, bad = data.variants
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto((matrix_run / "report.html").as_uri())
+            assert page.inner_text("#count") == "显示 2 / 2 个用例"
+
+            # filter to failed cases: both cases fail with the bad prompts
+            page.select_option("#f-status", "failed")
+            assert page.inner_text("#count") == "显示 2 / 2 个用例"
+            # only the good variant: nothing fails there
+            page.select_option("#f-variant", good)
+            assert page.inner_text("#count") == "显示 0 / 2 个用例"
+            assert page.is_visible("#none")
+            page.select_option("#f-variant", bad)
+            assert page.inner_text("#count") == "显示 2 / 2 个用例"
+            assert page.is_hidden(f"details.case .col[data-variant='{good}']")
+            page.select_option("#f-variant", "")
+
+            # a failed metric as filter, and text search
+            page.select_option("#f-metric", "invented_figures")
+            assert page.inner_text("#count") == "显示 2 / 2 个用例"
+            page.select_option("#f-metric", "")
+            page.fill("#f-search", "agri")
+            assert page.inner_text("#count") == "显示 1 / 2 个用例"
+            assert page.is_visible("details.case[data-case='agri']")
+            assert page.is_hidden("details.case[data-case='gqf']")
+            assert page.is_hidden("#row-case-1") and page.is_visible("#row-case-0")
+
+            # expand the case: the variants side by side, assertions listed pass and fail with reasons
+            case = page.locator("details.case[data-case='agri']")
+            assert not case.locator(".grid").is_visible()
+            case.locator("summary").click()
+            assert case.locator(".grid").is_visible()
+            bad_col = case.locator(f".col[data-variant='{bad}']")
+            good_col = case.locator(f".col[data-variant='{good}']")
+            good_box, bad_box = good_col.bounding_box(), bad_col.bounding_box()
+            assert good_box and bad_box and bad_box["x"] > good_box["x"] + 200  # side by side
+            assert abs(bad_box["y"] - good_box["y"]) < 5
+            failing = bad_col.locator(".repeat[data-rep='0'] ul.checks li.fail")
+            assert failing.count() >= 1 and "编造数字的个数" in failing.first.inner_text()
+            assert "invented_figures = " in failing.first.inner_text()
+            passing = bad_col.locator(".repeat[data-rep='0'] ul.checks li.pass").all_inner_texts()
+            assert any("结束语完整" in t for t in passing) and any("包含「同志们」" in t for t in passing)
+            # the custom check's column is headed by its name, not its import path
+            metric_names = bad_col.locator(".repeat[data-rep='0'] table.metrics td.l").all_inner_texts()
+            assert "结束语完整" in metric_names and not any("evals.checks" in m for m in metric_names)
+            # differences: the metric is highlighted as worse, the invented text as an insertion
+            worse = bad_col.locator(".repeat[data-rep='0'] table.metrics td.worse")
+            assert worse.count() >= 1
+            insertions = bad_col.locator(".repeat[data-rep='0'] .diffed ins").all_inner_texts()
+            assert any("386" in t for t in insertions)
+            assert good_col.locator(".repeat[data-rep='0'] .marked").is_visible()
+            # switch the outputs to the validators' marks
+            page.select_option("#f-view", "marks")
+            assert bad_col.locator(".repeat[data-rep='0'] mark.error").first.is_visible()
+            page.select_option("#f-view", "diff")
+
+            # every repeat can be viewed
+            assert bad_col.locator(".repeat[data-rep='1']").is_hidden()
+            bad_col.locator(".reps button[data-rep='1']").click()
+            assert bad_col.locator(".repeat[data-rep='1']").is_visible()
+            assert bad_col.locator(".repeat[data-rep='0']").is_hidden()
+
+            page.fill("#f-search", "")
+            page.select_option("#f-status", "failed")
+            shot = tmp_path / "report.png"
+            page.screenshot(path=str(shot), full_page=False)
+            assert shot.stat().st_size > 10_000
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def test_compare_reports_variants_present_in_one_run_only(matrix_run: Path, tmp_path: Path, cli,
+                                                          monkeypatch) -> None:
+    runs = matrix_run.parent
+    data = load_results(matrix_run)
+    good, bad = data.variants
+    # a second run that has the bad variant and a third one the first run never had
+    other = data.model_copy(update={
+        "variants": [bad, "offline/other_prompts"],
+        "results": [r for r in data.results if r.variant == bad] + [
+            r.model_copy(update={"variant": "offline/other_prompts"}) for r in data.results if r.variant == good]})
+    folder = runs / "20991231-000000-matrix-other"
+    folder.mkdir()
+    (folder / "results.json").write_text(other.model_dump_json(), encoding="utf-8")
+    monkeypatch.chdir(runs.parent.parent)
+    result = cli("eval", "compare", matrix_run.name, folder.name)
+    assert result.exit_code == 1
+    assert f"只在 {matrix_run.name} 中的变体：{good}" in result.stdout
+    assert f"只在 {folder.name} 中的变体：offline/other_prompts" in result.stdout
+    assert "两次运行的指标没有变化" not in result.stdout and "共有的 2 组用例×变体，指标没有变化" in result.stdout
+    allowed = cli("eval", "compare", matrix_run.name, folder.name, "--allow-missing")
+    assert allowed.exit_code == 0 and "只在" in allowed.stdout
+    as_json = json.loads(cli("eval", "compare", matrix_run.name, folder.name, "--json").stdout)
+    assert as_json["coverage"]["variants_only_a"] == [good]
+    assert as_json["coverage"]["variants_only_b"] == ["offline/other_prompts"]
+    disjoint = data.model_copy(update={"variants": ["x", "y"], "results": [
+        r.model_copy(update={"variant": "x" if r.variant == good else "y"}) for r in data.results]})
+    folder2 = runs / "20991231-000001-matrix-disjoint"
+    folder2.mkdir()
+    (folder2 / "results.json").write_text(disjoint.model_dump_json(), encoding="utf-8")
+    none = cli("eval", "compare", matrix_run.name, folder2.name, "--allow-missing")
+    assert none.exit_code == 1 and "没有共同的用例和变体" in none.stdout
+
+
+def test_eval_json_output(tmp_path: Path, cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(f"name: j\ncases:\n  - {{id: a, facts: {FIX}/leader_speech_safety.yaml}}\n", encoding="utf-8")
+    result = cli("eval", suite, "--json", "-q")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["passed"] is True and data["suite"] == "j" and data["report"].endswith("report.html")
+    assert [r["case"] for r in data["results"]] == ["a"] and "draft" not in data["results"][0]
