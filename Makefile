@@ -6,7 +6,7 @@ SW := $(BIN)/speechwriter
 DEMO_FACTS := fixtures/facts/work_report_gongqingfu.yaml
 DEMO_OUT := build/demo
 
-.PHONY: demo test lint bench preview clean
+.PHONY: demo test lint bench preview screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 	$(SW) draft $(DEMO_FACTS) -o $(DEMO_OUT) --export docx,reading --force
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench evals
+	$(BIN)/ruff check src tests bench evals docs
 	$(BIN)/lint-imports --no-cache
 
 test: lint
@@ -43,6 +43,10 @@ preview: demo
 	pdftoppm -png -r 80 -f 1 -l 1 -singlefile build/demo.pdf build/demo-page
 	cp build/demo-page.png docs/gbt9704-page1.png
 	@echo "预览：build/demo-page.png（已更新 docs/gbt9704-page1.png）"
+
+# The README's screenshots of the eval report and a refine session (needs chromium).
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -33,9 +33,10 @@ display:flex;gap:1em;flex-wrap:wrap;align-items:center}
 #count{margin-left:auto;font-size:.9em;color:#57606a}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid var(--line);padding:3px 8px;text-align:right}
 th{background:var(--soft)}td.l,th.l{text-align:left}
-.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:.85em;color:#fff;white-space:nowrap}
-.badge.passed{background:var(--ok)}.badge.failed{background:var(--bad)}.badge.error{background:#8250df}
 .passed{color:var(--ok)}.failed,.error{color:var(--bad)}
+.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:.85em;color:#fff;white-space:nowrap}
+.badge.passed{background:var(--ok);color:#fff}.badge.failed{background:var(--bad);color:#fff}
+.badge.error{background:#8250df;color:#fff}
 details.case{border:1px solid var(--line);border-radius:6px;margin:.6em 0;background:#fff}
 details.case>summary{cursor:pointer;padding:.5em .8em;background:var(--soft);list-style-position:inside}
 details.case>summary .why{color:#57606a;font-size:.9em;margin-left:.5em}
@@ -315,7 +316,8 @@ def _output(r: CaseResult, base: CaseResult | None) -> str:
                                                        else "") + "</div>"
     body = f"<div class='marked'>{_marked_html(r.draft, r.findings)}</div>"
     if base is not None and base.draft:  # both views; the toolbar switches between them
-        body = f"<div class='diffed'>{_diff_html(_plain(base.draft), _plain(r.draft))}</div>" + body
+        kinds = [k for k, _, _ in _paragraphs(r.draft)]
+        body = f"<div class='diffed'>{_diff_html(_plain(base.draft), _plain(r.draft), kinds)}</div>" + body
     findings = "".join(f"<div>{esc(f.get('code', ''))} {esc(f.get('message', ''))}</div>" for f in r.findings)
     return f"<div class='output'>{head}{body}</div>" + (f"<div class='findings'>{findings}</div>" if findings else "")
 
@@ -327,8 +329,11 @@ def _plain(draft: dict[str, Any]) -> str:
 _TOKEN = re.compile(r"[A-Za-z]+|[0-9]+(?:\.[0-9]+)?|\s+|.", re.S)
 
 
-def _diff_html(old: str, new: str) -> str:
-    """The new text with insertions and deletions against the old (CJK by character, numbers whole)."""
+def _diff_html(old: str, new: str, kinds: list[str] | None = None) -> str:
+    """The new text with insertions and deletions against the old (CJK by character, numbers whole).
+
+    ``kinds`` gives each line of the new text its class (t title, h heading, p paragraph).
+    """
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     pieces: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
@@ -344,7 +349,14 @@ def _diff_html(old: str, new: str) -> str:
             parts = added.split("\n")
             pieces.append("\n".join(f"<ins>{esc(p)}</ins>" if p else "" for p in parts))
     lines = "".join(pieces).split("\n")
-    return "".join(f"<p>{line}</p>" for line in lines if line.strip())
+    kinds = kinds or []
+    out = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        kind = kinds[i] if i < len(kinds) else "p"
+        out.append(f"<p class='{kind}'>{line}</p>" if kind != "p" else f"<p>{line}</p>")
+    return "".join(out)
 
 
 def _marked_html(draft: dict[str, Any], findings: list[dict[str, Any]]) -> str:
