@@ -114,23 +114,22 @@ class Draft(_Model):
         return self.model_dump_json(indent=2) + "\n"
 
     def save(self, path: str | Path) -> Path:
-        """Write the JSON atomically.
+        """Write the JSON atomically."""
+        return write_text_atomic(path, self.to_json())
 
-        The facts file is recorded relative to the draft's own folder, so ``refine d.json`` finds it
-        from any working directory (and after the two are moved together).
-        """
+    def facts_relative_to(self, path: str | Path) -> Draft:
+        """This draft with its facts file recorded relative to the folder of ``path`` (where it will be saved),
+        so ``refine`` finds it from any working directory and after the two are moved together."""
         import os
 
-        draft = self
-        if self.facts_source and Path(self.facts_source).is_file():
-            source = Path(self.facts_source).resolve()
-            where = Path(path).resolve().parent
-            try:
-                rel = os.path.relpath(source, where)
-            except ValueError:  # another drive on Windows
-                rel = str(source)
-            draft = self.model_copy(update={"facts_source": Path(rel).as_posix()})
-        return write_text_atomic(path, draft.to_json())
+        if not self.facts_source or not Path(self.facts_source).is_file():
+            return self
+        source = Path(self.facts_source).resolve()
+        try:
+            rel = os.path.relpath(source, Path(path).resolve().parent)
+        except ValueError:  # another drive on Windows
+            rel = str(source)
+        return self.model_copy(update={"facts_source": Path(rel).as_posix()})
 
     def facts_candidates(self, location: str | Path | None = None) -> list[Path]:
         """Where the recorded facts file may be: next to the draft at ``location`` first, then as given."""

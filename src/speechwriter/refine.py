@@ -386,8 +386,10 @@ class RefineSession:
         """Write the current draft as JSON and Markdown (OUT.json, OUT.md)."""
         base = Path(path)
         base = base.with_suffix("") if base.suffix in (".json", ".md") else base
-        draft = self.current_draft()
         json_path, md_path = Path(f"{base}.json"), Path(f"{base}.md")
+        draft = self.current_draft()
+        if self.state.facts_path:
+            draft = draft.model_copy(update={"facts_source": self.state.facts_path}).facts_relative_to(json_path)
         write_text_atomic(json_path, draft.to_json())
         write_text_atomic(md_path, draft.to_markdown())
         return json_path, md_path

@@ -47,7 +47,7 @@ def draft_cmd(
         "--examples", metavar="DIR", help="往年讲话稿目录（.txt/.md，可多次给出）：每个章节检索同类段落作文风参考，"
                                           "不作事实来源；默认取配置文件中的 examples")] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖不是稿件的同名文件")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不打印全文和过程信息，只输出校验结果和错误")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不在终端打印全文")] = False,
     verbose: VerboseOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（文件、运行 id、校验报告）")] = False,
     export: Annotated[str | None, typer.Option("--export", metavar="FORMATS",
@@ -79,8 +79,7 @@ def draft_cmd(
     out = output_paths(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
     exports = plan_exports(export, out[0].with_suffix(""), force)  # checked before any engine call
     err = console(stderr=True)
-    if not quiet:
-        err.print(f"[dim]使用{eng.describe().label}。[/dim]")
+    err.print(f"[dim]使用{eng.describe().label}。[/dim]")
     options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates)
     board = ProgressBoard()
     started: list[Any] = []
@@ -109,7 +108,7 @@ def draft_cmd(
     finally:
         if live and live.is_started:
             live.stop()
-    result.draft.save(out[0])
+    result.draft.facts_relative_to(out[0]).save(out[0])
     from ..files import write_text_atomic
 
     write_text_atomic(out[1], result.draft.to_markdown())

@@ -33,7 +33,8 @@ from ..errors import InputError, SpeechwriterError
 from ..files import read_text, write_text_atomic
 from ..pipeline.calls import PendingRequest, RequestCollector
 from ..redact import redact
-from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite, write_results
+from .report import write_results
+from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite
 
 __all__ = ["BatchJob", "BatchPlan", "BatchRun", "batch_status", "collect_batch", "describe_counts", "endpoint_clients",
            "plan_batch", "submit_batch"]

@@ -9,16 +9,30 @@ metric, and searches the text. Without the script everything is still there, exp
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import html
 import json
 import re
 import statistics
+from pathlib import Path
 from typing import Any
 
-from .suite import METRICS, STATUS_LABEL, CaseResult, SuiteResult, _fmt_stats, _header, check_labels
+from ..files import write_text_atomic
+from ..redact import redact
+from .suite import (
+    METRICS,
+    STATUS_LABEL,
+    CaseResult,
+    SuiteResult,
+    _fmt_stats,
+    _header,
+    check_labels,
+    prepare_results_root,
+    render_markdown,
+)
 
-__all__ = ["render_html"]
+__all__ = ["render_html", "write_results"]
 
 esc = html.escape
 
@@ -118,6 +132,31 @@ _SCRIPT = """
   apply();
 })();
 """
+
+
+def write_results(result: SuiteResult, base: Path | None = None, folder: Path | None = None) -> Path:
+    """``evals/runs/<timestamp>-<suite>/`` (or ``folder``) with results.json, report.md and report.html."""
+    from ..errors import WriteError
+    from ..files import write_problem
+
+    if folder is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        root = prepare_results_root(base)
+        folder = root / f"{stamp}-{result.suite}"
+        n = 1
+        while folder.exists():
+            n += 1
+            folder = root / f"{stamp}-{result.suite}-{n}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"无法创建评测结果目录：{write_problem(exc)}", path=str(folder)) from None
+    result.folder = str(folder)
+    # Case errors carry server messages: no key or URL credential may reach a report.
+    write_text_atomic(folder / "results.json", redact(result.model_dump_json(indent=1)) + "\n")
+    write_text_atomic(folder / "report.md", redact(render_markdown(result)))
+    write_text_atomic(folder / "report.html", redact(render_html(result)))
+    return folder
 
 
 def render_html(result: SuiteResult) -> str:

@@ -31,8 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..engines.base import run_sync
 from ..errors import InputError
-from ..files import read_text, write_text_atomic
-from ..redact import redact
+from ..files import read_text
 
 __all__ = [
     "METRICS",
@@ -56,7 +55,6 @@ __all__ = [
     "run_suite",
     "select_cases",
     "variant_matrix",
-    "write_results",
 ]
 
 # Metric -> (description, higher is better)
@@ -909,33 +907,6 @@ def prepare_results_root(base: Path | None = None) -> Path:
     except OSError as exc:
         raise WriteError(f"无法创建评测结果目录：{write_problem(exc)}", path=str(root)) from None
     return check_writable_dir(root, "评测结果目录")
-
-
-def write_results(result: SuiteResult, base: Path | None = None, folder: Path | None = None) -> Path:
-    """``evals/runs/<timestamp>-<suite>/`` (or ``folder``) with results.json, report.md and report.html."""
-    from ..errors import WriteError
-    from ..files import write_problem
-
-    if folder is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        root = prepare_results_root(base)
-        folder = root / f"{stamp}-{result.suite}"
-        n = 1
-        while folder.exists():
-            n += 1
-            folder = root / f"{stamp}-{result.suite}-{n}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WriteError(f"无法创建评测结果目录：{write_problem(exc)}", path=str(folder)) from None
-    result.folder = str(folder)
-    # Case errors carry server messages: no key or URL credential may reach a report.
-    write_text_atomic(folder / "results.json", redact(result.model_dump_json(indent=1)) + "\n")
-    write_text_atomic(folder / "report.md", redact(render_markdown(result)))
-    from .report import render_html
-
-    write_text_atomic(folder / "report.html", redact(render_html(result)))
-    return folder
 
 
 def load_results(run: str | Path, base: Path | None = None) -> SuiteResult:
