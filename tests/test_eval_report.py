@@ -27,9 +27,8 @@ def _bad_prompts(tmp_path: Path) -> Path:
     bad = tmp_path / "bad_prompts"
     (bad / "offline").mkdir(parents=True)
     phrases = (ROOT / "prompts" / "offline" / "phrases.yaml").read_text(encoding="utf-8")
-    for lead in ("主要体现在{count}个方面：", "归纳起来，主要有以下{count}个方面：", "概括起来，突出表现在{count}个方面：",
-                 "归纳起来有{count}个方面："):
-        phrases = phrases.replace(lead, "投入386万元，" + lead)
+    # every "N个方面" lead-in states a figure the facts do not have
+    phrases = phrases.replace("{count}个方面", "{count}个方面，投入386万元，")
     (bad / "offline" / "phrases.yaml").write_text(phrases, encoding="utf-8")
     return bad
 
