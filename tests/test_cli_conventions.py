@@ -146,10 +146,9 @@ def test_config_init_writes_working_example_profiles(cli, tmp_path: Path, monkey
     assert settings.profiles["qwen"].base_url == "https://dashscope.aliyuncs.com/compatible-mode/v1"
     for name, prof in settings.profiles.items():
         assert prof.base_url and prof.model, name
+        assert prof.api_key is None and prof.api_key_env.endswith("_API_KEY")  # keys stay in the environment
         if prof.base_url.startswith("http://127.0.0.1"):
-            assert prof.key()  # local servers: a placeholder key, nothing to set
-        else:
-            assert prof.api_key is None and prof.api_key_env.endswith("_API_KEY")  # keys stay in the environment
+            assert prof.key()  # local servers: nothing to set
     assert cli("config", "init").exit_code == 2  # never overwrites
     monkeypatch.setenv("SPEECHWRITER_PROFILE", "deepseek")
     assert resolve_profile(settings=settings).model == "deepseek-chat"

@@ -117,7 +117,7 @@ def test_report_in_a_real_browser(matrix_run: Path, tmp_path: Path) -> None:
             # only the good variant: nothing fails there
             page.select_option("#f-variant", good)
             assert page.inner_text("#count") == "显示 0 / 2 个用例"
-            assert page.is_visible("#none")
+            assert page.is_visible("#no-match")
             page.select_option("#f-variant", bad)
             assert page.inner_text("#count") == "显示 2 / 2 个用例"
             assert page.is_hidden(f"details.case .col[data-variant='{good}']")

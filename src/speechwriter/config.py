@@ -251,12 +251,12 @@ _EXAMPLES: list[tuple[str, str, str, str, str, str]] = [
      'api_key_env = "ZHIPUAI_API_KEY"', ""),
     ("moonshot", "月之暗面 Kimi（Moonshot）", "https://api.moonshot.cn/v1", "moonshot-v1-8k",
      'api_key_env = "MOONSHOT_API_KEY"', ""),
-    ("ollama", "本机 Ollama（先 ollama pull qwen2.5:7b）；本地服务不校验密钥，这里的值只是占位",
-     "http://127.0.0.1:11434/v1", "qwen2.5:7b", 'api_key = "ollama"', "timeout = 300.0\nconcurrency = 2"),
-    ("vllm", "本机 vLLM（vllm serve Qwen/Qwen2.5-7B-Instruct）", "http://127.0.0.1:8000/v1",
-     "Qwen/Qwen2.5-7B-Instruct", 'api_key = "EMPTY"', "timeout = 300.0"),
-    ("llamacpp", "本机 llama.cpp 服务（llama-server -m 模型.gguf --port 8080）；模型名可任意", "http://127.0.0.1:8080/v1",
-     "local-gguf", 'api_key = "none"', "timeout = 600.0\nconcurrency = 1"),
+    ("ollama", "本机 Ollama（先 ollama pull qwen2.5:7b）；本机地址不需要密钥", "http://127.0.0.1:11434/v1",
+     "qwen2.5:7b", 'api_key_env = "OLLAMA_API_KEY"   # 不设置也可以', "timeout = 300.0\nconcurrency = 2"),
+    ("vllm", "本机 vLLM（vllm serve Qwen/Qwen2.5-7B-Instruct）；启动时加了 --api-key 才需要设置 VLLM_API_KEY",
+     "http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-7B-Instruct", 'api_key_env = "VLLM_API_KEY"', "timeout = 300.0"),
+    ("llamacpp", "本机 llama.cpp 服务（llama-server -m 模型.gguf --port 8080）；模型名可任意；加了 --api-key 才需要密钥",
+     "http://127.0.0.1:8080/v1", "local-gguf", 'api_key_env = "LLAMA_API_KEY"', "timeout = 600.0\nconcurrency = 1"),
 ]
 
 
@@ -269,7 +269,7 @@ def starter_config() -> str:
     lines = [
         "# speechwriter 配置文件（TOML）。由 speechwriter config init 生成，按需修改。",
         "# 选择 profile：命令行 --profile 名称 > 环境变量 SPEECHWRITER_PROFILE > 下面的 default_profile。",
-        "# 密钥请放在环境变量里（api_key_env 写变量名），不要直接写进本文件；本地服务不需要密钥。",
+        "# 密钥请放在环境变量里（api_key_env 写变量名），不要直接写进本文件；本机（127.0.0.1）服务不需要密钥。",
         "# 检查某个 profile 是否可用：speechwriter config check --profile deepseek",
         "",
         '# default_profile = "deepseek"',

@@ -110,7 +110,7 @@ _SCRIPT = """
       if (ok) shown += 1;
     });
     one('#count').textContent = '显示 ' + shown + ' / ' + total + ' 个用例';
-    one('#none').hidden = shown > 0;
+    one('#no-match').hidden = shown > 0;
   }
   ['#f-status', '#f-variant', '#f-metric'].forEach(function (s) { one(s).addEventListener('change', apply); });
   function view() {
@@ -188,7 +188,7 @@ def render_html(result: SuiteResult) -> str:
     if len(variants) > 1:
         out.append(_comparison(variants, metric_names, agg, labels))
     out.append("<h2>各用例（点击展开；多个变体并排，与第一个变体不同之处高亮）</h2>")
-    out.append("<p id='none' class='empty' hidden>没有符合筛选条件的用例。</p>")
+    out.append("<p id='no-match' class='empty' hidden>没有符合筛选条件的用例。</p>")
     for case in cases:
         out.append(_case_block(case, ids[case], variants, by, status, labels))
     out.append("</main>")
