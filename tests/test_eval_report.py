@@ -199,6 +199,8 @@ def test_compare_reports_variants_present_in_one_run_only(matrix_run: Path, tmp_
     assert "两次运行的指标没有变化" not in result.stdout and "共有的 2 组用例×变体，指标没有变化" in result.stdout
     allowed = cli("eval", "compare", matrix_run.name, folder.name, "--allow-missing")
     assert allowed.exit_code == 0 and "只在" in allowed.stdout
+    listed = cli("eval", "list").stdout.splitlines()  # piped: tab-separated rows, nothing cut
+    assert listed[0].split("\t")[0] == "运行" and any(line.split("\t")[0] == matrix_run.name for line in listed)
     as_json = json.loads(cli("eval", "compare", matrix_run.name, folder.name, "--json").stdout)
     assert as_json["coverage"]["variants_only_a"] == [good]
     assert as_json["coverage"]["variants_only_b"] == ["offline/other_prompts"]

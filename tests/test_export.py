@@ -264,6 +264,12 @@ def test_pdf_through_libreoffice_and_a_clear_message_without_it(cli, signed_draf
     lines = [re.sub(r"\s+", "", ln) for ln in text.splitlines() if ln.strip()]  # pdftotext spaces digits out
     assert lines[:3] == ["工青妇组织的工作汇报", "王建国", "（2024年3月5日）"]
     assert "—1—" in lines
+    # the outline levels reach the rendered document: LibreOffice writes them as the PDF's bookmarks
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", str(pdf)], capture_output=True, text=True).stdout
+    top = re.search(r"<outline>(.*?)<outline>", xml, re.S)
+    assert top is not None
+    level_one = re.findall(r"<item page=\"\d+\">([^<]+)</item>", top.group(1))
+    assert level_one == [s.heading for s in signed_draft.sections if s.heading and s.level == 1]
     # rendered: the page number sits one 4号 character (14 pt) in from the text block's outside edge
     bbox = subprocess.run(["pdftotext", "-f", "1", "-l", "2", "-bbox", str(pdf), "-"], capture_output=True,
                           text=True).stdout

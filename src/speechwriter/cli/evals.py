@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
-from .app import QuietOpt, VerboseOpt, app, command, console, print_json, workspace
+from .app import QuietOpt, VerboseOpt, app, command, console, is_terminal, print_json, workspace
 
 
 @command(app, "eval")
@@ -129,6 +129,16 @@ def eval_cmd(
 
 def _print_runs(out: Any, runs: list[dict[str, Any]]) -> None:
     from rich.table import Table
+
+    if not is_terminal():  # piped: whole rows, tab-separated
+        import sys
+
+        sys.stdout.write("运行\t套件\t时间\t变体\t通过\t用时\n")
+        for run in runs:
+            sys.stdout.write("\t".join([run["run"], run["suite"] or "", run["started_at"] or "",
+                                        "、".join(run["variants"] or []), f"{run['passed']}/{run['total']}",
+                                        f"{run['seconds'] or 0:.1f}s"]) + "\n")
+        return
 
     table = Table(show_edge=False)
     table.add_column("运行", no_wrap=True, min_width=max((len(r["run"]) for r in runs), default=4))
