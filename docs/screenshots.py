@@ -47,7 +47,8 @@ cases:
     facts: {fix}/leader_speech_safety.yaml
 """, encoding="utf-8")
     os.chdir(work)
-    CliRunner().invoke(app, ["eval", str(suite), "--prompts", f"{good},{bad}", "--repeat", "2", "-q"])
+    CliRunner().invoke(app, ["eval", str(suite), "--prompts", f"{good},{bad}", "--repeat", "2", "-q",
+                            "--allow-custom-checks"])
     return next((work / "evals" / "runs").glob("*-demo"))
 
 

@@ -62,7 +62,8 @@ cases:
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        result = CliRunner().invoke(app, ["eval", str(suite), "--prompts", f"{good},{bad}", "--repeat", "2"])
+        result = CliRunner().invoke(app, ["eval", str(suite), "--prompts", f"{good},{bad}", "--repeat", "2",
+                                          "--allow-custom-checks"])  # the check lives in the repository
     finally:
         os.chdir(cwd)
     assert result.exit_code == 1, result.stderr
