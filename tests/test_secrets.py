@@ -150,3 +150,16 @@ def test_refine_errors_and_sessions_never_hold_the_key(workdir: Path) -> None:
         printed = out.file.getvalue()
     assert "400" in printed
     assert _leaks(workdir, [printed]) == []
+
+
+def test_placeholder_keys_of_local_servers_are_not_blanked_out_of_text() -> None:
+    from speechwriter.redact import forget_secrets, redact, remember_secret
+
+    try:
+        for placeholder in ("none", "EMPTY", "ollama"):
+            remember_secret(placeholder)
+        assert redact("none of the EMPTY ollama words") == "none of the EMPTY ollama words"
+        remember_secret(MARKER)
+        assert MARKER not in redact(f"key {MARKER} here")
+    finally:
+        forget_secrets()

@@ -26,9 +26,13 @@ _known: set[str] = set()
 _lock = threading.Lock()
 
 
+MIN_SECRET_LENGTH = 8
+"""Shorter "keys" are placeholders for local servers (none, EMPTY, ollama): blanking them would eat words."""
+
+
 def remember_secret(secret: str | None) -> None:
     """Add a secret (a configured API key) to what :func:`redact` removes, wherever it appears."""
-    if secret and len(secret) >= 4:
+    if secret and len(secret) >= MIN_SECRET_LENGTH:
         with _lock:
             _known.add(secret)
 
