@@ -54,6 +54,7 @@ __all__ = [
     "NamedThing",
     "Organisation",
     "Plan",
+    "Provenance",
     "Speaker",
     "TargetLength",
     "check_facts",
@@ -217,12 +218,31 @@ class Figure(_Model):
         return self._quantity.qualifier
 
 
+class Provenance(_Model):
+    """Where an extracted fact came from: the source file, its line and the sentence itself.
+
+    Written by ``facts extract`` for the reviewer and checked by ``facts check --sources``. It is
+    excluded from dumps (``exclude=True``), so it never reaches a prompt or a draft.
+    """
+
+    file: str = Field(..., min_length=1, description="来源材料文件（抽取时给出的路径）")
+    line: int = Field(..., ge=1, description="来源所在行号（.docx 为段落序号），从 1 开始")
+    sentence: str = Field(..., min_length=1, description="来源原句，照原文抄录")
+    review: str | None = Field(None, description="需要人工核对的原因；核对无误后删去此项")
+
+
+def _provenance_field() -> Any:
+    return Field(default_factory=list, exclude=True,
+                 description="出处：来源文件、行号和原句（facts extract 生成，facts check --sources 核对）")
+
+
 class Item(_Model):
     """One concrete achievement: which organisation, what it did, the figures it states."""
 
     org: str | None = Field(None, description="组织 id（见 organisations）；全局性事项可不填")
     statement: str = Field(..., min_length=1, description="事实陈述，数字照原样写在其中")
     figures: list[Figure] = Field(default_factory=list, description="陈述中的数字，原样抄写")
+    provenance: list[Provenance] = _provenance_field()
 
 
 class Highlight(_Model):
@@ -261,6 +281,7 @@ class Plan(_Model):
     theme: str = Field(..., min_length=1, description="要点主题，如：发挥聚合作用，在促进发展上争做表率")
     measures: list[str] = Field(default_factory=list, description="具体措施")
     figures: list[Figure] = Field(default_factory=list, description="措施或主题中的数字（目标值等）")
+    provenance: list[Provenance] = _provenance_field()
 
 
 class Closing(_Model):
