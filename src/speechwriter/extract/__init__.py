@@ -1,0 +1,153 @@
+"""From source materials to a facts file, every figure traced to its source.
+
+``extract_facts(["工会.txt", "团委.docx"], orgs=["union=市总工会,工会", ...])`` reads the sources,
+extracts facts with the offline rules (default) or an LLM, and returns the commented YAML text of
+a facts file that passes ``facts check``, together with the loaded :class:`~speechwriter.facts.Facts`.
+Every item carries its provenance (file, line, sentence); what the extractor only guessed is
+marked for review. ``check_provenance`` is the other direction: every figure of a facts file
+traced back to a source sentence (``facts check --sources``).
+
+Modules: ``sources`` (reading .txt/.md/.docx), ``text`` (sentences, numbering), ``outline``
+(headings and sentences of a source), ``figures`` (which numbers are figures), ``offline`` and
+``llm`` (the two extractors), ``render`` (commented YAML), ``provenance`` (the check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..facts import Facts, Organisation, parse_facts
+from .organisations import parse_org_spec, parse_org_specs
+from .provenance import ProvenanceFinding, check_provenance
+from .sources import SOURCE_SUFFIXES, Source, read_source, read_sources
+
+__all__ = [
+    "SOURCE_SUFFIXES",
+    "ExtractResult",
+    "ProvenanceFinding",
+    "Source",
+    "check_provenance",
+    "extract_facts",
+    "parse_org_spec",
+    "parse_org_specs",
+    "read_source",
+    "read_sources",
+    "write_facts_file",
+]
+
+
+@dataclass
+class ExtractResult:
+    """The facts file's text, the facts it loads as, and what the reviewer should know."""
+
+    text: str
+    facts: Facts
+    engine: str
+    sources: list[Source]
+    warnings: list[str] = field(default_factory=list)
+    run_id: str | None = None
+
+    @property
+    def figures(self) -> int:
+        return sum(1 for _ in self.facts.figure_refs())
+
+    @property
+    def items(self) -> int:
+        return sum(len(h.items) for h in self.facts.highlights)
+
+    @property
+    def to_review(self) -> int:
+        """Items and plans marked for review."""
+        marked = [p for h in self.facts.highlights for i in h.items for p in i.provenance if p.review]
+        marked += [p for plan in self.facts.plans for p in plan.provenance if p.review]
+        return len(marked)
+
+
+def _header(engine: str, sources: list[Source], output_name: str) -> list[str]:
+    how = "离线规则抽取，未调用大模型" if engine == "offline" else f"大模型抽取（{engine}），已逐条校验数字出处"
+    names = " ".join(s.name for s in sources)
+    return [
+        f"事实文件：由 speechwriter facts extract 从材料中抽取（{how}）。",
+        f"来源材料：{'、'.join(s.name for s in sources)}",
+        "审核要点：",
+        "  1. 标有「待核」「待填」的条目请人工核对；核对无误后删去该条 provenance 中的 review 和对应注释。",
+        "  2. 每个事项的 provenance 记下来源文件、行号（.docx 为段落序号）和原句；数字照原文写法抄录。",
+        f"  3. 改完后运行 speechwriter facts check {output_name} --sources {names}，核对每个数字的出处。",
+    ]
+
+
+def extract_facts(
+    sources: list[str | Path] | list[Source],
+    *,
+    orgs: list[str] | list[Organisation] | None = None,
+    genre: str = "work_report",
+    engine: str | Any = "offline",
+    prompts_dirs: list[str | Path] | None = None,
+    output_name: str = "facts.yaml",
+    llm_options: Any = None,
+    workdir: Path | None = None,
+    use_cache: bool = True,
+) -> ExtractResult:
+    """Extract a facts file from ``sources``; see the package docstring.
+
+    ``engine`` is ``"offline"`` (the default), ``"openai"`` (the configured endpoint) or an
+    :class:`~speechwriter.engines.Engine` instance. Bad input raises :class:`InputError`; an LLM
+    that never gives a valid reply raises :class:`~speechwriter.engines.EngineError`.
+    """
+    from ..prompts import PromptLibrary
+
+    organisations = [o if isinstance(o, Organisation) else parse_org_spec(o) for o in orgs or []]
+    if len({o.id for o in organisations}) != len(organisations):
+        raise InputError("--org 的 ID 有重复")
+    library = PromptLibrary(prompts_dirs)
+    blueprint = library.blueprint(genre)
+    needs = tuple(dict.fromkeys(n for s in blueprint.sections if s.required for n in s.needs))
+    loaded = [s if isinstance(s, Source) else None for s in sources]
+    if any(s is None for s in loaded):
+        loaded = read_sources([s for s in sources if not isinstance(s, Source)])  # type: ignore[misc]
+    srcs: list[Source] = loaded  # type: ignore[assignment]
+    run_id = None
+    if engine == "offline":
+        from .offline import extract_offline
+
+        extraction = extract_offline(srcs, organisations, genre=genre, genre_name=blueprint.name, needs=needs)
+        engine_name = "offline"
+    else:
+        from .llm import extract_with_llm
+
+        extraction, engine_name, run_id = extract_with_llm(srcs, organisations, genre=genre, needs=needs,
+                                                           engine=engine, library=library, options=llm_options,
+                                                           workdir=workdir, use_cache=use_cache)
+    from .render import render_yaml
+
+    text = render_yaml(extraction.data, extraction.comments, _header(engine_name, srcs, output_name))
+    try:
+        facts = parse_facts(text, fmt=".yaml", name=output_name)
+    except InputError as exc:  # a bug in the extractor, not in the user's input
+        from ..errors import SpeechwriterError
+
+        raise SpeechwriterError(f"抽取结果未通过事实文件检查（这是 speechwriter 的缺陷，请报告）：{exc}") from None
+    return ExtractResult(text, facts, engine_name, srcs, list(extraction.warnings), run_id)
+
+
+def write_facts_file(result: ExtractResult, output: Path, *, force: bool = False) -> Path:
+    """Write the extracted facts atomically; an existing file is kept unless ``force``."""
+    from ..files import write_text_atomic
+
+    check_output(output, force)
+    return write_text_atomic(output, result.text)
+
+
+def check_output(output: Path, force: bool) -> None:
+    """Refuse a bad output path before any work is done."""
+    if output.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError("输出文件应为 .yaml 或 .yml", path=str(output))
+    if output.is_dir():
+        raise InputError("这是一个目录", path=str(output))
+    if output.exists() and not force:
+        raise InputError("文件已存在，如需覆盖请加 --force", path=str(output))
+    if not output.parent.is_dir() and str(output.parent):
+        raise InputError("输出目录不存在", path=str(output.parent))

@@ -1,0 +1,68 @@
+"""Which numbers in a source sentence are figures worth keeping, found by the validators' own finder.
+
+Everything goes through :func:`speechwriter.quantities.find_quantities`, so a figure the
+extractor keeps is one the validators will find in the draft, and a number they ignore (ordinals,
+dates, years, set phrases) is never extracted. On top of the finder, three kinds of mention are
+not facts: counts of rhetoric (五大亮点), the period itself (四年来), and numbers inside quotation
+marks (programme names and codes such as “1135”, which the draft must copy as names).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..quantities import Mention, Quantity, QuantityError, find_quantities, parse_quantity
+
+__all__ = ["figures_in", "quoted_spans", "raw_matches"]
+
+_QUOTED = re.compile(r"“[^“”]{1,40}”|「[^「」]{1,40}」|《[^《》]{1,40}》|\"[^\"]{1,40}\"")
+_PERIOD_AFTER = ("来", "以来", "中", "间", "多来", "里")
+_PERIOD_BEFORE = ("今后", "未来", "过去", "近", "前", "后")
+_POINTS_AFTER = ("方面",)
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of short quoted segments (“…”, 「…」, 《…》)."""
+    return [m.span() for m in _QUOTED.finditer(text)]
+
+
+@lru_cache(maxsize=4096)
+def _parses_to(raw: str) -> Quantity | None:
+    try:
+        return parse_quantity(raw)
+    except QuantityError:
+        return None
+
+
+def raw_matches(raw: str, mention: Mention) -> bool:
+    """``raw`` written in a facts file reads back as the quantity the finder saw."""
+    q = _parses_to(raw)
+    return q is not None and q.matches(mention.quantity) and q.high == mention.quantity.high
+
+
+def figures_in(text: str) -> tuple[list[Mention], int]:
+    """The figures of ``text`` worth keeping, and how many found numbers had to be left out
+    because their written form does not read back as the same quantity (for review)."""
+    if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿零〇％%" for ch in text):
+        return [], 0
+    quoted = quoted_spans(text)
+    mentions = find_quantities(text, skip_spans=quoted)
+    strong_units = {m.quantity.unit for m in mentions if not m.weak}
+    out: list[Mention] = []
+    dropped = 0
+    for m in mentions:
+        q = m.quantity
+        if q.unit == "大":
+            continue  # 五大亮点, 四大基础工程: a count of the speaker's own points
+        if q.unit == "年" and (text.startswith(_PERIOD_AFTER, m.end) or text[:m.start].endswith(_PERIOD_BEFORE)):
+            continue  # 四年来, 五年间, 今后五年: the period, not a result
+        if text.startswith(_POINTS_AFTER, m.end):
+            continue  # 四个方面, 三点意见: the speaker's own points
+        if m.weak and q.unit not in strong_units:
+            continue  # 一个, 一次 as an article; kept beside 两次 (两次…，一次…)
+        if not raw_matches(m.text, m):
+            dropped += 1
+            continue
+        out.append(m)
+    return out, dropped

@@ -1,0 +1,471 @@
+"""The offline extractor: rule-based, deterministic, no LLM.
+
+From each source's outline it takes:
+
+- highlights: the sentences that hold figures, names or honours, grouped under the source's own
+  headings (一、 （一） 一是 ——), each heading's words becoming the theme; a sentence whose clauses
+  speak of different organisations is cut at its semicolons into one item per organisation;
+- shortcomings: sections headed 不足 / 问题 / 差距, or the sentences a paragraph announces with
+  「还存在……问题」;
+- plans: the points of sections headed 今后 / 下一步 / 打算 / 任务 (one plan per sub-heading, its
+  sentences with figures as measures); a plan section's opening sentences become context;
+- figures exactly as written, found by the validators' own finder.
+
+Every item carries its provenance; what the rules only guessed is marked for review.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..facts import Organisation
+from .figures import figures_in, quoted_spans
+from .organisations import OrgMatcher
+from .outline import Node, Outline, Sentence, outline_of
+from .sources import Source
+from .text import clip_theme, runin_of
+
+__all__ = ["Extraction", "extract_offline"]
+
+_AWARD = re.compile(r"荣获|获评|被评为|评为|授予|称号|表彰|荣誉|奖|先进|示范|第一名|排名第一|冠军|金牌")
+_TRIGGER_SEEN = re.compile(r"存在|面临|看到|认识到|还有|仍有|尚有|不足之处|差距在于")
+_TRIGGER_WHAT = re.compile(r"不足|问题|差距|困难|挑战|短板|弱项|不尽如意|不尽如人意|薄弱|矛盾")
+_RESOLVE = re.compile(r"^(?:对此|对这些|对于这些|针对|我们将|我们一定|我们要|我们必须|这些问题|必须|要|找准|在今后|今后|下一步)"
+                      r"|加以解决|高度重视|认真解决|切实解决|努力解决|认真研究|加以改进")
+_PERIOD = re.compile(r"^(?:(?:近|过去)?[0-9一二三四五六七八九十两几]+年(?:来|以来|中)|[0-9]{4}年(?:度)?|一年来|近年来|过去一年|"
+                     r"本届政府以来|[0-9一二三四五六七八九十两]+年以来)")
+_SUMMING = re.compile(r"^(?:总起来讲|总起来说|总的来看|总的来说|总体来看|总之|综上所述|综上)[，,]")
+_END = "。！？!?；;，,：: "
+
+MAX_CONTEXT = 4
+PLACEHOLDER_SHORTCOMING = "（待补充：材料中没有找到不足与差距，请据实填写）"
+PLACEHOLDER_PLAN = "（待补充：材料中没有找到今后打算，请据实填写）"
+
+
+@dataclass
+class Extraction:
+    """Facts as plain data (the shape of a facts file) plus the reviewer's comments.
+
+    ``comments`` maps a path such as ``("shortcomings", 2)`` to comment lines written above it.
+    """
+
+    data: dict[str, Any]
+    comments: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def comment(self, path: tuple[Any, ...], text: str) -> None:
+        self.comments.setdefault(path, []).append(text)
+
+
+def _strip_end(text: str) -> str:
+    return text.strip().rstrip(_END).strip()
+
+
+def _provenance(source: Source, sentence: Sentence | Node, review: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"file": source.name, "line": sentence.line, "sentence": sentence.text
+                           if isinstance(sentence, Sentence) else sentence.sentence}
+    if review:
+        out["review"] = review
+    return out
+
+
+def _names_in(text: str) -> list[str]:
+    names = []
+    for a, b in quoted_spans(text):
+        inner = text[a + 1:b - 1].strip()
+        if text[a] == "《" or not 2 <= len(inner) <= 24 or any(ch in "。！？；，,：:" for ch in inner):
+            continue
+        if a > 0 and text[a - 1] in "：:":
+            continue  # a quotation (他说：“……”), not a name
+        names.append(inner)
+    return names
+
+
+class _SourceExtractor:
+    """Extracts one source into highlights, shortcomings, plans and context."""
+
+    def __init__(self, source: Source, matcher: OrgMatcher, orgs_defined: bool) -> None:
+        self.source = source
+        self.outline: Outline = outline_of(source)
+        self.matcher = matcher
+        self.orgs_defined = orgs_defined
+        self.default_org = matcher.named_in(source.stem) or matcher.named_in(self.outline.title or "")
+        self.used: set[int] = set()
+        self.highlights: list[dict[str, Any]] = []
+        self.shortcomings: list[tuple[str, dict[str, Any]]] = []
+        self.plans: list[dict[str, Any]] = []
+        self.context: list[tuple[str, dict[str, Any]]] = []
+        self.names: list[str] = []
+        self.opening: list[tuple[str, dict[str, Any]]] = []
+        self.summing_up: tuple[str, dict[str, Any]] | None = None
+        self.dropped = 0
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def figures(self, text: str) -> list[str]:
+        mentions, dropped = figures_in(text)
+        self.dropped += dropped
+        return [m.text for m in mentions]
+
+    def kind(self, sentence: Sentence) -> str:
+        return self.outline.nodes[sentence.node].kind
+
+    def keep(self, text: str, figures: list[str]) -> bool:
+        return bool(figures) or bool(_names_in(text)) or bool(_AWARD.search(text))
+
+    # -- shortcomings ------------------------------------------------------------------------
+
+    def take_shortcomings(self) -> None:
+        sentences = self.outline.sentences
+        by_node: dict[int, int] = {}
+        for s in sentences:
+            if self.kind(s) == "shortcomings" and s.index not in self.used:
+                if by_node.get(s.node, 0) < 10:
+                    self._shortcoming(s, s.text)
+                    by_node[s.node] = by_node.get(s.node, 0) + 1
+                self.used.add(s.index)
+        for s in sentences:
+            if s.index in self.used or self.kind(s) == "plans":
+                continue
+            seen, what = _TRIGGER_SEEN.search(s.text), _TRIGGER_WHAT.search(s.text)
+            if not (seen and what):
+                continue
+            self._announced(s, what.end())
+
+    def _shortcoming(self, s: Sentence, text: str, review: str | None = None) -> None:
+        text = _strip_end(text[runin_of(text):])
+        if len(text) >= 4:
+            self.shortcomings.append((text, _provenance(self.source, s, review)))
+
+    def _announced(self, s: Sentence, keyword_end: int) -> None:
+        """A sentence that announces shortcomings: take what it lists, or the sentences after it."""
+        self.used.add(s.index)
+        colon = max(s.text.rfind("：", 0, len(s.text)), s.text.rfind(":", 0, len(s.text)))
+        found = 0
+        if colon > keyword_end - 1 and colon < len(s.text) - 2:
+            for part in re.split(r"[；;]", s.text[colon + 1:]):
+                self._shortcoming(s, part)
+                found += 1
+        following = [t for t in self.outline.sentences[s.index + 1:s.index + 12] if t.paragraph == s.paragraph]
+        for t in following:
+            if _RESOLVE.search(t.text) or t.index in self.used:
+                break
+            self.used.add(t.index)
+            for part in re.split(r"[；;]", t.text):
+                self._shortcoming(t, part)
+                found += 1
+        if not found:
+            rest = re.split(r"[，,]", s.text[keyword_end:], maxsplit=1)
+            if len(rest) == 2 and len(_strip_end(rest[1])) >= 6:
+                self._shortcoming(s, rest[1], "由句子后半截取，请核对")
+            else:
+                self._shortcoming(s, s.text, "整句作为不足，请提炼")
+
+    # -- plans -------------------------------------------------------------------------------
+
+    def take_plans(self) -> None:
+        nodes = self.outline.nodes
+        groups: dict[Any, list[Sentence]] = {}
+        for s in self.outline.sentences:
+            if s.index in self.used or self.kind(s) != "plans":
+                continue
+            chain = self.outline.chain(s.node)
+            root_pos = max(i for i, n in enumerate(chain) if n.kind == "plans")
+            key: Any = chain[root_pos - 1].index if root_pos > 0 else ("para", s.paragraph)
+            groups.setdefault(key, []).append(s)
+            self.used.add(s.index)
+        for key, members in groups.items():
+            if isinstance(key, tuple):
+                self._paragraph_plan(members)
+            else:
+                self._plan(nodes[key], members)
+
+    def _plan(self, node: Node, members: list[Sentence]) -> None:
+        measures, prov = [], [_provenance(self.source, node)]
+        for s in members:
+            text = self._without_theme(s)
+            if not text:
+                continue
+            figs = self.figures(text)
+            if self.keep(text, figs):
+                measures.append(text)
+                prov.append(_provenance(self.source, s))
+        if not measures:
+            first = next((self._without_theme(s) for s in members if self._without_theme(s)), "")
+            if first:
+                measures.append(first)
+                prov.append(_provenance(self.source, members[0]))
+        self._add_plan(node.theme, measures, prov)
+
+    def _paragraph_plan(self, members: list[Sentence]) -> None:
+        kept = [(s, self._without_theme(s)) for s in members[1:]]
+        kept = [(s, t) for s, t in kept if t and self.keep(t, self.figures(t))]
+        first = _strip_end(members[0].text[runin_of(members[0].text):])
+        theme, rest = clip_theme(first)
+        if not kept and not self.figures(first):
+            for s in members[:2]:
+                text = _strip_end(s.text[runin_of(s.text):])
+                if len(self.context) < MAX_CONTEXT and len(text) >= 6 and not self.figures(text):
+                    self.context.append((text, _provenance(self.source, s)))
+            return
+        measures = ([_strip_end(rest)] if rest else []) + [t for _, t in kept]
+        prov = [_provenance(self.source, members[0], "主题取自段落首句，请提炼")] + \
+            [_provenance(self.source, s) for s, _ in kept]
+        self._add_plan(theme, [m for m in measures if m], prov)
+
+    def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]]) -> None:
+        theme = _strip_end(theme)
+        if not theme:
+            return
+        text = theme + "".join(measures)
+        figures = self.figures(theme) + [f for m in measures for f in self.figures(m)]
+        figures = [f for f in figures if f in text]
+        for m in measures:
+            self.names += _names_in(m)
+        self.plans.append({"theme": theme, "measures": measures, "figures": figures, "provenance": prov})
+
+    def _without_theme(self, s: Sentence) -> str:
+        parts = [c for c in s.clauses if not c.theme]
+        if not parts:
+            return ""
+        text = s.text[parts[0].start:parts[-1].end]
+        return _strip_end(text[runin_of(text):])
+
+    # -- highlights --------------------------------------------------------------------------
+
+    def take_opening(self) -> None:
+        """Before the first heading of a structured source: the opening words, not results."""
+        if len(self.outline.nodes) < 2:
+            return  # no headings at all: the whole text is the body
+        first_heading = min(n.line for n in self.outline.nodes[1:])
+        for s in self.outline.sentences:
+            if s.line >= first_heading or s.node != 0:
+                break
+            self.used.add(s.index)
+            if len(self.opening) < 3 and 6 <= len(s.text) <= 120:
+                self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
+
+    def take_summing_up(self) -> None:
+        """A paragraph opening with 总起来讲 / 总的来看 sums up; it is not a highlight."""
+        for s in self.outline.sentences:
+            if s.index in self.used or not _SUMMING.match(s.text):
+                continue
+            first = next(t for t in self.outline.sentences if t.paragraph == s.paragraph)
+            if first.index != s.index:
+                continue
+            if self.summing_up is None:
+                self.summing_up = (_strip_end(s.text), _provenance(self.source, s))
+            self.used.add(s.index)
+
+    def take_highlights(self) -> None:
+        by_key: dict[Any, dict[str, Any]] = {}
+        last_org: str | None = None
+        last_org_sentence = -1
+        paragraph = -1
+        for s in self.outline.sentences:
+            if s.paragraph != paragraph:
+                paragraph, last_org = s.paragraph, None
+            if s.index in self.used or self.kind(s) != "achievements":
+                continue
+            groups: list[tuple[int, str | None, int, int, str | None]] = []  # node, org, start, end, review
+            for c in s.clauses:
+                if c.theme:
+                    continue
+                text = s.text[c.start:c.end]
+                org = self.matcher.subject(text[runin_of(text):])
+                review = None
+                if org is not None:
+                    last_org, last_org_sentence = org, s.index
+                elif last_org is not None:
+                    org = last_org
+                    if last_org_sentence != s.index:
+                        review = "所属组织按上文推断，请核对"
+                elif self.default_org is not None:
+                    org = self.default_org
+                elif self.orgs_defined:
+                    review = "未能确定所属组织，请填写 org"
+                if groups and groups[-1][0] == c.node and groups[-1][1] == org:
+                    node, o, start, _end, rv = groups[-1]
+                    groups[-1] = (node, o, start, c.end, rv)
+                else:
+                    groups.append((c.node, org, c.start, c.end, review))
+            for node_index, org, start, end, review in groups:
+                text = s.text[start:end]
+                statement = _strip_end(text[runin_of(text):])
+                if len(statement) < 4:
+                    continue
+                figures = self.figures(statement)
+                if not self.keep(statement, figures):
+                    continue
+                self.used.add(s.index)
+                hl = self._highlight_for(by_key, node_index, s)
+                prov = _provenance(self.source, s, review)
+                hl["items"].append({"org": org, "statement": statement, "figures": figures, "provenance": [prov]})
+                self.names += _names_in(statement)
+        self.highlights = sorted((hl for hl in by_key.values() if hl["items"]), key=lambda hl: hl["_line"])
+
+    def _highlight_for(self, by_key: dict[Any, dict[str, Any]], node_index: int, s: Sentence) -> dict[str, Any]:
+        node = self.outline.nodes[node_index]
+        if node.index == 0:  # no heading above: the paragraph's first sentence gives the theme
+            key: Any = ("para", s.paragraph)
+            if key not in by_key:
+                first = next(t for t in self.outline.sentences if t.paragraph == s.paragraph)
+                theme = clip_theme(first.text[runin_of(first.text):])[0]
+                by_key[key] = {"theme": theme, "items": [], "_review": "主题取自段落首句，请提炼",
+                               "_line": first.line}
+            return by_key[key]
+        if node_index not in by_key:
+            by_key[node_index] = {"theme": node.theme, "items": [], "_line": node.line}
+        return by_key[node_index]
+
+    def run(self) -> _SourceExtractor:
+        self.take_opening()
+        self.take_shortcomings()
+        self.take_summing_up()
+        self.take_plans()
+        self.take_highlights()
+        return self
+
+
+def _has_figures(source: Source) -> bool:
+    return any(figures_in(b.text)[0] for b in source.blocks)
+
+
+def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str, genre_name: str,
+          extraction: Extraction, chars: int) -> dict[str, Any]:
+    single = len(outlines) == 1
+    title = outlines[0].title if single and outlines[0].title else None
+    if title is None:
+        shorts = "、".join(o.short_name for o in organisations)
+        title = f"{shorts}的{genre_name}" if shorts else genre_name
+        extraction.comment(("meta", "title"), "待核：标题为自动拟定，请修改")
+    salutation = next((o.salutation for o in outlines if o.salutation), None)
+    meta: dict[str, Any] = {"genre": genre, "title": title, "speaker": {"role": "待填写"}}
+    extraction.comment(("meta", "speaker"), "待填：讲话人身份或职务（如：市委分管领导）")
+    if salutation:
+        body = salutation.rstrip("：:").strip()
+        honorific = "尊敬的" if body.startswith("尊敬的") else ""
+        body = body.removeprefix("尊敬的")
+        meta["addressees"] = [a.strip() for a in re.split(r"[、，,]", body) if a.strip()] or ["同志们"]
+        meta["honorific"] = honorific
+    else:
+        meta["addressees"] = ["同志们"]
+        meta["honorific"] = ""
+        extraction.comment(("meta", "addressees"), "待核：材料中没有称呼行，请填写称呼对象")
+    for outline in outlines:
+        heading = next((n.theme for n in outline.nodes[1:] if n.kind == "achievements" and not n.runin), "")
+        m = _PERIOD.match(heading)
+        if m:
+            meta["period"] = m.group().removesuffix("度")
+            break
+    meta["target"] = {"chars": max(1500, min(20000, round(chars * 1.3 / 100) * 100))}
+    return meta
+
+
+def extract_offline(sources: list[Source], organisations: list[Organisation], *, genre: str = "work_report",
+                    genre_name: str = "工作汇报", needs: tuple[str, ...] = ("highlights", "shortcomings", "plans"),
+                    ) -> Extraction:
+    """Extract facts from ``sources`` by rule; see the module docstring.
+
+    Raises :class:`~speechwriter.errors.InputError` for a source without a single figure.
+    """
+    from ..errors import InputError
+
+    matcher = OrgMatcher(organisations)
+    extraction = Extraction({})
+    extractors = []
+    for source in sources:
+        if not _has_figures(source):
+            raise InputError("材料中没有找到任何数字，无法从中抽取事实（请检查是否选错了文件）", path=source.name)
+        extractors.append(_SourceExtractor(source, matcher, bool(organisations)).run())
+    highlights: list[dict[str, Any]] = []
+    by_theme: dict[str, dict[str, Any]] = {}
+    for ex in extractors:
+        for hl in ex.highlights:
+            if hl["theme"] in by_theme:
+                by_theme[hl["theme"]]["items"] += hl["items"]
+            else:
+                by_theme[hl["theme"]] = hl
+                highlights.append(hl)
+    shortcomings = [x for ex in extractors for x in ex.shortcomings]
+    plans = [p for ex in extractors for p in ex.plans]
+    context = [x for ex in extractors for x in ex.context]
+    shortcomings, plans = _fallbacks(extractors, shortcomings, plans, needs, extraction)
+    names = list(dict.fromkeys(n for ex in extractors for n in ex.names))
+    chars = sum(len(i["statement"]) for hl in highlights for i in hl["items"]) + \
+        sum(len(p["theme"]) + sum(map(len, p["measures"])) for p in plans)
+    data: dict[str, Any] = {"meta": _meta([ex.outline for ex in extractors], organisations, genre, genre_name,
+                                          extraction, chars)}
+    data["organisations"] = [o.model_dump(exclude_defaults=True) for o in organisations]
+    opening = [x for ex in extractors for x in ex.opening]
+    data["opening"] = [text for text, _ in opening]
+    for n, (_, prov) in enumerate(opening):
+        extraction.comment(("opening", n), f"来源：{prov['file']}:{prov['line']}")
+    summing = next((ex.summing_up for ex in extractors if ex.summing_up), None)
+    if summing:
+        data["summing_up"] = summing[0]
+        extraction.comment(("summing_up",), f"来源：{summing[1]['file']}:{summing[1]['line']}")
+    data["highlights"] = []
+    for h, hl in enumerate(highlights):
+        if hl.get("_review"):
+            extraction.comment(("highlights", h, "theme"), f"待核：{hl['_review']}")
+        data["highlights"].append({"theme": hl["theme"], "items": hl["items"]})
+        for i, item in enumerate(hl["items"]):
+            reviews = [p["review"] for p in item["provenance"] if p.get("review")]
+            for r in reviews:
+                extraction.comment(("highlights", h, "items", i), f"待核：{r}")
+    data["names"] = names
+    data["shortcomings"] = [text for text, _ in shortcomings]
+    for n, (_, prov) in enumerate(shortcomings):
+        if not prov:
+            extraction.comment(("shortcomings", n), "待填：材料中没有找到，请据实填写")
+            continue
+        extraction.comment(("shortcomings", n), f"来源：{prov['file']}:{prov['line']}"
+                           + (f"  待核：{prov['review']}" if prov.get("review") else ""))
+    data["context"] = [text for text, _ in context]
+    for n, (_, prov) in enumerate(context):
+        extraction.comment(("context", n), f"来源：{prov['file']}:{prov['line']}")
+    data["plans"] = plans
+    for p, plan in enumerate(plans):
+        for r in [x["review"] for x in plan["provenance"] if x.get("review")]:
+            extraction.comment(("plans", p), f"待核：{r}")
+    dropped = sum(ex.dropped for ex in extractors)
+    if dropped:
+        extraction.warnings.append(f"有 {dropped} 处数字的写法无法按原样读回，未列入 figures，请核对")
+    data["notes"] = [f"本文件由 speechwriter facts extract 离线抽取（基于规则，未调用大模型），来源："
+                     f"{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]
+    extraction.data = data
+    return extraction
+
+
+def _fallbacks(extractors: list[_SourceExtractor], shortcomings: list[tuple[str, dict[str, Any]]],
+               plans: list[dict[str, Any]], needs: tuple[str, ...], extraction: Extraction,
+               ) -> tuple[list[tuple[str, dict[str, Any]]], list[dict[str, Any]]]:
+    """A genre that needs shortcomings or plans gets candidates from anywhere, marked for review."""
+    if "shortcomings" in needs and not shortcomings:
+        for ex in extractors:
+            for s in ex.outline.sentences:
+                if _TRIGGER_WHAT.search(s.text) and len(shortcomings) < 3:
+                    shortcomings.append((_strip_end(s.text), _provenance(ex.source, s,
+                                                                        "材料中没有专门的不足部分，此句由关键词找到")))
+        if not shortcomings:
+            shortcomings.append((PLACEHOLDER_SHORTCOMING, {}))
+            extraction.warnings.append("材料中没有找到不足与差距，已留待补充的占位")
+    if "plans" in needs and not plans:
+        for ex in extractors:
+            tail = ex.outline.sentences[len(ex.outline.sentences) * 3 // 5:]
+            for s in tail:
+                if len(plans) < 3 and re.search(r"要|将|必须|继续|坚持", s.text) and 8 <= len(s.text) <= 200:
+                    theme, rest = clip_theme(_strip_end(s.text))
+                    text = theme + rest
+                    figures = [m.text for m in figures_in(rest)[0]] + [m.text for m in figures_in(theme)[0]]
+                    plans.append({"theme": theme, "measures": [rest] if rest else [],
+                                  "figures": [f for f in figures if f in text],
+                                  "provenance": [_provenance(ex.source, s,
+                                                             "材料中没有今后打算部分，此句由“要/将”等词找到")]})
+        if not plans:
+            plans.append({"theme": PLACEHOLDER_PLAN, "measures": [], "figures": [], "provenance": []})
+            extraction.warnings.append("材料中没有找到今后打算，已留待补充的占位")
+    return shortcomings, plans

@@ -1,0 +1,161 @@
+"""Reading source materials (.txt, .md, .docx) into numbered paragraphs.
+
+A source is a list of :class:`Block` — one paragraph each, with the line it starts on (for a
+.docx, the paragraph's position among the document's paragraphs) and, when the file says so
+itself, its heading level: a Markdown ``#``, a Word heading style (标题 1, Heading 2 …) or a
+Word numbered paragraph that reads like a heading. Numbering written into the text (一、 （一）
+一是) is recognised later, the same way for every format.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..files import read_text
+
+__all__ = ["SOURCE_SUFFIXES", "Block", "Source", "read_source", "read_sources"]
+
+SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One paragraph of a source."""
+
+    line: int
+    text: str
+    level: int | None = None  # heading level given by the file's own markup (md #, Word style)
+
+
+@dataclass
+class Source:
+    """A source file read into paragraphs. ``name`` is the path as the user gave it."""
+
+    name: str
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def chars(self) -> int:
+        return sum(len(b.text) for b in self.blocks)
+
+    @property
+    def stem(self) -> str:
+        return Path(self.name).stem
+
+    def line_text(self, line: int) -> str | None:
+        """The paragraph that starts on ``line``, if any."""
+        for block in self.blocks:
+            if block.line == line:
+                return block.text
+        return None
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def _from_text(name: str, text: str, markdown: bool) -> Source:
+    blocks = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.replace("\u3000", " ").strip()
+        if not line:
+            continue
+        level = None
+        if markdown:
+            m = _MD_HEADING.match(line)
+            if m:
+                level, line = len(m.group(1)), m.group(2)
+            elif line.startswith(("- ", "* ", "+ ", "> ")):
+                line = line[2:].strip()
+        if line:
+            blocks.append(Block(lineno, line, level))
+    return Source(name, blocks)
+
+
+_STYLE_LEVEL = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
+
+
+def _from_docx(path: Path, name: str) -> Source:
+    if not zipfile.is_zipfile(path):
+        raise InputError("不是有效的 .docx 文件（不是 zip 格式；.doc 等旧格式请先另存为 .docx）", path=name)
+    try:
+        import docx  # python-docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise InputError("读取 .docx 需要 python-docx", path=name) from None
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise InputError(f"无法读取 .docx 文件：{type(exc).__name__}", path=name) from None
+    blocks = []
+    for index, para in enumerate(document.paragraphs, start=1):
+        text = para.text.replace("\u3000", " ").strip()
+        if not text:
+            continue
+        blocks.append(Block(index, text, _docx_level(para, text)))
+    return Source(name, blocks)
+
+
+def _docx_level(para: object, text: str) -> int | None:
+    style = getattr(getattr(para, "style", None), "name", "") or ""
+    if style.lower() == "title" or style == "标题":
+        return None  # the document title is not a section
+    m = _STYLE_LEVEL.search(style)
+    if m:
+        return max(1, int(m.group(1)))
+    # Word's automatic numbering (w:numPr) keeps the number out of the text: a short numbered
+    # paragraph without a full stop is a heading at its list level.
+    ppr = getattr(getattr(para, "_p", None), "pPr", None)
+    numpr = getattr(ppr, "numPr", None) if ppr is not None else None
+    if numpr is not None and len(text) <= 40 and not text.endswith(("。", "；", "！", "？")):
+        ilvl = getattr(numpr, "ilvl", None)
+        level = int(ilvl.val) if ilvl is not None and ilvl.val is not None else 0
+        return level + 1
+    return None
+
+
+def read_source(path: str | Path) -> Source:
+    """Read one source file; every problem becomes an :class:`InputError` naming the file."""
+    p = Path(path)
+    name = str(path)
+    suffix = p.suffix.lower()
+    if suffix == ".doc":
+        raise InputError("不支持 .doc 旧格式，请在 Word 中另存为 .docx", path=name)
+    if suffix not in SOURCE_SUFFIXES:
+        raise InputError(f"不支持的材料类型「{p.suffix or '无扩展名'}」，请使用 .txt、.md 或 .docx", path=name)
+    if suffix == ".docx":
+        if not p.exists():
+            raise InputError("材料文件不存在", path=name)
+        if p.is_dir():
+            raise InputError("这是一个目录，不是材料文件", path=name)
+        try:
+            with p.open("rb"):
+                pass
+        except OSError as exc:
+            raise InputError(f"无法读取：{exc.strerror}", path=name) from None
+        source = _from_docx(p, name)
+    else:
+        text = read_text(p, what="材料文件", max_bytes=MAX_SOURCE_BYTES)
+        source = _from_text(name, text, markdown=suffix in (".md", ".markdown"))
+    if not source.blocks:
+        raise InputError("材料为空（没有任何文字）", path=name)
+    return source
+
+
+def read_sources(paths: list[str | Path]) -> list[Source]:
+    """Read every source, in order; the same file twice is an error (its facts would double)."""
+    if not paths:
+        raise InputError("请至少给出一个材料文件")
+    seen: dict[Path, str] = {}
+    out = []
+    for path in paths:
+        key = Path(path).resolve()
+        if key in seen:
+            raise InputError(f"材料重复给出（与「{seen[key]}」是同一个文件）", path=str(path))
+        seen[key] = str(path)
+        out.append(read_source(path))
+    return out
