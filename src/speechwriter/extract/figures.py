@@ -14,9 +14,10 @@ from functools import lru_cache
 
 from ..quantities import Mention, Quantity, QuantityError, find_quantities, parse_quantity
 
-__all__ = ["figures_in", "quoted_spans", "raw_matches"]
+__all__ = ["figures_in", "name_spans", "numeral_names", "quoted_spans", "raw_matches"]
 
 _QUOTED = re.compile(r"“[^“”]{1,40}”|「[^「」]{1,40}」|《[^《》]{1,40}》|\"[^\"]{1,40}\"")
+_NUMERALS = "零〇一二两三四五六七八九十百千万亿％%"
 _PERIOD_AFTER = ("来", "以来", "中", "间", "多来", "里")
 _PERIOD_BEFORE = ("今后", "未来", "过去", "近", "前", "后")
 _POINTS_AFTER = ("方面",)
@@ -41,12 +42,29 @@ def raw_matches(raw: str, mention: Mention) -> bool:
     return q is not None and q.matches(mention.quantity) and q.high == mention.quantity.high
 
 
-def figures_in(text: str) -> tuple[list[Mention], int]:
+def name_spans(text: str, names: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    """Where names that contain numerals occur in ``text`` (the validators skip them too)."""
+    return [m.span() for m in names.finditer(text)] if names is not None else []
+
+
+def numeral_names(names: list[str]) -> re.Pattern[str] | None:
+    """A pattern for the names that contain numerals, longest first (None when there are none)."""
+    with_numerals = [n for n in names if any(ch.isdigit() or ch in _NUMERALS for ch in n)]
+    if not with_numerals:
+        return None
+    return re.compile("|".join(re.escape(n) for n in sorted(with_numerals, key=len, reverse=True)))
+
+
+def figures_in(text: str, names: re.Pattern[str] | None = None) -> tuple[list[Mention], int]:
     """The figures of ``text`` worth keeping, and how many found numbers had to be left out
-    because their written form does not read back as the same quantity (for review)."""
-    if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿零〇％%" for ch in text):
+    because their written form does not read back as the same quantity (for review).
+
+    ``names`` (from :func:`numeral_names`): a number inside a must-appear name such as 三个关键
+    is part of the name, as the validators read it, not a figure.
+    """
+    if not any(ch.isdigit() or ch in _NUMERALS for ch in text):
         return [], 0
-    quoted = quoted_spans(text)
+    quoted = quoted_spans(text) + name_spans(text, names)
     mentions = find_quantities(text, skip_spans=quoted)
     strong_units = {m.quantity.unit for m in mentions if not m.weak}
     out: list[Mention] = []

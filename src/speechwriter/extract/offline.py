@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..facts import Organisation
-from .figures import figures_in, quoted_spans
+from .figures import figures_in, numeral_names, quoted_spans
 from .organisations import OrgMatcher
 from .outline import Node, Outline, Sentence, outline_of
 from .sources import Source
@@ -38,6 +38,7 @@ _PERIOD = re.compile(r"^(?:(?:近|过去)?[0-9一二三四五六七八九十两�
                      r"本届政府以来|[0-9一二三四五六七八九十两]+年以来)")
 _SUMMING = re.compile(r"^(?:总起来讲|总起来说|总的来看|总的来说|总体来看|总之|综上所述|综上)[，,]")
 _END = "。！？!?；;，,：: "
+_WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z](?<![零〇一二两三四五六七八九十百千万亿])")
 
 MAX_CONTEXT = 4
 PLACEHOLDER_SHORTCOMING = "（待补充：材料中没有找到不足与差距，请据实填写）"
@@ -79,6 +80,8 @@ def _names_in(text: str) -> list[str]:
             continue
         if a > 0 and text[a - 1] in "：:":
             continue  # a quotation (他说：“……”), not a name
+        if len(_WORD_CHARS.findall(inner)) < 2:
+            continue  # “19”, “百千万”: a number in quotes; as a name it would hide that number everywhere
         names.append(inner)
     return names
 
@@ -394,6 +397,7 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     context = [x for ex in extractors for x in ex.context]
     shortcomings, plans = _fallbacks(extractors, shortcomings, plans, needs, extraction)
     names = list(dict.fromkeys(n for ex in extractors for n in ex.names))
+    _refigure(highlights, plans, numeral_names(names))
     chars = sum(len(i["statement"]) for hl in highlights for i in hl["items"]) + \
         sum(len(p["theme"]) + sum(map(len, p["measures"])) for p in plans)
     data: dict[str, Any] = {"meta": _meta([ex.outline for ex in extractors], organisations, genre, genre_name,
@@ -438,6 +442,20 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
                      f"{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]
     extraction.data = data
     return extraction
+
+
+def _refigure(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], names: re.Pattern[str] | None) -> None:
+    """Drop figures that sit inside a name with numerals (三个关键): the draft states them as the name."""
+    if names is None:
+        return
+    for hl in highlights:
+        for item in hl["items"]:
+            if names.search(item["statement"]):
+                item["figures"] = [m.text for m in figures_in(item["statement"], names)[0]]
+    for plan in plans:
+        parts = [plan["theme"], *plan["measures"]]
+        if any(names.search(p) for p in parts):
+            plan["figures"] = [m.text for p in parts for m in figures_in(p, names)[0]]
 
 
 def _fallbacks(extractors: list[_SourceExtractor], shortcomings: list[tuple[str, dict[str, Any]]],
