@@ -1,24 +1,32 @@
-"""``speechwriter facts …``: check, schema, init."""
+"""``speechwriter facts …``: check (and check --sources), schema, init, extract."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from .app import ForceOpt, command, console, subgroup, workspace, write_new
+from ..errors import InputError
+from .app import ForceOpt, PromptsOpt, command, console, subgroup, workspace, write_new
 
-facts_app = subgroup("facts", "事实文件：检查、模式、初始化。")
+facts_app = subgroup("facts", "事实文件：检查、模式、初始化、从材料抽取。")
 
 
 @command(facts_app, "check")
-def facts_check(file: Annotated[Path, typer.Argument(help="事实文件（.yaml/.yml/.json/.toml）")]) -> None:
-    """检查事实文件并显示摘要。
+def facts_check(
+    file: Annotated[Path, typer.Argument(help="事实文件（.yaml/.yml/.json/.toml）")],
+    sources: Annotated[list[Path] | None, typer.Option("--sources", help="来源材料：逐个核对数字的出处（可多次给出，"
+                                                       "也可在一个 --sources 后列出多个）")] = None,
+    more: Annotated[list[Path] | None, typer.Argument(metavar="[SRC...]", help="--sources 之后的其余材料",
+                                                      show_default=False)] = None,
+) -> None:
+    """检查事实文件并显示摘要；加 --sources 时逐个核对数字在材料中的出处（有找不到出处的数字时退出码为 1）。
 
     \b
     示例：speechwriter facts check fixtures/facts/work_report_gongqingfu.yaml
+    示例：speechwriter facts check facts.yaml --sources 工会.txt 团委.txt 妇联.docx
     """
     from ..facts import check_facts
 
@@ -26,6 +34,69 @@ def facts_check(file: Annotated[Path, typer.Argument(help="事实文件（.yaml/
     out = console()
     out.print(facts)
     out.print(f"[green]✔[/green] {file}：检查通过")
+    if more and not sources:
+        raise InputError(f"多余的参数：{' '.join(map(str, more))}（来源材料请写在 --sources 之后）")
+    if sources:
+        _check_sources(facts, [*sources, *(more or [])], out)
+
+
+def _check_sources(facts: Any, paths: list[Path], out: Any) -> None:
+    from ..extract import check_provenance, read_sources
+
+    findings = check_provenance(facts, read_sources(paths))
+    for f in findings:
+        label = "[red]错误[/red]" if f.severity == "error" else "[yellow]警告[/yellow]"
+        out.print(f"{label} {f.code} {f.path}：{f.message}")
+    errors = sum(f.severity == "error" for f in findings)
+    total = sum(1 for _ in facts.figure_refs())
+    if errors:
+        out.print(f"[red]✘[/red] {errors} 个数字在材料中找不到出处（共 {total} 个数字）")
+        raise typer.Exit(1)
+    out.print(f"[green]✔[/green] {total} 个数字均在材料中找到出处"
+              + (f"（{len(findings)} 处出处记录需更正）" if findings else ""))
+
+
+@command(facts_app, "extract")
+def facts_extract(
+    sources: Annotated[list[Path], typer.Argument(metavar="SOURCE...", help="材料：.txt、.md 或 .docx，可给多份")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="写出的事实文件（.yaml）")],
+    genre: Annotated[str, typer.Option("--genre", "-g", help="文种（蓝图 id）")] = "work_report",
+    org: Annotated[list[str] | None, typer.Option("--org", help="组织：ID=名称[,简称]，可多次给出；"
+                                                  "按简称/全称把事项归到组织，也按材料文件名归属")] = None,
+    engine: Annotated[str, typer.Option("--engine", "-e", help="offline（内置规则抽取，默认）或 openai")] = "offline",
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="openai 引擎使用的 profile")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存（openai 引擎）")] = False,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=10, help="openai 引擎：每段材料最多请求几轮"
+                                        "（回复不合格时带着问题重问）")] = 3,
+    chunk_chars: Annotated[int, typer.Option("--chunk-chars", min=500, max=100_000,
+                                             help="openai 引擎：每次请求送出的材料字数上限")] = 6000,
+    prompts: PromptsOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """从材料中抽取事实，写出带审核注释的事实文件；每个事项记下出处（文件、行号、原句）。
+
+    \b
+    示例：speechwriter facts extract 工会.txt 团委.txt 妇联.docx --org union=市总工会,工会 --org youth=团市委,团委 --org women=市妇联,妇联 -o facts.yaml
+    """
+    from ..extract import LLMOptions, check_output, extract_facts, parse_org_specs, write_facts_file
+
+    orgs = parse_org_specs(org)
+    check_output(output, force)  # before any work
+    if engine not in ("offline", "openai"):
+        raise InputError(f"未知引擎「{engine}」，可选：offline、openai")
+    ws = workspace(prompts)
+    chosen: Any = ws.engine("openai", profile=profile) if engine == "openai" or profile else "offline"
+    err = console(stderr=True)
+    err.print("[dim]使用内置规则抽取（不调用大模型）。[/dim]" if chosen == "offline" else
+              f"[dim]使用{chosen.describe().label}抽取，每条回复都核对数字出处。[/dim]")
+    result = extract_facts(sources, orgs=orgs, genre=genre, engine=chosen, workspace=ws, output_name=str(output),
+                           use_cache=not no_cache, llm_options=LLMOptions(chunk_chars=chunk_chars, rounds=rounds))
+    write_facts_file(result, output, force=force)
+    for warning in result.warnings:
+        err.print(f"[yellow]注意：[/yellow]{warning}")
+    err.print(f"[green]✔[/green] 已写入 {output}：{len(result.facts.highlights)} 个亮点、{result.items} 个事项、"
+              f"{result.figures} 个数字，{result.to_review} 处待核" + (f"；运行记录 {result.run_id}" if result.run_id else ""))
+    err.print(f"[dim]请审核后运行 speechwriter facts check {output} --sources {' '.join(map(str, sources))}[/dim]")
 
 
 @command(facts_app, "schema")

@@ -90,11 +90,15 @@ def extract_facts(
     llm_options: Any = None,
     workdir: Path | None = None,
     use_cache: bool = True,
+    library: Any = None,
+    verify: bool = True,
 ) -> ExtractResult:
     """Extract a facts file from ``sources``; see the package docstring.
 
     ``engine`` is ``"offline"`` (the default), ``"openai"`` (the configured endpoint) or an
-    :class:`~speechwriter.engines.Engine` instance. Bad input raises :class:`InputError`; an LLM
+    :class:`~speechwriter.engines.Engine` instance. ``library`` (a :class:`PromptLibrary`) may be
+    passed to reuse loaded blueprints and templates across calls. ``verify`` (the default) loads
+    the rendered text back through ``facts check``; without it only the facts model is validated. Bad input raises :class:`InputError`; an LLM
     that never gives a valid reply raises :class:`~speechwriter.engines.EngineError`.
     """
     from ..prompts import PromptLibrary
@@ -102,7 +106,7 @@ def extract_facts(
     organisations = [o if isinstance(o, Organisation) else parse_org_spec(o) for o in orgs or []]
     if len({o.id for o in organisations}) != len(organisations):
         raise InputError("--org 的 ID 有重复")
-    library = PromptLibrary(prompts_dirs)
+    library = library or PromptLibrary(prompts_dirs)
     blueprint = library.blueprint(genre)
     needs = tuple(dict.fromkeys(n for s in blueprint.sections if s.required for n in s.needs))
     loaded = [s if isinstance(s, Source) else None for s in sources]
@@ -125,8 +129,9 @@ def extract_facts(
 
     text = render_yaml(extraction.data, extraction.comments, _header(engine_name, srcs, output_name))
     try:
-        facts = parse_facts(text, fmt=".yaml", name=output_name)
-    except InputError as exc:  # a bug in the extractor, not in the user's input
+        # The written text itself goes through `facts check`; without ``verify`` only the model.
+        facts = parse_facts(text, fmt=".yaml", name=output_name) if verify else Facts.model_validate(extraction.data)
+    except (InputError, ValueError) as exc:  # a bug in the extractor, not in the user's input
         from ..errors import SpeechwriterError
 
         raise SpeechwriterError(f"抽取结果未通过事实文件检查（这是 speechwriter 的缺陷，请报告）：{exc}") from None

@@ -72,6 +72,15 @@ def _provenance(source: Source, sentence: Sentence | Node, review: str | None = 
     return out
 
 
+def _listed(sentence: str) -> list[str]:
+    """The points a sentence lists after its colon (还存在一些问题：甲；乙；丙), or the sentence."""
+    head, colon, tail = sentence.partition("：")
+    if not colon:
+        head, colon, tail = sentence.partition(":")
+    parts = [p for p in re.split(r"[；;]", tail) if len(_strip_end(p)) >= 4] if colon and len(head) <= 40 else []
+    return parts or [sentence]
+
+
 def _names_in(text: str) -> list[str]:
     names = []
     for a, b in quoted_spans(text):
@@ -104,13 +113,16 @@ class _SourceExtractor:
         self.opening: list[tuple[str, dict[str, Any]]] = []
         self.summing_up: tuple[str, dict[str, Any]] | None = None
         self.dropped = 0
+        self._figures: dict[str, list[str]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
     def figures(self, text: str) -> list[str]:
-        mentions, dropped = figures_in(text)
-        self.dropped += dropped
-        return [m.text for m in mentions]
+        if text not in self._figures:
+            mentions, dropped = figures_in(text)
+            self.dropped += dropped
+            self._figures[text] = [m.text for m in mentions]
+        return self._figures[text]
 
     def kind(self, sentence: Sentence) -> str:
         return self.outline.nodes[sentence.node].kind
@@ -126,7 +138,8 @@ class _SourceExtractor:
         for s in sentences:
             if self.kind(s) == "shortcomings" and s.index not in self.used:
                 if by_node.get(s.node, 0) < 10:
-                    self._shortcoming(s, s.text)
+                    for part in _listed(s.text):
+                        self._shortcoming(s, part)
                     by_node[s.node] = by_node.get(s.node, 0) + 1
                 self.used.add(s.index)
         for s in sentences:
@@ -363,6 +376,10 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
         if m:
             meta["period"] = m.group().removesuffix("度")
             break
+    else:  # 「市总工会2025年工作情况」: the year in the title
+        years = {m.group() for o in outlines for m in re.finditer(r"(?<![0-9])[0-9]{4}年", o.title or "")}
+        if len(years) == 1:
+            meta["period"] = years.pop()
     meta["target"] = {"chars": max(1500, min(20000, round(chars * 1.3 / 100) * 100))}
     return meta
 
