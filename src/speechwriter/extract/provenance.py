@@ -79,7 +79,7 @@ def check_provenance(facts: Facts, sources: list[Source]) -> list[ProvenanceFind
             next(((s, line) for s, line, text in sentences if _states(text, q)), None)
         if elsewhere is None:
             out.append(ProvenanceFinding("P601", "error", ref.path, raw,
-                                         f"数字「{raw}」在所有材料中都找不到出处"))
+                                         f"数字「{raw}」在所有材料中都找不到出处（{problem}）"))
         else:
             source, line = elsewhere
             out.append(ProvenanceFinding("P602", "warning", ref.path, raw,

@@ -104,6 +104,8 @@ _NUMBERED = (
 )
 _RUNIN = re.compile(rf"^\s*(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}\s*[，、,：:]|(?:首先|其次|再次)\s*[，,、：:]|——|—(?!—)|－－)\s*")
 _TERMINATORS = "。！？!?；;"
+_YEAR = re.compile(r"(?<![0-9])[0-9]{4}年")
+_DATA = re.compile(r"[0-9%％]")  # a short line with figures is data, not a heading
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,7 @@ def heading_of(text: str, explicit_level: int | None = None, *, unnumbered: bool
         offset = m.end() + first_end + (len(rest) - len(rest.lstrip()))
         return Heading(level, _trim(body[:first_end]), rest.strip(), offset)
     if unnumbered and 2 <= len(text) <= 30 and not any(ch in _TERMINATORS for ch in text) \
-            and not text.endswith(("：", ":", "，", ",")):
+            and not text.endswith(("：", ":", "，", ",")) and not _DATA.search(_YEAR.sub("", text)):
         return Heading(0, _trim(text), "", len(text))
     return None
 
