@@ -1,0 +1,477 @@
+"""The LLM extractor: structured output into the facts model, every reply checked against the sources.
+
+The sources go to the model as numbered sentences (``S1``, ``S2`` …, with their headings) inside
+a ``<source>`` data block, in chunks of at most ``chunk_chars`` characters. The model answers
+with JSON in the shape of :class:`ExtractionReply` — requested as the provider's JSON-schema
+structured output (``response_format``), and read from plain text when an endpoint refuses that.
+
+Every reply is validated before it is used: it must be JSON of that shape; each organisation id
+must be one of ``--org``; each cited sentence must exist; each figure must be written in its
+statement and be stated in a cited sentence (found by the validators' own quantity finder); the
+result must load as facts. A reply that fails is sent back with the list of problems, for at most
+``rounds`` attempts per chunk, and the attempt with the fewest problems is kept. If even that one
+has problems the extraction fails and nothing is written. Good replies are cached, and every call
+is recorded under ``.speechwriter/runs/`` like a draft run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from ..engines.base import EngineError
+from ..facts import Facts, Organisation
+from ..quantities import QuantityError, find_quantities, parse_quantity
+from .offline import PLACEHOLDER_PLAN, PLACEHOLDER_SHORTCOMING, Extraction, _meta
+from .outline import Outline, Sentence, outline_of
+from .sources import Source
+
+__all__ = ["ExtractionReply", "LLMOptions", "extract_with_llm", "parse_reply"]
+
+
+class ReplyItem(BaseModel):
+    """One achievement as the model reports it."""
+
+    org: str | None = Field(None, description="组织 id，或 null")
+    statement: str = Field(..., min_length=1, description="事实陈述，数字照原句写法")
+    figures: list[str] = Field(default_factory=list, description="statement 中的数字，照原样抄写")
+    sentences: list[str] = Field(..., min_length=1, description="依据的句子编号，如 S12")
+    review: str | None = Field(None, description="拿不准的原因，可省略")
+
+
+class ReplyHighlight(BaseModel):
+    theme: str = Field(..., min_length=1, description="主题：材料自己的标题或要点句")
+    items: list[ReplyItem] = Field(default_factory=list)
+
+
+class ReplyText(BaseModel):
+    text: str = Field(..., min_length=1, description="不足或差距，一句话")
+    sentences: list[str] = Field(..., min_length=1)
+
+
+class ReplyPlan(BaseModel):
+    theme: str = Field(..., min_length=1, description="打算的要点")
+    measures: list[str] = Field(default_factory=list, description="具体措施")
+    figures: list[str] = Field(default_factory=list, description="theme 或 measures 中的数字，照原样抄写")
+    sentences: list[str] = Field(..., min_length=1)
+
+
+class ExtractionReply(BaseModel):
+    """What the model returns for one chunk of sources."""
+
+    highlights: list[ReplyHighlight] = Field(default_factory=list)
+    shortcomings: list[ReplyText] = Field(default_factory=list)
+    plans: list[ReplyPlan] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=list, description="须原样出现的品牌、项目名（不含引号）")
+
+
+@dataclass
+class LLMOptions:
+    """How the LLM extractor works."""
+
+    chunk_chars: int = 6000
+    rounds: int = 3  # attempts per chunk: the first request and up to rounds-1 re-asks
+    concurrency: int = 4
+
+
+@dataclass
+class _Chunk:
+    index: int
+    sentences: list[tuple[str, Source, Sentence, str]]  # id, source, sentence, heading path
+
+    @property
+    def ids(self) -> dict[str, tuple[Source, Sentence]]:
+        return {sid: (src, s) for sid, src, s, _ in self.sentences}
+
+    def where(self) -> str:
+        first, last = self.sentences[0], self.sentences[-1]
+        if first[1] is last[1]:
+            return f"{first[1].name}:{first[2].line}–{last[2].line}"
+        return f"{first[1].name}:{first[2].line}–{last[1].name}:{last[2].line}"
+
+
+@dataclass
+class _Outcome:
+    reply: ExtractionReply | None
+    errors: list[str]
+    text: str
+
+
+@dataclass
+class _Stats:
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    structured: bool = True
+    rounds: dict[int, int] = field(default_factory=dict)
+
+
+def _heading_path(outline: Outline, sentence: Sentence) -> str:
+    return " / ".join(n.theme for n in reversed(outline.chain(sentence.node)) if n.theme)
+
+
+def _chunks(sources: list[Source], chunk_chars: int) -> list[_Chunk]:
+    chunks: list[_Chunk] = []
+    current: list[tuple[str, Source, Sentence, str]] = []
+    size = 0
+    n = 0
+    for source in sources:
+        outline = outline_of(source)
+        for s in outline.sentences:
+            n += 1
+            if current and size + len(s.text) > chunk_chars:
+                chunks.append(_Chunk(len(chunks) + 1, current))
+                current, size = [], 0
+            current.append((f"S{n}", source, s, _heading_path(outline, s)))
+            size += len(s.text)
+        if current and len(sources) > 1:  # one organisation's report per chunk where it fits
+            chunks.append(_Chunk(len(chunks) + 1, current))
+            current, size = [], 0
+    if current:
+        chunks.append(_Chunk(len(chunks) + 1, current))
+    return chunks
+
+
+# --- reading and checking a reply ------------------------------------------------------------------
+
+_FENCED = re.compile(r"```(?:json)?\s*(\{.*\})\s*```", re.S)
+
+
+def parse_reply(text: str) -> tuple[ExtractionReply | None, list[str]]:
+    """The reply as :class:`ExtractionReply`: JSON, or JSON inside text or a code fence."""
+    candidates = [text.strip()]
+    m = _FENCED.search(text)
+    if m:
+        candidates.append(m.group(1))
+    if "{" in text and "}" in text:
+        candidates.append(text[text.find("{"):text.rfind("}") + 1])
+    data: Any = None
+    error = "回复为空"
+    for c in candidates:
+        try:
+            data = json.loads(c)
+            break
+        except json.JSONDecodeError as exc:
+            error = f"回复不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
+    else:
+        return None, [error]
+    if not isinstance(data, dict):
+        return None, ["回复的顶层应为 JSON 对象"]
+    try:
+        return ExtractionReply.model_validate(data), []
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors(include_url=False)[:8]:
+            loc = ".".join(str(p) for p in err["loc"])
+            out.append(f"{loc}：{_pydantic_message(err)}")
+        return None, out
+
+
+def _pydantic_message(err: dict[str, Any]) -> str:
+    return {"missing": "缺少必填字段", "string_type": "应为文本", "list_type": "应为列表",
+            "too_short": "不能为空", "string_too_short": "不能为空", "extra_forbidden": "未知字段",
+            "model_type": "应为对象"}.get(err["type"], str(err["msg"]))
+
+
+def _states(sentence: str, raw: str) -> bool:
+    try:
+        q = parse_quantity(raw)
+    except QuantityError:
+        return False
+    return any(m.quantity.matches(q) and m.quantity.high == q.high for m in find_quantities(sentence))
+
+
+def check_reply(reply: ExtractionReply, chunk: _Chunk, org_ids: set[str]) -> list[str]:
+    """Every problem of a parsed reply, as Chinese lines the model can act on."""
+    errors: list[str] = []
+    ids = chunk.ids
+    known = "、".join(sorted(org_ids)) or "（未定义组织，只能填 null）"
+
+    def cited(path: str, sentences: list[str]) -> list[str]:
+        texts = []
+        for sid in sentences:
+            if sid not in ids:
+                errors.append(f"{path}.sentences：不存在的句子编号「{sid}」")
+            else:
+                texts.append(ids[sid][1].text)
+        return texts
+
+    def figures(path: str, raws: list[str], text: str, sources: list[str]) -> None:
+        for k, raw in enumerate(raws):
+            where = f"{path}.figures[{k}]"
+            try:
+                parse_quantity(raw)
+            except QuantityError:
+                errors.append(f"{where}：「{raw}」不是数字")
+                continue
+            if raw not in text:
+                errors.append(f"{where}：数字「{raw}」没有原样出现在 statement（或 theme、measures）中")
+            if sources and not any(_states(s, raw) for s in sources):
+                elsewhere = next((sid for sid, (_, s) in ids.items() if _states(s.text, raw)), None)
+                if elsewhere:
+                    errors.append(f"{where}：数字「{raw}」不在所引句子中（见于 {elsewhere}），请改正 sentences")
+                else:
+                    errors.append(f"{where}：数字「{raw}」在材料中找不到，不得编造或换算数字")
+
+    for h, hl in enumerate(reply.highlights):
+        for i, item in enumerate(hl.items):
+            path = f"highlights[{h}].items[{i}]"
+            if item.org is not None and item.org not in org_ids:
+                errors.append(f"{path}.org：未知的组织 id「{item.org}」，可用：{known}")
+            figures(path, item.figures, item.statement, cited(path, item.sentences))
+    for n, sc in enumerate(reply.shortcomings):
+        cited(f"shortcomings[{n}]", sc.sentences)
+    for p, plan in enumerate(reply.plans):
+        path = f"plans[{p}]"
+        figures(path, plan.figures, plan.theme + "".join(plan.measures), cited(path, plan.sentences))
+    return errors
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+class _Extractor:
+    def __init__(self, engine: Any, library: Any, organisations: list[Organisation], genre_name: str,
+                 options: LLMOptions, cache: Any, recorder: Any, n_chunks: int) -> None:
+        self.engine = engine
+        self.library = library
+        self.organisations = organisations
+        self.org_ids = {o.id for o in organisations}
+        self.genre_name = genre_name
+        self.options = options
+        self.cache = cache
+        self.recorder = recorder
+        self.n_chunks = n_chunks
+        self.stats = _Stats()
+        self.schema = ExtractionReply.model_json_schema()
+        self.semaphore = asyncio.Semaphore(max(1, options.concurrency))
+
+    def _render(self, name: str, context: dict[str, Any]) -> str:
+        self.library.find(name)  # a clear error naming the template when it is missing
+        return self.library.env.get_template(name).render(**context).strip()
+
+    def messages(self, chunk: _Chunk) -> list[dict[str, str]]:
+        from ..prompts import data_block
+
+        source = {"organisations": [{"id": o.id, "name": o.name, "short": o.short_name} for o in self.organisations],
+                  "sentences": [{"id": sid, "file": src.name, "heading": heading, "text": s.text}
+                                for sid, src, s, heading in chunk.sentences]}
+        context = {"genre_name": self.genre_name, "chunk": chunk.index, "chunks": self.n_chunks,
+                   "source_block": data_block("source", source),
+                   "schema_block": json.dumps(self.schema, ensure_ascii=False)}
+        return [{"role": "system", "content": self._render("extract/system.j2", context)},
+                {"role": "user", "content": self._render("extract/user.j2", context)}]
+
+    def response_format(self) -> dict[str, Any] | None:
+        if not self.stats.structured:
+            return None
+        return {"type": "json_schema", "json_schema": {"name": "facts_extraction", "schema": self.schema,
+                                                       "strict": False}}
+
+    async def ask(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]]) -> tuple[str, str | None]:
+        """The reply text and, when it came from the model, its cache key (stored once it validates)."""
+        from ..cache import cache_key
+
+        profile = getattr(self.engine, "profile", None)
+        identity = {"engine": self.engine.name, "model": self.engine.model,
+                    "base_url": getattr(profile, "base_url", None)}
+        while True:
+            fmt = self.response_format()
+            key = cache_key(identity, messages, {"response_format": fmt, "purpose": "extract",
+                                                 "temperature": getattr(profile, "temperature", None)})
+            if self.cache is not None:
+                hit = self.cache.get(key)
+                if hit is not None:
+                    self.stats.cache_hits += 1
+                    self._record(chunk, kind, messages, hit.text, 0.0, "cache-hit", None, [])
+                    return hit.text, None
+            start = time.perf_counter()
+            self.stats.calls += 1
+            try:
+                params = {"response_format": fmt} if fmt else {}
+                completion = await self.engine.acomplete(messages, **params)
+            except EngineError as exc:
+                if fmt is not None and "400" in str(exc):
+                    # The endpoint does not take a JSON schema: ask for JSON in the text instead.
+                    self.stats.structured = False
+                    self._record(chunk, kind, messages, None, time.perf_counter() - start, "no-structured-output",
+                                 str(exc), [])
+                    continue
+                self._record(chunk, kind, messages, None, time.perf_counter() - start, "error", str(exc), [])
+                raise
+            self.stats.prompt_tokens += completion.usage.get("prompt_tokens", 0)
+            self.stats.completion_tokens += completion.usage.get("completion_tokens", 0)
+            self._record(chunk, kind, messages, completion.text, time.perf_counter() - start, "ok", None, [])
+            return completion.text, key
+
+    def _record(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]], reply: str | None, seconds: float,
+                status: str, error: str | None, problems: list[str]) -> None:
+        if self.recorder is None:
+            return
+        self.recorder.record_call(f"chunk{chunk.index}", kind, {
+            "status": status, "error": error, "messages": messages, "reply": reply,
+            "structured_output": self.stats.structured, "latency_ms": round(seconds * 1000, 1),
+            "problems": problems})
+
+    async def run_chunk(self, chunk: _Chunk) -> ExtractionReply:
+        from ..engines.base import Completion
+
+        async with self.semaphore:
+            messages = self.messages(chunk)
+            best: _Outcome | None = None
+            convo = list(messages)
+            for attempt in range(1, max(1, self.options.rounds) + 1):
+                text, key = await self.ask(chunk, "extract" if attempt == 1 else "reask", convo)
+                reply, errors = parse_reply(text)
+                if reply is not None:
+                    errors = check_reply(reply, chunk, self.org_ids) + _facts_problems(reply, chunk, self)
+                outcome = _Outcome(reply, errors, text)
+                if self.recorder is not None and errors:
+                    self.recorder.record_call(f"chunk{chunk.index}", "problems", {"attempt": attempt, "problems": errors})
+                if best is None or (outcome.reply is not None and (best.reply is None
+                                                                   or len(errors) < len(best.errors))):
+                    best = outcome
+                if not errors:
+                    if self.cache is not None and key is not None:
+                        self.cache.put(key, Completion(text=text))
+                    self.stats.rounds[chunk.index] = attempt
+                    return reply  # type: ignore[return-value]
+                repair = self._render("extract/repair.j2", {"errors": errors[:20]})
+                convo = [*convo, {"role": "assistant", "content": text}, {"role": "user", "content": repair}]
+            assert best is not None
+            more = f"（共 {len(best.errors)} 个问题）" if len(best.errors) > 1 else ""
+            raise EngineError(f"第 {chunk.index} 段材料（{chunk.where()}）经过 {self.options.rounds} 轮仍未得到"
+                              f"合格的抽取结果：{best.errors[0]}{more}；未写出任何文件")
+
+
+def _facts_problems(reply: ExtractionReply, chunk: _Chunk, extractor: _Extractor) -> list[str]:
+    """The reply as facts must load (``facts check``): run it through the facts model."""
+    data = _to_facts_data([(reply, chunk)], extractor.organisations)
+    data["meta"] = {"title": "抽取", "speaker": {"role": "校验"}, "addressees": ["同志们"]}
+    try:
+        Facts.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        return [f"{'.'.join(str(p) for p in err['loc'])}：{err['msg']}"]
+    return []
+
+
+def _provenance(chunk: _Chunk, sentence_ids: list[str], review: str | None) -> list[dict[str, Any]]:
+    out = []
+    for sid in sentence_ids:
+        if sid in chunk.ids:
+            src, s = chunk.ids[sid]
+            entry: dict[str, Any] = {"file": src.name, "line": s.line, "sentence": s.text}
+            if review:
+                entry["review"] = f"模型标注：{review}"
+            out.append(entry)
+    return out
+
+
+def _to_facts_data(replies: list[tuple[ExtractionReply, _Chunk]], organisations: list[Organisation]) -> dict[str, Any]:
+    highlights: dict[str, dict[str, Any]] = {}
+    plans: dict[str, dict[str, Any]] = {}
+    shortcomings: dict[str, None] = {}
+    names: dict[str, None] = {}
+    for reply, chunk in replies:
+        for hl in reply.highlights:
+            target = highlights.setdefault(hl.theme.strip(), {"theme": hl.theme.strip(), "items": []})
+            for item in hl.items:
+                target["items"].append({"org": item.org, "statement": item.statement, "figures": list(item.figures),
+                                        "provenance": _provenance(chunk, item.sentences, item.review)})
+        for sc in reply.shortcomings:
+            shortcomings.setdefault(sc.text.strip(), None)
+        for plan in reply.plans:
+            target = plans.setdefault(plan.theme.strip(), {"theme": plan.theme.strip(), "measures": [], "figures": [],
+                                                           "provenance": []})
+            target["measures"] += plan.measures
+            target["figures"] += plan.figures
+            target["provenance"] += _provenance(chunk, plan.sentences, None)
+        for name in reply.names:
+            if name.strip():
+                names.setdefault(name.strip().strip("“”\"「」"), None)
+    return {"organisations": [o.model_dump(exclude_defaults=True) for o in organisations],
+            "highlights": [h for h in highlights.values() if h["items"]],
+            "names": [n for n in names if n], "shortcomings": list(shortcomings), "plans": list(plans.values())}
+
+
+def extract_with_llm(sources: list[Source], organisations: list[Organisation], *, genre: str,
+                     needs: tuple[str, ...], engine: Any, library: Any, options: LLMOptions | None = None,
+                     workdir: Path | None = None, use_cache: bool = True) -> tuple[Extraction, str, str | None]:
+    """Extract with an LLM; returns the extraction, the engine's label and the run id."""
+    from ..cache import ReplyCache
+    from ..engines import get_engine
+    from ..engines.base import run_sync
+    from ..runs import RunRecorder, runs_root
+
+    if isinstance(engine, str):
+        engine = get_engine(engine)
+    options = options or LLMOptions()
+    blueprint = library.blueprint(genre)
+    chunks = _chunks(sources, options.chunk_chars)
+    base = workdir or Path.cwd()
+    profile = getattr(engine, "profile", None)
+    recorder = RunRecorder.create({
+        "kind": "extract", "genre": genre, "sources": [s.name for s in sources],
+        "engine": {"name": engine.name, "model": engine.model,
+                   **({"profile": profile.public()} if profile is not None else {})},
+        "options": options.__dict__, "chunks": len(chunks),
+    }, runs_root(base))
+    cache = ReplyCache(base / ".speechwriter" / "cache.sqlite") if use_cache else None
+    extractor = _Extractor(engine, library, organisations, blueprint.name, options, cache, recorder, len(chunks))
+
+    async def run_all() -> list[ExtractionReply]:
+        return list(await asyncio.gather(*(extractor.run_chunk(c) for c in chunks)))
+
+    try:
+        replies = run_sync(run_all())
+    except BaseException as exc:
+        recorder.save_meta(status="failed" if isinstance(exc, EngineError) else "interrupted",
+                           error=str(exc) if isinstance(exc, EngineError) else None, usage=_usage(extractor.stats))
+        raise
+    finally:
+        if cache is not None:
+            cache.close()
+    extraction = Extraction({})
+    data = _to_facts_data(list(zip(replies, chunks, strict=True)), organisations)
+    for h, hl in enumerate(data["highlights"]):
+        for i, item in enumerate(hl["items"]):
+            for r in {p["review"] for p in item["provenance"] if p.get("review")}:
+                extraction.comment(("highlights", h, "items", i), f"待核：{r}")
+    _needs(data, needs, extraction)
+    outlines = [outline_of(s) for s in sources]
+    chars = sum(len(i["statement"]) for hl in data["highlights"] for i in hl["items"])
+    extraction.data = {"meta": _meta(outlines, organisations, genre, blueprint.name, extraction, chars), **data,
+                       "notes": [f"本文件由 speechwriter facts extract 调用大模型 {engine.model} 抽取，每个数字都已核对"
+                                 f"在所引原句中；来源：{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]}
+    from ..files import write_text_atomic
+
+    write_text_atomic(recorder.folder / "extraction.json", json.dumps(extraction.data, ensure_ascii=False, indent=2))
+    recorder.save_meta(status="ok", usage=_usage(extractor.stats), rounds=extractor.stats.rounds,
+                       structured_output=extractor.stats.structured)
+    return extraction, f"openai:{engine.model}", recorder.id
+
+
+def _usage(stats: _Stats) -> dict[str, int]:
+    return {"calls": stats.calls, "cache_hits": stats.cache_hits, "prompt_tokens": stats.prompt_tokens,
+            "completion_tokens": stats.completion_tokens}
+
+
+def _needs(data: dict[str, Any], needs: tuple[str, ...], extraction: Extraction) -> None:
+    if "shortcomings" in needs and not data["shortcomings"]:
+        data["shortcomings"] = [PLACEHOLDER_SHORTCOMING]
+        extraction.comment(("shortcomings", 0), "待填：材料中没有找到，请据实填写")
+        extraction.warnings.append("模型没有抽出不足与差距，已留待补充的占位")
+    if "plans" in needs and not data["plans"]:
+        data["plans"] = [{"theme": PLACEHOLDER_PLAN, "measures": [], "figures": [], "provenance": []}]
+        extraction.comment(("plans", 0), "待填：材料中没有找到，请据实填写")
+        extraction.warnings.append("模型没有抽出今后打算，已留待补充的占位")
+    if "highlights" in needs and not data["highlights"]:
+        raise EngineError("模型没有从材料中抽出任何带出处的成效事项，未写出文件")

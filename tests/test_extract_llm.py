@@ -1,0 +1,198 @@
+"""facts extract --engine openai against the scripted HTTP server on 127.0.0.1 (real sockets, no mocks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from speechwriter.config import Profile
+from speechwriter.engines.base import EngineError
+from speechwriter.engines.fakeserver import FakeLLMServer, Step
+from speechwriter.engines.openai import OpenAIEngine
+from speechwriter.extract import check_provenance, extract_facts
+from speechwriter.extract.llm import LLMOptions, parse_reply
+from speechwriter.prompts import parse_data_block
+from speechwriter.quantities import find_quantities
+
+from .conftest import ROOT, SECRET_KEY
+
+SOURCES = ROOT / "fixtures" / "sources"
+UNION = SOURCES / "市总工会.txt"
+ORGS = ["union=市总工会,工会", "youth=团市委,团委", "women=市妇联,妇联"]
+
+
+def engine_for(server: FakeLLMServer) -> OpenAIEngine:
+    return OpenAIEngine(Profile(name="test", base_url=server.base_url, model="fake-model", api_key=SECRET_KEY,
+                                backoff_base=0.01), sleep=lambda _s: None)
+
+
+def source_of(request: dict) -> dict:
+    """The <source> data block the extractor sent."""
+    user = next(m["content"] for m in request["messages"] if m["role"] == "user" and "<source>" in m["content"])
+    return parse_data_block(user, "source")
+
+
+def good_reply(request: dict, org: str | None = "union") -> dict:
+    """What a careful model answers: one item per sentence with figures, figures copied as written."""
+    sentences = source_of(request)["sentences"]
+    highlights: dict[str, dict] = {}
+    plans, shortcomings = [], []
+    for s in sentences:
+        text = s["text"].rstrip("。")
+        figures = [m.text for m in find_quantities(text) if not m.weak]
+        if "下一步" in s["heading"] or "打算" in s["heading"]:
+            if figures:
+                plans.append({"theme": s["heading"].split(" / ")[-1], "measures": [text], "figures": figures,
+                              "sentences": [s["id"]]})
+        elif "不足" in s["heading"] or "问题" in s["heading"]:
+            shortcomings.append({"text": text, "sentences": [s["id"]]})
+        elif figures:
+            theme = s["heading"].split(" / ")[-1] or "主要工作"
+            highlights.setdefault(theme, {"theme": theme, "items": []})["items"].append(
+                {"org": org, "statement": text, "figures": figures, "sentences": [s["id"]]})
+    return {"highlights": list(highlights.values()), "shortcomings": shortcomings, "plans": plans,
+            "names": ["职工驿站"] if any("职工驿站" in s["text"] for s in sentences) else []}
+
+
+def is_reask(request: dict) -> bool:
+    return "没有通过校验" in request["messages"][-1]["content"]
+
+
+def run(server: FakeLLMServer, tmp_path: Path, sources=(UNION,), **options):
+    return extract_facts(list(sources), orgs=ORGS, engine=engine_for(server), workdir=tmp_path,
+                         llm_options=LLMOptions(**options), output_name=str(tmp_path / "facts.yaml"))
+
+
+# --- replies -----------------------------------------------------------------------------------------
+
+def test_a_good_structured_reply_becomes_facts_with_provenance(tmp_path: Path) -> None:
+    with FakeLLMServer(lambda req: Step(reply=json.dumps(good_reply(req), ensure_ascii=False))) as server:
+        result = run(server, tmp_path)
+        assert server.calls == 1
+        again = run(server, tmp_path)  # the same sources again come from the cache
+        assert server.calls == 1 and again.text.split("notes:")[0] == result.text.split("notes:")[0]
+        request = server.requests[0]
+        assert request["response_format"]["type"] == "json_schema"
+        assert "highlights" in request["response_format"]["json_schema"]["schema"]["properties"]
+        assert "<source>" in request["messages"][1]["content"]
+    facts = result.facts
+    figures = {f.raw for hl in facts.highlights for i in hl.items for f in i.figures}
+    assert {"12场", "3600余人次", "186万元", "92%"} <= figures
+    lines = UNION.read_text(encoding="utf-8").splitlines()
+    for hl in facts.highlights:
+        for item in hl.items:
+            prov = item.provenance[0]
+            assert prov.sentence in lines[prov.line - 1]
+    assert facts.shortcomings and facts.plans[0].figures[0].raw == "1500名"
+    assert check_provenance(facts, result.sources) == []
+    record = tmp_path / ".speechwriter" / "runs" / result.run_id
+    meta = json.loads((record / "run.json").read_text(encoding="utf-8"))
+    assert meta["kind"] == "extract" and meta["status"] == "ok" and meta["usage"]["calls"] == 1
+    assert SECRET_KEY not in (record / "run.json").read_text(encoding="utf-8")
+    assert len(list((record / "calls").glob("*.json"))) == 1
+
+
+def test_a_figure_in_no_source_is_rejected_and_re_asked_with_the_error(tmp_path: Path) -> None:
+    def respond(request: dict) -> Step:
+        reply = good_reply(request)
+        if not is_reask(request):
+            item = reply["highlights"][1]["items"][0]
+            item["statement"] = item["statement"].replace("186万元", "168万元")
+            item["figures"] = ["1200户", "168万元"]
+        return Step(reply=json.dumps(reply, ensure_ascii=False))
+
+    with FakeLLMServer(respond) as server:
+        result = run(server, tmp_path)
+        assert server.calls == 2
+        reask = server.requests[1]["messages"]
+        assert reask[-2]["role"] == "assistant" and "168万元" in reask[-2]["content"]
+        assert "168万元" in reask[-1]["content"] and "找不到" in reask[-1]["content"]
+    raws = {f.raw for hl in result.facts.highlights for i in hl.items for f in i.figures}
+    assert "186万元" in raws and "168万元" not in raws
+
+
+def test_malformed_json_is_re_asked(tmp_path: Path) -> None:
+    def respond(request: dict) -> Step:
+        text = json.dumps(good_reply(request), ensure_ascii=False)
+        return Step(reply=text if is_reask(request) else text[: len(text) // 2])
+
+    with FakeLLMServer(respond) as server:
+        result = run(server, tmp_path)
+        assert server.calls == 2 and "不是合法的 JSON" in server.requests[1]["messages"][-1]["content"]
+    assert result.figures >= 10
+
+
+def test_json_inside_text_is_accepted() -> None:
+    reply, errors = parse_reply('好的，结果如下：\n```json\n{"highlights": [], "plans": []}\n```\n希望有帮助。')
+    assert errors == [] and reply is not None
+    reply, errors = parse_reply('{"highlights": [{"theme": "甲", "items": [{"statement": "x"}]}]}')
+    assert reply is None and any("sentences" in e and "缺少必填字段" in e for e in errors)
+
+
+def test_a_reply_that_never_becomes_valid_fails_after_the_rounds_and_writes_nothing(cli, tmp_path: Path,
+                                                                                     monkeypatch) -> None:
+    def respond(request: dict) -> Step:
+        reply = good_reply(request)
+        reply["highlights"][0]["items"][0]["org"] = "no_such_org"
+        return Step(reply=json.dumps(reply, ensure_ascii=False))
+
+    with FakeLLMServer(respond) as server:
+        with pytest.raises(EngineError, match="经过 2 轮仍未得到合格的抽取结果") as err:
+            run(server, tmp_path, rounds=2)
+        assert server.calls == 2 and "no_such_org" in str(err.value)
+        # The command line: exit 1, one line, no file.
+        config = tmp_path / "config-home"
+        config.mkdir()
+        (config / "config.toml").write_text(
+            f'[profiles.fake]\nbase_url = "{server.base_url}"\nmodel = "fake-model"\napi_key_env = "FAKE_KEY"\n'
+            "max_attempts = 1\n", encoding="utf-8")
+        monkeypatch.setenv("SPEECHWRITER_CONFIG_HOME", str(config))
+        monkeypatch.setenv("FAKE_KEY", SECRET_KEY)
+        monkeypatch.chdir(tmp_path)
+        out = tmp_path / "facts.yaml"
+        result = cli("facts", "extract", UNION, *[f"--org={o}" for o in ORGS], "--engine", "openai",
+                     "--profile", "fake", "--rounds", "3", "-o", out)
+        assert result.exit_code == 1
+        assert "经过 3 轮" in result.stderr and "未知的组织 id「no_such_org」" in result.stderr
+        assert SECRET_KEY not in result.stderr and "Traceback" not in result.stderr
+        assert not out.exists()
+    runs = sorted((tmp_path / ".speechwriter" / "runs").glob("*/run.json"))
+    assert json.loads(runs[-1].read_text(encoding="utf-8"))["status"] == "failed"
+
+
+def test_a_long_source_is_split_into_chunks_and_merged(tmp_path: Path) -> None:
+    with FakeLLMServer(lambda req: Step(reply=json.dumps(good_reply(req, org=None), ensure_ascii=False))) as server:
+        result = run(server, tmp_path, sources=(UNION,), chunk_chars=120)
+        assert server.calls >= 3
+        seen = [s["id"] for req in server.requests for s in source_of(req)["sentences"]]
+        assert len(seen) == len(set(seen))  # each sentence goes to exactly one chunk
+        assert all(sum(len(s["text"]) for s in source_of(req)["sentences"]) <= 120 or
+                   len(source_of(req)["sentences"]) == 1 for req in server.requests)
+    facts = result.facts
+    raws = [f.raw for hl in facts.highlights for i in hl.items for f in i.figures]
+    assert {"12场", "41个", "1200户", "30家", "86家", "92%"} <= set(raws)
+    assert len({hl.theme for hl in facts.highlights}) == len(facts.highlights)  # same theme merged
+    assert check_provenance(facts, result.sources) == []
+
+
+def test_several_sources_and_an_endpoint_without_json_schema(tmp_path: Path) -> None:
+    state = {"refused": 0}
+
+    def respond(request: dict) -> Step:
+        if "response_format" in request:
+            state["refused"] += 1
+            return Step(status=400, error_message="response_format json_schema is not supported")
+        files = {s["file"] for s in source_of(request)["sentences"]}
+        org = "youth" if any("团市委" in f for f in files) else "women" if any("妇联" in f for f in files) else "union"
+        return Step(reply="以下是结果：\n" + json.dumps(good_reply(request, org), ensure_ascii=False))
+
+    sources = (UNION, SOURCES / "团市委.md", SOURCES / "市妇联.txt")
+    with FakeLLMServer(respond) as server:
+        result = run(server, tmp_path, sources=sources, concurrency=1)
+        assert state["refused"] == 1  # asked once with a schema, then plain JSON for every chunk
+        assert server.calls == 1 + len(sources)
+    orgs = {i.org for hl in result.facts.highlights for i in hl.items}
+    assert orgs == {"union", "youth", "women"}
+    assert check_provenance(result.facts, result.sources) == []
