@@ -169,12 +169,11 @@ def test_numbered_word_paragraphs_are_headings(tmp_path: Path) -> None:
     docx = pytest.importorskip("docx")
     doc = docx.Document()
     doc.add_paragraph("项目建设", style="List Number")
-    doc.add_paragraph("新开工项目12个。")
+    doc.add_paragraph("新开工项目12个。", style="List Number")
     path = tmp_path / "a.docx"
     doc.save(path)
     blocks = _from_docx(path, "a.docx").blocks
-    # Word's numbering lives in the style here, so the level comes from a short unpunctuated paragraph
-    assert blocks[1].text == "新开工项目12个。" and blocks[1].level is None
+    assert [(b.text, b.level) for b in blocks] == [("项目建设", 1), ("新开工项目12个。", None)]
 
 
 # --- the reference speech ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ Modules: ``sources`` (reading .txt/.md/.docx), ``text`` (sentences, numbering), 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,12 @@ class ExtractResult:
         return len(marked)
 
 
+@lru_cache(maxsize=16)
+def _blueprint(library: Any, genre: str) -> Any:
+    """A library's blueprint, loaded once per library (batch extraction reuses one library)."""
+    return library.blueprint(genre)
+
+
 def _header(engine: str, sources: list[Source], output_name: str) -> list[str]:
     how = "离线规则抽取，未调用大模型" if engine == "offline" else f"大模型抽取（{engine}），已逐条校验数字出处"
     names = " ".join(s.name for s in sources)
@@ -107,7 +114,7 @@ def extract_facts(
     if len({o.id for o in organisations}) != len(organisations):
         raise InputError("--org 的 ID 有重复")
     library = library or PromptLibrary(prompts_dirs)
-    blueprint = library.blueprint(genre)
+    blueprint = _blueprint(library, genre)
     needs = tuple(dict.fromkeys(n for s in blueprint.sections if s.required for n in s.needs))
     loaded = [s if isinstance(s, Source) else None for s in sources]
     if any(s is None for s in loaded):

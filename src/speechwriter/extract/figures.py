@@ -18,6 +18,7 @@ __all__ = ["figures_in", "name_spans", "numeral_names", "quoted_spans", "raw_mat
 
 _QUOTED = re.compile(r"“[^“”]{1,40}”|「[^「」]{1,40}」|《[^《》]{1,40}》|\"[^\"]{1,40}\"")
 _NUMERALS = "零〇一二两三四五六七八九十百千万亿％%"
+_HAS_NUMBER = re.compile(r"[0-9０-９" + _NUMERALS + "]")
 _PERIOD_AFTER = ("来", "以来", "中", "间", "多来", "里")
 _PERIOD_BEFORE = ("今后", "未来", "过去", "近", "前", "后")
 _POINTS_AFTER = ("方面",)
@@ -62,7 +63,7 @@ def figures_in(text: str, names: re.Pattern[str] | None = None) -> tuple[list[Me
     ``names`` (from :func:`numeral_names`): a number inside a must-appear name such as 三个关键
     is part of the name, as the validators read it, not a figure.
     """
-    if not any(ch.isdigit() or ch in _NUMERALS for ch in text):
+    if not _HAS_NUMBER.search(text):
         return [], 0
     quoted = quoted_spans(text) + name_spans(text, names)
     mentions = find_quantities(text, skip_spans=quoted)

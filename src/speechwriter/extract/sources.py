@@ -109,13 +109,19 @@ def _docx_level(para: object, text: str) -> int | None:
         return max(1, int(m.group(1)))
     # Word's automatic numbering (w:numPr) keeps the number out of the text: a short numbered
     # paragraph without a full stop is a heading at its list level.
-    ppr = getattr(getattr(para, "_p", None), "pPr", None)
-    numpr = getattr(ppr, "numPr", None) if ppr is not None else None
-    if numpr is not None and len(text) <= 40 and not text.endswith(("。", "；", "！", "？")):
+    numpr = _numpr(getattr(para, "_p", None))
+    if numpr is None:  # numbering may come with the paragraph's style (List Number)
+        numpr = _numpr(getattr(getattr(para, "style", None), "element", None))
+    if numpr is not None and len(text) <= 40 and not any(ch in text for ch in "。；！？"):
         ilvl = getattr(numpr, "ilvl", None)
         level = int(ilvl.val) if ilvl is not None and ilvl.val is not None else 0
         return level + 1
     return None
+
+
+def _numpr(element: object) -> object:
+    ppr = getattr(element, "pPr", None) if element is not None else None
+    return getattr(ppr, "numPr", None) if ppr is not None else None
 
 
 def read_source(path: str | Path) -> Source:
