@@ -61,10 +61,8 @@ class ExtractResult:
 
     @property
     def to_review(self) -> int:
-        """Items and plans marked for review."""
-        marked = [p for h in self.facts.highlights for i in h.items for p in i.provenance if p.review]
-        marked += [p for plan in self.facts.plans for p in plan.provenance if p.review]
-        return len(marked)
+        """Places the reviewer must look at: the 待核 / 待填 comments of the file."""
+        return sum(1 for line in self.text.splitlines() if line.lstrip().startswith(("# 待核", "# 待填")))
 
 
 @lru_cache(maxsize=16)
