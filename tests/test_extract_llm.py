@@ -94,7 +94,7 @@ def test_a_good_structured_reply_becomes_facts_with_provenance(tmp_path: Path) -
     assert len(list((record / "calls").glob("*.json"))) == 1
 
 
-def test_a_figure_in_no_source_is_rejected_and_re_asked_with_the_error(tmp_path: Path) -> None:
+def test_a_figure_in_no_source_is_rejected_and_re_asked_with_the_error(cli, tmp_path: Path, monkeypatch) -> None:
     def respond(request: dict) -> Step:
         reply = good_reply(request)
         if not is_reask(request):
@@ -111,6 +111,9 @@ def test_a_figure_in_no_source_is_rejected_and_re_asked_with_the_error(tmp_path:
         assert "168万元" in reask[-1]["content"] and "找不到" in reask[-1]["content"]
     raws = {f.raw for hl in result.facts.highlights for i in hl.items for f in i.figures}
     assert "186万元" in raws and "168万元" not in raws
+    monkeypatch.chdir(tmp_path)  # the run record shows the rejected reply and the re-ask
+    shown = cli("runs", "show", result.run_id)
+    assert shown.exit_code == 0 and "rejected" in shown.stdout and "reask" in shown.stdout
 
 
 def test_malformed_json_is_re_asked(tmp_path: Path) -> None:

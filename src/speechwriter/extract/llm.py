@@ -334,7 +334,8 @@ class _Extractor:
                     errors = check_reply(reply, chunk, self.org_ids) + _facts_problems(reply, chunk, self)
                 outcome = _Outcome(reply, errors, text)
                 if self.recorder is not None and errors:
-                    self.recorder.record_call(f"chunk{chunk.index}", "problems", {"attempt": attempt, "problems": errors})
+                    self.recorder.record_call(f"chunk{chunk.index}", "rejected", {
+                        "status": "rejected", "attempt": attempt, "problems": errors, "latency_ms": 0.0, "usage": {}})
                 if best is None or (outcome.reply is not None and (best.reply is None
                                                                    or len(errors) < len(best.errors))):
                     best = outcome
