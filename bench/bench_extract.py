@@ -10,7 +10,7 @@ from __future__ import annotations
 from _common import ROOT, best_of, report
 from speechwriter.extract import extract_facts, read_source
 from speechwriter.extract.offline import extract_offline
-from speechwriter.prompts import PromptLibrary
+from speechwriter.workspace import Workspace
 
 TARGET = 200_000
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -23,10 +23,10 @@ def main() -> None:
         return
     sources = [read_source(f) for f in files]
     chars = sum(s.chars for s in sources)
-    library = PromptLibrary()
+    ws = Workspace()
     rules = best_of(lambda: [extract_offline([s], []) for s in sources], repeat=3)
-    library_path = best_of(lambda: [extract_facts([s], library=library, verify=False) for s in sources], repeat=3)
-    full = best_of(lambda: [extract_facts([s], library=library) for s in sources], repeat=3)
+    library_path = best_of(lambda: [extract_facts([s], workspace=ws, verify=False) for s in sources], repeat=3)
+    full = best_of(lambda: [extract_facts([s], workspace=ws) for s in sources], repeat=3)
     label = f"{len(files)} texts, {chars:,} chars"
     report(f"rules only ({label})", f"{chars / rules:,.0f} chars/s", "(for comparison)", True)
     rate = chars / library_path

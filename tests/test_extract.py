@@ -12,7 +12,7 @@ from speechwriter.extract import check_provenance, extract_facts, parse_org_spec
 from speechwriter.extract.render import render_yaml
 from speechwriter.extract.text import heading_of, runin_of, split_sentences
 from speechwriter.facts import load_facts, parse_facts
-from speechwriter.quantities import find_quantities
+from speechwriter.figures import find_quantities
 
 from .conftest import REFERENCE_FACTS, ROOT, SHARED, shared_path
 
@@ -213,10 +213,8 @@ def _provenance(facts, path: str):
 @pytest.mark.shared
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name[:24])
 def test_corpus_round_trip_has_no_figure_errors(path: Path, tmp_path: Path) -> None:
-    from speechwriter.engines import get_engine
-    from speechwriter.pipeline import draft_speech
-    from speechwriter.prompts import PromptLibrary
     from speechwriter.validate import validate
+    from speechwriter.workspace import Workspace
 
     result = extract_facts([path], output_name=str(tmp_path / "f.yaml"))
     out = tmp_path / "f.yaml"
@@ -224,9 +222,9 @@ def test_corpus_round_trip_has_no_figure_errors(path: Path, tmp_path: Path) -> N
     facts = load_facts(out)  # facts check
     assert result.figures > 0 and facts.highlights and facts.plans and facts.shortcomings
     assert [f for f in check_provenance(facts, read_sources([path]))] == []  # facts check --sources
-    library = PromptLibrary()
-    draft = draft_speech(facts, engine=get_engine("offline"), library=library)
-    report = validate(draft, facts, library.blueprint(facts.meta.genre))
+    ws = Workspace(tmp_path)
+    draft = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
+    report = validate(draft, facts, ws.library().blueprint(facts.meta.genre))
     figure_errors = [f"{f.code} {f.message}" for f in report.errors if f.code.startswith("F")]
     assert figure_errors == []
 

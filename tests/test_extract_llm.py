@@ -9,12 +9,13 @@ import pytest
 
 from speechwriter.config import Profile
 from speechwriter.engines.base import EngineError
-from speechwriter.engines.fakeserver import FakeLLMServer, Step
 from speechwriter.engines.openai import OpenAIEngine
 from speechwriter.extract import check_provenance, extract_facts
 from speechwriter.extract.llm import LLMOptions, parse_reply
+from speechwriter.figures import find_quantities
 from speechwriter.prompts import parse_data_block
-from speechwriter.quantities import find_quantities
+from speechwriter.testing import FakeLLMServer, Step
+from speechwriter.workspace import Workspace
 
 from .conftest import ROOT, SECRET_KEY
 
@@ -61,7 +62,7 @@ def is_reask(request: dict) -> bool:
 
 
 def run(server: FakeLLMServer, tmp_path: Path, sources=(UNION,), **options):
-    return extract_facts(list(sources), orgs=ORGS, engine=engine_for(server), workdir=tmp_path,
+    return extract_facts(list(sources), orgs=ORGS, engine=engine_for(server), workspace=Workspace(tmp_path),
                          llm_options=LLMOptions(**options), output_name=str(tmp_path / "facts.yaml"))
 
 

@@ -19,7 +19,7 @@ def run_row(run: dict) -> list[str]:
     usage = run.get("usage") or {}
     engine = run.get("engine") or {}
     cost = run.get("cost")
-    return [run.get("run_id", "?"), run.get("created_at", ""), "修改" if run.get("kind") == "refine" else "起草",
+    return [run.get("run_id", "?"), run.get("created_at", ""), {"refine": "修改", "extract": "抽取"}.get(run.get("kind") or "", "起草"),
             run.get("genre", "") or "", f"{engine.get('name')}/{engine.get('model')}",
             run.get("status", "") or "", str(usage.get("calls", "—")),
             str(usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)),

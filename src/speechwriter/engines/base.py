@@ -56,13 +56,15 @@ class Request:
     ``kind`` and ``section`` tag the request (sent as ``X-Speechwriter-Kind`` /
     ``X-Speechwriter-Section`` headers by HTTP engines) so that records, fakes and tests tell a
     repair from a generation without reading the prompt's words. ``None`` parameters mean "the
-    engine's configured default".
+    engine's configured default". ``json_schema`` asks for a JSON reply of that shape (structured
+    output); engines that cannot enforce it ignore it, so callers still validate the reply.
     """
 
     kind: RequestKind = "generate"
     section: str | None = None
     temperature: float | None = None
     max_tokens: int | None = None
+    json_schema: dict[str, Any] | None = field(default=None, hash=False, compare=False)
 
     def headers(self) -> dict[str, str]:
         out = {"X-Speechwriter-Kind": self.kind}

@@ -274,6 +274,11 @@ class OpenAIEngine(Engine):
                                   "extra_headers": {k: v for k, v in request.headers().items() if v.isascii()}}
         if max_tokens is not None:
             kwargs["max_tokens"] = max_tokens
+        if request.json_schema is not None:  # the provider's JSON-schema structured output
+            name = str(request.json_schema.get("title") or "reply")
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)[:64],
+                "schema": request.json_schema, "strict": False}}
         return kwargs
 
     def request_body(self, messages: list[Message], request: Request | None = None) -> dict[str, Any]:

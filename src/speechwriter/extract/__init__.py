@@ -17,19 +17,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..facts import Facts, Organisation, parse_facts
+from .llm import LLMOptions
 from .organisations import parse_org_spec, parse_org_specs
 from .provenance import ProvenanceFinding, check_provenance
 from .sources import SOURCE_SUFFIXES, Source, read_source, read_sources
 
+if TYPE_CHECKING:
+    from ..engines.base import Engine
+    from ..workspace import Workspace
+
 __all__ = [
     "SOURCE_SUFFIXES",
     "ExtractResult",
+    "LLMOptions",
     "ProvenanceFinding",
     "Source",
+    "check_output",
     "check_provenance",
     "extract_facts",
     "parse_org_spec",
@@ -89,35 +96,35 @@ def extract_facts(
     *,
     orgs: list[str] | list[Organisation] | None = None,
     genre: str = "work_report",
-    engine: str | Any = "offline",
-    prompts_dirs: list[str | Path] | None = None,
+    engine: str | Engine = "offline",
+    workspace: Workspace | None = None,
     output_name: str = "facts.yaml",
-    llm_options: Any = None,
-    workdir: Path | None = None,
+    llm_options: LLMOptions | None = None,
     use_cache: bool = True,
-    library: Any = None,
     verify: bool = True,
 ) -> ExtractResult:
     """Extract a facts file from ``sources``; see the package docstring.
 
-    ``engine`` is ``"offline"`` (the default), ``"openai"`` (the configured endpoint) or an
-    :class:`~speechwriter.engines.Engine` instance. ``library`` (a :class:`PromptLibrary`) may be
-    passed to reuse loaded blueprints and templates across calls. ``verify`` (the default) loads
-    the rendered text back through ``facts check``; without it only the facts model is validated. Bad input raises :class:`InputError`; an LLM
-    that never gives a valid reply raises :class:`~speechwriter.engines.EngineError`.
+    ``engine`` is ``"offline"`` (the default), ``"openai"`` (the workspace's configured endpoint)
+    or an :class:`~speechwriter.engines.Engine`. ``workspace`` (default: the current folder)
+    gives the prompt folders, the reply cache and the run records. ``verify`` (the default) loads
+    the rendered text back through ``facts check``; without it only the facts model is validated.
+    Bad input raises :class:`InputError`; an LLM that never gives a valid reply raises
+    :class:`~speechwriter.engines.EngineError`, and nothing is written either way.
     """
-    from ..prompts import PromptLibrary
+    from ..workspace import Workspace
 
+    ws = workspace or Workspace()
     organisations = [o if isinstance(o, Organisation) else parse_org_spec(o) for o in orgs or []]
     if len({o.id for o in organisations}) != len(organisations):
         raise InputError("--org 的 ID 有重复")
-    library = library or PromptLibrary(prompts_dirs)
+    library = ws.library()
     blueprint = _blueprint(library, genre)
     needs = tuple(dict.fromkeys(n for s in blueprint.sections if s.required for n in s.needs))
-    loaded = [s if isinstance(s, Source) else None for s in sources]
-    if any(s is None for s in loaded):
-        loaded = read_sources([s for s in sources if not isinstance(s, Source)])  # type: ignore[misc]
-    srcs: list[Source] = loaded  # type: ignore[assignment]
+    if all(isinstance(s, Source) for s in sources):
+        srcs: list[Source] = list(sources)  # type: ignore[arg-type]
+    else:
+        srcs = read_sources([s for s in sources if not isinstance(s, Source)])
     run_id = None
     if engine == "offline":
         from .offline import extract_offline
@@ -127,9 +134,10 @@ def extract_facts(
     else:
         from .llm import extract_with_llm
 
+        chosen = ws.engine(engine) if isinstance(engine, str) else engine
         extraction, engine_name, run_id = extract_with_llm(srcs, organisations, genre=genre, needs=needs,
-                                                           engine=engine, library=library, options=llm_options,
-                                                           workdir=workdir, use_cache=use_cache)
+                                                           engine=chosen, workspace=ws, options=llm_options,
+                                                           use_cache=use_cache)
     from .render import render_yaml
 
     text = render_yaml(extraction.data, extraction.comments, _header(engine_name, srcs, output_name))

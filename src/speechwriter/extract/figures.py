@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..quantities import Mention, Quantity, QuantityError, find_quantities, parse_quantity
+from ..figures import Mention, Quantity, QuantityError, find_quantities, parse_quantity
 
 __all__ = ["figures_in", "name_spans", "numeral_names", "quoted_spans", "raw_matches"]
 

@@ -21,17 +21,19 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..engines.base import EngineError
+from ..engines.base import Completion, Engine, EngineError, Request
 from ..facts import Facts, Organisation
-from ..quantities import QuantityError, find_quantities, parse_quantity
+from ..figures import QuantityError, find_quantities, parse_quantity
 from .offline import PLACEHOLDER_PLAN, PLACEHOLDER_SHORTCOMING, Extraction, _meta
 from .outline import Outline, Sentence, outline_of
 from .sources import Source
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 __all__ = ["ExtractionReply", "LLMOptions", "extract_with_llm", "parse_reply"]
 
@@ -238,9 +240,10 @@ def check_reply(reply: ExtractionReply, chunk: _Chunk, org_ids: set[str]) -> lis
 # --- the run ---------------------------------------------------------------------------------------
 
 class _Extractor:
-    def __init__(self, engine: Any, library: Any, organisations: list[Organisation], genre_name: str,
+    def __init__(self, engine: Engine, library: Any, organisations: list[Organisation], genre_name: str,
                  options: LLMOptions, cache: Any, recorder: Any, n_chunks: int) -> None:
         self.engine = engine
+        self.identity = engine.describe().cache_identity()
         self.library = library
         self.organisations = organisations
         self.org_ids = {o.id for o in organisations}
@@ -258,7 +261,7 @@ class _Extractor:
         return self.library.env.get_template(name).render(**context).strip()
 
     def messages(self, chunk: _Chunk) -> list[dict[str, str]]:
-        from ..prompts import data_block
+        from ..datablock import data_block
 
         source = {"organisations": [{"id": o.id, "name": o.name, "short": o.short_name} for o in self.organisations],
                   "sentences": [{"id": sid, "file": src.name, "heading": heading, "text": s.text}
@@ -269,60 +272,53 @@ class _Extractor:
         return [{"role": "system", "content": self._render("extract/system.j2", context)},
                 {"role": "user", "content": self._render("extract/user.j2", context)}]
 
-    def response_format(self) -> dict[str, Any] | None:
-        if not self.stats.structured:
-            return None
-        return {"type": "json_schema", "json_schema": {"name": "facts_extraction", "schema": self.schema,
-                                                       "strict": False}}
 
     async def ask(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]]) -> tuple[str, str | None]:
         """The reply text and, when it came from the model, its cache key (stored once it validates)."""
-        from ..cache import cache_key
+        from ..pipeline.cache import cache_key
 
-        profile = getattr(self.engine, "profile", None)
-        identity = {"engine": self.engine.name, "model": self.engine.model,
-                    "base_url": getattr(profile, "base_url", None)}
         while True:
-            fmt = self.response_format()
-            key = cache_key(identity, messages, {"response_format": fmt, "purpose": "extract",
-                                                 "temperature": getattr(profile, "temperature", None)})
+            structured = self.stats.structured
+            request = Request(kind="extract", section=f"chunk{chunk.index}",
+                              json_schema=self.schema if structured else None)
+            key = cache_key(self.identity, messages, {"structured": structured, "purpose": "extract",
+                                                      "temperature": self.engine.defaults.temperature})
             if self.cache is not None:
                 hit = self.cache.get(key)
                 if hit is not None:
                     self.stats.cache_hits += 1
-                    self._record(chunk, kind, messages, hit.text, 0.0, "cache-hit", None, [])
+                    self._record(chunk, kind, messages, hit, 0.0, "cache-hit", None)
                     return hit.text, None
             start = time.perf_counter()
             self.stats.calls += 1
             try:
-                params = {"response_format": fmt} if fmt else {}
-                completion = await self.engine.acomplete(messages, **params)
+                completion = await self.engine.acomplete(messages, request)
             except EngineError as exc:
-                if fmt is not None and "400" in str(exc):
+                if structured and "400" in str(exc):
                     # The endpoint does not take a JSON schema: ask for JSON in the text instead.
                     self.stats.structured = False
                     self._record(chunk, kind, messages, None, time.perf_counter() - start, "no-structured-output",
-                                 str(exc), [])
+                                 exc)
                     continue
-                self._record(chunk, kind, messages, None, time.perf_counter() - start, "error", str(exc), [])
+                self._record(chunk, kind, messages, None, time.perf_counter() - start, "error", exc)
                 raise
             self.stats.prompt_tokens += completion.usage.get("prompt_tokens", 0)
             self.stats.completion_tokens += completion.usage.get("completion_tokens", 0)
-            self._record(chunk, kind, messages, completion.text, time.perf_counter() - start, "ok", None, [])
+            self._record(chunk, kind, messages, completion, time.perf_counter() - start, "ok", None)
             return completion.text, key
 
-    def _record(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]], reply: str | None, seconds: float,
-                status: str, error: str | None, problems: list[str]) -> None:
+    def _record(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]], completion: Completion | None,
+                seconds: float, status: str, error: EngineError | None) -> None:
         if self.recorder is None:
             return
+        attempts = completion.attempts if completion is not None else (error.attempts if error else [])
         self.recorder.record_call(f"chunk{chunk.index}", kind, {
-            "status": status, "error": error, "messages": messages, "reply": reply,
-            "structured_output": self.stats.structured, "latency_ms": round(seconds * 1000, 1),
-            "problems": problems})
+            "status": status, "error": str(error) if error else None, "messages": messages,
+            "reply": completion.text if completion else None, "usage": completion.usage if completion else {},
+            "cached": bool(completion and completion.cached), "structured_output": self.stats.structured,
+            "latency_ms": round(seconds * 1000, 1), "attempts": [a.to_dict() for a in attempts]})
 
     async def run_chunk(self, chunk: _Chunk) -> ExtractionReply:
-        from ..engines.base import Completion
-
         async with self.semaphore:
             messages = self.messages(chunk)
             best: _Outcome | None = None
@@ -404,60 +400,55 @@ def _to_facts_data(replies: list[tuple[ExtractionReply, _Chunk]], organisations:
 
 
 def extract_with_llm(sources: list[Source], organisations: list[Organisation], *, genre: str,
-                     needs: tuple[str, ...], engine: Any, library: Any, options: LLMOptions | None = None,
-                     workdir: Path | None = None, use_cache: bool = True) -> tuple[Extraction, str, str | None]:
+                     needs: tuple[str, ...], engine: Engine, workspace: Workspace,
+                     options: LLMOptions | None = None, use_cache: bool = True,
+                     ) -> tuple[Extraction, str, str | None]:
     """Extract with an LLM; returns the extraction, the engine's label and the run id."""
-    from ..cache import ReplyCache
-    from ..engines import get_engine
     from ..engines.base import run_sync
-    from ..runs import RunRecorder, runs_root
+    from ..files import write_text_atomic
+    from ..pipeline.runs import RunRecorder
 
-    if isinstance(engine, str):
-        engine = get_engine(engine)
     options = options or LLMOptions()
+    library = workspace.library()
     blueprint = library.blueprint(genre)
     chunks = _chunks(sources, options.chunk_chars)
-    base = workdir or Path.cwd()
-    profile = getattr(engine, "profile", None)
+    info = engine.describe()
     recorder = RunRecorder.create({
         "kind": "extract", "genre": genre, "sources": [s.name for s in sources],
-        "engine": {"name": engine.name, "model": engine.model,
-                   **({"profile": profile.public()} if profile is not None else {})},
-        "options": options.__dict__, "chunks": len(chunks),
-    }, runs_root(base))
-    cache = ReplyCache(base / ".speechwriter" / "cache.sqlite") if use_cache else None
-    extractor = _Extractor(engine, library, organisations, blueprint.name, options, cache, recorder, len(chunks))
+        "engine": {"name": info.name, "model": info.model, "base_url": info.base_url, "profile": info.profile,
+                   **({"settings": engine.public_settings()} if engine.public_settings() else {})},
+        "options": dict(options.__dict__), "chunks": len(chunks),
+    }, workspace.runs_dir)
+    engine.warm()
 
-    async def run_all() -> list[ExtractionReply]:
+    async def run_all(extractor: _Extractor) -> list[ExtractionReply]:
         return list(await asyncio.gather(*(extractor.run_chunk(c) for c in chunks)))
 
-    try:
-        replies = run_sync(run_all())
-    except BaseException as exc:
-        recorder.save_meta(status="failed" if isinstance(exc, EngineError) else "interrupted",
-                           error=str(exc) if isinstance(exc, EngineError) else None, usage=_usage(extractor.stats))
-        raise
-    finally:
-        if cache is not None:
-            cache.close()
+    with workspace.reply_cache(use_cache) as cache:
+        extractor = _Extractor(engine, library, organisations, blueprint.name, options, cache, recorder, len(chunks))
+        try:
+            replies = run_sync(run_all(extractor))
+        except BaseException as exc:
+            failed = isinstance(exc, EngineError)
+            recorder.save_meta(status="failed" if failed else "interrupted", error=str(exc) if failed else None,
+                               usage=_usage(extractor.stats))
+            raise
     extraction = Extraction({})
     data = _to_facts_data(list(zip(replies, chunks, strict=True)), organisations)
     for h, hl in enumerate(data["highlights"]):
         for i, item in enumerate(hl["items"]):
-            for r in {p["review"] for p in item["provenance"] if p.get("review")}:
+            for r in sorted({p["review"] for p in item["provenance"] if p.get("review")}):
                 extraction.comment(("highlights", h, "items", i), f"待核：{r}")
     _needs(data, needs, extraction)
     outlines = [outline_of(s) for s in sources]
     chars = sum(len(i["statement"]) for hl in data["highlights"] for i in hl["items"])
     extraction.data = {"meta": _meta(outlines, organisations, genre, blueprint.name, extraction, chars), **data,
-                       "notes": [f"本文件由 speechwriter facts extract 调用大模型 {engine.model} 抽取，每个数字都已核对"
+                       "notes": [f"本文件由 speechwriter facts extract 调用大模型 {info.model} 抽取，每个数字都已核对"
                                  f"在所引原句中；来源：{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]}
-    from ..files import write_text_atomic
-
     write_text_atomic(recorder.folder / "extraction.json", json.dumps(extraction.data, ensure_ascii=False, indent=2))
     recorder.save_meta(status="ok", usage=_usage(extractor.stats), rounds=extractor.stats.rounds,
                        structured_output=extractor.stats.structured)
-    return extraction, f"openai:{engine.model}", recorder.id
+    return extraction, f"{info.name}:{info.model}", recorder.id
 
 
 def _usage(stats: _Stats) -> dict[str, int]:

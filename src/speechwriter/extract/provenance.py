@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..facts import Facts, FigureRef, Provenance
-from ..quantities import Quantity, find_quantities
+from ..figures import Quantity, find_quantities
 from .outline import outline_of
 from .sources import Source
 
