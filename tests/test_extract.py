@@ -357,3 +357,30 @@ def test_read_source_keeps_line_numbers(tmp_path: Path) -> None:
     src.write_text("# 标题\n\n## 一、工作\n\n- 完成投资12亿元。\n", encoding="utf-8")
     blocks = read_source(src).blocks
     assert [(b.line, b.text, b.level) for b in blocks] == [(1, "标题", 1), (3, "一、工作", 2), (5, "完成投资12亿元。", None)]
+
+
+# --- robustness: any text either gives a clean error or facts whose figures all trace back ------------
+
+_FRAGMENTS = ["一、", "（二）", "3.", "一是", "——", "工会", "团委", "全年完成", "投资", "12亿元", "3600余人次", "两次",
+              "数千名", "，", "；", "。", "：", "“", "”", "（", "）", "《", "》", "\n", "\n\n", "存在的问题", "下一步",
+              "打算", "不足", "获评", "称号", "2024年", "5·12", "第一", "十四五", "[3]", "1,234.5万元", "30%", "近",
+              "约", "左右", "?", "??", " ", "\u3000", "ａ", "１２３", "各位代表：", "总起来讲，"]
+
+
+def test_any_text_gives_facts_that_trace_back_or_a_clean_error(tmp_path: Path) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=4), min_size=1, max_size=80))
+    def check(parts: list[str]) -> None:
+        src = tmp_path / "材料.txt"
+        src.write_text("".join(parts), encoding="utf-8")
+        try:
+            result = extract_facts([src], orgs=["union=市总工会,工会", "youth=团市委,团委"])
+        except InputError:
+            return
+        assert parse_facts(result.text).meta.title
+        assert [f for f in check_provenance(result.facts, result.sources) if f.severity == "error"] == []
+
+    check()

@@ -19,12 +19,15 @@ _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _RESERVED = {"yes", "no", "on", "off", "true", "false", "null", "y", "n", "~"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
+_UNPRINTABLE = re.compile(r"[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def _plain_ok(text: str, flow: bool) -> bool:
     if not text or text != text.strip() or text[0] in _INDICATORS:
         return False
     if any(ch in text for ch in "\n\r\t\\") or ": " in text or " #" in text or text.endswith(":"):
+        return False
+    if _UNPRINTABLE.search(text) or any(ch < " " for ch in text):
         return False
     if flow and _FLOW_UNSAFE.search(text):
         return False
@@ -41,7 +44,10 @@ def _scalar(value: Any, flow: bool = False) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     text = str(value)
-    return text if _plain_ok(text, flow) else json.dumps(text, ensure_ascii=False)
+    if _plain_ok(text, flow):
+        return text
+    # JSON strings are YAML double-quoted scalars; YAML also refuses DEL and C1 controls raw.
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _is_scalar(value: Any) -> bool:

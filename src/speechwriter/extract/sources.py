@@ -58,10 +58,18 @@ class Source:
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """A paragraph's text without control characters (copy-paste residue, not words) or ideographic spaces."""
+    return _CONTROL.sub("", text).replace("\u3000", " ").strip()
+
+
 def _from_text(name: str, text: str, markdown: bool) -> Source:
     blocks = []
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.replace("\u3000", " ").strip()
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = _clean(raw)
         if not line:
             continue
         level = None
@@ -93,7 +101,7 @@ def _from_docx(path: Path, name: str) -> Source:
         raise InputError(f"无法读取 .docx 文件：{type(exc).__name__}", path=name) from None
     blocks = []
     for index, para in enumerate(document.paragraphs, start=1):
-        text = para.text.replace("\u3000", " ").strip()
+        text = _clean(para.text)
         if not text:
             continue
         blocks.append(Block(index, text, _docx_level(para, text)))
