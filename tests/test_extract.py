@@ -196,6 +196,8 @@ def test_reference_figures_recovered_with_their_organisations_and_lines() -> Non
             assert prov.sentence in lines[prov.line - 1]
             assert any(m.quantity.matches(g.figure.quantity) for m in find_quantities(prov.sentence))
     assert recovered / len(want) >= 0.9, f"recovered {recovered} of {len(want)}"
+    honours = {(h.text, h.org) for h in result.facts.honours}
+    assert {("特殊贡献奖", "union"), ("**市团委先进单位", "youth")} <= honours
     raw_1752 = next(g for g in got if g.figure.raw == "1752㎡")
     assert _provenance(result.facts, raw_1752.path).line == next(
         n for n, line in enumerate(lines, 1) if "1752㎡" in line)

@@ -36,6 +36,8 @@ _RESOLVE = re.compile(r"^(?:对此|对这些|对于这些|针对|我们将|我�
                       r"|加以解决|高度重视|认真解决|切实解决|努力解决|认真研究|加以改进")
 _PERIOD = re.compile(r"^(?:(?:近|过去)?[0-9一二三四五六七八九十两几]+年(?:来|以来|中)|[0-9]{4}年(?:度)?|一年来|近年来|过去一年|"
                      r"本届政府以来|[0-9一二三四五六七八九十两]+年以来)")
+_HONOUR = re.compile(r"(?:荣获|获评|获得|被评为|评为|被授予|授予|获)(?:了)?((?:[\u4e00-\u9fff“”*]){1,18}?"
+                     r"(?:奖|称号|先进单位|先进集体|示范单位|示范点|标兵|模范))(?![\u4e00-\u9fff])")
 _SUMMING = re.compile(r"^(?:总起来讲|总起来说|总的来看|总的来说|总体来看|总之|综上所述|综上)[，,]")
 _END = "。！？!?；;，,：: "
 _WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z](?<![零〇一二两三四五六七八九十百千万亿])")
@@ -81,6 +83,16 @@ def _listed(sentence: str) -> list[str]:
     return parts or [sentence]
 
 
+def _honours_in(text: str) -> list[str]:
+    """Honours won (荣获……奖 / 被评为……称号), as written between the verb and the honour word."""
+    out = []
+    for m in _HONOUR.finditer(text):
+        honour = m.group(1).strip("“”\"「」")
+        if 3 <= len(honour) <= 20 and not any(ch.isdigit() for ch in honour):
+            out.append(honour)
+    return out
+
+
 def _names_in(text: str) -> list[str]:
     names = []
     for a, b in quoted_spans(text):
@@ -110,6 +122,7 @@ class _SourceExtractor:
         self.plans: list[dict[str, Any]] = []
         self.context: list[tuple[str, dict[str, Any]]] = []
         self.names: list[str] = []
+        self.honours: list[tuple[str, str | None]] = []
         self.opening: list[tuple[str, dict[str, Any]]] = []
         self.summing_up: tuple[str, dict[str, Any]] | None = None
         self.dropped = 0
@@ -320,6 +333,7 @@ class _SourceExtractor:
                 prov = _provenance(self.source, s, review)
                 hl["items"].append({"org": org, "statement": statement, "figures": figures, "provenance": [prov]})
                 self.names += _names_in(statement)
+                self.honours += [(h, org) for h in _honours_in(statement) if (h, org) not in self.honours]
         self.highlights = sorted((hl for hl in by_key.values() if hl["items"]), key=lambda hl: hl["_line"])
 
     def _highlight_for(self, by_key: dict[Any, dict[str, Any]], node_index: int, s: Sentence) -> dict[str, Any]:
@@ -414,7 +428,9 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     context = [x for ex in extractors for x in ex.context]
     shortcomings, plans = _fallbacks(extractors, shortcomings, plans, needs, extraction)
     names = list(dict.fromkeys(n for ex in extractors for n in ex.names))
-    _refigure(highlights, plans, numeral_names(names))
+    honours = [{"text": h, "org": o} if o else h for h, o in dict.fromkeys(x for ex in extractors for x in ex.honours)
+               if h not in names]
+    _refigure(highlights, plans, numeral_names(names + [h if isinstance(h, str) else h["text"] for h in honours]))
     chars = sum(len(i["statement"]) for hl in highlights for i in hl["items"]) + \
         sum(len(p["theme"]) + sum(map(len, p["measures"])) for p in plans)
     data: dict[str, Any] = {"meta": _meta([ex.outline for ex in extractors], organisations, genre, genre_name,
@@ -438,6 +454,7 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
             for r in reviews:
                 extraction.comment(("highlights", h, "items", i), f"待核：{r}")
     data["names"] = names
+    data["honours"] = honours
     data["shortcomings"] = [text for text, _ in shortcomings]
     for n, (_, prov) in enumerate(shortcomings):
         if not prov:
