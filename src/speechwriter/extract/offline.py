@@ -38,11 +38,15 @@ _PERIOD = re.compile(r"^(?:(?:近|过去)?[0-9一二三四五六七八九十两�
                      r"本届政府以来|[0-9一二三四五六七八九十两]+年以来)")
 _HONOUR = re.compile(r"(?:荣获|获评|获得|被评为|评为|被授予|授予|获)(?:了)?((?:[\u4e00-\u9fff“”*]){1,18}?"
                      r"(?:奖|称号|先进单位|先进集体|示范单位|示范点|标兵|模范))(?![\u4e00-\u9fff])")
+_NOTE = re.compile(r"^(?:【\d+】|\[\d+\]|［\d+］|〔\d+〕|\^\[\d+\]|注[：:])")
+_VOCATIVE = re.compile(r"^(?:各位代表|各位委员|同志们|女士们|先生们|朋友们)[，,！!：:。]\s*")
 _SUMMING = re.compile(r"^(?:总起来讲|总起来说|总的来看|总的来说|总体来看|总之|综上所述|综上)[，,]")
 _END = "。！？!?；;，,：: "
 _WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z](?<![零〇一二两三四五六七八九十百千万亿])")
 
 MAX_CONTEXT = 4
+FLAT_PARAGRAPHS = 3  # a heading over this many paragraphs with figures and no points of its own
+PLACEHOLDER_THEME = "（待补充主题）"
 PLACEHOLDER_SHORTCOMING = "（待补充：材料中没有找到不足与差距，请据实填写）"
 PLACEHOLDER_PLAN = "（待补充：材料中没有找到今后打算，请据实填写）"
 
@@ -126,6 +130,8 @@ class _SourceExtractor:
         self.opening: list[tuple[str, dict[str, Any]]] = []
         self.summing_up: tuple[str, dict[str, Any]] | None = None
         self.dropped = 0
+        self.flat: set[int] = set()
+        self.notes: set[int] = set()
         self._figures: dict[str, list[str]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
@@ -288,15 +294,30 @@ class _SourceExtractor:
                 self.summing_up = (_strip_end(s.text), _provenance(self.source, s))
             self.used.add(s.index)
 
+    def _flat_sections(self) -> set[int]:
+        """Headings whose body is several paragraphs with figures and no points of its own:
+        each paragraph is then a highlight (its first sentence is the theme), not one long list."""
+        paragraphs: dict[int, set[int]] = {}
+        for s in self.outline.sentences:
+            if s.index not in self.used and self.kind(s) == "achievements" and self.figures(s.text):
+                paragraphs.setdefault(s.node, set()).add(s.paragraph)
+        return {n for n, ps in paragraphs.items() if n != 0 and not self.outline.nodes[n].runin
+                and len(ps) >= FLAT_PARAGRAPHS}
+
     def take_highlights(self) -> None:
         by_key: dict[Any, dict[str, Any]] = {}
+        self.flat = self._flat_sections()
+        # Footnotes and glossary entries (【1】…, [2]…, 注：…) explain terms; they report no results.
+        self.notes = {s.paragraph for s in self.outline.sentences if s.text.startswith(tuple("【[［〔^")) and
+                      _NOTE.match(s.text) and s.index == min(t.index for t in self.outline.sentences
+                                                             if t.paragraph == s.paragraph)}
         last_org: str | None = None
         last_org_sentence = -1
         paragraph = -1
         for s in self.outline.sentences:
             if s.paragraph != paragraph:
                 paragraph, last_org = s.paragraph, None
-            if s.index in self.used or self.kind(s) != "achievements":
+            if s.index in self.used or self.kind(s) != "achievements" or s.paragraph in self.notes:
                 continue
             groups: list[tuple[int, str | None, int, int, str | None]] = []  # node, org, start, end, review
             for c in s.clauses:
@@ -338,16 +359,19 @@ class _SourceExtractor:
 
     def _highlight_for(self, by_key: dict[Any, dict[str, Any]], node_index: int, s: Sentence) -> dict[str, Any]:
         node = self.outline.nodes[node_index]
-        if node.index == 0:  # no heading above: the paragraph's first sentence gives the theme
+        if node.index == 0 or node.index in self.flat:  # the paragraph's first sentence gives the theme
             key: Any = ("para", s.paragraph)
             if key not in by_key:
-                first = next(t for t in self.outline.sentences if t.paragraph == s.paragraph)
-                theme = clip_theme(first.text[runin_of(first.text):])[0]
+                para = [t for t in self.outline.sentences[max(0, s.index - 200):s.index + 1]
+                        if t.paragraph == s.paragraph]
+                first = next((t for t in para if _VOCATIVE.sub("", t.text).strip()), para[0])  # not 「各位代表！」
+                theme = clip_theme(_VOCATIVE.sub("", first.text[runin_of(first.text):]) or first.text)[0] \
+                    or PLACEHOLDER_THEME
                 by_key[key] = {"theme": theme, "items": [], "_review": "主题取自段落首句，请提炼",
                                "_line": first.line}
             return by_key[key]
         if node_index not in by_key:
-            by_key[node_index] = {"theme": node.theme, "items": [], "_line": node.line}
+            by_key[node_index] = {"theme": node.theme or PLACEHOLDER_THEME, "items": [], "_line": node.line}
         return by_key[node_index]
 
     def run(self) -> _SourceExtractor:

@@ -130,9 +130,9 @@ def heading_of(text: str, explicit_level: int | None = None, *, unnumbered: bool
     if explicit_level is not None:
         for _level, pattern in _NUMBERED:
             m = pattern.match(text)
-            if m:
+            if m and _trim(text[m.end():]):
                 return Heading(explicit_level, _trim(text[m.end():]), "", len(text))
-        return Heading(explicit_level, _trim(text), "", len(text))
+        return Heading(explicit_level, _trim(text), "", len(text)) if _trim(text) else None
     for level, pattern in _NUMBERED:
         m = pattern.match(text)
         if not m:
@@ -146,8 +146,10 @@ def heading_of(text: str, explicit_level: int | None = None, *, unnumbered: bool
         first_end = spans[0][1]
         rest = body[first_end:]
         offset = m.end() + first_end + (len(rest) - len(rest.lstrip()))
+        if not _trim(body[:first_end]):
+            return None  # a number and punctuation: no words to be a heading
         return Heading(level, _trim(body[:first_end]), rest.strip(), offset)
-    if unnumbered and 2 <= len(text) <= 30 and not any(ch in _TERMINATORS for ch in text) \
+    if unnumbered and 2 <= len(_trim(text)) <= 30 and not any(ch in _TERMINATORS for ch in text) \
             and not text.endswith(("：", ":", "，", ",")) and not _DATA.search(_YEAR.sub("", text)):
         return Heading(0, _trim(text), "", len(text))
     return None
