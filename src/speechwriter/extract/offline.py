@@ -137,6 +137,7 @@ class _SourceExtractor:
     # -- helpers ---------------------------------------------------------------------------
 
     def figures(self, text: str) -> list[str]:
+        text = _strip_end(text)  # a sentence and its statement (no full stop) share one reading
         if text not in self._figures:
             mentions, dropped = figures_in(text)
             self.dropped += dropped

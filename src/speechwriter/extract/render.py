@@ -19,6 +19,7 @@ _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _RESERVED = {"yes", "no", "on", "off", "true", "false", "null", "y", "n", "~"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _UNPRINTABLE = re.compile(r"[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
@@ -27,7 +28,7 @@ def _plain_ok(text: str, flow: bool) -> bool:
         return False
     if any(ch in text for ch in "\n\r\t\\") or ": " in text or " #" in text or text.endswith(":"):
         return False
-    if _UNPRINTABLE.search(text) or any(ch < " " for ch in text):
+    if _UNPRINTABLE.search(text) or _CONTROL.search(text):
         return False
     if flow and _FLOW_UNSAFE.search(text):
         return False
