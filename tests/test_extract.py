@@ -163,6 +163,32 @@ def test_docx_headings_from_styles_and_numbering(tmp_path: Path) -> None:
     assert check_provenance(facts, result.sources) == []
 
 
+def test_tables_in_word_and_markdown_are_read_row_by_row(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    doc = docx.Document()
+    doc.add_paragraph("市总工会工作统计", style="Title")
+    doc.add_paragraph("主要指标", style="Heading 1")
+    table = doc.add_table(rows=3, cols=3)
+    for r, row in enumerate([["指标", "完成", "增长"], ["技能竞赛", "12场", "20%"], ["慰问困难职工", "1200户", "5%"]]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    doc.add_paragraph("以上为全年数据。")
+    path = tmp_path / "统计.docx"
+    doc.save(path)
+    source = read_source(path)
+    assert [(b.line, b.text) for b in source.blocks] == [
+        (1, "市总工会工作统计"), (2, "主要指标"), (3, "指标，完成，增长。"), (4, "技能竞赛，12场，20%。"),
+        (5, "慰问困难职工，1200户，5%。"), (6, "以上为全年数据。")]
+    md = tmp_path / "统计.md"
+    md.write_text("## 主要指标\n\n| 指标 | 完成 |\n|---|:--:|\n| 技能竞赛 | 12场 |\n", encoding="utf-8")
+    assert [b.text for b in read_source(md).blocks] == ["主要指标", "指标，完成。", "技能竞赛，12场。"]
+    facts = extract_facts([path], orgs=["union=市总工会,工会"]).facts
+    assert facts.highlights[0].theme == "主要指标" and facts.highlights[0].items[0].org == "union"
+    assert [f.raw for f in facts.highlights[0].items[0].figures] == ["12场", "20%"]
+    assert facts.highlights[0].items[1].provenance[0].line == 5
+    assert "慰问困难职工" not in "".join(facts.shortcomings)  # 困难职工 names people, not a shortcoming
+
+
 def test_numbered_word_paragraphs_are_headings(tmp_path: Path) -> None:
     from speechwriter.extract.sources import _from_docx
 

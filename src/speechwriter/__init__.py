@@ -24,6 +24,7 @@ _EXPORTS = {
     "find_quantities": "speechwriter.figures",
     "Workspace": "speechwriter.workspace",
     "draft_speech": "speechwriter.workspace",
+    "extract_facts": "speechwriter.extract",
 }
 
 __all__ = ["__version__", *_EXPORTS]

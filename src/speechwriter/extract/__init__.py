@@ -126,7 +126,7 @@ def extract_facts(
     else:
         srcs = read_sources([s for s in sources if not isinstance(s, Source)])
     run_id = None
-    if engine == "offline":
+    if engine == "offline" or getattr(engine, "rule_based", False):  # rules, not a model, extract offline
         from .offline import extract_offline
 
         extraction = extract_offline(srcs, organisations, genre=genre, genre_name=blueprint.name, needs=needs)

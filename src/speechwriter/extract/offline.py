@@ -32,6 +32,7 @@ __all__ = ["Extraction", "extract_offline"]
 _AWARD = re.compile(r"荣获|获评|被评为|评为|授予|称号|表彰|荣誉|奖|先进|示范|第一名|排名第一|冠军|金牌")
 _TRIGGER_SEEN = re.compile(r"存在|面临|看到|认识到|还有|仍有|尚有|不足之处|差距在于")
 _TRIGGER_WHAT = re.compile(r"不足|问题|差距|困难|挑战|短板|弱项|不尽如意|不尽如人意|薄弱|矛盾")
+_FALLBACK_WHAT = re.compile(r"问题|不足|差距|短板|弱项|薄弱|不够|有待")
 _RESOLVE = re.compile(r"^(?:对此|对这些|对于这些|针对|我们将|我们一定|我们要|我们必须|这些问题|必须|要|找准|在今后|今后|下一步)"
                       r"|加以解决|高度重视|认真解决|切实解决|努力解决|认真研究|加以改进")
 _PERIOD = re.compile(r"^(?:(?:近|过去)?[0-9一二三四五六七八九十两几]+年(?:来|以来|中)|[0-9]{4}年(?:度)?|一年来|近年来|过去一年|"
@@ -524,7 +525,7 @@ def _fallbacks(extractors: list[_SourceExtractor], shortcomings: list[tuple[str,
     if "shortcomings" in needs and not shortcomings:
         for ex in extractors:
             for s in ex.outline.sentences:
-                if _TRIGGER_WHAT.search(s.text) and len(shortcomings) < 3:
+                if _FALLBACK_WHAT.search(s.text) and len(shortcomings) < 3 and not figures_in(s.text)[0]:
                     shortcomings.append((_strip_end(s.text), _provenance(ex.source, s,
                                                                         "材料中没有专门的不足部分，此句由关键词找到")))
         if not shortcomings:

@@ -79,6 +79,9 @@ def _from_text(name: str, text: str, markdown: bool) -> Source:
                 level, line = len(m.group(1)), m.group(2)
             elif line.startswith(("- ", "* ", "+ ", "> ")):
                 line = line[2:].strip()
+            elif line.startswith("|"):  # a Markdown table row; the |---| rule carries no text
+                cells = [c.strip() for c in line.strip("|").split("|")]
+                line = "" if all(set(c) <= set("-: ") for c in cells) else _row_text(cells)
         if line:
             blocks.append(Block(lineno, line, level))
     return Source(name, blocks)
@@ -100,12 +103,26 @@ def _from_docx(path: Path, name: str) -> Source:
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise InputError(f"无法读取 .docx 文件：{type(exc).__name__}", path=name) from None
     blocks = []
-    for index, para in enumerate(document.paragraphs, start=1):
-        text = _clean(para.text)
-        if not text:
+    index = 0
+    for part in document.iter_inner_content():
+        if hasattr(part, "rows"):  # a table: each row is a paragraph of its cells (统计表)
+            for row in part.rows:
+                index += 1
+                text = _row_text([_clean(cell.text) for cell in row.cells])
+                if text:
+                    blocks.append(Block(index, text))
             continue
-        blocks.append(Block(index, text, _docx_level(para, text)))
+        index += 1
+        text = _clean(part.text)
+        if text:
+            blocks.append(Block(index, text, _docx_level(part, text)))
     return Source(name, blocks)
+
+
+def _row_text(cells: list[str]) -> str:
+    """A table row as one line: merged cells once, cells joined by 「，」, ended by 「。」."""
+    unique = [c for i, c in enumerate(cells) if c and (i == 0 or c != cells[i - 1])]
+    return "，".join(unique) + "。" if unique else ""
 
 
 def _docx_level(para: object, text: str) -> int | None:
