@@ -83,7 +83,8 @@ def _listed(sentence: str) -> list[str]:
     """The points a sentence lists after its colon (还存在一些问题：甲；乙；丙), or the sentence."""
     head, colon, tail = sentence.partition("：")
     if not colon:
-        head, colon, tail = sentence.partition(":")
+        m = re.search(r":(?![0-9])", sentence)  # not the colon of 8:30
+        head, colon, tail = (sentence[:m.start()], ":", sentence[m.end():]) if m else (sentence, "", "")
     parts = [p for p in re.split(r"[；;]", tail) if len(_strip_end(p)) >= 4] if colon and len(head) <= 40 else []
     return parts or [sentence]
 
@@ -194,7 +195,7 @@ class _SourceExtractor:
                 self._shortcoming(t, part)
                 found += 1
         if not found:
-            rest = re.split(r"[，,]", s.text[keyword_end:], maxsplit=1)
+            rest = re.split(r"，|,(?![0-9])", s.text[keyword_end:], maxsplit=1)
             if len(rest) == 2 and len(_strip_end(rest[1])) >= 6:
                 self._shortcoming(s, rest[1], "由句子后半截取，请核对")
             else:

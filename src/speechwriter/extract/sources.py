@@ -84,7 +84,40 @@ def _from_text(name: str, text: str, markdown: bool) -> Source:
                 line = "" if all(set(c) <= set("-: ") for c in cells) else _row_text(cells)
         if line:
             blocks.append(Block(lineno, line, level))
-    return Source(name, blocks)
+    return Source(name, _join_broken_lines(blocks))
+
+
+_ENDS = tuple("。！？!?；;：:”’」』）)…】]》")
+_CONTINUES = tuple("。，、；：！？!?,;:）)》”’」』")
+_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、．]|[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[、．.]|——)")
+
+
+def _unfinished(text: str) -> bool:
+    """Body text that stops mid-sentence: no full stop at the end, and too long or too comma-ridden
+    for a heading (a numbered heading line is short; a numbered paragraph runs on)."""
+    if text.endswith(_ENDS):
+        return False
+    if len(text) >= 40 or any(ch in text for ch in "。！？"):  # long, or sentences already run on
+        return True
+    return not _NUMBERED.match(text) and ("，" in text or "," in text)
+
+
+def _join_broken_lines(blocks: list[Block]) -> list[Block]:
+    """Paragraphs that copying broke over several lines (「……产量保持」「全国第一」「。农村……」) made whole.
+
+    A line continues the one before when it starts with punctuation that cannot open a
+    sentence, or when the one before is body text that stopped without ending its sentence
+    (:func:`_unfinished`). The paragraph keeps the line it starts on.
+    """
+    out: list[Block] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if prev is not None and prev.level is None and block.level is None and not _NUMBERED.match(block.text) and (
+                block.text.startswith(_CONTINUES) or _unfinished(prev.text)):
+            out[-1] = Block(prev.line, prev.text + block.text, None)
+            continue
+        out.append(block)
+    return out
 
 
 _STYLE_LEVEL = re.compile(r"(?:heading|标题)\s*(\d)", re.I)

@@ -104,6 +104,7 @@ _NUMBERED = (
 )
 _RUNIN = re.compile(rf"^\s*(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}\s*[，、,：:]|(?:首先|其次|再次)\s*[，,、：:]|——|—(?!—)|－－)\s*")
 _TERMINATORS = "。！？!?；;"
+_THEME_CUT = re.compile(r"[，：]|[,:](?![0-9])")  # not the comma of 1,234 or the colon of 8:30
 _YEAR = re.compile(r"(?<![0-9])[0-9]{4}年")
 _DATA = re.compile(r"[0-9%％]")  # a short line with figures is data, not a heading
 
@@ -175,7 +176,7 @@ def clip_theme(text: str, limit: int = 32) -> tuple[str, str]:
     body = _trim(text)
     if len(body) <= limit:
         return body, ""
-    for m in re.finditer(r"[，,：:]", text):
+    for m in _THEME_CUT.finditer(text):
         if 4 <= m.start() <= limit * 2:
             return _trim(text[:m.start()]), text[m.end():].strip()
         if m.start() > limit * 2:
