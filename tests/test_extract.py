@@ -413,3 +413,19 @@ def test_any_text_gives_facts_that_trace_back_or_a_clean_error(tmp_path: Path) -
         assert [f for f in check_provenance(result.facts, result.sources) if f.severity == "error"] == []
 
     check()
+
+
+def test_a_long_report_is_fitted_to_what_a_facts_file_may_hold(tmp_path: Path) -> None:
+    from speechwriter.facts.model import MAX_COUNTS
+
+    lines = ["年度工作报告", "一、主要工作"]
+    lines += [f"{n}. 第{n}项工作。全年完成项目{n + 10}个，投入资金{n + 100}万元。" for n in range(1, 61)]
+    lines += ["二、下一步打算"] + [f"{n}. 打算{n}。新建站点{n + 5}个。" for n in range(1, 51)]
+    src = tmp_path / "长报告.txt"
+    src.write_text("\n".join(lines), encoding="utf-8")
+    result = extract_facts([src])
+    facts = result.facts
+    assert len(facts.highlights) == MAX_COUNTS["highlights"] and len(facts.plans) == MAX_COUNTS["plans"]
+    assert sum(len(h.items) for h in facts.highlights) == 60  # merged, nothing lost
+    assert any("合并" in w for w in result.warnings) and "由相邻几部分合并" in result.text
+    assert check_provenance(facts, result.sources) == []

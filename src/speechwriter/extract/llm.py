@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ..engines.base import Completion, Engine, EngineError, Request
 from ..facts import Facts, Organisation
 from ..figures import QuantityError, find_quantities, parse_quantity
+from .limits import fit_limits
 from .offline import PLACEHOLDER_PLAN, PLACEHOLDER_SHORTCOMING, Extraction, _meta
 from .outline import Outline, Sentence, outline_of
 from .sources import Source
@@ -435,6 +436,11 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
             raise
     extraction = Extraction({})
     data = _to_facts_data(list(zip(replies, chunks, strict=True)), organisations)
+    fit_limits(data["highlights"], data["plans"], {"names": data["names"], "shortcomings": data["shortcomings"]},
+               extraction.warnings)
+    for h, hl in enumerate(data["highlights"]):
+        if hl.pop("_review", None):
+            extraction.comment(("highlights", h, "theme"), "待核：由相邻几部分合并，请提炼主题")
     for h, hl in enumerate(data["highlights"]):
         for i, item in enumerate(hl["items"]):
             for r in sorted({p["review"] for p in item["provenance"] if p.get("review")}):

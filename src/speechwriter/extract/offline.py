@@ -22,6 +22,7 @@ from typing import Any
 
 from ..facts import Organisation
 from .figures import figures_in, numeral_names, quoted_spans
+from .limits import fit_limits
 from .organisations import OrgMatcher
 from .outline import Node, Outline, Sentence, outline_of
 from .sources import Source
@@ -457,13 +458,15 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     names = list(dict.fromkeys(n for ex in extractors for n in ex.names))
     honours = [{"text": h, "org": o} if o else h for h, o in dict.fromkeys(x for ex in extractors for x in ex.honours)
                if h not in names]
+    opening = [x for ex in extractors for x in ex.opening]
+    fit_limits(highlights, plans, {"names": names, "honours": honours, "shortcomings": shortcomings,
+                                   "context": context, "opening": opening}, extraction.warnings)
     _refigure(highlights, plans, numeral_names(names + [h if isinstance(h, str) else h["text"] for h in honours]))
     chars = sum(len(i["statement"]) for hl in highlights for i in hl["items"]) + \
         sum(len(p["theme"]) + sum(map(len, p["measures"])) for p in plans)
     data: dict[str, Any] = {"meta": _meta([ex.outline for ex in extractors], organisations, genre, genre_name,
                                           extraction, chars)}
     data["organisations"] = [o.model_dump(exclude_defaults=True) for o in organisations]
-    opening = [x for ex in extractors for x in ex.opening]
     data["opening"] = [text for text, _ in opening]
     for n, (_, prov) in enumerate(opening):
         extraction.comment(("opening", n), f"来源：{prov['file']}:{prov['line']}")
