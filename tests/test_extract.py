@@ -429,3 +429,25 @@ def test_a_long_report_is_fitted_to_what_a_facts_file_may_hold(tmp_path: Path) -
     assert sum(len(h.items) for h in facts.highlights) == 60  # merged, nothing lost
     assert any("合并" in w for w in result.warnings) and "由相邻几部分合并" in result.text
     assert check_provenance(facts, result.sources) == []
+
+
+def test_special_files_huge_unpacked_docx_and_missing_output_folder(cli, tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from speechwriter.extract import sources
+
+    for name in ("管道.txt", "管道.docx"):
+        fifo = tmp_path / name
+        os.mkfifo(fifo)
+        result, out = _extract(cli, tmp_path, fifo)
+        assert result.exit_code == 2 and "普通文件" in result.stderr and not out.exists()
+    docx = pytest.importorskip("docx")
+    doc = docx.Document()
+    doc.add_paragraph("全年完成投资12亿元。")
+    path = tmp_path / "大.docx"
+    doc.save(path)
+    monkeypatch.setattr(sources, "MAX_UNPACKED_BYTES", 1000)  # a real limit, set low: the check, not a stand-in
+    result, out = _extract(cli, tmp_path, path)
+    assert result.exit_code == 2 and "解压后" in result.stderr and not out.exists()
+    missing = cli("facts", "extract", ORG_SOURCES[0], "-o", tmp_path / "无此目录" / "f.yaml")
+    assert missing.exit_code == 2 and "输出目录不存在" in missing.stderr

@@ -167,5 +167,6 @@ def check_output(output: Path, force: bool) -> None:
         raise InputError("这是一个目录", path=str(output))
     if output.exists() and not force:
         raise InputError("文件已存在，如需覆盖请加 --force", path=str(output))
-    if not output.parent.is_dir() and str(output.parent):
-        raise InputError("输出目录不存在", path=str(output.parent))
+    from ..files import check_writable_dir
+
+    check_writable_dir(output.parent)

@@ -10,6 +10,7 @@ Word numbered paragraph that reads like a heading. Numbering written into the te
 from __future__ import annotations
 
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ __all__ = ["SOURCE_SUFFIXES", "Block", "Source", "read_source", "read_sources"]
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a zip bomb dressed as a .docx stops here
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +125,37 @@ def _join_broken_lines(blocks: list[Block]) -> list[Block]:
 _STYLE_LEVEL = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
 
 
+def _check_docx_file(path: Path, name: str) -> None:
+    """A readable regular file of sane size; a .docx is a zip, so its unpacked size is bounded too."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("材料文件不存在", path=name) from None
+    except OSError as exc:
+        raise InputError(f"无法读取：{exc.strerror}", path=name) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("这是一个目录，不是材料文件", path=name)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("不是普通文件，拒绝读取", path=name)
+    if info.st_size > MAX_SOURCE_BYTES:
+        raise InputError(f"材料文件过大（{info.st_size} 字节，上限 {MAX_SOURCE_BYTES} 字节）", path=name)
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"无法读取：{exc.strerror}", path=name) from None
+
+
 def _from_docx(path: Path, name: str) -> Source:
     if not zipfile.is_zipfile(path):
         raise InputError("不是有效的 .docx 文件（不是 zip 格式；.doc 等旧格式请先另存为 .docx）", path=name)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise InputError("不是有效的 .docx 文件（压缩包已损坏）", path=name) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(f"不是正常的 .docx 文件（解压后 {unpacked} 字节，上限 {MAX_UNPACKED_BYTES} 字节）", path=name)
     try:
         import docx  # python-docx
         from docx.opc.exceptions import PackageNotFoundError
@@ -192,15 +222,7 @@ def read_source(path: str | Path) -> Source:
     if suffix not in SOURCE_SUFFIXES:
         raise InputError(f"不支持的材料类型「{p.suffix or '无扩展名'}」，请使用 .txt、.md 或 .docx", path=name)
     if suffix == ".docx":
-        if not p.exists():
-            raise InputError("材料文件不存在", path=name)
-        if p.is_dir():
-            raise InputError("这是一个目录，不是材料文件", path=name)
-        try:
-            with p.open("rb"):
-                pass
-        except OSError as exc:
-            raise InputError(f"无法读取：{exc.strerror}", path=name) from None
+        _check_docx_file(p, name)
         source = _from_docx(p, name)
     else:
         text = read_text(p, what="材料文件", max_bytes=MAX_SOURCE_BYTES)
