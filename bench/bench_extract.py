@@ -24,9 +24,9 @@ def main() -> None:
     sources = [read_source(f) for f in files]
     chars = sum(s.chars for s in sources)
     ws = Workspace()
-    rules = best_of(lambda: [extract_offline([s], []) for s in sources], repeat=3)
-    library_path = best_of(lambda: [extract_facts([s], workspace=ws, verify=False) for s in sources], repeat=3)
-    full = best_of(lambda: [extract_facts([s], workspace=ws) for s in sources], repeat=3)
+    rules = best_of(lambda: [extract_offline([s], []) for s in sources], repeat=5)
+    library_path = best_of(lambda: [extract_facts([s], workspace=ws, verify=False) for s in sources], repeat=5)
+    full = best_of(lambda: [extract_facts([s], workspace=ws) for s in sources], repeat=5)
     label = f"{len(files)} texts, {chars:,} chars"
     report(f"rules only ({label})", f"{chars / rules:,.0f} chars/s", "(for comparison)", True)
     rate = chars / library_path

@@ -303,6 +303,9 @@ class _SourceExtractor:
         each paragraph is then a highlight (its first sentence is the theme), not one long list."""
         paragraphs: dict[int, set[int]] = {}
         for s in self.outline.sentences:
+            seen = paragraphs.get(s.node, set())
+            if s.paragraph in seen or len(seen) >= FLAT_PARAGRAPHS:
+                continue  # already known: spare the figure search
             if s.index not in self.used and self.kind(s) == "achievements" and self.figures(s.text):
                 paragraphs.setdefault(s.node, set()).add(s.paragraph)
         return {n for n, ps in paragraphs.items() if n != 0 and not self.outline.nodes[n].runin
