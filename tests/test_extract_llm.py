@@ -200,3 +200,21 @@ def test_several_sources_and_an_endpoint_without_json_schema(tmp_path: Path) -> 
     orgs = {i.org for hl in result.facts.highlights for i in hl.items}
     assert orgs == {"union", "youth", "women"}
     assert check_provenance(result.facts, result.sources) == []
+
+
+def test_a_reply_cut_at_the_length_limit_is_asked_again_in_halves(tmp_path: Path) -> None:
+    def respond(request: dict) -> Step:
+        reply = json.dumps(good_reply(request), ensure_ascii=False)
+        if len(source_of(request)["sentences"]) > 4:  # too much for the model's output limit
+            return Step(reply=reply[:40], finish_reason="length")
+        return Step(reply=reply)
+
+    with FakeLLMServer(respond) as server:
+        result = run(server, tmp_path, rounds=1)
+        sizes = [len(source_of(r)["sentences"]) for r in server.requests]
+        assert sizes[0] > 4 and all(n <= 4 for n in sizes[-2:]) and len(sizes) >= 3
+        sections = [r["speechwriter"]["section"] for r in server.requests]
+        assert sections[0] == "chunk1" and "chunk1a" in sections and "chunk1b" in sections
+    raws = {f.raw for hl in result.facts.highlights for i in hl.items for f in i.figures}
+    assert {"12场", "186万元", "92%"} <= raws
+    assert check_provenance(result.facts, result.sources) == []

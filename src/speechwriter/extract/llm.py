@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ExtractionReply", "LLMOptions", "extract_with_llm", "parse_reply"]
 
+MAX_SPLITS = 4  # a chunk cut off at the model's length limit is halved at most this many times
+
 
 class ReplyItem(BaseModel):
     """One achievement as the model reports it."""
@@ -88,6 +90,16 @@ class LLMOptions:
 class _Chunk:
     index: int
     sentences: list[tuple[str, Source, Sentence, str]]  # id, source, sentence, heading path
+    part: str = ""  # "a", "b", "ab" … for halves of a chunk whose reply was cut off
+
+    @property
+    def label(self) -> str:
+        return f"chunk{self.index}{self.part}"
+
+    def halves(self) -> tuple[_Chunk, _Chunk]:
+        middle = len(self.sentences) // 2
+        return (_Chunk(self.index, self.sentences[:middle], self.part + "a"),
+                _Chunk(self.index, self.sentences[middle:], self.part + "b"))
 
     @property
     def ids(self) -> dict[str, tuple[Source, Sentence]]:
@@ -114,7 +126,7 @@ class _Stats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     structured: bool = True
-    rounds: dict[int, int] = field(default_factory=dict)
+    rounds: dict[str, int] = field(default_factory=dict)
 
 
 def _heading_path(outline: Outline, sentence: Sentence) -> str:
@@ -273,14 +285,18 @@ class _Extractor:
         return [{"role": "system", "content": self._render("extract/system.j2", context)},
                 {"role": "user", "content": self._render("extract/user.j2", context)}]
 
+    async def ask(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]]) -> tuple[str, str | None, bool]:
+        """The reply text; its cache key when it came from the model (stored once it validates); and
+        whether the model was cut off at its length limit."""
+        async with self.semaphore:  # inside it, so a refused JSON schema is known to the next request
+            return await self._ask(chunk, kind, messages)
 
-    async def ask(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]]) -> tuple[str, str | None]:
-        """The reply text and, when it came from the model, its cache key (stored once it validates)."""
+    async def _ask(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]]) -> tuple[str, str | None, bool]:
         from ..pipeline.cache import cache_key
 
         while True:
             structured = self.stats.structured
-            request = Request(kind="extract", section=f"chunk{chunk.index}",
+            request = Request(kind="extract", section=chunk.label,
                               json_schema=self.schema if structured else None)
             key = cache_key(self.identity, messages, {"structured": structured, "purpose": "extract",
                                                       "temperature": self.engine.defaults.temperature})
@@ -289,7 +305,7 @@ class _Extractor:
                 if hit is not None:
                     self.stats.cache_hits += 1
                     self._record(chunk, kind, messages, hit, 0.0, "cache-hit", None)
-                    return hit.text, None
+                    return hit.text, None, False
             start = time.perf_counter()
             self.stats.calls += 1
             try:
@@ -306,47 +322,65 @@ class _Extractor:
             self.stats.prompt_tokens += completion.usage.get("prompt_tokens", 0)
             self.stats.completion_tokens += completion.usage.get("completion_tokens", 0)
             self._record(chunk, kind, messages, completion, time.perf_counter() - start, "ok", None)
-            return completion.text, key
+            return completion.text, key, completion.finish_reason == "length"
 
     def _record(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]], completion: Completion | None,
                 seconds: float, status: str, error: EngineError | None) -> None:
         if self.recorder is None:
             return
         attempts = completion.attempts if completion is not None else (error.attempts if error else [])
-        self.recorder.record_call(f"chunk{chunk.index}", kind, {
+        self.recorder.record_call(chunk.label, kind, {
             "status": status, "error": str(error) if error else None, "messages": messages,
             "reply": completion.text if completion else None, "usage": completion.usage if completion else {},
             "cached": bool(completion and completion.cached), "structured_output": self.stats.structured,
             "latency_ms": round(seconds * 1000, 1), "attempts": [a.to_dict() for a in attempts]})
 
     async def run_chunk(self, chunk: _Chunk) -> ExtractionReply:
-        async with self.semaphore:
-            messages = self.messages(chunk)
-            best: _Outcome | None = None
-            convo = list(messages)
-            for attempt in range(1, max(1, self.options.rounds) + 1):
-                text, key = await self.ask(chunk, "extract" if attempt == 1 else "reask", convo)
-                reply, errors = parse_reply(text)
-                if reply is not None:
-                    errors = check_reply(reply, chunk, self.org_ids) + _facts_problems(reply, chunk, self)
-                outcome = _Outcome(reply, errors, text)
-                if self.recorder is not None and errors:
-                    self.recorder.record_call(f"chunk{chunk.index}", "rejected", {
-                        "status": "rejected", "attempt": attempt, "problems": errors, "latency_ms": 0.0, "usage": {}})
-                if best is None or (outcome.reply is not None and (best.reply is None
-                                                                   or len(errors) < len(best.errors))):
-                    best = outcome
-                if not errors:
-                    if self.cache is not None and key is not None:
-                        self.cache.put(key, Completion(text=text))
-                    self.stats.rounds[chunk.index] = attempt
-                    return reply  # type: ignore[return-value]
-                repair = self._render("extract/repair.j2", {"errors": errors[:20]})
-                convo = [*convo, {"role": "assistant", "content": text}, {"role": "user", "content": repair}]
-            assert best is not None
-            more = f"（共 {len(best.errors)} 个问题）" if len(best.errors) > 1 else ""
-            raise EngineError(f"第 {chunk.index} 段材料（{chunk.where()}）经过 {self.options.rounds} 轮仍未得到"
-                              f"合格的抽取结果：{best.errors[0]}{more}；未写出任何文件")
+        messages = self.messages(chunk)
+        best: _Outcome | None = None
+        convo = list(messages)
+        for attempt in range(1, max(1, self.options.rounds) + 1):
+            text, key, cut = await self.ask(chunk, "extract" if attempt == 1 else "reask", convo)
+            if cut and len(chunk.sentences) > 1 and len(chunk.part) < MAX_SPLITS:
+                # The answer outgrew the model's output limit: ask for each half instead.
+                if self.recorder is not None:
+                    self.recorder.record_call(chunk.label, "split", {
+                        "status": "split", "latency_ms": 0.0, "usage": {},
+                        "problems": ["回复超出长度上限被截断，改为分两半抽取"]})
+                first, second = chunk.halves()
+                replies = await asyncio.gather(self.run_chunk(first), self.run_chunk(second))
+                return _joined(replies)
+            reply, errors = parse_reply(text)
+            if reply is not None:
+                errors = check_reply(reply, chunk, self.org_ids) + _facts_problems(reply, chunk, self)
+            if cut:
+                errors = ["回复超出长度上限被截断；请精简 statement，只输出 JSON", *errors]
+            outcome = _Outcome(reply, errors, text)
+            if self.recorder is not None and errors:
+                self.recorder.record_call(chunk.label, "rejected", {
+                    "status": "rejected", "attempt": attempt, "problems": errors, "latency_ms": 0.0, "usage": {}})
+            if best is None or (outcome.reply is not None and (best.reply is None
+                                                               or len(errors) < len(best.errors))):
+                best = outcome
+            if not errors:
+                if self.cache is not None and key is not None:
+                    self.cache.put(key, Completion(text=text))
+                self.stats.rounds[chunk.label] = attempt
+                return reply  # type: ignore[return-value]
+            repair = self._render("extract/repair.j2", {"errors": errors[:20]})
+            convo = [*convo, {"role": "assistant", "content": text}, {"role": "user", "content": repair}]
+        assert best is not None
+        more = f"（共 {len(best.errors)} 个问题）" if len(best.errors) > 1 else ""
+        raise EngineError(f"第 {chunk.index} 段材料（{chunk.where()}）经过 {self.options.rounds} 轮仍未得到"
+                          f"合格的抽取结果：{best.errors[0]}{more}；未写出任何文件")
+
+
+def _joined(replies: list[ExtractionReply] | tuple[ExtractionReply, ...]) -> ExtractionReply:
+    """One reply made of the replies for the halves of a chunk (merged later like chunks)."""
+    return ExtractionReply(highlights=[h for r in replies for h in r.highlights],
+                           shortcomings=[s for r in replies for s in r.shortcomings],
+                           plans=[p for r in replies for p in r.plans],
+                           names=[n for r in replies for n in r.names])
 
 
 def _facts_problems(reply: ExtractionReply, chunk: _Chunk, extractor: _Extractor) -> list[str]:
