@@ -267,7 +267,7 @@ def test_check_sources_finds_a_figure_in_no_source_and_a_wrong_line(cli, tmp_pat
     out = tmp_path / "facts.yaml"
     assert cli("facts", "extract", *ORG_SOURCES, *[f"--org={s}" for s in ORG_SPECS], "-o", out).exit_code == 0
     ok = cli("facts", "check", out, "--sources", *ORG_SOURCES)
-    assert ok.exit_code == 0 and "35 个数字均在材料中找到出处" in ok.stdout
+    assert ok.exit_code == 0 and "36 个数字均在材料中找到出处" in ok.stdout
     text = out.read_text(encoding="utf-8")
     text = text.replace("186万元", "168万元")  # a figure no source states
     text = text.replace("line: 9\n", "line: 3\n", 1)  # 维权维稳's sentence is on line 9, not 3
@@ -356,7 +356,7 @@ def test_extract_then_draft_then_validate_from_the_command_line(cli, tmp_path: P
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "facts.yaml"
     result = cli("facts", "extract", *ORG_SOURCES, *[f"--org={s}" for s in ORG_SPECS], "-o", out)
-    assert result.exit_code == 0 and "35 个数字" in result.stderr
+    assert result.exit_code == 0 and "36 个数字" in result.stderr
     drafted = cli("draft", out, "-o", tmp_path / "speech", "-q")
     assert drafted.exit_code == 0
     checked = cli("validate", tmp_path / "speech.json", "--facts", out, "--json")

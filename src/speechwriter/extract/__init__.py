@@ -9,7 +9,8 @@ traced back to a source sentence (``facts check --sources``).
 
 Modules: ``sources`` (reading .txt/.md/.docx), ``text`` (sentences, numbering), ``outline``
 (headings and sentences of a source), ``figures`` (which numbers are figures), ``offline`` and
-``llm`` (the two extractors), ``render`` (commented YAML), ``provenance`` (the check).
+``llm`` (the two extractors), ``limits`` (fitting a facts file's caps), ``render`` (commented YAML),
+``provenance`` (the check).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Which numbers in a source sentence are figures worth keeping, found by the validators' own finder.
 
-Everything goes through :func:`speechwriter.quantities.find_quantities`, so a figure the
+Everything goes through :func:`speechwriter.figures.find_quantities`, so a figure the
 extractor keeps is one the validators will find in the draft, and a number they ignore (ordinals,
 dates, years, set phrases) is never extracted. On top of the finder, three kinds of mention are
 not facts: counts of rhetoric (五大亮点), the period itself (四年来), and numbers inside quotation
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from ..figures import Mention, Quantity, QuantityError, find_quantities, parse_quantity
 
-__all__ = ["figures_in", "name_spans", "numeral_names", "quoted_spans", "raw_matches"]
+__all__ = ["figures_in", "name_spans", "numeral_names", "quoted_spans", "raw_matches", "written_whole"]
 
 _QUOTED = re.compile(r"“[^“”]{1,40}”|「[^「」]{1,40}」|《[^《》]{1,40}》|\"[^\"]{1,40}\"")
 _NUMERALS = "零〇一二两三四五六七八九十百千万亿％%"
@@ -85,3 +85,16 @@ def figures_in(text: str, names: re.Pattern[str] | None = None) -> tuple[list[Me
             continue
         out.append(m)
     return out, dropped
+
+
+def written_whole(raws: list[str], texts: list[str]) -> tuple[list[str], int]:
+    """The figures whose every occurrence in ``texts`` is written without a qualifier they lack.
+
+    The facts check refuses 「2座」 when the text says 「2座多」, yet the finder reads only 「2座」
+    there; such a figure stays in the text (as prose the validators still read) but is not listed.
+    Returns the kept figures and how many were left out.
+    """
+    from ..facts.model import dropped_qualifier
+
+    kept = [raw for raw in raws if not any(raw in t and dropped_qualifier(raw, t) for t in texts)]
+    return kept, len(raws) - len(kept)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ..engines.base import Completion, Engine, EngineError, Request
 from ..facts import Facts, Organisation
 from ..figures import QuantityError, find_quantities, parse_quantity
+from .figures import written_whole
 from .limits import fit_limits
 from .offline import PLACEHOLDER_PLAN, PLACEHOLDER_SHORTCOMING, Extraction, _meta
 from .outline import Outline, Sentence, outline_of
@@ -416,7 +417,8 @@ def _to_facts_data(replies: list[tuple[ExtractionReply, _Chunk]], organisations:
         for hl in reply.highlights:
             target = highlights.setdefault(hl.theme.strip(), {"theme": hl.theme.strip(), "items": []})
             for item in hl.items:
-                target["items"].append({"org": item.org, "statement": item.statement, "figures": list(item.figures),
+                target["items"].append({"org": item.org, "statement": item.statement,
+                                    "figures": written_whole(list(item.figures), [item.statement])[0],
                                         "provenance": _provenance(chunk, item.sentences, item.review)})
         for sc in reply.shortcomings:
             shortcomings.setdefault(sc.text.strip(), None)
@@ -424,7 +426,7 @@ def _to_facts_data(replies: list[tuple[ExtractionReply, _Chunk]], organisations:
             target = plans.setdefault(plan.theme.strip(), {"theme": plan.theme.strip(), "measures": [], "figures": [],
                                                            "provenance": []})
             target["measures"] += plan.measures
-            target["figures"] += plan.figures
+            target["figures"] += written_whole(list(plan.figures), [plan.theme, *plan.measures])[0]
             target["provenance"] += _provenance(chunk, plan.sentences, None)
         for name in reply.names:
             if name.strip():

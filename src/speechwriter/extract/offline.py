@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..facts import Organisation
-from .figures import figures_in, numeral_names, quoted_spans
+from .figures import figures_in, numeral_names, quoted_spans, written_whole
 from .limits import fit_limits
 from .organisations import OrgMatcher
 from .outline import Node, Outline, Sentence, outline_of
@@ -464,7 +464,8 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     opening = [x for ex in extractors for x in ex.opening]
     fit_limits(highlights, plans, {"names": names, "honours": honours, "shortcomings": shortcomings,
                                    "context": context, "opening": opening}, extraction.warnings)
-    _refigure(highlights, plans, numeral_names(names + [h if isinstance(h, str) else h["text"] for h in honours]))
+    incomplete = _refigure(highlights, plans,
+                           numeral_names(names + [h if isinstance(h, str) else h["text"] for h in honours]))
     chars = sum(len(i["statement"]) for hl in highlights for i in hl["items"]) + \
         sum(len(p["theme"]) + sum(map(len, p["measures"])) for p in plans)
     data: dict[str, Any] = {"meta": _meta([ex.outline for ex in extractors], organisations, genre, genre_name,
@@ -502,7 +503,7 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     for p, plan in enumerate(plans):
         for r in [x["review"] for x in plan["provenance"] if x.get("review")]:
             extraction.comment(("plans", p), f"待核：{r}")
-    dropped = sum(ex.dropped for ex in extractors)
+    dropped = sum(ex.dropped for ex in extractors) + incomplete
     if dropped:
         extraction.warnings.append(f"有 {dropped} 处数字的写法无法按原样读回，未列入 figures，请核对")
     data["notes"] = [f"本文件由 speechwriter facts extract 离线抽取（基于规则，未调用大模型），来源："
@@ -511,18 +512,24 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     return extraction
 
 
-def _refigure(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], names: re.Pattern[str] | None) -> None:
-    """Drop figures that sit inside a name with numerals (三个关键): the draft states them as the name."""
-    if names is None:
-        return
+def _refigure(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], names: re.Pattern[str] | None) -> int:
+    """Drop figures that sit inside a name with numerals (三个关键): the draft states them as the name;
+    and figures the facts check would call incomplete (see :func:`written_whole`). Returns how many
+    of the latter were left out."""
+    left_out = 0
     for hl in highlights:
         for item in hl["items"]:
-            if names.search(item["statement"]):
+            if names is not None and names.search(item["statement"]):
                 item["figures"] = [m.text for m in figures_in(item["statement"], names)[0]]
+            item["figures"], n = written_whole(item["figures"], [item["statement"]])
+            left_out += n
     for plan in plans:
         parts = [plan["theme"], *plan["measures"]]
-        if any(names.search(p) for p in parts):
+        if names is not None and any(names.search(p) for p in parts):
             plan["figures"] = [m.text for p in parts for m in figures_in(p, names)[0]]
+        plan["figures"], n = written_whole(plan["figures"], parts)
+        left_out += n
+    return left_out
 
 
 def _fallbacks(extractors: list[_SourceExtractor], shortcomings: list[tuple[str, dict[str, Any]]],
