@@ -59,6 +59,18 @@ def test_sentences_that_are_not_headings(line: str) -> None:
     assert heading_of(line, unnumbered=True) is None
 
 
+def test_points_that_run_on_after_a_colon_start_their_own_clauses() -> None:
+    from speechwriter.extract.outline import outline_of
+    from speechwriter.extract.sources import Block, Source
+    from speechwriter.extract.text import clip_theme
+
+    assert heading_of("（一）两个站位：一是强势开局。二是强力突破。").text == "两个站位"
+    assert clip_theme("三个关键：一是抓机遇，二是抓项目") == ("三个关键", "一是抓机遇，二是抓项目")
+    outline = outline_of(Source("a.txt", [Block(1, "一、工作"), Block(2, "重点抓了三件事：一是建项目12个，二是招商5亿元。")]))
+    themes = [n.theme for n in outline.nodes if n.runin]
+    assert themes == ["建项目12个", "招商5亿元"]
+
+
 def test_runin_enumerators() -> None:
     assert runin_of("一是加强领导") == 2
     assert runin_of("第三，完善机制") == 3

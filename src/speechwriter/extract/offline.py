@@ -32,6 +32,7 @@ __all__ = ["Extraction", "extract_offline"]
 
 _AWARD = re.compile(r"荣获|获评|被评为|评为|授予|称号|表彰|荣誉|奖|先进|示范|第一名|排名第一|冠军|金牌")
 _TRIGGER_SEEN = re.compile(r"存在|面临|看到|认识到|还有|仍有|尚有|不足之处|差距在于")
+_TRIGGER_AWARE = re.compile(r"清醒(?:地)?(?:看到|认识到)|(?:也要|也应|必须)(?:清醒地)?看到")
 _TRIGGER_WHAT = re.compile(r"不足|问题|差距|困难|挑战|短板|弱项|不尽如意|不尽如人意|薄弱|矛盾")
 _FALLBACK_WHAT = re.compile(r"问题|不足|差距|短板|弱项|薄弱|不够|有待")
 _RESOLVE = re.compile(r"^(?:对此|对这些|对于这些|针对|我们将|我们一定|我们要|我们必须|这些问题|必须|要|找准|在今后|今后|下一步)"
@@ -166,11 +167,13 @@ class _SourceExtractor:
                     by_node[s.node] = by_node.get(s.node, 0) + 1
                 self.used.add(s.index)
         for s in sentences:
-            if s.index in self.used or self.kind(s) == "plans":
+            if s.index in self.used:
                 continue
             seen, what = _TRIGGER_SEEN.search(s.text), _TRIGGER_WHAT.search(s.text)
             if not (seen and what):
                 continue
+            if self.kind(s) == "plans" and not _TRIGGER_AWARE.search(s.text):
+                continue  # 「着力解决……问题」 in a plan is a task; 「清醒地看到……挑战」 still lists shortcomings
             self._announced(s, what.end())
 
     def _shortcoming(self, s: Sentence, text: str, review: str | None = None) -> None:
@@ -540,7 +543,7 @@ def _fallbacks(extractors: list[_SourceExtractor], shortcomings: list[tuple[str,
         for ex in extractors:
             for s in ex.outline.sentences:
                 if _FALLBACK_WHAT.search(s.text) and len(shortcomings) < 3 and not figures_in(s.text)[0]:
-                    shortcomings.append((_strip_end(s.text), _provenance(ex.source, s,
+                    shortcomings.append((_strip_end(s.text[runin_of(s.text):]), _provenance(ex.source, s,
                                                                         "材料中没有专门的不足部分，此句由关键词找到")))
         if not shortcomings:
             shortcomings.append((PLACEHOLDER_SHORTCOMING, {}))

@@ -123,13 +123,29 @@ def outline_of(source: Source) -> Outline:
     return Outline(source, title, salutation, nodes, sentences)
 
 
+_INNER_POINT = re.compile(r"[：:，,](?=\s*(?:[一二三四五六七八九十]{1,3}是|第[一二三四五六七八九十]{1,3}[，、,]))")
+
+
+def _points(body: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Clauses cut again where a run-in point starts inside one (……三件事：一是……，二是……)."""
+    out = []
+    for a, b in spans:
+        start = a
+        for m in _INNER_POINT.finditer(body, a, b):
+            if m.end() - start > 1:
+                out.append((start, m.end()))
+            start = m.end()
+        out.append((start, b))
+    return out
+
+
 def _add_paragraph(text: str, line: int, paragraph: int, node: int, nodes: list[Node],
                    sentences: list[Sentence]) -> None:
     current = node
     for a, b in split_spans(text):
         sentence = Sentence(len(sentences), text[a:b], line, paragraph, current)
         body = sentence.text
-        for ca, cb in split_clauses(body):
+        for ca, cb in _points(body, split_clauses(body)):
             n = runin_of(body[ca:cb])
             if n:
                 theme, rest = clip_theme(body[ca + n:cb])

@@ -104,6 +104,7 @@ _NUMBERED = (
 )
 _RUNIN = re.compile(rf"^\s*(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}\s*[，、,：:]|(?:首先|其次|再次)\s*[，,、：:]|——|—(?!—)|－－)\s*")
 _TERMINATORS = "。！？!?；;"
+_INNER_POINT = re.compile(rf"[：:](?=\s*(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}[，、,]))")
 _THEME_CUT = re.compile(r"[，：]|[,:](?![0-9])")  # not the comma of 1,234 or the colon of 8:30
 _YEAR = re.compile(r"(?<![0-9])[0-9]{4}年")
 _DATA = re.compile(r"[0-9%％]")  # a short line with figures is data, not a heading
@@ -145,6 +146,9 @@ def heading_of(text: str, explicit_level: int | None = None, *, unnumbered: bool
         if not spans:
             return None
         first_end = spans[0][1]
+        inner = _INNER_POINT.search(body, 0, first_end)
+        if inner:  # （一）两个站位：一是……，二是…… — the points run on after the colon
+            first_end = inner.start() + 1
         rest = body[first_end:]
         offset = m.end() + first_end + (len(rest) - len(rest.lstrip()))
         if not _trim(body[:first_end]):
@@ -173,6 +177,9 @@ def clip_theme(text: str, limit: int = 32) -> tuple[str, str]:
     only up to ``limit``), and the rest is the body that the theme introduces.
     """
     text = text.strip()
+    inner = _INNER_POINT.search(text)
+    if inner and inner.start() >= 2:  # 两个站位：一是…… — the points are the body
+        return _trim(text[:inner.start()]), text[inner.end():].strip()
     body = _trim(text)
     if len(body) <= limit:
         return body, ""
