@@ -234,6 +234,8 @@ def test_reference_figures_recovered_with_their_organisations_and_lines() -> Non
             assert prov.sentence in lines[prov.line - 1]
             assert any(m.quantity.matches(g.figure.quantity) for m in find_quantities(prov.sentence))
     assert recovered / len(want) >= 0.9, f"recovered {recovered} of {len(want)}"
+    assert result.facts.plans[0].theme.startswith("发挥聚合作用")  # the four （一）… points
+    assert len(result.facts.plans) == 4 and result.facts.context[0].startswith("今年是换届年")
     honours = {(h.text, h.org) for h in result.facts.honours}
     assert {("特殊贡献奖", "union"), ("**市团委先进单位", "youth")} <= honours
     raw_1752 = next(g for g in got if g.figure.raw == "1752㎡")

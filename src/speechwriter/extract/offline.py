@@ -215,12 +215,14 @@ class _SourceExtractor:
                 continue
             chain = self.outline.chain(s.node)
             root_pos = max(i for i, n in enumerate(chain) if n.kind == "plans")
-            key: Any = chain[root_pos - 1].index if root_pos > 0 else ("para", s.paragraph)
+            key: Any = chain[root_pos - 1].index if root_pos > 0 else ("para", s.paragraph, chain[root_pos].index)
             groups.setdefault(key, []).append(s)
             self.used.add(s.index)
+        # A plans section with points of its own opens with the situation: context, unless it sets targets.
+        with_points = {nodes[key].parent for key in groups if not isinstance(key, tuple)}
         for key, members in groups.items():
             if isinstance(key, tuple):
-                self._paragraph_plan(members)
+                self._paragraph_plan(members, figures_only=key[2] in with_points)
             else:
                 self._plan(nodes[key], members)
 
@@ -241,9 +243,9 @@ class _SourceExtractor:
                 prov.append(_provenance(self.source, members[0]))
         self._add_plan(node.theme, measures, prov)
 
-    def _paragraph_plan(self, members: list[Sentence]) -> None:
+    def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False) -> None:
         kept = [(s, self._without_theme(s)) for s in members[1:]]
-        kept = [(s, t) for s, t in kept if t and self.keep(t, self.figures(t))]
+        kept = [(s, t) for s, t in kept if t and (self.figures(t) if figures_only else self.keep(t, self.figures(t)))]
         first = _strip_end(members[0].text[runin_of(members[0].text):])
         theme, rest = clip_theme(first)
         if not kept and not self.figures(first):
