@@ -623,6 +623,9 @@ def _mention_from(m: re.Match[str], norm: str, text: str, g: dict[str, str | Non
     if not num or num == "点":
         return None
     arabic = num[0].isdigit()
+    if g["unit"] == "年" and not g["pre"] and not g["inner"] and not g["high"] and (
+            (arabic and len(num) == 4 and num.isdigit()) or _digits_only_cn(num)):
+        return None  # a year (2022年, 二〇二二年): the commonest number that is not a figure
     unit_raw = g["unit"] or ""
     if unit_raw == "大" and (arabic or g["inner"] or g["mag"]):
         end = m.start("unit")  # 300余大学生: 大 starts the noun, it counts nothing
@@ -655,6 +658,7 @@ def _is_date_like(norm: str, start: int, end: int) -> bool:
 # A qualifier's character that ends a longer word is no qualifier (节约, 相约, 最近, 赶超).
 NOT_QUALIFIER_BEFORE = {"约": "节制签合违履大相预特", "近": "最附就临邻将接逼亲靠", "超": "赶高", "逾": ""}
 _CODE_AFTER = ("国道", "省道", "县道", "路", "号线", "号楼", "号", "强", "世纪")
+_SECOND_DATE = re.compile(r"[、和至][0-9]{1,2}[月日]")
 _SESSION_BEFORE = re.compile(r"届[\u4e00-\u9fff]{0,6}$")  # 届, then at most a body's name (人大, 市委)
 _SESSION_AFTER = ("全会", "会议", "全体会议", "常委会", "党代会", "代表大会", "中全会")
 _PROJECT_TAILS = frozenset("改程目园区厂场站线路港城馆院楼苑湾库桥地心村镇街片")
@@ -719,7 +723,7 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
         return True  # project phase: 城改二期, 一期工程
     if bare and arabic and (norm.startswith("版", end) or (num.endswith(".0") and _is_han(norm[end:end + 1]))):
         return True  # a version: 4.0版, 教育信息化2.0行动
-    if bare and arabic and re.match(r"[、和至][0-9]{1,2}[月日]", norm[end:end + 4]):
+    if bare and arabic and _SECOND_DATE.match(norm, end):
         return True  # the first of two dates: 3、4月份
     if bare and arabic and len(num) >= 3 and num[0] == "0" and "." not in num:
         return True  # a telephone area code or a number with a leading zero: 0312-…
