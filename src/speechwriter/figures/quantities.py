@@ -4,6 +4,13 @@ A *figure* such as ``1500余万元`` is a value (15 000 000), a unit (元) and a
 The same figure can be written many ways (``1500多万元``, ``一千五百余万元``), so everything
 downstream compares :class:`Quantity` objects, never raw strings.
 
+One grammar (``_FINDER``) reads both sides: :func:`parse_figure` reads what a facts file
+declares and :func:`find_quantities` finds what a draft writes, so the two are compared like for
+like. Numbers that are not figures are left out by rules (see :func:`find_quantities`) and by a
+lexicon of fixed phrases kept as data (``prompts/common/fixed_phrases.txt``, extended from the
+user's prompts folder). :func:`write_quantity` writes a quantity in the forms reports use; every
+form reads back as itself on both sides (a property test holds the two together).
+
 The Chinese numeral grammar is written here rather than taken from ``cn2an``: that package
 costs ~150 ms to import (ten interpreter starts), rejects mixed forms that real reports use
 (``1.37万亿``, ``2700多万``) and knows nothing of qualifiers sitting inside the number
@@ -524,7 +531,6 @@ _UNIT_AT = re.compile("|".join(re.escape(u) for u in _FIND_UNITS if len(u) > 0))
 
 # --- spans that hold names, not figures ------------------------------------------------------
 
-_QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", "《": "》", "〈": "〉", '"': '"'}
 _QUOTE_RE = re.compile(r'“[^“”\n]{1,40}”|「[^「」\n]{1,40}」|『[^『』\n]{1,40}』|‘[^‘’\n]{1,40}’'
                        r'|《[^《》\n]{1,80}》|〈[^〈〉\n]{1,40}〉|"[^"\n]{1,40}"')
 # Counters that slogans and programme names are made of (“四个不摘”, “保才18条”, “五大行动”):
