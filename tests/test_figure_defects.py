@@ -144,3 +144,19 @@ def test_wrong_figure_blamed_by_context_then_by_value() -> None:
     draft = draft_from_text("测试汇报\n同志们：\n完成投资12亿元，实现财政收入16亿元。", bp)
     finding = validate(draft, facts, bp, checks=["figures"]).errors[0]
     assert "15亿元" in finding.message and "15亿元" in finding.suggestion
+
+
+def test_dropped_qualifier_rule() -> None:
+    from speechwriter.facts import dropped_qualifier
+
+    assert dropped_qualifier("233万人次", "突破233万人次") == "突破233万人次"
+    assert dropped_qualifier("40%", "接近40%") == "接近40%"
+    assert dropped_qualifier("300", "培训300余人") == "300余"
+    assert dropped_qualifier("6.5%", "增长6.5%左右") == "6.5%左右"
+    assert dropped_qualifier("5000万元", "投资5000万元以上") == "5000万元以上"
+    # not qualifiers: a word that ends in a qualifier's character, a measure word before 多, no qualifier
+    assert dropped_qualifier("20万吨", "节约20万吨") is None
+    assert dropped_qualifier("3个", "用了3个多月") is None
+    assert dropped_qualifier("40%", "达到40%") is None
+    # one plain occurrence is enough
+    assert dropped_qualifier("12个", "新建12个，其中近12个在农村") is None

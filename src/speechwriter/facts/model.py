@@ -916,7 +916,10 @@ def dropped_qualifier(raw: str, statement: str) -> str | None:
         before, after = statement[:start].rstrip(" "), statement[end:].lstrip(" ")
         pre = next((q for q in PREFIX_QUALIFIERS if before.endswith(q) and not raw.startswith(q)), "")
         suf = next((q for q in SUFFIX_QUALIFIERS if after.startswith(q) and not raw.endswith(q)), "")
-        if pre and before[:-len(pre)][-1:] in NOT_QUALIFIER_BEFORE.get(pre, ""):
+        if suf in ("余", "多") and raw[-1:] not in _CN_OR_DIGIT:
+            suf = ""  # 3个多月: after a measure word 多 is not read as the figure's qualifier
+        word_start = before[:-len(pre)][-1:] if pre else ""
+        if word_start and word_start in NOT_QUALIFIER_BEFORE.get(pre, ""):
             pre = ""  # 节约, 最近, 赶超: the word ends in a qualifier's character but is no qualifier
         extends_number = (raw[:1] in _CN_OR_DIGIT and before[-1:] in _CN_OR_DIGIT) or \
             (raw[-1:] in _CN_OR_DIGIT and after[:1] in _CN_OR_DIGIT)
