@@ -107,7 +107,9 @@ highlights:
 @pytest.mark.parametrize(("text", "expected"), [
     ("建成5个示范区[2]", ["5个"]),             # an Arabic count before a footnoted noun is a figure
     ("1.建成3个中心：全部投用", ["3个"]),       # a numbered line with a colon is no glossary entry
-    ("“建成3个中心”", []),                     # but in quotes a bare count names something
+    ("“建成3个中心”", ["3个"]),                # an Arabic count in quotes is still a figure
+    ("“三个中心”建设", []),                     # Chinese numerals and a counter in quotes name something
+    ("实施“5个1000”行动", []),                  # a count of numbers in quotes is a slogan
     ("[3] 三个一：指一个中心", []),             # a glossary entry's term
 ])
 def test_name_rules_do_not_hide_figures(text: str, expected: list[str]) -> None:

@@ -551,6 +551,9 @@ def _glossary_terms(norm: str) -> list[tuple[int, int]]:
     return [m.span(1) for m in _GLOSSARY_RE.finditer(norm)]
 
 
+_CLOSING_QUOTES = frozenset("”」』’》〉\"")
+
+
 def _quote_spans(norm: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTE_RE.finditer(norm)]
 
@@ -603,16 +606,27 @@ def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = Non
         mention = _mention_from(m, norm, text, g)
         if mention is None:
             continue
-        if _name_like(m, mention.quantity, g) and (quotes.overlaps(start, end) or (
+        if _name_like(m, mention.quantity, g, norm) and (quotes.overlaps(start, end) or (
                 not mention.text[:1].isdigit() and _FOOTNOTED_TERM.match(norm, end))):
             continue
         out.append(mention)
     return out
 
 
-def _name_like(m: re.Match[str], q: Quantity, g: dict[str, str | None]) -> bool:
-    """Inside quotes: a number without magnitude, qualifier or a measuring unit names something."""
-    return not g["mag"] and not q.qualifier and q.unit in NAME_COUNTERS and not g["pct"]
+def _name_like(m: re.Match[str], q: Quantity, g: dict[str, str | None], norm: str) -> bool:
+    """Inside quotes, a number names something when it has no magnitude, no qualifier and no
+    measuring unit, and it is written as names are: a bare code (“1530”), Chinese numerals with a
+    counter (“四个不摘”, “五大行动”), a policy's article count closing the name (“保才18条”), or a
+    count of numbers (“5个1000”).
+    An Arabic count such as “新建12个站点” inside quotes is still a figure."""
+    if g["mag"] or q.qualifier or q.unit not in NAME_COUNTERS or g["pct"]:
+        return False
+    num = g["num"] or ""
+    if not q.unit or not num[:1].isdigit():
+        return True
+    after = norm[m.end():m.end() + 1]
+    # “保才18条”: the article count closes the name; “5个1000”: a count of numbers is a slogan.
+    return (q.unit == "条" and after in _CLOSING_QUOTES) or (bool(after) and after in _NUMERAL_CHARS)
 
 
 def _mention_from(m: re.Match[str], norm: str, text: str, g: dict[str, str | None]) -> Mention | None:
