@@ -52,7 +52,7 @@ _CN_ELEVEN = ["新建二十一个服务站", "引进五十一家企业", "建成
               "培训九十一人次", "完成四十一栋楼改造"]
 # An invented figure with a unit inside quotes: quotes hold names, but not ones with such a figure.
 _QUOTED = [("启动“投资{v}万元”工程", "元", 10**4), ("开展“新增{v}万人”行动", "人", 10**4),
-           ("落实“减负{v}亿元”举措", "元", 10**8)]
+           ("落实“减负{v}亿元”举措", "元", 10**8), ("推进“新建{v}个站点”工程", "个", 1)]
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ def _fresh_value(known: set[tuple[object, str]], rng: random.Random, unit: str, 
     from decimal import Decimal
 
     while True:
-        v = f"{rng.randint(101, 989)}.{rng.randint(1, 9)}"
+        v = f"{rng.randint(101, 989)}.{rng.randint(1, 9)}" if scale > 1 else str(rng.randint(13, 97))
         if (Decimal(v) * scale, unit) not in known:
             return v
 
