@@ -782,7 +782,7 @@ _SENTENCE_MARKS = re.compile(r"[。！？!?；;]")
 def _looks_like_title(lines: list[str]) -> bool:
     """A title is short, is not the salutation, a heading or a sentence, and is not the whole text."""
     first = _MD_HEADING.sub("", lines[0])
-    if len(lines) < 2 or len(first) > 60 or first.endswith(("：", ":")):
+    if len(lines) < 2 or len(first) > 60 or first.endswith(("：", ":", "，", ",", "、")):
         return False
     if _HEADING_LINE.match(first) or _SENTENCE_MARKS.search(first.rstrip("。")):
         return False
