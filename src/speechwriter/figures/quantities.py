@@ -517,6 +517,8 @@ def _lexicon_spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int]]:
             continue
         if phrase[-1] in _NUMERAL_CHARS and b < n and (norm[b] in _NUMERAL_CHARS or _unit_at(norm, b)):
             continue
+        if b < n and norm[b] == "之" and phrase.endswith("分"):
+            continue  # 十分之一, 万分之五: a fraction, not the adverb 十分
         out.append((a, b))
     return out
 
