@@ -10,9 +10,11 @@ into the blueprint's sections by its headings.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -421,11 +423,30 @@ def check_figures(ctx: _Context) -> list[Finding]:
         else:
             used.add(hit.key)
     explained = {w.key for w in seen if _explained(ctx, w.mention)}
+    # Candidates to blame: unused mentions, by value (a lost qualifier) and by unit in value order
+    # (a changed figure is within ±50%), so blaming stays cheap when many figures are missing.
+    free = [w for w in seen if w.key not in used and not w.mention.weak]
+    by_unit: dict[str, list[tuple[Any, int]]] = {}
+    for i, w in enumerate(free):
+        if w.key not in explained and w.mention.quantity.unit:
+            by_unit.setdefault(w.mention.quantity.unit, []).append((w.mention.quantity.value, i))
+    for bucket in by_unit.values():
+        bucket.sort()
+    free_by_value: dict[Any, list[_Seen]] = {}
+    for w in free:
+        free_by_value.setdefault(w.mention.quantity.value, []).append(w)
     pairs = []
     for n, (ref, q) in enumerate(missing):
-        for w in seen:
+        candidates = list(free_by_value.get(q.value, ()))
+        if q.unit and q.value:
+            bucket = by_unit.get(q.unit, [])
+            lo, hi = sorted((q.value * Decimal("0.5"), q.value * Decimal("1.5")))
+            a = bisect.bisect_left(bucket, (lo, -1))
+            b = bisect.bisect_right(bucket, (hi, len(free)))
+            candidates += [free[i] for _, i in bucket[a:b] if free[i].mention.quantity.value != q.value]
+        for w in candidates:
             mq = w.mention.quantity
-            if w.key in used or mq.high != q.high or w.mention.weak:
+            if mq.high != q.high:
                 continue
             near = mq.value == q.value and (mq.unit == q.unit or not mq.unit or not q.unit)
             if not near and (not q.unit or mq.unit != q.unit or w.key in explained or not _close(mq, q)):
