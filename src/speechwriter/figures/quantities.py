@@ -699,12 +699,9 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
     unit = g["unit"] or ""
     bare = not unit and not (g["pre"] or g["vague"] or g["inner"] or g["mag"] or g["inner2"] or g["suf"])
 
-    def one_of(ch: str, chars: str | frozenset[str]) -> bool:
-        return bool(ch) and ch in chars
-
-    if before == "第" or (one_of(before, "（(") and one_of(norm[num_end:num_end + 1], "）)")):
+    if before == "第" or (_one_of(before, "（(") and _one_of(norm[num_end:num_end + 1], "）)")):
         return True  # ordinal
-    if not unit and one_of(norm[num_end:num_end + 1], "是、") and not arabic:
+    if not unit and _one_of(norm[num_end:num_end + 1], "是、") and not arabic:
         return True  # enumerator 一是 / heading 一、
     if bare and arabic and norm[num_end:num_end + 1] == "、" and (start == 0 or norm[start - 1] in "\n \u3000"):
         return True  # list number 1、 at the start of a line
@@ -715,13 +712,13 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
         return True  # a rate's base: 每百户, 每万人, 每10万人口
     if norm[end:end + 1] == "级" and (g["mag"] or not (arabic or any(ch in _CN_DIGITS for ch in num))):
         return True  # a size class: 百亿级, 千亿元级, 50亿级
-    if one_of(before, "+＋·•.．×*") or one_of(after_num[:1], "+＋·•．×*"):
+    if _one_of(before, "+＋·•.．×*") or _one_of(after_num[:1], "+＋·•．×*"):
         return True  # 1+N, 5·12
     if arabic and after_num[:1] == "." and not num.count("."):
         return True  # list number "1." in a heading
-    if bare and (one_of(before, _BRACKETS_OPEN) and one_of(norm[num_end:num_end + 1], _BRACKETS_CLOSE)):
+    if bare and (_one_of(before, _BRACKETS_OPEN) and _one_of(norm[num_end:num_end + 1], _BRACKETS_CLOSE)):
         return True  # footnote marks ^[3], 〔9〕, 【1】, ［1］
-    if one_of(before, "[〔【［") or one_of(after[:1], "]〕】］"):
+    if _one_of(before, "[〔【［") or _one_of(after[:1], "]〕】］"):
         return True
     if after_num[:1] in ("月", "日", "号", "时") or after_num.startswith("周年") or \
             (unit.startswith("周") and norm[end:end + 1] == "年"):
@@ -733,7 +730,7 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
         return True  # 2021—2025年
     if unit == "年" and norm[end:end + 1] == "度":
         return True  # 2025年度
-    if bare and arabic and _is_day_month(num) and (_is_han(norm[end:end + 1]) or one_of(norm[end:end + 1], "”\"")):
+    if bare and arabic and _is_day_month(num) and (_is_han(norm[end:end + 1]) or _one_of(norm[end:end + 1], "”\"")):
         return True  # a date written 7.19 (7.19特大暴雨)
     if unit == "次" and not arabic and (_SESSION_BEFORE.search(norm, max(0, start - 8), start)
                                         or (before == "、" and norm.startswith(_SESSION_AFTER, end))):
@@ -741,7 +738,7 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
     if unit == "次" and norm.startswith(_SESSION_AFTER, end) and norm[max(0, start - 2):start] in ("人大", "政协"):
         return True
     if unit == "期" and not arabic and not g["pre"] and not g["mag"] and (
-            one_of(before, _PROJECT_TAILS) or norm.startswith(_PROJECT_AFTER, end)):
+            _one_of(before, _PROJECT_TAILS) or norm.startswith(_PROJECT_AFTER, end)):
         return True  # project phase: 城改二期, 一期工程
     if bare and arabic and (norm.startswith("版", end) or (num.endswith(".0") and _is_han(norm[end:end + 1]))):
         return True  # a version: 4.0版, 教育信息化2.0行动
@@ -762,6 +759,11 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
     # hotline number: 12345热线
     return bare and arabic and "." not in num and "," not in num and 3 <= len(num) <= 8 and (
         norm.startswith(_HOTLINE_WORDS, end) or norm[max(0, start - 4):start].endswith(("热线", "电话", "拨打")))
+
+
+def _one_of(ch: str, chars: str | frozenset[str]) -> bool:
+    """``ch`` (one character, or '' at either end of the text) is one of ``chars``."""
+    return bool(ch) and ch in chars
 
 
 def _is_han(ch: str) -> bool:
