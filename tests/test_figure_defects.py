@@ -160,3 +160,16 @@ def test_dropped_qualifier_rule() -> None:
     assert dropped_qualifier("40%", "达到40%") is None
     # one plain occurrence is enough
     assert dropped_qualifier("12个", "新建12个，其中近12个在农村") is None
+
+
+def test_facts_check_shows_each_part_of_a_compound_figure(cli, tmp_path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text("""meta: {title: t, speaker: {role: r}, addressees: [a]}
+highlights:
+  - theme: t
+    items:
+      - {statement: 搬迁301户611人, figures: [301户611人]}
+""", encoding="utf-8")
+    result = cli("facts", "check", str(path))
+    assert result.exit_code == 0
+    assert "301 + 611" in result.stdout and "户 + 人" in result.stdout

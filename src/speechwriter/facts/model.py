@@ -975,7 +975,10 @@ def _render_summary(facts: Facts) -> Any:
     for ref in facts.figure_refs():
         fig = ref.figure
         org = facts.org(ref.org)
-        figs.add_row(fig.raw, fig.value, fig.unit or "—", fig.qualifier or "—",
+        # A compound figure (301户611人) shows each of its parts.
+        values = " + ".join(format(q.value, "f") for q in fig.parts)
+        units = " + ".join(q.unit or "—" for q in fig.parts)
+        figs.add_row(fig.raw, values, units, fig.qualifier or "—",
                      org.short_name if org else "—", "是" if fig.required else "否")
 
     tail = Text(f"必现名称 {len(facts.required_names())} 个 · 不足 {len(facts.shortcomings)} 条 · "
