@@ -845,11 +845,12 @@ def load_facts(path: str | Path) -> Facts:
     return parse_facts(text, fmt=suffix, name=str(path))
 
 
-def check_facts(path: str | Path, genres: Collection[str]) -> Facts:
+def check_facts(path: str | Path, genres: Collection[str] | None = None) -> Facts:
     """``facts check``: load the file and also check what loading alone cannot, such as a genre
-    that none of ``genres`` (the blueprints the user's prompt folders and the built-in one define) is."""
+    that none of ``genres`` (the blueprints the user's prompt folders and the built-in one define)
+    is. The caller passes the genres (``Workspace().library().genres()``): facts know no blueprints."""
     facts = load_facts(path)
-    known = list(genres)
+    known = list(genres) if genres is not None else [facts.meta.genre]
     genre = facts.meta.genre
     if genre not in known:
         close = difflib.get_close_matches(genre, list(known), n=1)
