@@ -117,9 +117,11 @@ def section_links(facts: Facts, blueprint: Blueprint, section: SectionSpec) -> d
     """The facts from outside its own slice that a section's logic needs (for joins, not to restate)."""
     fed = set(section.feeds)
     links: dict[str, Any] = {}
-    if section.role in ("assessment", "situation", "closing", "requirements"):
+    if section.role in ("assessment", "situation", "closing", "requirements", "plans"):
         links["highlight_themes"] = [h.theme for h in facts.highlights]
-    if section.role in ("plans", "requirements") and "shortcomings" not in fed:
+    # Achievements see the shortcomings too: praise must never claim what the speech later admits
+    # is lacking (调查研究 praised in part one, 调查研究不够深入 confessed in part two).
+    if section.role in ("plans", "requirements", "achievements") and "shortcomings" not in fed:
         links["shortcomings"] = list(facts.shortcomings)
     if section.role in ("closing", "requirements", "assessment"):
         links["plan_themes"] = [p.theme for p in facts.plans]
