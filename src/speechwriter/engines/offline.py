@@ -252,7 +252,7 @@ def speaker_model(meta: dict[str, Any], organisations: list[dict[str, Any]]) -> 
 _REGION_START = re.compile(r"^(?:全县|全区|全市|全省|全旗|全镇|全街道|全乡|农村居民|城镇居民|城乡居民)")
 _ACTION = re.compile(r"(?:推广|建成|建设|开展|组建|组织|引进|实施|推行|培训|举办|创建|打造|改造|完成|新建|"
                      r"整治|铺设|拆除|化解|追讨|盘活|检查|督促|挂牌|排查|查处|投入|投资|购置|招录|参加|讲)")
-_SUBJECT_STRIP = re.compile(r"^(?:还|并|同时|全县|全区|全市|全年|当年|累计|共)")
+_SUBJECT_STRIP = re.compile(r"^(?:还|并|同时|全[县区市省镇乡旗州]|全街道|全年|当年|累计|共)")
 _SUBJECT_TAIL = re.compile(r"(?:稳定在|达到|达|增长|压减至|突破|超过|为|占比|同比|新增|累计|共|约|近|逾|总额|"
                            r"完成|实现|增速|、)+$")
 
@@ -502,7 +502,8 @@ class _Writer:
         own_set = set(self.speaker.own)
         # The speaker's own unit (and unattributed items) first: an item written 我们… or 全县…
         # names no unit, so no other unit's name may stand before its figures in the paragraph.
-        items = sorted(items, key=lambda i: 0 if (i.get("org_name") in own_set or not i.get("org_name")) else 1)
+        items = sorted(items, key=lambda i: 0 if (i.get("org_name") in own_set or not i.get("org_name")
+                                                  or _REGION_START.match(i["statement"])) else 1)
         for item in items:
             org = item.get("org_name")
             statement = _link_clauses(_clause(item["statement"]))
@@ -517,6 +518,8 @@ class _Writer:
             for k, st in enumerate(statements):
                 if own:
                     st = self._own_statement(org or "", st, first=k == 0)
+                elif _REGION_START.match(st):
+                    pass  # 全市事故起数…: a region-wide figure is nobody's 方面
                 elif org and k > 0 and st.startswith(org) and _VERB_START.match(st[len(org):]):
                     st = st[len(org):]  # the run already names it
                 elif k == 0 and org and org not in st:
