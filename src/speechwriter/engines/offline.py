@@ -117,7 +117,7 @@ _VERB_START = re.compile(
     r"开展|组织|组建|引进|引导|培育|培训|提升|提高|增强|强化|压紧|压实|落实|实施|抓好|做好|做强|做大|擦亮|打造|"
     r"瞄准|紧盯|聚焦|围绕|统筹|招录|招引|再建|新建|扩大|拓展|拓宽|优化|规范|整治|治理|排查|督促|动员|宣传|集中|"
     r"协助|多办|化解|解决|带头|带动|参加|参与|盘活|完成|创建|争创|保障|维护|提供|开设|打好|守牢|筑牢|发挥|持续|"
-    r"全面|进一步|着力|力争|确保|推广|查处|检查|清理|挂牌)")
+    r"全面|进一步|着力|力争|确保|推广|查处|检查|清理|挂牌|稳[就妥住]|扩|巩固|改善|让)")
 _FRAMED = re.compile(r"^(?:围绕|瞄准|紧盯|聚焦|再|进一步|持续|全面|着力|力争|确保|严格|深入|切实|坚决)")
 
 
@@ -487,6 +487,9 @@ class _Writer:
                 added += 1
                 if fields.get("theme") and fields["theme"] in extra:
                     fields = {k: v for k, v in fields.items() if k != "theme"}
+                if fields.get("topic") and text.count(fields["topic"]) >= 3:
+                    # the field's name twice beside the heading is enough for one paragraph
+                    fields = {k: v for k, v in fields.items() if k not in ("topic", "work")}
         return text
 
     # fact sentences -----------------------------------------------------------------------
