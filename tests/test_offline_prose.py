@@ -284,3 +284,10 @@ def test_a_plan_quotes_the_clause_it_answers_and_weak_links_are_dropped() -> Non
 def test_shortcomings_point_to_their_plans(own) -> None:
     duty = own["duty_report_street"].section("shortcomings").body
     assert "在作风建设上作表率" in duty or "努力方向中专门作了安排" in duty
+
+
+def test_an_annual_summary_opens_with_one_announcement_and_no_weaker_restatement(own) -> None:
+    for stem in ("annual_summary_agri", "annual_summary_hailar"):
+        opening = own[stem].section("opening").body
+        assert len(re.findall(r"作个汇报|作个总结|总结如下|报告如下", opening)) == 1, opening
+        assert "取得了新的进展" not in opening, opening
