@@ -208,6 +208,9 @@ def test_points_are_summed_up_in_the_facts_own_words(own) -> None:
         {"org_name": None, "statement": "全镇自来水普及率达到99%"},
     ])
     assert subjects[:2] == ["新建村级养老服务站", "自来水普及率"]
+    # a subject never carries a number of its own or half a quotation: the validator would read 十二项 as a figure
+    assert item_subjects([{"org_name": None, "statement": "启动首批“十二项民生工程、修缮道路4条"},
+                          {"org_name": None, "statement": "完成二期安置房建设，交付住房300套"}]) == ["交付住房"]
     assert theme_topic("集体经济稳步壮大") == "集体经济" and theme_topic("坚持学习在先，提高本领") == ""
     agri = own["annual_summary_agri"].section("achievements").body
     # 新建高标准农田 is stated once in its fact; the 小结 and the closing 排比 say it again, in our words.

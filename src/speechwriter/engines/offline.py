@@ -258,7 +258,9 @@ _SUBJECT_TAIL = re.compile(r"(?:稳定在|达到|达|增长|压减至|突破|超
 
 
 # Words a subject must not carry: an honour or a leading role said twice would be a claim of ours.
-_NOT_SUBJECT = re.compile(r"牵头|率先|首创|获|表彰|表扬|排名|预计|惠及|受到|[百千万亿余]|[一二两三四五六七八九十][名个项次户人家所]")
+# …nor anything a figure check could read as a number of ours (十三件, 一期, 首批).
+_NOT_SUBJECT = re.compile(r"牵头|率先|首创|获|表彰|表扬|排名|预计|惠及|受到|首批|首期|[二三四五六七八九十两百千万亿余○零]"
+                          r"|一[个名项次户人家所件批期座条套处位]")
 
 
 def _subject(clause: str, orgs: Iterable[str]) -> str:
@@ -269,7 +271,7 @@ def _subject(clause: str, orgs: Iterable[str]) -> str:
     head = re.split(r"[0-9０-９]", clause, maxsplit=1)[0]
     head = _SUBJECT_TAIL.sub("", head)
     if (not 3 <= len(head) <= 10 or re.search(r"[、，；：（(]", head) or len(head) == len(clause) > 10
-            or head.endswith("的") or _NOT_SUBJECT.search(head) or re.match(r"[一二两三四五六七八九十]次", head)):
+            or head.endswith("的") or _NOT_SUBJECT.search(head) or head.count("“") != head.count("”") or re.match(r"[一二两三四五六七八九十]次", head)):
         return ""
     return head
 
