@@ -515,12 +515,26 @@ def _lexicon_spans(norm: str, lexicon: Lexicon) -> list[tuple[int, int]]:
         phrase = m.group()
         if phrase[0] in _NUMERAL_CHARS and a and norm[a - 1] in _NUMERAL_CHARS:
             continue
-        if phrase[-1] in _NUMERAL_CHARS and b < n and (norm[b] in _NUMERAL_CHARS or _unit_at(norm, b)):
+        if phrase[-1] in _NUMERAL_CHARS and b < n and _numeral_goes_on(norm, b):
             continue
         if b < n and norm[b] == "之" and phrase.endswith("分"):
             continue  # 十分之一, 万分之五: a fraction, not the adverb 十分
         out.append((a, b))
     return out
+
+
+# Words that begin with a unit's character but are no unit: 十一期间 is the holiday, not eleven phases.
+_UNIT_LOOKALIKES = ("期间", "长假", "黄金周", "前夕", "当天")
+
+
+def _numeral_goes_on(norm: str, pos: int) -> bool:
+    """The numeral ending before ``pos`` continues as a figure (more digits, a unit, or 余/多 then a unit)."""
+    if norm.startswith(_UNIT_LOOKALIKES, pos):
+        return False
+    if norm[pos] in _NUMERAL_CHARS or _unit_at(norm, pos):
+        return True
+    nxt = pos + 1
+    return norm[pos] in "余多" and nxt < len(norm) and (norm[nxt] in "万亿" or _unit_at(norm, nxt))
 
 
 def _unit_at(norm: str, pos: int) -> bool:
