@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ..engines.base import Completion, Engine, EngineError, Request
 from ..facts import Facts, Organisation
 from ..figures import QuantityError, find_quantities, parse_quantity
+from ..pipeline.calls import CallStats
 from .figures import written_whole
 from .limits import fit_limits
 from .offline import PLACEHOLDER_PLAN, PLACEHOLDER_SHORTCOMING, Extraction, _meta
@@ -121,11 +122,9 @@ class _Outcome:
 
 
 @dataclass
-class _Stats:
-    calls: int = 0
-    cache_hits: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+class _Stats(CallStats):
+    """The call totals, plus whether structured output held and how many rounds each chunk took."""
+
     structured: bool = True
     rounds: dict[str, int] = field(default_factory=dict)
 
@@ -494,8 +493,7 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
 
 
 def _usage(stats: _Stats) -> dict[str, int]:
-    return {"calls": stats.calls, "cache_hits": stats.cache_hits, "prompt_tokens": stats.prompt_tokens,
-            "completion_tokens": stats.completion_tokens}
+    return {k: stats.as_dict()[k] for k in ("calls", "cache_hits", "prompt_tokens", "completion_tokens")}
 
 
 def _needs(data: dict[str, Any], needs: tuple[str, ...], extraction: Extraction) -> None:
