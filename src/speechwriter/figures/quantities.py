@@ -413,7 +413,9 @@ _FINDER = re.compile(
     r"(?P<inner>余|多|来)?" + _SP +
     r"(?P<mag>万亿|千亿|百亿|亿|千万|百万|万)?"
     r"(?P<inner2>余|多)?"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in _FIND_UNITS) + r"|大(?=[\u4e00-\u9fff]|$))?"
+    r"(?P<unit>" + "|".join(re.escape(u) for u in _FIND_UNITS) + r"|大(?=[\u4e00-\u9fff]|$)"
+    # 点 counts points (3点倡议, 三点意见) unless it tells the time (3点钟, 8点半) or is a decimal point
+    r"|点(?=[\u4e00-\u9fff]|$)(?![钟半整前后起至到多左以零〇一二三四五六七八九十]))?"
     r"(?P<suf>以上|以下|以内|左右|上下)?)"
 )
 
@@ -682,8 +684,28 @@ def _mention_from(m: re.Match[str], norm: str, text: str, g: dict[str, str | Non
     # Trailing spaces are not part of the figure.
     while end > start and norm[end - 1] in " \u00a0\u3000":
         end -= 1
-    weak = (not arabic and q.value == 1 and bool(unit_raw) and not q.qualifier and not g["mag"])
+    weak = (not arabic and q.value == 1 and bool(unit_raw) and not q.qualifier and not g["mag"]
+            and not _counted_after_noun(norm, start, end, q.unit))
     return Mention(q, start, end, text[start:end], weak)
+
+
+# A measure word after its noun counts (泵站一座。 每户一人); before a noun 一个/一项 is an article.
+_TIME_UNITS = frozenset({"年", "天", "周", "个月", "小时", "分钟", "岁"})
+_NOT_A_NOUN_END = frozenset("的了这那是每之有再又同某哪任单唯另其统")
+_PAUSE_AFTER = frozenset("，。、；：！？,;:!?)）\n")
+
+
+def _counted_after_noun(norm: str, start: int, end: int, unit: str) -> bool:
+    if unit in _TIME_UNITS or unit == "批" or not start:
+        return False  # 过去的一年，: a time phrase; 建成一批: "some", not a count
+    if norm.find("一" + unit, end, end + 6) >= 0 or norm.find("一" + unit, max(0, start - 6), start) >= 0:
+        return False  # 干一件、成一件: a parallel formula, not a count
+    before = norm[start - 1]
+    if not _is_han(before) or before in _NOT_A_NOUN_END:
+        return False
+    if start >= 2 and norm[start - 2] == "每":
+        return True  # 每户一人: one per household
+    return end >= len(norm) or norm[end] in _PAUSE_AFTER
 
 
 def _is_date_like(norm: str, start: int, end: int) -> bool:
@@ -698,7 +720,17 @@ _SECOND_DATE = re.compile(r"[、和至][0-9]{1,2}[月日]")
 _SESSION_BEFORE = re.compile(r"届[\u4e00-\u9fff]{0,6}$")  # 届, then at most a body's name (人大, 市委)
 _SESSION_AFTER = ("全会", "会议", "全体会议", "常委会", "党代会", "代表大会", "中全会")
 _PROJECT_TAILS = frozenset("改程目园区厂场站线路港城馆院楼苑湾库桥地心村镇街片校厦网道头仓房坝渠闸塔堂所")
-_PROJECT_AFTER = ("工程", "项目", "扩建", "改造", "续建", "建设", "开工", "竣工", "投产")
+_PROJECT_AFTER = ("工程", "项目", "治理", "扩建", "改造", "续建", "建设", "开工", "竣工", "投产")
+# Before N期, a verb or an event noun makes it a count of sessions (举办培训班三期, 已完成两期).
+_PHASE_COUNT_BEFORE = frozenset("班办训了共计等各每分成完期批年届次个座会课刊讲")
+_LIST_GO_ON = frozenset("、，。；和及与等")
+# N大 / N年 / N条 / N个 followed by these name a strategy, a system or a formula, not a count.
+_NAME_AFTER = {
+    "大": ("战略", "主体战略", "攻坚战", "战役", "工程", "行动", "主体", "理念"),
+    "年": ("教育", "义务教育", "制", "一贯制"),
+    "条": ("线",),  # 收支两条线
+    "个": ("文明",),
+}
 _HOTLINE_WORDS = ("热线", "服务热线", "便民", "政务服务", "专线", "电话", "平台", "服务平台")
 _BRACKETS_OPEN = frozenset("[〔【［(（")
 _BRACKETS_CLOSE = frozenset("]〕】］)）")
@@ -752,8 +784,15 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
     if unit == "次" and norm.startswith(_SESSION_AFTER, end) and norm[max(0, start - 2):start] in ("人大", "政协"):
         return True
     if unit == "期" and not arabic and not g["pre"] and not g["mag"] and (
-            _one_of(before, _PROJECT_TAILS) or norm.startswith(_PROJECT_AFTER, end)):
-        return True  # project phase: 城改二期, 一期工程
+            _one_of(before, _PROJECT_TAILS) or norm.startswith(_PROJECT_AFTER, end)
+            or _phase_after_name(norm, num, before, end)):
+        return True  # project phase: 城改二期, 一期工程, 某河三期治理, 某公司二期、
+    if not arabic and unit in _NAME_AFTER and not (g["pre"] or g["inner"] or g["suf"] or g["vague"]) \
+            and _names_a_formula(norm, start, end, unit):
+        return True  # a name or formula: 三大主体战略, 学前三年教育, 五年制, 收支两条线, 两个文明
+    if unit == "点" and (norm[max(0, start - 2):start].endswith(("上午", "下午", "晚上", "凌晨", "中午", "早上"))
+                        or norm[max(0, start - 1):start] in ("晚", "早")):
+        return True  # a time of day: 下午3点开会
     if bare and arabic and (norm.startswith("版", end) or (num.endswith(".0") and _is_han(norm[end:end + 1]))):
         return True  # a version: 4.0版, 教育信息化2.0行动
     if bare and arabic and _SECOND_DATE.match(norm, end):
@@ -773,6 +812,38 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
     # hotline number: 12345热线
     return bare and arabic and "." not in num and "," not in num and 3 <= len(num) <= 8 and (
         norm.startswith(_HOTLINE_WORDS, end) or norm[max(0, start - 4):start].endswith(("热线", "电话", "拨打")))
+
+
+_CLAUSE_ENDS = "，。；：！？\n"
+# A list just given in the clause: 甲、乙和丙 or 等 / a closing quote right before the number.
+# (二、 at the start of a heading is a list number, not a list.)
+_LIST_BEFORE = re.compile(r"[^\W零〇一二两三四五六七八九十0-9][、和及与]|[等”」』》](?=[零〇一二两三四五六七八九十])")
+
+
+def _names_a_formula(norm: str, start: int, end: int, unit: str) -> bool:
+    """N大/N年/N条/N个 + a name word that ends there, not restating a list just given
+    (科技、人才、开放三大战略 and 等十大工程 count; 实施三大主体战略 names a formula)."""
+    word = next((w for w in sorted(_NAME_AFTER[unit], key=len, reverse=True) if norm.startswith(w, end)), "")
+    if not word:
+        return False
+    nxt = norm[end + len(word):end + len(word) + 1]
+    if unit == "条":
+        return nxt != "路"  # 三条线路 counts lines
+    if unit != "大":
+        return True
+    if _is_han(nxt) and nxt not in "的和与及等建":
+        return False  # 三大战略支撑产业: the word only starts a longer noun
+    clause_start = max(norm.rfind(ch, 0, start) for ch in _CLAUSE_ENDS) + 1
+    return not any(_LIST_BEFORE.match(norm, i) for i in range(clause_start, start))
+
+
+def _phase_after_name(norm: str, num: str, before: str, end: int) -> bool:
+    """N期 right after a name (某公司二期、 “某某工程”二期) and closing a list item is a phase."""
+    if len(num) != 1:
+        return False  # phases are 一 … 九; 十二期 is a count of issues or sessions
+    if before in _CLOSING_QUOTES:
+        return True
+    return _is_han(before) and before not in _PHASE_COUNT_BEFORE and (end >= len(norm) or norm[end] in _LIST_GO_ON)
 
 
 def _one_of(ch: str, chars: str | frozenset[str]) -> bool:
