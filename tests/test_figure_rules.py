@@ -118,3 +118,37 @@ highlights:
 ])
 def test_name_rules_do_not_hide_figures(text: str, expected: list[str]) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a numeral inside a name, system or formula, quoted or not
+    ("全面普及学前三年教育，推行五年制本科", []),
+    ("落实收支两条线规定", []),
+    ("坚持两个文明建设一起抓", []),
+    ("深入实施三大主体战略", []),
+    ("二、深入推进三大战略的实施", []),                   # a heading's 二、 is no list
+    ("科技、人才和开放三大战略", ["三大"]),               # restates the list just given: a count
+    ("“科技、人才、开放”三大战略", ["三大"]),
+    ("强化三大战略支撑产业", ["三大"]),                   # 战略 only starts a longer noun
+    ("开通三条线路", ["三条"]),
+    # project phases wherever they sit
+    ("北河四期治理工程开工", []),
+    ("重点推进兴达二期、光明三期等项目", []),
+    ("推进“985工程”二期顺利验收", []),
+    ("举办培训班三期，分两期实施", ["三期", "两期"]),     # counts of sessions and phases
+    # 一 + measure word after its noun counts; before a noun it is an article
+    ("新建污水厂一座，道路三条", ["一座", "三条"]),
+    ("每村一人负责", ["一人"]),
+    ("建一座污水厂", []),
+    ("过去的一年，储备一批、开工一批", []),
+    ("确保干一件、成一件", []),
+    # a figure keeps the measure word after it
+    ("提出3点建议和三点意见", ["3点", "三点"]),
+    ("下午3点开会", []),
+    # stated durations and counts restating a list are figures; vague time phrases and ranks are not
+    ("抓好十个方面的工作，建成九大基地，破除两大障碍", ["十个", "九大", "两大"]),
+    ("连续五年增长，力争三年左右、三至五年内完成", ["五年", "三年左右", "三至五年"]),
+    ("在过去几个月里，一年来，几条街道，居全省第2位", []),
+])
+def test_names_phases_and_counts(text: str, expected: list[str]) -> None:
+    assert _found(text) == expected
