@@ -142,10 +142,23 @@ def reviewed(name: str, text: str, found: list[tuple[int, str]], review: dict) -
     """Apply the hand review: drop candidates inside a reviewed non-figure, add figures the rule missed.
 
     ``not_figures`` entries name a piece of text (``text``) in which no number is a figure, with
-    the reason; they apply to every corpus file. ``add`` lists, per file, figures the rule missed.
+    the reason; they apply to every corpus file. ``add`` lists, per file, figures the rule missed;
+    one with ``near`` (a few characters of the text around it) takes its place in text order,
+    one without goes at the end.
     """
-    out = [raw for _, raw in kept(text, found, review)]
-    return out + [str(add["raw"]) for add in (review.get("add", {}) or {}).get(name[:2], [])]
+    out = kept(text, found, review)
+    tail = []
+    for add in (review.get("add", {}) or {}).get(name[:2], []):
+        raw = str(add["raw"])
+        near = str(add.get("near", ""))
+        at = text.find(near) if near else -1
+        if near and (at < 0 or raw not in near):
+            raise ValueError(f"{name}: add {raw!r}: near {near!r} is not in the text or does not hold it")
+        if at < 0:
+            tail.append(raw)
+        else:
+            out.append((at + near.index(raw), raw))
+    return [raw for _, raw in sorted(out, key=lambda item: item[0])] + tail
 
 
 def kept(text: str, found: list[tuple[int, str]], review: dict) -> list[tuple[int, str]]:

@@ -691,7 +691,7 @@ def _mention_from(m: re.Match[str], norm: str, text: str, g: dict[str, str | Non
 
 # A measure word after its noun counts (泵站一座。 每户一人); before a noun 一个/一项 is an article.
 _TIME_UNITS = frozenset({"年", "天", "周", "个月", "小时", "分钟", "岁"})
-_NOT_A_NOUN_END = frozenset("的了这那是每之有再又同某哪任单唯另其统")
+_NOT_A_NOUN_END = frozenset("的了这那是每之有再又同某哪任何单唯另其中统样就也还都")
 _PAUSE_AFTER = frozenset("，。、；：！？,;:!?)）\n")
 
 
