@@ -145,6 +145,7 @@ def test_name_rules_do_not_hide_figures(text: str, expected: list[str]) -> None:
     # a figure keeps the measure word after it
     ("提出3点建议和三点意见", ["3点", "三点"]),
     ("下午3点开会", []),
+    ("坚持两点论，多一点耐心，态度坚决一点。", []),     # a word and "a little", not points
     # stated durations and counts restating a list are figures; vague time phrases and ranks are not
     ("抓好十个方面的工作，建成九大基地，破除两大障碍", ["十个", "九大", "两大"]),
     ("连续五年增长，力争三年左右、三至五年内完成", ["五年", "三年左右", "三至五年"]),
