@@ -138,7 +138,7 @@ def test_name_rules_do_not_hide_figures(text: str, expected: list[str]) -> None:
     ("举办培训班三期，分两期实施", ["三期", "两期"]),     # counts of sessions and phases
     # 一 + measure word after its noun counts; before a noun it is an article
     ("新建污水厂一座，道路三条", ["一座", "三条"]),
-    ("每村一人负责", ["一人"]),
+    ("每村一人负责，每当一项任务完成就复盘", ["一人"]),
     ("建一座污水厂", []),
     ("过去的一年，储备一批、开工一批", []),
     ("确保干一件、成一件", []),

@@ -703,8 +703,8 @@ def _counted_after_noun(norm: str, start: int, end: int, unit: str) -> bool:
     before = norm[start - 1]
     if not _is_han(before) or before in _NOT_A_NOUN_END:
         return False
-    if start >= 2 and norm[start - 2] == "每":
-        return True  # 每户一人: one per household
+    if start >= 2 and norm[start - 2] == "每" and before not in "当逢到":
+        return True  # 每户一人: one per household (每当一项任务完成 is "whenever")
     return end >= len(norm) or norm[end] in _PAUSE_AFTER
 
 
