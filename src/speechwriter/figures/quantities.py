@@ -530,7 +530,14 @@ _UNIT_LOOKALIKES = ("期间", "长假", "黄金周", "前夕", "当天")
 
 
 def _numeral_goes_on(norm: str, pos: int) -> bool:
-    """The numeral ending before ``pos`` continues as a figure (more digits, a unit, or 余/多 then a unit)."""
+    """The numeral ending before ``pos`` continues as a figure (more digits, a unit, or 余/多 then a unit).
+
+    Spaces are skipped as the finder skips them inside a figure (十一 万元 is 11万元).
+    """
+    while pos < len(norm) and norm[pos] in " \u3000":
+        pos += 1
+    if pos >= len(norm):
+        return False
     if norm.startswith(_UNIT_LOOKALIKES, pos):
         return False
     if norm[pos] in _NUMERAL_CHARS or _unit_at(norm, pos):
