@@ -177,3 +177,13 @@ def test_a_registered_engine_is_usable_from_the_cli(workdir: Path, cli) -> None:
     finally:
         ENGINES.pop("echo")
     assert "未知引擎" in cli("draft", REFERENCE_FACTS, "--engine", "echo").stderr
+
+
+def test_only_openai_compatible_engines_can_be_batched(workdir: Path) -> None:
+    from speechwriter.errors import InputError
+
+    with pytest.raises(InputError, match="不支持批处理"):
+        Workspace(workdir).engine("offline").request_body([{"role": "user", "content": "好"}])
+    with FakeLLMServer([]) as server:
+        body = engine_for(server).request_body([{"role": "user", "content": "好"}], Request(max_tokens=9))
+    assert body["model"] == "fake-model" and body["max_tokens"] == 9 and "stream" not in body

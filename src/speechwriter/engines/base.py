@@ -196,6 +196,15 @@ class Engine(ABC):
         """Yield the reply in pieces; engines without real streaming yield it whole."""
         yield self.complete(messages, request).text
 
+    def request_body(self, messages: list[Message], request: Request | None = None) -> dict[str, Any]:
+        """The chat-completions body this engine would send (a Batch API JSONL line's body).
+
+        Only engines that speak the OpenAI-compatible API can be batched; the others say so.
+        """
+        from ..errors import InputError
+
+        raise InputError(f"引擎 {self.name} 不支持批处理（需要 OpenAI 兼容接口）")
+
     def ping(self, messages: list[Message]) -> Completion:
         """One tiny request (``messages`` from ``prompts/common/ping.j2``) to prove the engine answers."""
         return self.complete(messages, Request(kind="ping", max_tokens=5))

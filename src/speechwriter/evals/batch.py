@@ -135,11 +135,8 @@ def custom_id(p: PendingRequest) -> str:
 
 def request_line(p: PendingRequest) -> dict[str, Any]:
     """One line of the Batch API's JSONL input."""
-    body_of = getattr(p.engine, "request_body", None)
-    if body_of is None:
-        raise InputError(f"引擎 {p.engine.name} 不支持批处理（需要 OpenAI 兼容接口）")
     return {"custom_id": custom_id(p), "method": "POST", "url": "/v1/chat/completions",
-            "body": body_of(p.messages, p.request)}
+            "body": p.engine.request_body(p.messages, p.request)}
 
 
 # --- the run folder -----------------------------------------------------------------------------

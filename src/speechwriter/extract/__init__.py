@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engines.base import Engine
 from ..errors import InputError
 from ..facts import Facts, Organisation, parse_facts
 from .llm import LLMOptions
@@ -28,7 +29,6 @@ from .provenance import ProvenanceFinding, check_provenance
 from .sources import SOURCE_SUFFIXES, Source, read_source, read_sources
 
 if TYPE_CHECKING:
-    from ..engines.base import Engine
     from ..workspace import Workspace
 
 __all__ = [
@@ -127,7 +127,7 @@ def extract_facts(
     else:
         srcs = read_sources([s for s in sources if not isinstance(s, Source)])
     run_id = None
-    if engine == "offline" or getattr(engine, "rule_based", False):  # rules, not a model, extract offline
+    if engine == "offline" or (isinstance(engine, Engine) and engine.rule_based):  # rules extract offline
         from .offline import extract_offline
 
         extraction = extract_offline(srcs, organisations, genre=genre, genre_name=blueprint.name, needs=needs)
