@@ -14,23 +14,13 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["Span", "finding_brief", "locate_findings", "parse_paragraph_reply", "relevant_facts", "splice", "split_paragraphs",
+__all__ = ["Span", "finding_brief", "locate_findings", "parse_paragraph_reply", "relevant_facts", "splice",
            "split_units"]
 
 Span = tuple[int, int]  # [start, end) in the section body
-Paragraph = Span
 _SENTENCE = re.compile(r"[^。！？；\n]+(?:[。！？；]+[”’」』）)]?|$)")
 
 _MARKER = re.compile(r"^\s*【?段落\s*[0-9一二三四五六七八九十]+】?\s*[：:]?\s*$")
-
-
-def split_paragraphs(body: str) -> list[Paragraph]:
-    """Spans of the non-empty paragraphs of a section body (paragraphs are separated by blank lines)."""
-    spans = []
-    for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", body):
-        if m.group().strip():
-            spans.append((m.start(), m.end()))
-    return spans
 
 
 def split_units(body: str) -> list[Span]:
