@@ -42,6 +42,8 @@ class Finding(BaseModel):
     message: str
     suggestion: str = ""
     excerpt: str = ""
+    replacement: str | None = Field(None, description="可照原样应用的修改：把 span 处的文字替换为此文本"
+                                    "（None 表示无法机械修改）")
 
 
 class ValidatorConfig(BaseModel):
@@ -719,6 +721,23 @@ CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
     "style": check_style,
 }
 
+# The review family (核稿): one module per concern in this package, each exposing
+# ``CHECK_NAME`` and ``check(ctx) -> list[Finding]``. They are imported on first use, so a module
+# of the family may import this one for Finding and _Context without a cycle.
+FAMILY_MODULES: tuple[str, ...] = (
+)
+
+
+def all_checks() -> dict[str, Callable[[_Context], list[Finding]]]:
+    """The core checks and the review family, by name, in the order they run."""
+    from importlib import import_module
+
+    out = dict(CHECKS)
+    for name in FAMILY_MODULES:
+        module = import_module(f"{__package__}.{name}")
+        out[module.CHECK_NAME] = module.check
+    return out
+
 
 def validate(draft: Draft, facts: Facts, blueprint: Blueprint, config: ValidatorConfig | None = None,
              checks: Iterable[str] | None = None) -> Report:
@@ -726,8 +745,9 @@ def validate(draft: Draft, facts: Facts, blueprint: Blueprint, config: Validator
     config = config or ValidatorConfig()
     ctx = _build_context(draft, facts, blueprint, config)
     findings: list[Finding] = []
-    for name in checks or CHECKS:
-        findings += CHECKS[name](ctx)
+    registry = all_checks()
+    for name in checks or registry:
+        findings += registry[name](ctx)
     order = {s.id: i for i, s in enumerate(draft.sections)}
     findings.sort(key=lambda f: (order.get(f.section or "", -1), f.span[0] if f.span else -1))
     return Report(
