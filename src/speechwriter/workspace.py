@@ -164,9 +164,9 @@ class Workspace:
                     model: str | None = None, base_url: str | None = None) -> Engine:
         """The engine a recorded run or session used, unless an option here says otherwise."""
         chosen = name or info.get("name")
-        if chosen != "openai":
+        if chosen not in ("openai", "langchain"):
             return self.engine(chosen)
-        return self.engine("openai", profile=profile or info.get("profile"), model=model or info.get("model"),
+        return self.engine(chosen, profile=profile or info.get("profile"), model=model or info.get("model"),
                            base_url=base_url or info.get("base_url"))
 
     # --- cache, runs, cost ----------------------------------------------------------------
