@@ -90,8 +90,7 @@ def eval_cmd(
     for suite in [evals.load_suite(_suite_path(a)) for a in args]:
         variants = evals.variant_matrix(suite, engine, profile, prompts)
         opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
-                                use_cache=not no_cache,
-                                allow_custom_checks=allow_custom_checks or _is_shipped(suite.path),
+                                use_cache=not no_cache, allow_custom_checks=allow_custom_checks,
                                 _workspace=ws)
         if batch or dry_run or batch_file_only or _profiles_ask_for_batch(opts, variants):
             batch_submit(suite, variants, opts, dry_run=dry_run, file_only=batch_file_only,
@@ -282,10 +281,3 @@ def _suite_path(arg: str) -> Path:
     if path.exists():
         return path
     return shipped_suite(arg) or path
-
-
-def _is_shipped(path: Path) -> bool:
-    """A suite that came with speechwriter: its custom checks are ours, not code from elsewhere."""
-    from ..examples import examples_dir
-
-    return path.resolve().is_relative_to((examples_dir() / "evals" / "suites").resolve())
