@@ -553,17 +553,35 @@ def parse_verdict(text: str, criteria: list[str]) -> JudgeVerdict:
 
 async def run_judge(judge: Judge, draft: Any, facts: Any, caller: Any, library: Any, *,
                     request: Any) -> JudgeVerdict:
-    """Ask the judge model through ``caller`` (cache, continuation), retrying when the reply does not parse."""
+    """Ask the judge model through ``caller`` (cache, continuation) for a verdict of the JudgeVerdict schema.
+
+    The request carries the verdict's JSON Schema, so an engine with structured output (the provider's
+    JSON-schema mode; LangChain's ``with_structured_output``) answers in shape. A reply that still does
+    not parse is re-asked, with what was wrong, by tenacity (at most ``judge.max_attempts`` tries;
+    transport retries stay inside the engine).
+    """
+    from dataclasses import replace
+
+    from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
+    request = replace(request, json_schema=JudgeVerdict.model_json_schema())
     messages = library.judge_messages(judge.criteria, draft, facts)
     last = ""
-    for attempt in range(judge.max_attempts):
-        completion = await caller.call_whole(messages, request, use_cache=attempt == 0)
-        try:
-            return parse_verdict(completion.text, judge.criteria)
-        except (ValueError, ValidationError) as exc:
-            last = str(exc).splitlines()[0]
-            messages = [*messages, {"role": "assistant", "content": completion.text},
-                        library.judge_retry_message(last[:80])]
+    try:
+        async for state in AsyncRetrying(stop=stop_after_attempt(judge.max_attempts), reraise=True,
+                                         retry=retry_if_exception_type((ValueError, ValidationError))):
+            with state:
+                first = state.retry_state.attempt_number == 1
+                completion = await caller.call_whole(messages, request, use_cache=first)
+                try:
+                    return parse_verdict(completion.text, judge.criteria)
+                except (ValueError, ValidationError) as exc:
+                    last = str(exc).splitlines()[0]
+                    messages = [*messages, {"role": "assistant", "content": completion.text},
+                                library.judge_retry_message(last[:80])]
+                    raise
+    except (ValueError, ValidationError):
+        pass
     raise ValueError(f"assert.judge：评审回复 {judge.max_attempts} 次都无法解析：{last}")
 
 
