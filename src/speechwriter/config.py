@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -89,6 +89,9 @@ class Profile(BaseModel):
     concurrency: int = Field(8, ge=1, le=64, description="同时进行的请求数（一篇讲话的各章节默认全部并行）")
     batch: bool = Field(False, description="评测时走服务商的 Batch API（speechwriter eval 相当于加了 --batch）")
     max_retry_after: float = Field(60.0, ge=0, description="服务端要求等待（Retry-After）的上限（秒），超过则放弃")
+    mask: list[Literal["figures", "people", "organisations", "places"]] = Field(
+        default_factory=list, description="脱敏：发往该接口前替换为占位符的内容（figures 数字、people 人名、"
+        "organisations 单位名称、places 地名）；本机和内网接口一般不需要")
     chat_model: str | None = Field(None, description="LangChain 聊天模型类的导入路径（如 "
                                    "langchain_community.chat_models:ChatTongyi）；设置后经 LangChain 调用该模型")
     chat_model_options: dict[str, Any] = Field(default_factory=dict, description="传给 chat_model 类的其他参数")

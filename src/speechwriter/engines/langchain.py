@@ -162,6 +162,10 @@ class LangChainEngine(Engine):
             return Request()
         return Request(temperature=self.profile.temperature, max_tokens=self.profile.max_tokens)
 
+    @property
+    def masking(self) -> tuple[str, ...]:
+        return tuple(self.profile.mask) if self.profile is not None else ()
+
     def public_settings(self) -> dict[str, Any]:
         settings = self.profile.public() if self.profile is not None else {}
         return {**settings, "chat_model": self._label}

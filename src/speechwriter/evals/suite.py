@@ -681,7 +681,8 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
         judge_engine = ws.engine("openai", profile=assertions.judge.profile or variant.profile or settings.get("profile"),
                                  model=assertions.judge.model, base_url=assertions.judge.base_url)
         with ws.reply_cache(opts.use_cache) as cache:
-            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector)
+            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector,
+                              facts=facts)
             verdict = await run_judge(assertions.judge, draft, facts, judge, library,
                                       request=Request(kind="judge"))
         for s in verdict.scores:
