@@ -14,7 +14,7 @@ from .app import QuietOpt, VerboseOpt, app, command, console, is_terminal, print
 @command(app, "eval")
 def eval_cmd(
     args: Annotated[list[str], typer.Argument(
-        metavar="SUITE... | compare RUN_A RUN_B | list | rescore RUN | review RUN CASE | status RUN | collect RUN",
+        metavar="SUITE... | compare RUN_A RUN_B | list | view | rescore RUN | review RUN CASE | status RUN | collect RUN",
         help="评测套件文件（或随包套件名 core）；或 compare 两次运行；或 list；或 rescore 用今天的检查重新打分；"
              "或 review 记录人工评审；或批处理运行的 status / collect")],
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="引擎，逗号分隔可对比：offline,openai")] = None,
@@ -44,6 +44,7 @@ def eval_cmd(
         "--fail-on-regression", metavar="METRIC",
         help="compare：只在这些指标退步时失败（退出码 4；可多次，* 为任意指标）")] = None,
     suite_file: Annotated[Path | None, typer.Option("--suite", help="rescore：用这个套件文件（默认为运行时的套件）")] = None,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="view：本机端口（默认 8765）")] = 8765,
     verdict: Annotated[str | None, typer.Option("--verdict", help="review：通过 或 不通过")] = None,
     note: Annotated[str, typer.Option("--note", help="review：评审意见")] = "",
     reviewer: Annotated[str | None, typer.Option("--by", help="review：评审人（默认为当前用户名）")] = None,
@@ -61,6 +62,7 @@ def eval_cmd(
     示例：speechwriter eval compare BASE NEW --fail-on-regression figure_recall --fail-on-regression ungrounded_per_1k
     示例：speechwriter eval core --rerun-failed 20261129-090000-core
     示例：speechwriter eval rescore 20261129-090000-core
+    示例：speechwriter eval view（在 http://127.0.0.1:8765/ 浏览历次运行、并排对比两次）
     示例：speechwriter eval review 20261129-090000-core work_report_gongqingfu --verdict 不通过 --note "开场太长"
     示例：speechwriter eval list
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek --batch
@@ -76,10 +78,22 @@ def eval_cmd(
         return
     if args[0] == "list":
         runs = evals.list_eval_runs(workspace().root)
+        for word in case_filter or []:  # --filter on list: a part of the run's name or its suite
+            runs = [r for r in runs if word in r["run"] or word == (r["suite"] or "")]
         if as_json:
             print_json(runs)
             return
         _print_runs(out, runs)
+        return
+    if args[0] == "view":
+        from ..evals.view import RunsServer
+
+        server = RunsServer(workspace().root, port=port)
+        out.print(f"评测运行浏览：http://127.0.0.1:{port or '（自动分配的端口）'}/ · Ctrl-C 结束")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
         return
     if args[0] == "rescore":
         if len(args) != 2:
