@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -90,10 +91,8 @@ def eval_cmd(
 
         server = RunsServer(workspace().root, port=port)
         out.print(f"评测运行浏览：http://127.0.0.1:{port or '（自动分配的端口）'}/ · Ctrl-C 结束")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
         return
     if args[0] == "rescore":
         if len(args) != 2:
