@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
 from .files import read_text
-from .redact import public_url, remember_secret
+from .redact import public_url, remember_secret, remember_url_credentials
 
 __all__ = [
     "Profile",
@@ -89,6 +89,8 @@ class Profile(BaseModel):
     concurrency: int = Field(8, ge=1, le=64, description="同时进行的请求数（一篇讲话的各章节默认全部并行）")
     batch: bool = Field(False, description="评测时走服务商的 Batch API（speechwriter eval 相当于加了 --batch）")
     max_retry_after: float = Field(60.0, ge=0, description="服务端要求等待（Retry-After）的上限（秒），超过则放弃")
+    deadline: float = Field(300.0, gt=0, description="每个请求的总时限（秒，含重试与等待；max_tokens 超过 4000 时按比例放宽）")
+    max_reply_chars: int = Field(400_000, gt=0, description="单个回复的字符数上限，超过即中止接收")
 
     def key(self) -> str:
         """The API key, or an error that says exactly where to put it.
@@ -98,6 +100,7 @@ class Profile(BaseModel):
         message, record or report.
         """
         key = self.api_key or os.environ.get(self.api_key_env)
+        remember_url_credentials(self.base_url)  # sent as Basic auth: its echo must not be stored either
         if not key:
             if is_loopback_url(self.base_url):
                 return LOOPBACK_PLACEHOLDER_KEY
@@ -105,6 +108,11 @@ class Profile(BaseModel):
                              f"或在配置文件的 [profiles.{self.name}] 中写 api_key_env / api_key")
         remember_secret(key)
         return key
+
+    def deadline_for(self, max_tokens: int | None = None) -> float:
+        """The total time one request may take: ``deadline``, stretched for replies longer than 4000 tokens."""
+        tokens = max_tokens if max_tokens is not None else self.max_tokens
+        return self.deadline * max(1.0, (tokens or 0) / 4000)
 
     @property
     def public_base_url(self) -> str | None:
@@ -118,6 +126,7 @@ class Profile(BaseModel):
         key = self.api_key or os.environ.get(self.api_key_env)
         if key:
             remember_secret(key)
+        remember_url_credentials(self.base_url)
         data["api_key"] = mask_key(key) if masked else ("已设置" if key else "未设置")
         return data
 

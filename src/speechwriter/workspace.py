@@ -245,7 +245,8 @@ class Workspace:
         from .pipeline.calls import EngineCaller
 
         return EngineCaller(engine, cache=cache, recorder=recorder, salt=salt, max_continuations=max_continuations,
-                            continuation=self.library(prompts).continuation_message(), collector=collector)
+                            continuation=self.library(prompts).continuation_message(), collector=collector,
+                            on_warning=self.warn)
 
     def draft(self, facts: Facts, *, genre: str | None = None, engine: Engine | None = None,
               options: DraftOptions | None = None, prompts: Iterable[str | Path] | None = None,

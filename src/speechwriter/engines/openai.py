@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..config import Profile, is_loopback_url
-from ..redact import public_url, redact
-from .base import Attempt, Completion, Engine, EngineError, Message, Request
+from ..redact import StreamScrubber, public_url, redact, scrub
+from .base import Attempt, Completion, Engine, EngineError, Message, Request, run_sync
 
 __all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "RetryableError", "describe_error"]
 
@@ -30,6 +30,10 @@ LOCAL_ONLY_ENV = "SPEECHWRITER_LOCAL_ONLY"
 """When set (the test suite sets it), requests to any non-loopback host are refused."""
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class ReplyTooLarge(EngineError):
+    """A reply longer than the profile's ``max_reply_chars``: never retried (it would be as long again)."""
 
 
 class RetryableError(EngineError):
@@ -292,65 +296,61 @@ class OpenAIEngine(Engine):
 
     def complete(self, messages: list[Message], request: Request | None = None, *,
                  on_wait: Callable[[float, str], None] | None = None) -> Completion:
-        attempts: list[Attempt] = []
-        try:
-            for state in self._retrying(False, request, on_wait):
-                with state:
-                    return self._once(self._kwargs(messages, request), attempts)
-        except EngineError as exc:
-            raise self._give_up(exc, attempts) from None
-        raise EngineError("未能得到回复")  # pragma: no cover - tenacity always returns or raises
+        """:meth:`acomplete` from synchronous code (one request path, so one deadline and one scrubber)."""
+        return run_sync(self.acomplete(messages, request, on_wait=on_wait))
 
     async def acomplete(self, messages: list[Message], request: Request | None = None, *,
                         on_text: Any = None, on_wait: Callable[[float, str], None] | None = None) -> Completion:
+        """One request with its retries, all within the profile's total ``deadline``.
+
+        The per-read ``timeout`` cannot stop a server that sends a byte every few seconds, a
+        stream that never ends or a chain of Retry-After waits; the deadline stops them all.
+        """
+        import asyncio
+
         attempts: list[Attempt] = []
+        deadline = self.profile.deadline_for((request or Request()).max_tokens)
+        scrubber = StreamScrubber()
         try:
-            async for state in self._retrying(True, request, on_wait):
-                with state:
-                    return await self._aonce(self._kwargs(messages, request), attempts, on_text)
+            async with asyncio.timeout(deadline):
+                async for state in self._retrying(True, request, on_wait):
+                    with state:
+                        return await self._aonce(self._kwargs(messages, request), attempts, on_text, scrubber)
+        except TimeoutError:
+            error = EngineError(f"请求在总时限 {deadline:g} 秒内未完成（profile 的 deadline，含重试与等待），"
+                                f"已放弃：{_where(self.profile)}", attempts=attempts)
+            attempts.append(_attempt(attempts, time.perf_counter(), "error", error))
+            raise error from None
         except EngineError as exc:
             raise self._give_up(exc, attempts) from None
         raise EngineError("未能得到回复")  # pragma: no cover
 
     def stream(self, messages: list[Message], request: Request | None = None) -> Iterator[str]:
-        """Yield pieces as they arrive; a stream cut before its end raises a RetryableError."""
-        reply = _Reply()
-        try:
-            for chunk in self.client.chat.completions.create(**self._kwargs(messages, request)):
-                piece = reply.add(chunk)
-                if piece:
-                    yield piece
-        except Exception as exc:
-            raise describe_error(exc, self.profile, chunk=reply.chunks + 1) from None
-        if reply.finish is None:
-            raise RetryableError(f"与 {_where(self.profile)} 的连接在回复途中断开", kind="dropped")
+        """Yield the reply (already scrubbed of keys); it arrives whole, within the deadline."""
+        yield self.complete(messages, request).text
 
-    def _once(self, kwargs: dict[str, Any], attempts: list[Attempt]) -> Completion:
+    async def _aonce(self, kwargs: dict[str, Any], attempts: list[Attempt], on_text: Any,
+                     scrubber: StreamScrubber) -> Completion:
         start = time.perf_counter()
-        reply = _Reply()
-        try:
-            for chunk in self.client.chat.completions.create(**kwargs):
-                reply.add(chunk)
-        except Exception as exc:
-            error = describe_error(exc, self.profile, chunk=reply.chunks + 1)
-            attempts.append(_attempt(attempts, start, "error", error))
-            raise error from None
-        return self._finish(reply, attempts, start)
-
-    async def _aonce(self, kwargs: dict[str, Any], attempts: list[Attempt], on_text: Any) -> Completion:
-        start = time.perf_counter()
-        reply = _Reply()
+        reply = _Reply(self.profile.max_reply_chars)
         try:
             stream = await self._async_client().chat.completions.create(**kwargs)
             async for chunk in stream:
                 piece = reply.add(chunk)
                 if piece and on_text is not None:
-                    on_text(piece)
+                    shown = scrubber.feed(piece)
+                    if shown:
+                        on_text(shown)
         except Exception as exc:
             error = describe_error(exc, self.profile, chunk=reply.chunks + 1)
             attempts.append(_attempt(attempts, start, "error", error))
             raise error from None
-        return self._finish(reply, attempts, start)
+        completion = self._finish(reply, attempts, start)
+        rest = scrubber.finish()
+        if rest and on_text is not None:
+            on_text(rest)
+        completion.secret_echoed = completion.secret_echoed or scrubber.found
+        return completion
 
     def _finish(self, reply: _Reply, attempts: list[Attempt], start: float) -> Completion:
         if reply.finish is None:
@@ -358,16 +358,19 @@ class OpenAIEngine(Engine):
             attempts.append(_attempt(attempts, start, "dropped", error))
             raise error
         attempts.append(_attempt(attempts, start, "ok", None))
-        return Completion(text="".join(reply.pieces), finish_reason=reply.finish, model=self.profile.model,
-                          attempts=list(attempts), usage=reply.usage)
+        text, echoed = scrub("".join(reply.pieces))  # a key the server echoed is never shown or stored
+        return Completion(text=text, finish_reason=reply.finish, model=self.profile.model,
+                          attempts=list(attempts), usage=reply.usage, secret_echoed=echoed)
 
 
 class _Reply:
     """A streamed reply as it accumulates: text pieces, finish reason, usage."""
 
-    __slots__ = ("chunks", "finish", "pieces", "usage")
+    __slots__ = ("chars", "chunks", "finish", "limit", "pieces", "usage")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self.chars = 0
         self.chunks = 0
         self.pieces: list[str] = []
         self.finish: str | None = None
@@ -385,6 +388,9 @@ class _Reply:
             self.finish = choice.finish_reason
         piece = choice.delta.content if choice.delta is not None else None
         if piece:
+            self.chars += len(piece)
+            if self.limit is not None and self.chars > self.limit:
+                raise ReplyTooLarge(f"回复超过 {self.limit} 字符的上限（profile 的 max_reply_chars），已中止接收")
             self.pieces.append(piece)
             return piece
         return ""

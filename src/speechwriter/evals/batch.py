@@ -32,7 +32,7 @@ from ..engines.base import Completion
 from ..errors import InputError, SpeechwriterError
 from ..files import read_text, write_text_atomic
 from ..pipeline.calls import PendingRequest, RequestCollector
-from ..redact import redact
+from ..redact import redact, scrub
 from .report import write_results
 from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite
 
@@ -281,12 +281,12 @@ def _store_lines(text: str, job: BatchJob, cache: Any) -> None:
         body = response.get("body") or {}
         if line.get("error") or response.get("status_code") != 200 or not body.get("choices"):
             error = line.get("error") or body.get("error") or {}
-            job.failed[cid] = str(error.get("message") or f"状态码 {response.get('status_code')}")[:200]
+            job.failed[cid] = redact(str(error.get("message") or f"状态码 {response.get('status_code')}"))[:200]
             continue
         choice = body["choices"][0]
         usage = body.get("usage") or {}
-        text_ = (choice.get("message") or {}).get("content") or ""
-        completion = Completion(text=text_, finish_reason=choice.get("finish_reason") or "stop",
+        text_, echoed = scrub(str((choice.get("message") or {}).get("content") or ""))  # replies enter scrubbed
+        completion = Completion(text=text_, secret_echoed=echoed, finish_reason=choice.get("finish_reason") or "stop",
                                 model=body.get("model"), usage={"prompt_tokens": int(usage.get("prompt_tokens", 0)),
                                                                 "completion_tokens": int(usage.get("completion_tokens",
                                                                                                    0))})
