@@ -37,6 +37,7 @@ from .redact import public_url, remember_secret, remember_url_credentials
 __all__ = [
     "Profile",
     "Settings",
+    "check_base_url",
     "config_paths",
     "endpoint_configured",
     "is_loopback_url",
@@ -68,6 +69,32 @@ def is_loopback_url(url: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_base_url(url: str | None) -> None:
+    """Refuse at once a base URL that no request could reach: another scheme, a bad port, broken brackets."""
+    from urllib.parse import urlsplit
+
+    if url is None:
+        return
+    from .redact import redact
+
+    shown = public_url(url) if "[" not in url else redact(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        reason = "端口超出 0–65535" if "range" in str(exc) else (
+            "端口不是数字" if "port" in str(exc).lower() else "地址格式错误（如方括号不成对）")
+        raise InputError(f"接口地址（base_url）无效：{shown}：{reason}") from None
+    if parts.scheme not in ("http", "https"):
+        raise InputError(f"接口地址（base_url）无效：{shown}：只支持 http:// 或 https://，"
+                          f"不支持「{parts.scheme or '（无）'}」")
+    if not host:
+        raise InputError(f"接口地址（base_url）无效：{shown}：缺少主机名")
+    if port == 0:
+        raise InputError(f"接口地址（base_url）无效：{shown}：端口不能为 0")
 
 
 class Profile(BaseModel):
@@ -239,6 +266,7 @@ def resolve_profile(name: str | None = None, *, settings: Settings | None = None
         if value is not None:
             updates[key] = value
     profile = profile.model_copy(update=updates)
+    check_base_url(profile.base_url)
     if not profile.model:
         raise InputError("没有指定模型：请用 --model、环境变量 SPEECHWRITER_MODEL 或 profile 中的 model 指定")
     return profile

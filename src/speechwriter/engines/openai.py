@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..config import Profile, is_loopback_url
+from ..config import Profile, check_base_url, is_loopback_url
 from ..redact import StreamScrubber, public_url, redact, scrub
 from .base import Attempt, Completion, Engine, EngineError, Message, Request, run_sync
 
-__all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "RetryableError", "describe_error"]
+__all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "ReplyTooLarge", "RetryableError", "describe_error"]
 
 LOCAL_ONLY_ENV = "SPEECHWRITER_LOCAL_ONLY"
 """When set (the test suite sets it), requests to any non-loopback host are refused."""
@@ -87,6 +87,11 @@ def describe_error(exc: BaseException, profile: Profile, *, chunk: int | None = 
             return EngineError(f"模型「{profile.model}」不存在或接口地址有误（404）：{where}")
         if status == 400:
             return EngineError(f"请求被拒绝（400）：{_short(exc)}")
+        if 300 <= status < 400:
+            target = getattr(exc, "response", None)
+            location = target.headers.get("location") if target is not None else None
+            return EngineError(f"接口返回了重定向（{status}{'，指向 ' + redact(location) if location else ''}）："
+                               f"请把 base_url 改为最终地址：{where}")
         if status in RETRY_STATUSES:
             retry_after = _retry_after(exc)
             label = "请求过于频繁（429）" if status == 429 else f"服务端错误（{status}）"
@@ -142,6 +147,7 @@ class OpenAIEngine(Engine):
         self._client: Any = None
         self._aclient: tuple[Any, Any] | None = None
         self._sleep = sleep  # injected by tests to skip real waiting
+        check_base_url(profile.base_url)
         if os.environ.get(LOCAL_ONLY_ENV) and not is_loopback_url(profile.base_url):
             raise EngineError(f"测试环境中禁止访问非本机地址：{_where(profile)}")
 
@@ -192,8 +198,10 @@ class OpenAIEngine(Engine):
 
         loop = asyncio.get_running_loop()
         if self._aclient is None or self._aclient[0] is not loop:
+            # Redirects are not followed: a moved endpoint is reported (with where to), not silently re-sent.
+            http = openai.DefaultAsyncHttpxClient(timeout=self.profile.timeout, follow_redirects=False)
             self._aclient = (loop, openai.AsyncOpenAI(base_url=self.profile.base_url, api_key=self.profile.key(),
-                                                      timeout=self.profile.timeout, max_retries=0))
+                                                      timeout=self.profile.timeout, max_retries=0, http_client=http))
         return self._aclient[1]
 
     def chat_model(self) -> Any:
@@ -335,6 +343,7 @@ class OpenAIEngine(Engine):
         reply = _Reply(self.profile.max_reply_chars)
         try:
             stream = await self._async_client().chat.completions.create(**kwargs)
+            reply.content_type = str(getattr(getattr(stream, "response", None), "headers", {}).get("content-type", ""))
             async for chunk in stream:
                 piece = reply.add(chunk)
                 if piece and on_text is not None:
@@ -354,7 +363,7 @@ class OpenAIEngine(Engine):
 
     def _finish(self, reply: _Reply, attempts: list[Attempt], start: float) -> Completion:
         if reply.finish is None:
-            error = RetryableError(f"与 {_where(self.profile)} 的连接在回复途中断开", kind="dropped")
+            error = _unfinished(reply, _where(self.profile))
             attempts.append(_attempt(attempts, start, "dropped", error))
             raise error
         attempts.append(_attempt(attempts, start, "ok", None))
@@ -366,10 +375,12 @@ class OpenAIEngine(Engine):
 class _Reply:
     """A streamed reply as it accumulates: text pieces, finish reason, usage."""
 
-    __slots__ = ("chars", "chunks", "finish", "limit", "pieces", "usage")
+    __slots__ = ("chars", "choices_seen", "chunks", "content_type", "finish", "limit", "pieces", "usage")
 
     def __init__(self, limit: int | None = None) -> None:
         self.limit = limit
+        self.content_type = ""
+        self.choices_seen = False
         self.chars = 0
         self.chunks = 0
         self.pieces: list[str] = []
@@ -383,6 +394,7 @@ class _Reply:
                           "completion_tokens": int(chunk.usage.completion_tokens or 0)}
         if not chunk.choices:
             return ""
+        self.choices_seen = True
         choice = chunk.choices[0]
         if choice.finish_reason:
             self.finish = choice.finish_reason
@@ -394,6 +406,21 @@ class _Reply:
             self.pieces.append(piece)
             return piece
         return ""
+
+
+def _unfinished(reply: _Reply, where: str) -> EngineError:
+    """Name a reply that ended without a finish reason for what it was (not all are dropped connections)."""
+    kind = reply.content_type.split(";")[0].strip().lower()
+    if reply.chunks == 0 and "html" in kind:
+        return EngineError(f"接口返回了网页（HTML）而不是模型回复：地址可能有误（通常以 /v1 结尾）或需要先登录：{where}")
+    if reply.chunks == 0 and kind and kind != "text/event-stream":
+        return RetryableError(f"接口返回了空回复或非流式内容（{kind}），不是模型回复：{where}", kind="dropped")
+    if reply.chunks == 0:
+        return RetryableError(f"接口返回了空回复：{where}", kind="dropped")
+    if not reply.choices_seen:
+        return EngineError(f"接口的回复中没有 choices（收到 {reply.chunks} 个数据块），不是 OpenAI 兼容的回复：{where}")
+    return RetryableError(f"回复不完整：收到 {reply.chunks} 个数据块后中断，没有结束标记（连接在回复途中断开）：{where}",
+                          kind="dropped")
 
 
 def _attempt(previous: list[Attempt], start: float, status: str, error: EngineError | None) -> Attempt:
