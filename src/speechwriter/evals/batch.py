@@ -34,7 +34,7 @@ from ..files import read_text, write_text_atomic
 from ..pipeline.calls import PendingRequest, RequestCollector
 from ..redact import redact, scrub
 from .report import write_results
-from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite
+from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite, safe_file_name
 
 __all__ = ["BatchJob", "BatchPlan", "BatchRun", "batch_status", "collect_batch", "describe_counts", "endpoint_clients",
            "plan_batch", "submit_batch"]
@@ -143,11 +143,11 @@ def request_line(p: PendingRequest) -> dict[str, Any]:
 
 def new_run_folder(suite: Suite, root: Path) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = root / "evals" / "runs" / f"{stamp}-{suite.name}-batch"
+    folder = root / "evals" / "runs" / f"{stamp}-{safe_file_name(suite.name)}-batch"
     n = 1
     while folder.exists():
         n += 1
-        folder = root / "evals" / "runs" / f"{stamp}-{suite.name}-batch-{n}"
+        folder = root / "evals" / "runs" / f"{stamp}-{safe_file_name(suite.name)}-batch-{n}"
     try:
         folder.mkdir(parents=True)
     except OSError as exc:

@@ -54,6 +54,7 @@ __all__ = [
     "prepare_results_root",
     "render_markdown",
     "run_suite",
+    "safe_file_name",
     "select_cases",
     "variant_matrix",
 ]
@@ -426,6 +427,17 @@ def speech_metrics(draft: Any, facts: Any) -> dict[str, float]:
         "cross_section_repeats": float(len(repeated_sentences(bodies))),
         "style_lints": float(sum(len(style_lints(b)) for b in bodies)),
     }
+
+
+def safe_file_name(name: str, *, fallback: str = "suite", limit: int = 60) -> str:
+    """``name`` (a suite's, from its file) as one safe path component: no separators, ``..``, controls or dots first.
+
+    A suite file is data from anywhere; its name ends up in folder names under ``evals/runs/``, so
+    ``x/../../etc`` must stay one folder there.
+    """
+    cleaned = re.sub(r"[^\w\-.]+", "_", name, flags=re.UNICODE).strip("._")
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)[:limit].strip("._")
+    return cleaned or fallback
 
 
 def _import_path(search: list[Path] | None) -> list[str]:
