@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
-from .files import read_text
+from .files import read_problem, read_text
 from .redact import public_url, remember_secret, remember_url_credentials
 
 __all__ = [
@@ -170,6 +170,7 @@ class Settings(BaseModel):
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     allow_custom_checks: bool = Field(False, description="允许评测套件运行项目目录之外的自定义检查（Python 代码）")
     sources: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="读取配置时发现的问题（不妨碍使用）")
 
 
 def mask_key(key: str | None) -> str:
@@ -199,17 +200,26 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
     """Merge the config files; a broken file is an InputError naming it."""
     import tomllib
 
-    merged: dict[str, Any] = {"profiles": {}, "prices": {}, "sources": []}
+    merged: dict[str, Any] = {"profiles": {}, "prices": {}, "sources": [], "warnings": []}
     for path in reversed(paths or config_paths()):
-        if not path.is_file():
+        try:
+            if not path.is_file():
+                continue
+        except OSError as exc:  # an unreadable ~/.config: the other config files still count
+            merged["warnings"].append(f"无法读取配置文件 {path}（{read_problem(exc)}），已忽略")
             continue
         try:
             data = tomllib.loads(read_text(path, what="配置文件"))
         except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
             raise InputError(f"配置文件格式错误：{exc}", path=str(path)) from None
+        loose = _readable_by_others(path)
         for name, prof in (data.pop("profiles", {}) or {}).items():
             if not isinstance(prof, dict):
                 raise InputError(f"[profiles.{name}] 应为表", path=str(path))
+            if prof.get("api_key") and loose:
+                merged["warnings"].append(
+                    f"{path} 中写有 API 密钥（[profiles.{name}] api_key），但同组或其他用户也能读取该文件（权限 {loose}）："
+                    f"请执行 chmod 600 {path}，或改用 api_key_env")
             merged["profiles"][name] = {**merged["profiles"].get(name, {}), **prof, "name": name}
         merged["prices"].update(data.pop("prices", {}) or {})
         if "default_profile" in data:
@@ -221,7 +231,8 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
                 value = data.pop(key)
                 folders = [value] if isinstance(value, str) else list(value or [])
                 # relative folders are relative to the config file that names them
-                merged[key] = [str((path.parent / f).resolve()) for f in folders]
+                # (absolute, links kept: a link loop is reported where the folder is opened, in Chinese)
+                merged[key] = [os.path.abspath(path.parent / f) for f in folders]
         if data:
             raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、prompts、examples、profiles、prices、"
                              f"allow_custom_checks）",
@@ -234,6 +245,17 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
         loc = ".".join(str(p) for p in err["loc"])
         raise InputError(f"配置项 {loc} 无效：{err['msg']}", path=merged["sources"][0] if merged["sources"]
                          else None) from None
+
+
+def _readable_by_others(path: Path) -> str | None:
+    """The file's mode as ``0644`` when group or others may read it (as ssh warns of a loose key file), else None."""
+    import stat
+
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    return f"{mode:04o}" if mode & 0o044 else None
 
 
 def endpoint_configured(settings: Settings | None = None) -> bool:

@@ -179,22 +179,24 @@ def check_writable_dir(folder: str | os.PathLike[str], what: str = "输出目录
     return target
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, mode: int | None = None) -> Path:
     """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
 
     A reader never sees a half-written file, and a crash or a full disk leaves the old file intact.
+    ``mode`` (e.g. ``0o600`` for a file that may hold a key) replaces the usual mode.
     """
-    return write_bytes_atomic(path, text.encode("utf-8"))
+    return write_bytes_atomic(path, text.encode("utf-8"), mode=mode)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> Path:
     """Bytes version of :func:`write_text_atomic`; failures are one :class:`WriteError` line."""
+    chosen = mode
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise WriteError("输出目录不存在" if not folder.exists() else "输出目录不是目录", path=str(folder))
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        mode = stat.S_IMODE(os.stat(target).st_mode) if chosen is None else chosen
     except OSError:
         mode = 0o666 & ~_umask()
     try:

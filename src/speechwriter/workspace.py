@@ -115,6 +115,8 @@ class Workspace:
             from .config import config_paths, load_settings
 
             self._settings = load_settings(config_paths(self.root))
+            for message in self._settings.warnings:
+                self.warn(message)
         return self._settings
 
     @cached_property
