@@ -18,8 +18,18 @@ from pathlib import Path
 
 from .errors import InputError, WriteError
 
-__all__ = ["MAX_INPUT_BYTES", "check_writable_dir", "folder_problem", "inside_folder", "read_problem", "read_text", "write_bytes_atomic", "write_problem",
-           "write_text_atomic"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "check_writable_dir",
+    "folder_problem",
+    "inside_folder",
+    "read_problem",
+    "read_text",
+    "special_kind",
+    "write_bytes_atomic",
+    "write_problem",
+    "write_text_atomic",
+]
 
 MAX_INPUT_BYTES = 1024 * 1024
 
@@ -65,6 +75,11 @@ def folder_problem(path: str | os.PathLike[str], what: str = "目录") -> str | 
     if not os.access(path, os.R_OK | os.X_OK):
         return f"{what}没有读取权限"
     return None
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is (命名管道（FIFO）, 字符设备 …), from its stat mode."""
+    return _not_regular(mode)
 
 
 def _not_regular(mode: int) -> str:

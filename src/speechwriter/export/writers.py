@@ -488,10 +488,9 @@ def _base_document(template: Path | None) -> Any:
         raise InputError("模板文件不存在", path=str(path))
     if path.suffix.lower() != ".docx":
         raise InputError("模板应为 .docx 文件（.dotx/.doc 请先在 Word 中另存为 .docx）", path=str(path))
-    try:
-        doc = Document(str(path))
-    except Exception as exc:  # python-docx raises several kinds for a file that is not a Word document
-        raise InputError(f"无法读取 Word 模板（{type(exc).__name__}）", path=str(path)) from None
+    from ..wordfile import open_docx
+
+    doc = open_docx(path, "Word 模板")  # bounded: a template can be a zip bomb too
     body = doc.element.body
     # trailing empty paragraphs of the template (where a writer would type) are dropped; its 红头 stays
     from docx.oxml.ns import qn
