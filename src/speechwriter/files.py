@@ -12,13 +12,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
 
 from .errors import InputError, WriteError
 
-__all__ = [
+__all__ = ["CONTROL_CHARACTERS",
     "MAX_INPUT_BYTES",
     "check_writable_dir",
     "folder_problem",
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 MAX_INPUT_BYTES = 1024 * 1024
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters no speech text holds: C0/C1 controls but tab and line ends, and bidi overrides/isolates."""
 
 _KINDS = ((stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISFIFO, "命名管道（FIFO）"),
           (stat.S_ISSOCK, "套接字"))

@@ -40,7 +40,7 @@ from ..figures.quantities import (
     QuantityError,
     parse_figure,
 )
-from ..files import read_text
+from ..files import CONTROL_CHARACTERS, read_text
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -847,7 +847,7 @@ def parse_facts(text: str, *, fmt: str = ".yaml", name: str = "<facts>") -> Fact
     return facts
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = CONTROL_CHARACTERS
 _CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "退格", 0x1B: "ESC", 0x7F: "DEL", 0x202E: "从右到左覆盖",
                   0x202D: "从左到右覆盖", 0x202B: "从右到左嵌入", 0x202A: "从左到右嵌入", 0x200F: "从右到左标记"}
 
