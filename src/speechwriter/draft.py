@@ -124,9 +124,12 @@ class Draft(_Model):
 
         if not self.facts_source or not Path(self.facts_source).is_file():
             return self
-        source = Path(self.facts_source).resolve()
         try:
-            rel = os.path.relpath(source, Path(path).resolve().parent)
+            source = Path(self.facts_source).resolve()
+            # the folder, not the file: an output path that is a link loop is replaced by the write
+            rel = os.path.relpath(source, Path(path).absolute().parent.resolve())
+        except (OSError, RuntimeError):  # a link loop on the way: keep the path as given
+            return self
         except ValueError:  # another drive on Windows
             rel = str(source)
         return self.model_copy(update={"facts_source": Path(rel).as_posix()})

@@ -187,7 +187,13 @@ def check_writable_dir(folder: str | os.PathLike[str], what: str = "输出目录
     """Prove ``folder`` takes a new file by creating and removing one (``os.access`` lies to root)."""
     target = Path(folder) if str(folder) else Path(".")
     if not target.is_dir():
-        raise WriteError(f"{what}不存在" if not target.exists() else f"{what}不是目录", path=str(target))
+        try:
+            os.stat(target)
+        except FileNotFoundError:
+            raise WriteError(f"{what}不存在", path=str(target)) from None
+        except OSError as exc:  # a link loop, a name too long …: say which, not 「不存在」
+            raise WriteError(f"{what}无法访问：{read_problem(exc)}", path=str(target)) from None
+        raise WriteError(f"{what}不是目录", path=str(target))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".speechwriter-probe.", dir=target)
     except OSError as exc:
@@ -213,7 +219,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int |
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise WriteError("输出目录不存在" if not folder.exists() else "输出目录不是目录", path=str(folder))
+        raise WriteError(folder_problem(folder, "输出目录") or "输出目录不是目录", path=str(folder))
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode) if chosen is None else chosen
     except OSError:

@@ -65,7 +65,9 @@ def _target(path: Path, fmt: str, force: bool) -> Path:
     if path.is_dir():
         raise InputError("这是一个目录，请给出文件路径", path=str(path))
     if not path.parent.exists() and str(path.parent):
-        raise InputError("输出目录不存在", path=str(path.parent))
+        from ..files import folder_problem
+
+        raise InputError(folder_problem(path.parent, "输出目录") or "输出目录不存在", path=str(path.parent))
     if path.exists() and not force:
         raise InputError("文件已存在，如需覆盖请加 --force", path=str(path))
     return path
