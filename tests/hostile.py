@@ -121,7 +121,7 @@ def duplicate_json_key(rng: random.Random) -> tuple[str, str]:
     key = rng.choice(["title", "speaker", "meta"])
     if key == "meta":
         return ".json", '{"meta": {"title": "甲"}, "meta": {"title": "乙"}}'
-    return ".json", '{"meta": {"%s": "甲", "title": "测试", "%s": "乙"}}' % (key, key)
+    return ".json", '{"meta": {"' + key + '": "甲", "title": "测试", "' + key + '": "乙"}}'
 
 
 def switch_for_number(rng: random.Random) -> tuple[str, str]:
