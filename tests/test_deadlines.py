@@ -92,3 +92,28 @@ def test_draft_against_an_endless_stream_exits_with_the_deadline_error(cli, tmp_
         result = cli("draft", REFERENCE_FACTS, "--profile", "slow", "-o", tmp_path / "out")
     assert result.exit_code != 0 and "总时限" in result.stderr, result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("mode", ["huge", "endless"])
+def test_a_stream_abandoned_mid_reply_leaves_nothing_on_stderr(mode: str) -> None:
+    """A stream cut off (too long, past the deadline) is closed in its own loop: no asyncio noise at exit."""
+    import subprocess
+    import sys
+
+    deadline = 120 if mode == "huge" else 1  # the size cap, not the deadline, ends the huge reply
+    code = (
+        "from speechwriter.testing.rawserver import MisbehavingServer\n"
+        "from speechwriter.config import Profile\n"
+        "from speechwriter.engines.openai import OpenAIEngine\n"
+        "from speechwriter.engines.base import EngineError\n"
+        f"with MisbehavingServer({mode!r}, reply_chars=10_000_000) as s:\n"
+        f"    e = OpenAIEngine(Profile(base_url=s.base_url, model='m', api_key='k-test-key', deadline={deadline},"
+        " max_attempts=1))\n"
+        "    try:\n"
+        "        e.complete([{'role': 'user', 'content': 'x'}])\n"
+        "    except EngineError as exc:\n"
+        "        print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and ("上限" in done.stdout or "总时限" in done.stdout), done.stdout + done.stderr
+    assert done.stderr == "", done.stderr

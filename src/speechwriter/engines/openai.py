@@ -341,6 +341,7 @@ class OpenAIEngine(Engine):
                      scrubber: StreamScrubber) -> Completion:
         start = time.perf_counter()
         reply = _Reply(self.profile.max_reply_chars)
+        stream: Any = None
         try:
             stream = await self._async_client().chat.completions.create(**kwargs)
             reply.content_type = str(getattr(getattr(stream, "response", None), "headers", {}).get("content-type", ""))
@@ -354,6 +355,11 @@ class OpenAIEngine(Engine):
             error = describe_error(exc, self.profile, chunk=reply.chunks + 1)
             attempts.append(_attempt(attempts, start, "error", error))
             raise error from None
+        finally:
+            if stream is not None and reply.finish is None:
+                # A stream left mid-reply (too long, past the deadline, broken) is closed here, in its
+                # own loop: else the event loop's shutdown prints "error during closing of asynchronous generator".
+                await _close_quietly(stream)
         completion = self._finish(reply, attempts, start)
         rest = scrubber.finish()
         if rest and on_text is not None:
@@ -406,6 +412,14 @@ class _Reply:
             self.pieces.append(piece)
             return piece
         return ""
+
+
+async def _close_quietly(stream: Any) -> None:
+    import asyncio
+    import contextlib
+
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await stream.close()
 
 
 def _unfinished(reply: _Reply, where: str) -> EngineError:
