@@ -103,9 +103,36 @@ def garbage(rng: random.Random) -> tuple[str, str]:
     return rng.choice([".yaml", ".json", ".toml"]), text
 
 
+def control_characters(rng: random.Random) -> tuple[str, str]:
+    char = rng.choice(["\x00", "\x1b[2J", "\x07", "\u202e", "\x7f", "\x9b", "\u2066"])
+    fmt = rng.choice([".json", ".toml", ".yaml"])
+    title = "测试" + char + "标题"
+    if fmt == ".json":
+        return ".json", json.dumps({"meta": {"title": title, "speaker": {"role": "主任"}, "addressees": ["同志们"]}},
+                                   ensure_ascii=rng.random() < 0.5)
+    if fmt == ".toml":
+        escaped = json.dumps(title, ensure_ascii=True)  # a TOML basic string takes JSON's \u escapes
+        return ".toml", f'[meta]\ntitle = {escaped}\naddressees = ["同志们"]\n[meta.speaker]\nrole = "主任"\n'
+    escaped = json.dumps(title, ensure_ascii=True)  # YAML double quotes take the same escapes
+    return ".yaml", VALID_META.replace("title: 测试", f"title: {escaped}")
+
+
+def duplicate_json_key(rng: random.Random) -> tuple[str, str]:
+    key = rng.choice(["title", "speaker", "meta"])
+    if key == "meta":
+        return ".json", '{"meta": {"title": "甲"}, "meta": {"title": "乙"}}'
+    return ".json", '{"meta": {"' + key + '": "甲", "title": "测试", "' + key + '": "乙"}}'
+
+
+def switch_for_number(rng: random.Random) -> tuple[str, str]:
+    field = rng.choice(["chars", "minutes"])
+    value = rng.choice(["true", "false", ".inf", ".nan", "-.inf"])
+    return ".yaml", VALID_META + f"  target: {{{field}: {value}}}\n"
+
+
 GENERATORS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
     f.__name__: f for f in (deep_json, deep_toml, deep_yaml, complex_key, impossible_date, huge_integer,
                             billion_laughs, merge_bomb, anchor_chain, recursive_alias, many_items, many_highlights,
-                            garbage)
+                            control_characters, duplicate_json_key, switch_for_number, garbage)
 }
 """Every class of hostile input; all but ``garbage`` must be refused."""

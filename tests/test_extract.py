@@ -448,7 +448,6 @@ def test_a_long_report_is_fitted_to_what_a_facts_file_may_hold(tmp_path: Path) -
 def test_special_files_huge_unpacked_docx_and_missing_output_folder(cli, tmp_path: Path, monkeypatch) -> None:
     import os
 
-    from speechwriter.extract import sources
 
     for name in ("管道.txt", "管道.docx"):
         fifo = tmp_path / name
@@ -460,7 +459,9 @@ def test_special_files_huge_unpacked_docx_and_missing_output_folder(cli, tmp_pat
     doc.add_paragraph("全年完成投资12亿元。")
     path = tmp_path / "大.docx"
     doc.save(path)
-    monkeypatch.setattr(sources, "MAX_UNPACKED_BYTES", 1000)  # a real limit, set low: the check, not a stand-in
+    from speechwriter import wordfile
+
+    monkeypatch.setattr(wordfile, "MAX_UNPACKED_BYTES", 1000)  # a real limit, set low: the check, not a stand-in
     result, out = _extract(cli, tmp_path, path)
     assert result.exit_code == 2 and "解压后" in result.stderr and not out.exists()
     missing = cli("facts", "extract", ORG_SOURCES[0], "-o", tmp_path / "无此目录" / "f.yaml")

@@ -8,6 +8,7 @@ the endpoint URL carries it as ``user:KEY@``.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,143 @@ def test_placeholder_keys_of_local_servers_are_not_blanked_out_of_text() -> None
         assert MARKER not in redact(f"key {MARKER} here")
     finally:
         forget_secrets()
+
+
+# --- an endpoint that echoes the key back in its replies (issue 26 item 1) -------------------------
+
+ECHO_KEY = "mk-ECHO~KEY.4b1e9d7c+Zq=Rw"
+"""Not sk-shaped, with characters that URL-encoding and base64 change, so only the key's own forms hide it."""
+
+
+def key_forms(key: str = ECHO_KEY, user: str = "user") -> dict[str, str]:
+    """Every form of ``key`` a server could echo, as the issue lists them."""
+    import base64
+    from urllib.parse import quote
+
+    half = len(key) // 2
+    return {"whole": key, "first half": key[:half], "second half": key[half:],
+            "base64": base64.b64encode(key.encode()).decode(), "url-encoded": quote(key, safe=""),
+            "basic auth": base64.b64encode(f"{user}:{key}".encode()).decode()}
+
+
+def echo_text(key: str = ECHO_KEY) -> str:
+    """What an echoing proxy appends: the key in each of its forms, separated by CJK text."""
+    return "".join(f"（调试{n}：{form}）" for n, form in enumerate(key_forms(key).values()))
+
+
+def forms_found(workdir: Path, printed: list[str], key: str = ECHO_KEY) -> list[str]:
+    """Where any form of the key is: in a printed text or in any file under ``workdir`` (bytes)."""
+    found = []
+    forms = key_forms(key)
+    for n, text in enumerate(printed):
+        found += [f"printed {n}: {name}" for name, form in forms.items() if form in text]
+    for path in workdir.rglob("*"):
+        if path.is_file() and path.name != "speechwriter.toml":
+            data = path.read_bytes()
+            found += [f"{path.relative_to(workdir)}: {name}" for name, form in forms.items() if form.encode() in data]
+    return found
+
+
+def echoing(brain):
+    """A responder that answers as ``brain`` does, with every form of the key it was sent appended."""
+    def respond(request: dict) -> Step:
+        step = brain(request)
+        return Step(reply=step.reply + echo_text(), finish_reason=step.finish_reason)
+    return respond
+
+
+@pytest.fixture
+def echo_workdir(tmp_path: Path, monkeypatch) -> Path:
+    forget_secrets()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ECHO_KEY", ECHO_KEY)
+    return tmp_path
+
+
+def _echo_config(workdir: Path, base_url: str) -> None:
+    (workdir / "speechwriter.toml").write_text(
+        f'[profiles.echo]\nbase_url = "{base_url.replace("http://", f"http://user:{ECHO_KEY}@")}"\n'
+        f'model = "fake-model"\napi_key_env = "ECHO_KEY"\nbackoff_base = 0.01\nmax_attempts = 2\n', encoding="utf-8")
+
+
+def test_the_redactor_removes_every_form_of_the_key() -> None:
+    from speechwriter.redact import remember_url_credentials, scrub
+
+    forget_secrets()
+    remember_url_credentials(f"http://user:{ECHO_KEY}@127.0.0.1:9/v1")
+    for name, form in key_forms().items():
+        text, found = scrub(f"前文{form}后文")
+        assert (found and text == "前文***后文") or (name == "basic auth" and text.startswith("前文***")), (name, text)
+    import base64
+
+    inside = base64.b64encode(b"prefix:" + ECHO_KEY.encode() + b":suffix").decode()  # any byte alignment
+    assert scrub(inside)[1] and ECHO_KEY[:12] not in scrub(f"x {ECHO_KEY[:12]} y")[0]
+    assert scrub("正文 2025 年 1200 tokens，api 正常")[1] is False
+
+
+def test_a_key_split_across_stream_pieces_is_still_removed() -> None:
+    from speechwriter.redact import StreamScrubber, remember_secret
+
+    forget_secrets()
+    remember_secret(ECHO_KEY)
+    scrubber = StreamScrubber()
+    text = f"第一段。{ECHO_KEY} 第二段。"
+    shown = "".join(scrubber.feed(text[i:i + 3]) for i in range(0, len(text), 3)) + scrubber.finish()
+    assert shown == "第一段。*** 第二段。" and scrubber.found
+
+
+def test_an_echoing_endpoint_never_gets_the_key_into_any_output(echo_workdir: Path, cli) -> None:
+    """draft (live output, OUT.json/md, docx), export, runs list/show, refine, eval, eval --batch: no form of the key."""
+    from speechwriter.cli.repl import RefineRepl
+    from speechwriter.refine import RefineSession
+    from speechwriter.testing.batchserver import FakeBatchServer
+
+    printed: list[str] = []
+    with FakeBatchServer(echoing(composer_brain())) as server:
+        _echo_config(echo_workdir, server.base_url)
+        out = echo_workdir / "out"
+        drafted = cli("draft", REFERENCE_FACTS, "--profile", "echo", "-o", out, "--export", "docx")
+        printed += [drafted.output]
+        assert drafted.exit_code in (0, 1), drafted.output  # 1: the validator may object to the echo text
+        assert "回复中出现了 API 密钥" in drafted.stderr
+        exported = cli("export", out.with_suffix(".json"), "--format", "md", "-o", echo_workdir / "again.md")
+        assert exported.exit_code == 0, exported.output
+        run_id = next((echo_workdir / ".speechwriter" / "runs").iterdir()).name
+        printed += [exported.output, cli("runs", "list").output, cli("runs", "show", run_id).output]
+        suite = echo_workdir / "suite.yaml"
+        suite.write_text(f"name: echo\ndefaults:\n  engine: openai\n  profile: echo\ncases:\n"
+                         f"  - id: one\n    facts: {FIXTURES / 'work_report_gongqingfu.yaml'}\n", encoding="utf-8")
+        printed += [cli("eval", suite, "--no-cache").output]
+        batch = cli("eval", suite, "--batch", "--no-cache")
+        printed += [batch.output]
+        for name in [p.name for p in (echo_workdir / "evals" / "runs").iterdir() if (p / "batch.json").exists()]:
+            for _ in range(4):
+                printed.append(cli("eval", "collect", name).output)
+        profile = Profile(name="echo", base_url=server.base_url.replace("http://", f"http://user:{ECHO_KEY}@"),
+                          model="fake-model", api_key=ECHO_KEY, backoff_base=0.01)
+        facts = load_facts(REFERENCE_FACTS)
+        session = RefineSession.start(draft_speech(facts), facts, OpenAIEngine(profile), Workspace(echo_workdir))
+        console = Console(file=io.StringIO(), width=120, color_system=None)
+        repl = RefineRepl(session, console, prompt_session=object())
+        repl.handle("语气再亲切一些")
+        printed.append(console.file.getvalue())
+    assert out.with_suffix(".json").exists() and (echo_workdir / "again.md").exists()
+    assert list((echo_workdir / "evals" / "runs").rglob("results.json"))
+    assert forms_found(echo_workdir, printed) == []
+    recorded = [json.loads(p.read_text(encoding="utf-8")) for p in echo_workdir.rglob("calls/*.json")]
+    assert any(r.get("secret_echoed") for r in recorded), "a reply that held the key is recorded as such"
+
+
+def test_facts_extract_with_an_echoing_endpoint(echo_workdir: Path, cli) -> None:
+    from .test_extract_llm import ORGS, UNION, good_reply
+
+    def respond(request: dict) -> Step:
+        return Step(reply=json.dumps(good_reply(request), ensure_ascii=False) + "\n" + echo_text())
+
+    with FakeLLMServer(respond) as server:
+        _echo_config(echo_workdir, server.base_url)
+        result = cli("facts", "extract", UNION, *[f"--org={o}" for o in ORGS], "--engine", "openai",
+                     "--profile", "echo", "-o", echo_workdir / "facts.yaml")
+    assert "Traceback" not in result.output
+    assert list(echo_workdir.rglob("calls/*.json")), result.output
+    assert forms_found(echo_workdir, [result.output]) == []

@@ -78,3 +78,33 @@ def test_library_and_builtin_callables_are_outside_too(layout, check: str) -> No
                      f"    assert: {{custom: ['{check}']}}\n", encoding="utf-8")
     with pytest.raises(InputError, match="--allow-custom-checks"):
         run_suite(load_suite(suite), options=RunOptions(workdir=project))
+
+
+@pytest.mark.parametrize("top", ["prompts", "fixtures"])
+def test_a_namespace_package_spanning_the_project_cannot_bring_in_outside_code(layout, cli, top: str) -> None:
+    """``prompts/`` in the project without ``__init__.py`` is a namespace package whose portions include a
+    ``prompts/`` folder next to the suite: the module found there is what would run, and it is outside."""
+    project, suite, marker = layout
+    name = f"{top}{abs(hash(str(project))) % 10**6}"  # fresh per test: imports are cached
+    (project / name).mkdir()
+    (suite.parent / name).mkdir()
+    (suite.parent / name / "pwn.py").write_text(CHECK.format(marker=str(marker)), encoding="utf-8")
+    suite.write_text(f"name: ns\ncases:\n  - id: one\n    facts: {REFERENCE_FACTS}\n"
+                     f"    assert: {{custom: ['{name}.pwn:check']}}\n", encoding="utf-8")
+    result = cli("eval", suite)
+    assert result.exit_code == 2 and "--allow-custom-checks" in result.stderr, result.output
+    assert "pwn.py" in result.stderr and not marker.exists()
+
+
+def test_a_package_init_outside_the_project_counts_too(layout) -> None:
+    """A module inside the project whose parent package's __init__ is outside still runs outside code."""
+    from speechwriter.evals.suite import custom_check_files
+
+    project, suite, marker = layout
+    pkg = suite.parent / f"outpkg{abs(hash(str(project))) % 10**6}"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(CHECK.format(marker=str(marker)), encoding="utf-8")
+    (pkg / "mod.py").write_text("def check(d, f):\n    return 1.0, 'ok'\n", encoding="utf-8")
+    files = custom_check_files(f"{pkg.name}.mod:check", [project, suite.parent])
+    assert files == [(pkg / "__init__.py").resolve(), (pkg / "mod.py").resolve()]
+    assert not marker.exists()  # found without executing the package

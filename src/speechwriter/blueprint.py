@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError
-from .files import read_text
+from .files import inside_folder, read_text
 
 __all__ = [
     "CN_ORDINALS",
@@ -168,7 +168,8 @@ def list_blueprints(prompts_dirs: Iterable[Path] | None = None) -> dict[str, Pat
     found: dict[str, Path] = {}
     for folder in reversed(_search_dirs(prompts_dirs)):
         for path in sorted((folder / "blueprints").glob("*.yaml")):
-            found[path.stem] = path
+            if inside_folder(folder, path):  # a link out of a prompts folder is not part of it
+                found[path.stem] = path
     return dict(sorted(found.items()))
 
 

@@ -31,12 +31,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
-from .files import read_text
-from .redact import public_url, remember_secret
+from .files import read_problem, read_text
+from .redact import public_url, remember_secret, remember_url_credentials
 
 __all__ = [
     "Profile",
     "Settings",
+    "check_base_url",
     "config_paths",
     "endpoint_configured",
     "is_loopback_url",
@@ -70,6 +71,32 @@ def is_loopback_url(url: str | None) -> bool:
         return False
 
 
+def check_base_url(url: str | None) -> None:
+    """Refuse at once a base URL that no request could reach: another scheme, a bad port, broken brackets."""
+    from urllib.parse import urlsplit
+
+    if url is None:
+        return
+    from .redact import redact
+
+    shown = public_url(url) if "[" not in url else redact(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        reason = "端口超出 0–65535" if "range" in str(exc) else (
+            "端口不是数字" if "port" in str(exc).lower() else "地址格式错误（如方括号不成对）")
+        raise InputError(f"接口地址（base_url）无效：{shown}：{reason}") from None
+    if parts.scheme not in ("http", "https"):
+        raise InputError(f"接口地址（base_url）无效：{shown}：只支持 http:// 或 https://，"
+                          f"不支持「{parts.scheme or '（无）'}」")
+    if not host:
+        raise InputError(f"接口地址（base_url）无效：{shown}：缺少主机名")
+    if port == 0:
+        raise InputError(f"接口地址（base_url）无效：{shown}：端口不能为 0")
+
+
 class Profile(BaseModel):
     """One endpoint: where, which model, which key, and how to call it."""
 
@@ -95,6 +122,8 @@ class Profile(BaseModel):
     chat_model: str | None = Field(None, description="LangChain 聊天模型类的导入路径（如 "
                                    "langchain_community.chat_models:ChatTongyi）；设置后经 LangChain 调用该模型")
     chat_model_options: dict[str, Any] = Field(default_factory=dict, description="传给 chat_model 类的其他参数")
+    deadline: float = Field(300.0, gt=0, description="每个请求的总时限（秒，含重试与等待；max_tokens 超过 4000 时按比例放宽）")
+    max_reply_chars: int = Field(400_000, gt=0, description="单个回复的字符数上限，超过即中止接收")
 
     def key(self) -> str:
         """The API key, or an error that says exactly where to put it.
@@ -104,6 +133,7 @@ class Profile(BaseModel):
         message, record or report.
         """
         key = self.api_key or os.environ.get(self.api_key_env)
+        remember_url_credentials(self.base_url)  # sent as Basic auth: its echo must not be stored either
         if not key:
             if is_loopback_url(self.base_url):
                 return LOOPBACK_PLACEHOLDER_KEY
@@ -111,6 +141,11 @@ class Profile(BaseModel):
                              f"或在配置文件的 [profiles.{self.name}] 中写 api_key_env / api_key")
         remember_secret(key)
         return key
+
+    def deadline_for(self, max_tokens: int | None = None) -> float:
+        """The total time one request may take: ``deadline``, stretched for replies longer than 4000 tokens."""
+        tokens = max_tokens if max_tokens is not None else self.max_tokens
+        return self.deadline * max(1.0, (tokens or 0) / 4000)
 
     @property
     def public_base_url(self) -> str | None:
@@ -124,6 +159,7 @@ class Profile(BaseModel):
         key = self.api_key or os.environ.get(self.api_key_env)
         if key:
             remember_secret(key)
+        remember_url_credentials(self.base_url)
         data["api_key"] = mask_key(key) if masked else ("已设置" if key else "未设置")
         return data
 
@@ -140,6 +176,7 @@ class Settings(BaseModel):
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     allow_custom_checks: bool = Field(False, description="允许评测套件运行项目目录之外的自定义检查（Python 代码）")
     sources: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="读取配置时发现的问题（不妨碍使用）")
 
 
 def mask_key(key: str | None) -> str:
@@ -169,17 +206,26 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
     """Merge the config files; a broken file is an InputError naming it."""
     import tomllib
 
-    merged: dict[str, Any] = {"profiles": {}, "prices": {}, "sources": []}
+    merged: dict[str, Any] = {"profiles": {}, "prices": {}, "sources": [], "warnings": []}
     for path in reversed(paths or config_paths()):
-        if not path.is_file():
+        try:
+            if not path.is_file():
+                continue
+        except OSError as exc:  # an unreadable ~/.config: the other config files still count
+            merged["warnings"].append(f"无法读取配置文件 {path}（{read_problem(exc)}），已忽略")
             continue
         try:
             data = tomllib.loads(read_text(path, what="配置文件"))
         except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
             raise InputError(f"配置文件格式错误：{exc}", path=str(path)) from None
+        loose = _readable_by_others(path)
         for name, prof in (data.pop("profiles", {}) or {}).items():
             if not isinstance(prof, dict):
                 raise InputError(f"[profiles.{name}] 应为表", path=str(path))
+            if prof.get("api_key") and loose:
+                merged["warnings"].append(
+                    f"{path} 中写有 API 密钥（[profiles.{name}] api_key），但同组或其他用户也能读取该文件（权限 {loose}）："
+                    f"请执行 chmod 600 {path}，或改用 api_key_env")
             merged["profiles"][name] = {**merged["profiles"].get(name, {}), **prof, "name": name}
         merged["prices"].update(data.pop("prices", {}) or {})
         if "default_profile" in data:
@@ -191,7 +237,8 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
                 value = data.pop(key)
                 folders = [value] if isinstance(value, str) else list(value or [])
                 # relative folders are relative to the config file that names them
-                merged[key] = [str((path.parent / f).resolve()) for f in folders]
+                # (absolute, links kept: a link loop is reported where the folder is opened, in Chinese)
+                merged[key] = [os.path.abspath(path.parent / f) for f in folders]
         if data:
             raise InputError(f"未知配置项：{'、'.join(data)}（可用：default_profile、prompts、examples、profiles、prices、"
                              f"allow_custom_checks）",
@@ -204,6 +251,17 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
         loc = ".".join(str(p) for p in err["loc"])
         raise InputError(f"配置项 {loc} 无效：{err['msg']}", path=merged["sources"][0] if merged["sources"]
                          else None) from None
+
+
+def _readable_by_others(path: Path) -> str | None:
+    """The file's mode as ``0644`` when group or others may read it (as ssh warns of a loose key file), else None."""
+    import stat
+
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    return f"{mode:04o}" if mode & 0o044 else None
 
 
 def endpoint_configured(settings: Settings | None = None) -> bool:
@@ -239,6 +297,7 @@ def resolve_profile(name: str | None = None, *, settings: Settings | None = None
         if value is not None:
             updates[key] = value
     profile = profile.model_copy(update=updates)
+    check_base_url(profile.base_url)
     if not profile.model and (require_model or not profile.chat_model):
         raise InputError("没有指定模型：请用 --model、环境变量 SPEECHWRITER_MODEL 或 profile 中的 model 指定")
     return profile

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
-from .files import read_text, write_text_atomic
+from .files import CONTROL_CHARACTERS, read_text, write_text_atomic
 
 __all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft", "output_paths"]
 
@@ -124,9 +124,12 @@ class Draft(_Model):
 
         if not self.facts_source or not Path(self.facts_source).is_file():
             return self
-        source = Path(self.facts_source).resolve()
         try:
-            rel = os.path.relpath(source, Path(path).resolve().parent)
+            source = Path(self.facts_source).resolve()
+            # the folder, not the file: an output path that is a link loop is replaced by the write
+            rel = os.path.relpath(source, Path(path).absolute().parent.resolve())
+        except (OSError, RuntimeError):  # a link loop on the way: keep the path as given
+            return self
         except ValueError:  # another drive on Windows
             rel = str(source)
         return self.model_copy(update={"facts_source": Path(rel).as_posix()})
@@ -162,12 +165,30 @@ def load_draft(path: str | Path) -> Draft:
     """Load a draft JSON written by ``speechwriter draft``."""
     text = read_text(path, what="稿件文件", max_bytes=8 * 1024 * 1024)
     try:
-        return Draft.model_validate_json(text)
+        draft = Draft.model_validate_json(text)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = ".".join(str(p) for p in err["loc"])
-        kind = "不是有效的 JSON" if err["type"] == "json_invalid" else "不是 speechwriter 稿件"
-        raise InputError(f"{kind}（{err['msg']}）", path=str(path), field=loc or None) from None
+        if err["type"] == "json_invalid":
+            raise InputError("不是有效的 JSON（文件可能不完整或被改坏）", path=str(path)) from None
+        reason = _DRAFT_PROBLEMS.get(err["type"], f"取值无效（{err['type']}）")
+        raise InputError(f"不是 speechwriter 稿件：{reason}", path=str(path), field=loc or None) from None
+    for n, section in enumerate(draft.sections):
+        for field, value in (("title", draft.title), (f"sections[{n}].heading", section.heading or ""),
+                             (f"sections[{n}].body", section.body)):
+            bad = CONTROL_CHARACTERS.search(value)
+            if bad:  # Word cannot hold them (lxml refuses), and a terminal would run them
+                raise InputError(f"含有不可见的控制字符 U+{ord(bad.group()):04X}，请删除后再试", path=str(path),
+                                 field=field)
+    return draft
+
+
+_DRAFT_PROBLEMS = {"missing": "缺少必填字段", "string_type": "应为文本", "list_type": "应为列表",
+                   "model_type": "应为对象（键: 值）", "dict_type": "应为对象（键: 值）", "int_type": "应为整数",
+                   "int_parsing": "应为整数", "extra_forbidden": "未知字段", "date_from_datetime_parsing": "应为日期",
+                   "date_parsing": "应为日期（YYYY-MM-DD）", "datetime_parsing": "应为日期时间",
+                   "float_parsing": "应为数字", "bool_parsing": "应为 true 或 false", "literal_error": "取值不在允许范围内",
+                   "json_type": "应为 JSON 对象"}
 
 
 def output_paths(out: Path, force: bool = False) -> tuple[Path, Path]:

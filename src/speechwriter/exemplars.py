@@ -23,10 +23,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
+from .files import folder_problem, inside_folder, read_text
+
 __all__ = ["Exemplar", "ExemplarIndex", "bigrams", "classify_paragraphs", "section_query"]
 
 EXAMPLE_SUFFIXES = (".txt", ".md", ".markdown")
 MAX_EXEMPLAR_CHARS = 220
+
+MAX_EXAMPLE_ENTRIES = 20_000
+"""Directory entries (files and folders) looked at under all example folders together."""
+MAX_EXAMPLE_FILES = 2_000
+"""Speeches read: a unit's past speeches for some years, with room to spare."""
+MAX_EXAMPLE_BYTES = 64 * 1024 * 1024
+MAX_EXAMPLE_FILE_BYTES = 4 * 1024 * 1024
 MIN_PARAGRAPH_CHARS = 30
 
 _HEADING1 = re.compile(r"^\s*[一二三四五六七八九十]+、")
@@ -149,21 +159,21 @@ class ExemplarIndex:
 
     @classmethod
     def from_folders(cls, folders: Iterable[str | Path]) -> ExemplarIndex:
-        """Read every .txt/.md speech under the folders (recursively); unreadable files are skipped."""
-        from .errors import InputError
+        """Read every .txt/.md speech under the folders (recursively, links not followed out of them).
 
+        Bounded: at most :data:`MAX_EXAMPLE_ENTRIES` directory entries looked at, :data:`MAX_EXAMPLE_FILES`
+        speeches and :data:`MAX_EXAMPLE_BYTES` read in all, so ``--examples /`` ends at once with the
+        reason instead of walking the whole file system. Unreadable files are skipped.
+        """
         paragraphs: list[Exemplar] = []
+        budget = _Budget()
         for folder in folders:
-            folder = Path(folder)
-            if not folder.is_dir():
-                raise InputError("范文目录不存在", path=str(folder))
-            for path in sorted(folder.rglob("*")):
-                if path.suffix.lower() not in EXAMPLE_SUFFIXES or not path.is_file():
-                    continue
+            for path in _example_files(Path(folder), budget):
                 try:
-                    text = path.read_text(encoding="utf-8", errors="replace")
-                except OSError:
+                    text = read_text(path, what="范文", max_bytes=MAX_EXAMPLE_FILE_BYTES)
+                except InputError:
                     continue
+                budget.spend_bytes(len(text.encode("utf-8")), Path(folder))
                 paragraphs.extend(classify_paragraphs(text, str(path)))
         return cls(paragraphs)
 
@@ -200,6 +210,52 @@ class ExemplarIndex:
             if all(group[i].source != o.source for o in out):  # one paragraph per speech
                 out.append(group[i])
         return out
+
+
+class _Budget:
+    """What reading the example folders may still spend (entries, files, bytes)."""
+
+    def __init__(self) -> None:
+        self.entries = self.files = self.bytes = 0
+
+    def _over(self, what: str, limit: int, folder: Path) -> InputError:
+        return InputError(f"范文目录过大：{what}超过 {limit}，已停止读取；请用 --examples 指定只放范文的目录",
+                          path=str(folder))
+
+    def spend_entry(self, folder: Path) -> None:
+        self.entries += 1
+        if self.entries > MAX_EXAMPLE_ENTRIES:
+            raise self._over("文件和子目录总数", MAX_EXAMPLE_ENTRIES, folder)
+
+    def spend_file(self, folder: Path) -> None:
+        self.files += 1
+        if self.files > MAX_EXAMPLE_FILES:
+            raise self._over("范文文件数", MAX_EXAMPLE_FILES, folder)
+
+    def spend_bytes(self, n: int, folder: Path) -> None:
+        self.bytes += n
+        if self.bytes > MAX_EXAMPLE_BYTES:
+            raise self._over("范文总大小（字节）", MAX_EXAMPLE_BYTES, folder)
+
+
+def _example_files(folder: Path, budget: _Budget) -> Iterable[Path]:
+    """The .txt/.md files under ``folder`` in name order, without following links to folders or out of it."""
+    import os
+
+    problem = folder_problem(folder, "范文目录")
+    if problem:
+        raise InputError(problem, path=str(folder))
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for _ in dirs:
+            budget.spend_entry(folder)
+        for name in sorted(files):
+            budget.spend_entry(folder)
+            path = Path(root) / name
+            if path.suffix.lower() not in EXAMPLE_SUFFIXES or not inside_folder(folder, path):
+                continue
+            budget.spend_file(folder)
+            yield path
 
 
 def section_query(data: dict[str, Any]) -> str:

@@ -12,19 +12,78 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
 
 from .errors import InputError, WriteError
 
-__all__ = ["MAX_INPUT_BYTES", "check_writable_dir", "read_text", "write_bytes_atomic", "write_problem",
-           "write_text_atomic"]
+__all__ = ["CONTROL_CHARACTERS",
+    "MAX_INPUT_BYTES",
+    "check_writable_dir",
+    "folder_problem",
+    "inside_folder",
+    "read_problem",
+    "read_text",
+    "special_kind",
+    "write_bytes_atomic",
+    "write_problem",
+    "write_text_atomic",
+]
 
 MAX_INPUT_BYTES = 1024 * 1024
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters no speech text holds: C0/C1 controls but tab and line ends, and bidi overrides/isolates."""
+
 _KINDS = ((stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISFIFO, "命名管道（FIFO）"),
           (stat.S_ISSOCK, "套接字"))
+
+
+_READ_PROBLEMS = {
+    errno.ELOOP: "符号链接循环（链接最终指回自身）",
+    errno.ENAMETOOLONG: "路径过长",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.EIO: "读取时发生 I/O 错误（磁盘或网络文件系统故障）",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.ENOENT: "不存在",
+}
+
+
+def read_problem(exc: OSError) -> str:
+    """A Chinese phrase for why a path could not be read (a link loop, no permission …), never English."""
+    return _READ_PROBLEMS.get(exc.errno or 0) or f"无法读取（系统错误码 {exc.errno}）"
+
+
+def inside_folder(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
+    """True when ``path``, links followed, lies inside ``folder`` (links followed): a link out of it is not."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def folder_problem(path: str | os.PathLike[str], what: str = "目录") -> str | None:
+    """Why ``path`` cannot be used as a folder to read from, in Chinese; None when it can."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return f"{what}不存在"
+    except OSError as exc:
+        return f"{what}无法访问：{read_problem(exc)}"
+    if not stat.S_ISDIR(info.st_mode):
+        kind = "普通文件" if stat.S_ISREG(info.st_mode) else _not_regular(info.st_mode)
+        return f"这是{kind}，不是{what}"
+    if not os.access(path, os.R_OK | os.X_OK):
+        return f"{what}没有读取权限"
+    return None
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is (命名管道（FIFO）, 字符设备 …), from its stat mode."""
+    return _not_regular(mode)
 
 
 def _not_regular(mode: int) -> str:
@@ -42,7 +101,7 @@ def read_text(path: str | os.PathLike[str], *, max_bytes: int = MAX_INPUT_BYTES,
     except PermissionError:
         raise InputError("没有读取权限", path=name) from None
     except OSError as exc:
-        raise InputError(f"无法读取：{exc.strerror}", path=name) from None
+        raise InputError(f"无法读取：{read_problem(exc)}", path=name) from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(f"这是一个目录，不是{what}", path=name)
     if not stat.S_ISREG(info.st_mode):
@@ -74,7 +133,7 @@ def _read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int) -> by
     except PermissionError:
         raise InputError("没有读取权限", path=name) from None
     except OSError as exc:
-        raise InputError(f"无法读取：{exc.strerror}", path=name) from None
+        raise InputError(f"无法读取：{read_problem(exc)}", path=name) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -89,7 +148,7 @@ def _read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int) -> by
             left -= len(chunk)
         return b"".join(chunks)
     except OSError as exc:
-        raise InputError(f"无法读取：{exc.strerror}", path=name) from None
+        raise InputError(f"无法读取：{read_problem(exc)}", path=name) from None
     finally:
         os.close(fd)
 
@@ -128,7 +187,13 @@ def check_writable_dir(folder: str | os.PathLike[str], what: str = "输出目录
     """Prove ``folder`` takes a new file by creating and removing one (``os.access`` lies to root)."""
     target = Path(folder) if str(folder) else Path(".")
     if not target.is_dir():
-        raise WriteError(f"{what}不存在" if not target.exists() else f"{what}不是目录", path=str(target))
+        try:
+            os.stat(target)
+        except FileNotFoundError:
+            raise WriteError(f"{what}不存在", path=str(target)) from None
+        except OSError as exc:  # a link loop, a name too long …: say which, not 「不存在」
+            raise WriteError(f"{what}无法访问：{read_problem(exc)}", path=str(target)) from None
+        raise WriteError(f"{what}不是目录", path=str(target))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".speechwriter-probe.", dir=target)
     except OSError as exc:
@@ -139,22 +204,24 @@ def check_writable_dir(folder: str | os.PathLike[str], what: str = "输出目录
     return target
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, mode: int | None = None) -> Path:
     """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
 
     A reader never sees a half-written file, and a crash or a full disk leaves the old file intact.
+    ``mode`` (e.g. ``0o600`` for a file that may hold a key) replaces the usual mode.
     """
-    return write_bytes_atomic(path, text.encode("utf-8"))
+    return write_bytes_atomic(path, text.encode("utf-8"), mode=mode)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> Path:
     """Bytes version of :func:`write_text_atomic`; failures are one :class:`WriteError` line."""
+    chosen = mode
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise WriteError("输出目录不存在" if not folder.exists() else "输出目录不是目录", path=str(folder))
+        raise WriteError(folder_problem(folder, "输出目录") or "输出目录不是目录", path=str(folder))
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        mode = stat.S_IMODE(os.stat(target).st_mode) if chosen is None else chosen
     except OSError:
         mode = 0o666 & ~_umask()
     try:

@@ -23,6 +23,7 @@ from .blueprint import Blueprint, SectionSpec, enumerator_word, list_blueprints,
 from .datablock import data_block, parse_data_block
 from .errors import InputError
 from .facts.model import Facts
+from .files import folder_problem, inside_folder, read_text
 
 __all__ = ["PromptLibrary", "RenderedPrompt", "data_block", "facts_slice", "parse_data_block"]
 
@@ -98,14 +99,16 @@ class PromptLibrary:
 
         self.user_dirs = [Path(d) for d in (prompts_dirs or [])]
         for d in self.user_dirs:
-            if not d.is_dir():
-                raise InputError("提示词目录不存在", path=str(d))
+            problem = folder_problem(d, "提示词目录")
+            if problem:
+                raise InputError(problem, path=str(d))
         self.dirs = [*self.user_dirs, builtin_prompts_dir()]
         self._blueprints: dict[str, Blueprint] = {}
         self.examples = [Path(d) for d in (examples or [])]
         for d in self.examples:
-            if not d.is_dir():
-                raise InputError("范文目录不存在", path=str(d))
+            problem = folder_problem(d, "范文目录")
+            if problem:
+                raise InputError(problem, path=str(d))
         self._styles: dict[str, dict[str, Any]] = {}
 
     @cached_property
@@ -131,7 +134,8 @@ class PromptLibrary:
             merged: dict[str, Any] = {}
             for name in ("common", genre):
                 path = next((d / "styles" / f"{name}.yaml" for d in self.dirs
-                             if (d / "styles" / f"{name}.yaml").is_file()), None)
+                             if (d / "styles" / f"{name}.yaml").is_file()
+                             and inside_folder(d, d / "styles" / f"{name}.yaml")), None)
                 if path is not None:
                     merged = _merge_style(merged, _load_yaml_mapping(path, "文风指南"))
             merged.setdefault("principles", [])
@@ -145,11 +149,12 @@ class PromptLibrary:
 
     @cached_property
     def env(self) -> Any:
-        from jinja2 import FileSystemLoader, StrictUndefined
-        from jinja2.sandbox import SandboxedEnvironment
+        from jinja2 import StrictUndefined
 
-        env = SandboxedEnvironment(
-            loader=FileSystemLoader([str(d) for d in self.dirs]),
+        from .sandbox import BoundedEnvironment
+
+        env = BoundedEnvironment(  # a user's template cannot hang the process or fill its memory
+            loader=_contained_loader(self.dirs),
             undefined=StrictUndefined,
             keep_trailing_newline=False,
             trim_blocks=True,
@@ -192,16 +197,16 @@ class PromptLibrary:
         from jinja2 import TemplateError
 
         try:
-            return self.env.from_string(source).render(**context).strip()
-        except TemplateError as exc:
+            return self.env.render_bounded(self.env.from_string(source), context).strip()
+        except (TemplateError, RecursionError) as exc:
             raise _template_error(exc, name) from None
 
     def _render_file(self, name: str, context: dict[str, Any]) -> str:
         from jinja2 import TemplateError
 
         try:
-            return self.env.get_template(name).render(**context).strip()
-        except TemplateError as exc:
+            return self.env.render_bounded(self.env.get_template(name), context).strip()
+        except (TemplateError, RecursionError) as exc:
             raise _template_error(exc, name) from None
 
     def rewrite_messages(self, facts: Facts, blueprint: Blueprint, section: SectionSpec, current: str,
@@ -373,14 +378,58 @@ def _base_context(facts: Facts, blueprint: Blueprint) -> dict[str, Any]:
                                         "chars_per_minute": blueprint.chars_per_minute}}
 
 
+def _contained_loader(dirs: list[Path]) -> Any:
+    """Templates from the prompt folders in order; a file reached through a link out of its folder is refused.
+
+    A prompts folder is the user's data: a symlink in it must not pull ``/etc/passwd`` or another
+    project's files into a prompt that is then sent to an endpoint.
+    """
+    from jinja2 import FileSystemLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class ContainedLoader(FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+            pieces = split_template_path(template)
+            for folder in dirs:
+                path = folder.joinpath(*pieces)
+                if not path.is_file():
+                    continue
+                if not inside_folder(folder, path):
+                    raise InputError("模板是指向提示词目录之外的符号链接，已拒绝读取", path=str(path))
+                text = read_text(path, what="模板文件")
+                mtime = path.stat().st_mtime
+                return text, str(path), lambda p=path, m=mtime: p.is_file() and p.stat().st_mtime == m
+            raise TemplateNotFound(template)
+
+    return ContainedLoader([str(d) for d in dirs])
+
+
 def _cn_count(n: int) -> str:
     from .blueprint import cn_ordinal
 
     return cn_ordinal(int(n)) if int(n) > 0 else "零"
 
 
+def _undefined_in_chinese(message: str) -> str:
+    """Jinja's English 'x' is undefined / 'dict object' has no attribute 'y' as a Chinese phrase."""
+    import re
+
+    match = re.fullmatch(r"'(.+)' is undefined", message)
+    if match:
+        return f"「{match.group(1)}」未定义"
+    match = re.fullmatch(r"'(.+?)' (?:object )?has no attribute '(.+)'", message)
+    if match:
+        return f"「{match.group(1)}」没有属性「{match.group(2)}」"
+    return message
+
+
 def _template_error(exc: Exception, name: str) -> InputError:
     from jinja2 import TemplateSyntaxError, UndefinedError
+
+    from .sandbox import RenderLimit
+
+    if isinstance(exc, RecursionError):
+        return InputError("模板渲染失败：宏或 include 递归过深", path=name)
 
     if isinstance(exc, TemplateSyntaxError):
         return InputError(f"模板语法错误：{exc.message}", path=exc.filename or exc.name or name,
@@ -396,5 +445,8 @@ def _template_error(exc: Exception, name: str) -> InputError:
                 filename = code.co_filename
         tb = tb.tb_next
     if isinstance(exc, UndefinedError):
-        return InputError(f"模板使用了未定义的变量（{exc.message}）", path=filename, line=line)
+        return InputError(f"模板使用了未定义的变量（{_undefined_in_chinese(exc.message or '')}）", path=filename,
+                          line=line)
+    if isinstance(exc, RenderLimit):
+        return InputError(f"模板渲染已中止：{exc}", path=filename, line=line)
     return InputError(f"模板渲染失败：{exc}", path=filename, line=line)

@@ -46,6 +46,19 @@ def last_session(workspace: Workspace) -> Path:
     return folder
 
 
+def _looks_like_facts(path: Path) -> bool:
+    """True when a JSON file that is not a draft has a facts file's ``meta`` and no draft's ``sections``."""
+    import json
+
+    from .files import read_text
+
+    try:
+        data = json.loads(read_text(path, max_bytes=8 * 1024 * 1024))
+    except (InputError, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and "meta" in data and "sections" not in data
+
+
 def open_target(target: str, workspace: Workspace,
                 facts_file: Path | None = None) -> tuple[Draft | None, Facts, PromptLibrary]:
     """What ``refine TARGET`` works on: (draft or None to draft first, facts, prompts library).
@@ -71,7 +84,9 @@ def open_target(target: str, workspace: Workspace,
     if suffix == ".json" and path.is_file():
         try:
             draft = load_draft(path)
-        except InputError:
+        except InputError as draft_error:
+            if not _looks_like_facts(path):  # a broken draft is reported as a draft, not as a facts file
+                raise draft_error from None
             return None, load_facts(path), library  # a facts file written as JSON
         return draft, load_facts(facts_file or _recorded_facts(draft, path)), library
     rec = workspace.run(target)
@@ -166,6 +181,8 @@ class RefineSession:
     def start(cls, draft: Draft, facts: Facts, engine: Engine, workspace: Workspace,
               library: PromptLibrary | None = None) -> RefineSession:
         """A new session over ``draft``, saved under the workspace's ``.speechwriter/sessions/``."""
+        if not draft.sections:
+            raise InputError("稿件中没有任何章节（sections 为空），无法修改；请先用 speechwriter draft 起草")
         library = library or workspace.library()
         now = dt.datetime.now().replace(microsecond=0)
         sid = now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)

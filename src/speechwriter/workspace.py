@@ -44,6 +44,17 @@ PROMPTS_ENV = "SPEECHWRITER_PROMPTS"
 STATE_DIR = ".speechwriter"
 
 
+def _resolved_folder(path: str | Path, what: str = "提示词目录") -> Path:
+    """``path`` with links resolved; a link loop or a broken folder is one Chinese line, not a RuntimeError."""
+    from .errors import InputError
+    from .files import folder_problem
+
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        raise InputError(folder_problem(path, what) or f"{what}无法访问", path=str(path)) from None
+
+
 class Workspace:
     """A project folder: its ``.speechwriter/`` state, its settings and its prompt folders.
 
@@ -104,6 +115,8 @@ class Workspace:
             from .config import config_paths, load_settings
 
             self._settings = load_settings(config_paths(self.root))
+            for message in self._settings.warnings:
+                self.warn(message)
         return self._settings
 
     @cached_property
@@ -127,8 +140,7 @@ class Workspace:
         """The prompt library for ``prompts`` (default: :attr:`prompt_dirs`), built once and kept."""
         from .prompts import PromptLibrary
 
-        dirs = tuple(Path(p).resolve() for p in prompts) if prompts is not None else tuple(
-            p.resolve() for p in self.prompt_dirs)
+        dirs = tuple(_resolved_folder(p) for p in (prompts if prompts is not None else self.prompt_dirs))
         if dirs not in self._libraries:
             self._libraries[dirs] = PromptLibrary(dirs, examples=self.example_dirs)
         return self._libraries[dirs]
@@ -257,7 +269,7 @@ class Workspace:
             masker = Masker.from_facts(facts, kinds)
         return EngineCaller(engine, cache=cache, recorder=recorder, salt=salt, max_continuations=max_continuations,
                             continuation=self.library(prompts).continuation_message(), collector=collector,
-                            masker=masker)
+                            masker=masker, on_warning=self.warn)
 
     def draft(self, facts: Facts, *, genre: str | None = None, engine: Engine | None = None,
               options: DraftOptions | None = None, prompts: Iterable[str | Path] | None = None,

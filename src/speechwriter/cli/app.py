@@ -117,15 +117,15 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def write_new(path: Path, text: str, force: bool) -> None:
-    """Write a file the user named, refusing to overwrite unless ``--force``."""
+def write_new(path: Path, text: str, force: bool, *, mode: int | None = None) -> None:
+    """Write a file the user named, refusing to overwrite unless ``--force`` (``mode``: see write_text_atomic)."""
     from ..files import write_text_atomic
 
     if path.exists() and not force:
         raise InputError("文件已存在，如需覆盖请加 --force", path=str(path))
     if path.is_dir():
         raise InputError("这是一个目录", path=str(path))
-    write_text_atomic(path, text)
+    write_text_atomic(path, text, mode=mode)
 
 
 def _version(value: bool) -> None:

@@ -30,7 +30,7 @@ def config_init(
     target = path or (user_config_dir() / "config.toml" if user else Path("speechwriter.toml"))
     if user:
         target.parent.mkdir(parents=True, exist_ok=True)
-    write_new(target, starter_config(), force)
+    write_new(target, starter_config(), force, mode=0o600)  # the user may well paste a key into it
     console().print(f"[green]✔[/green] 已写入 {target}；选用 profile：--profile 名称，或设置环境变量 SPEECHWRITER_PROFILE")
 
 

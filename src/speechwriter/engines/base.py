@@ -104,6 +104,8 @@ class Completion:
     usage: dict[str, int] = field(default_factory=dict)
     cached: bool = False
     attempts: list[Attempt] = field(default_factory=list)
+    secret_echoed: bool = False
+    """The reply held the API key (an echoing proxy or server); ``text`` has it removed already."""
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,20 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..config import Profile, is_loopback_url
-from ..redact import public_url, redact
-from .base import Attempt, Completion, Engine, EngineError, Message, Request
+from ..config import Profile, check_base_url, is_loopback_url
+from ..redact import StreamScrubber, public_url, redact, scrub
+from .base import Attempt, Completion, Engine, EngineError, Message, Request, run_sync
 
-__all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "RetryableError", "describe_error"]
+__all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "ReplyTooLarge", "RetryableError", "describe_error"]
 
 LOCAL_ONLY_ENV = "SPEECHWRITER_LOCAL_ONLY"
 """When set (the test suite sets it), requests to any non-loopback host are refused."""
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class ReplyTooLarge(EngineError):
+    """A reply longer than the profile's ``max_reply_chars``: never retried (it would be as long again)."""
 
 
 class RetryableError(EngineError):
@@ -83,6 +87,11 @@ def describe_error(exc: BaseException, profile: Profile, *, chunk: int | None = 
             return EngineError(f"模型「{profile.model}」不存在或接口地址有误（404）：{where}")
         if status == 400:
             return EngineError(f"请求被拒绝（400）：{_short(exc)}")
+        if 300 <= status < 400:
+            target = getattr(exc, "response", None)
+            location = target.headers.get("location") if target is not None else None
+            return EngineError(f"接口返回了重定向（{status}{'，指向 ' + redact(location) if location else ''}）："
+                               f"请把 base_url 改为最终地址：{where}")
         if status in RETRY_STATUSES:
             retry_after = _retry_after(exc)
             label = "请求过于频繁（429）" if status == 429 else f"服务端错误（{status}）"
@@ -138,6 +147,7 @@ class OpenAIEngine(Engine):
         self._client: Any = None
         self._aclient: tuple[Any, Any] | None = None
         self._sleep = sleep  # injected by tests to skip real waiting
+        check_base_url(profile.base_url)
         if os.environ.get(LOCAL_ONLY_ENV) and not is_loopback_url(profile.base_url):
             raise EngineError(f"测试环境中禁止访问非本机地址：{_where(profile)}")
 
@@ -192,8 +202,10 @@ class OpenAIEngine(Engine):
 
         loop = asyncio.get_running_loop()
         if self._aclient is None or self._aclient[0] is not loop:
+            # Redirects are not followed: a moved endpoint is reported (with where to), not silently re-sent.
+            http = openai.DefaultAsyncHttpxClient(timeout=self.profile.timeout, follow_redirects=False)
             self._aclient = (loop, openai.AsyncOpenAI(base_url=self.profile.base_url, api_key=self.profile.key(),
-                                                      timeout=self.profile.timeout, max_retries=0))
+                                                      timeout=self.profile.timeout, max_retries=0, http_client=http))
         return self._aclient[1]
 
     def chat_model(self) -> Any:
@@ -296,82 +308,90 @@ class OpenAIEngine(Engine):
 
     def complete(self, messages: list[Message], request: Request | None = None, *,
                  on_wait: Callable[[float, str], None] | None = None) -> Completion:
-        attempts: list[Attempt] = []
-        try:
-            for state in self._retrying(False, request, on_wait):
-                with state:
-                    return self._once(self._kwargs(messages, request), attempts)
-        except EngineError as exc:
-            raise self._give_up(exc, attempts) from None
-        raise EngineError("未能得到回复")  # pragma: no cover - tenacity always returns or raises
+        """:meth:`acomplete` from synchronous code (one request path, so one deadline and one scrubber)."""
+        return run_sync(self.acomplete(messages, request, on_wait=on_wait))
 
     async def acomplete(self, messages: list[Message], request: Request | None = None, *,
                         on_text: Any = None, on_wait: Callable[[float, str], None] | None = None) -> Completion:
+        """One request with its retries, all within the profile's total ``deadline``.
+
+        The per-read ``timeout`` cannot stop a server that sends a byte every few seconds, a
+        stream that never ends or a chain of Retry-After waits; the deadline stops them all.
+        """
+        import asyncio
+
         attempts: list[Attempt] = []
+        deadline = self.profile.deadline_for((request or Request()).max_tokens)
+        scrubber = StreamScrubber()
         try:
-            async for state in self._retrying(True, request, on_wait):
-                with state:
-                    return await self._aonce(self._kwargs(messages, request), attempts, on_text)
+            async with asyncio.timeout(deadline):
+                async for state in self._retrying(True, request, on_wait):
+                    with state:
+                        return await self._aonce(self._kwargs(messages, request), attempts, on_text, scrubber)
+        except TimeoutError:
+            error = EngineError(f"请求在总时限 {deadline:g} 秒内未完成（profile 的 deadline，含重试与等待），"
+                                f"已放弃：{_where(self.profile)}", attempts=attempts)
+            attempts.append(_attempt(attempts, time.perf_counter(), "error", error))
+            raise error from None
         except EngineError as exc:
             raise self._give_up(exc, attempts) from None
         raise EngineError("未能得到回复")  # pragma: no cover
 
     def stream(self, messages: list[Message], request: Request | None = None) -> Iterator[str]:
-        """Yield pieces as they arrive; a stream cut before its end raises a RetryableError."""
-        reply = _Reply()
-        try:
-            for chunk in self.client.chat.completions.create(**self._kwargs(messages, request)):
-                piece = reply.add(chunk)
-                if piece:
-                    yield piece
-        except Exception as exc:
-            raise describe_error(exc, self.profile, chunk=reply.chunks + 1) from None
-        if reply.finish is None:
-            raise RetryableError(f"与 {_where(self.profile)} 的连接在回复途中断开", kind="dropped")
+        """Yield the reply (already scrubbed of keys); it arrives whole, within the deadline."""
+        yield self.complete(messages, request).text
 
-    def _once(self, kwargs: dict[str, Any], attempts: list[Attempt]) -> Completion:
+    async def _aonce(self, kwargs: dict[str, Any], attempts: list[Attempt], on_text: Any,
+                     scrubber: StreamScrubber) -> Completion:
         start = time.perf_counter()
-        reply = _Reply()
-        try:
-            for chunk in self.client.chat.completions.create(**kwargs):
-                reply.add(chunk)
-        except Exception as exc:
-            error = describe_error(exc, self.profile, chunk=reply.chunks + 1)
-            attempts.append(_attempt(attempts, start, "error", error))
-            raise error from None
-        return self._finish(reply, attempts, start)
-
-    async def _aonce(self, kwargs: dict[str, Any], attempts: list[Attempt], on_text: Any) -> Completion:
-        start = time.perf_counter()
-        reply = _Reply()
+        reply = _Reply(self.profile.max_reply_chars)
+        stream: Any = None
         try:
             stream = await self._async_client().chat.completions.create(**kwargs)
+            reply.content_type = str(getattr(getattr(stream, "response", None), "headers", {}).get("content-type", ""))
             async for chunk in stream:
                 piece = reply.add(chunk)
                 if piece and on_text is not None:
-                    on_text(piece)
+                    shown = scrubber.feed(piece)
+                    if shown:
+                        on_text(shown)
         except Exception as exc:
             error = describe_error(exc, self.profile, chunk=reply.chunks + 1)
             attempts.append(_attempt(attempts, start, "error", error))
             raise error from None
-        return self._finish(reply, attempts, start)
+        finally:
+            if stream is not None and reply.finish is None:
+                # A stream left mid-reply (too long, past the deadline, broken) is closed here, in its
+                # own loop: else the event loop's shutdown prints "error during closing of asynchronous generator".
+                await _close_quietly(stream)
+        completion = self._finish(reply, attempts, start)
+        rest = scrubber.finish()
+        if rest and on_text is not None:
+            on_text(rest)
+        completion.secret_echoed = completion.secret_echoed or scrubber.found
+        return completion
 
     def _finish(self, reply: _Reply, attempts: list[Attempt], start: float) -> Completion:
         if reply.finish is None:
-            error = RetryableError(f"与 {_where(self.profile)} 的连接在回复途中断开", kind="dropped")
+            error = _unfinished(reply, _where(self.profile))
             attempts.append(_attempt(attempts, start, "dropped", error))
             raise error
         attempts.append(_attempt(attempts, start, "ok", None))
-        return Completion(text="".join(reply.pieces), finish_reason=reply.finish, model=self.profile.model,
-                          attempts=list(attempts), usage=reply.usage)
+        text, echoed = scrub("".join(reply.pieces))  # a key the server echoed is never shown or stored
+        return Completion(text=text, finish_reason=reply.finish, model=self.profile.model,
+                          attempts=list(attempts), usage=reply.usage, secret_echoed=echoed)
 
 
 class _Reply:
     """A streamed reply as it accumulates: text pieces, finish reason, usage."""
 
-    __slots__ = ("chunks", "finish", "pieces", "usage")
+    __slots__ = ("chars", "choices_seen", "chunks", "content_type", "finish", "limit", "pieces", "usage")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self.content_type = ""
+        self.choices_seen = False
+        self.chars = 0
         self.chunks = 0
         self.pieces: list[str] = []
         self.finish: str | None = None
@@ -384,14 +404,41 @@ class _Reply:
                           "completion_tokens": int(chunk.usage.completion_tokens or 0)}
         if not chunk.choices:
             return ""
+        self.choices_seen = True
         choice = chunk.choices[0]
         if choice.finish_reason:
             self.finish = choice.finish_reason
         piece = choice.delta.content if choice.delta is not None else None
         if piece:
+            self.chars += len(piece)
+            if self.limit is not None and self.chars > self.limit:
+                raise ReplyTooLarge(f"回复超过 {self.limit} 字符的上限（profile 的 max_reply_chars），已中止接收")
             self.pieces.append(piece)
             return piece
         return ""
+
+
+async def _close_quietly(stream: Any) -> None:
+    import asyncio
+    import contextlib
+
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await stream.close()
+
+
+def _unfinished(reply: _Reply, where: str) -> EngineError:
+    """Name a reply that ended without a finish reason for what it was (not all are dropped connections)."""
+    kind = reply.content_type.split(";")[0].strip().lower()
+    if reply.chunks == 0 and "html" in kind:
+        return EngineError(f"接口返回了网页（HTML）而不是模型回复：地址可能有误（通常以 /v1 结尾）或需要先登录：{where}")
+    if reply.chunks == 0 and kind and kind != "text/event-stream":
+        return RetryableError(f"接口返回了空回复或非流式内容（{kind}），不是模型回复：{where}", kind="dropped")
+    if reply.chunks == 0:
+        return RetryableError(f"接口返回了空回复：{where}", kind="dropped")
+    if not reply.choices_seen:
+        return EngineError(f"接口的回复中没有 choices（收到 {reply.chunks} 个数据块），不是 OpenAI 兼容的回复：{where}")
+    return RetryableError(f"回复不完整：收到 {reply.chunks} 个数据块后中断，没有结束标记（连接在回复途中断开）：{where}",
+                          kind="dropped")
 
 
 def _attempt(previous: list[Attempt], start: float, status: str, error: EngineError | None) -> Attempt:

@@ -32,9 +32,9 @@ from ..engines.base import Completion
 from ..errors import InputError, SpeechwriterError
 from ..files import read_text, write_text_atomic
 from ..pipeline.calls import PendingRequest, RequestCollector
-from ..redact import redact
+from ..redact import redact, scrub
 from .report import write_results
-from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite
+from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite, safe_file_name
 
 __all__ = ["BatchJob", "BatchPlan", "BatchRun", "batch_status", "collect_batch", "describe_counts", "endpoint_clients",
            "plan_batch", "submit_batch"]
@@ -143,11 +143,11 @@ def request_line(p: PendingRequest) -> dict[str, Any]:
 
 def new_run_folder(suite: Suite, root: Path) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = root / "evals" / "runs" / f"{stamp}-{suite.name}-batch"
+    folder = root / "evals" / "runs" / f"{stamp}-{safe_file_name(suite.name)}-batch"
     n = 1
     while folder.exists():
         n += 1
-        folder = root / "evals" / "runs" / f"{stamp}-{suite.name}-batch-{n}"
+        folder = root / "evals" / "runs" / f"{stamp}-{safe_file_name(suite.name)}-batch-{n}"
     try:
         folder.mkdir(parents=True)
     except OSError as exc:
@@ -281,12 +281,12 @@ def _store_lines(text: str, job: BatchJob, cache: Any) -> None:
         body = response.get("body") or {}
         if line.get("error") or response.get("status_code") != 200 or not body.get("choices"):
             error = line.get("error") or body.get("error") or {}
-            job.failed[cid] = str(error.get("message") or f"状态码 {response.get('status_code')}")[:200]
+            job.failed[cid] = redact(str(error.get("message") or f"状态码 {response.get('status_code')}"))[:200]
             continue
         choice = body["choices"][0]
         usage = body.get("usage") or {}
-        text_ = (choice.get("message") or {}).get("content") or ""
-        completion = Completion(text=text_, finish_reason=choice.get("finish_reason") or "stop",
+        text_, echoed = scrub(str((choice.get("message") or {}).get("content") or ""))  # replies enter scrubbed
+        completion = Completion(text=text_, secret_echoed=echoed, finish_reason=choice.get("finish_reason") or "stop",
                                 model=body.get("model"), usage={"prompt_tokens": int(usage.get("prompt_tokens", 0)),
                                                                 "completion_tokens": int(usage.get("completion_tokens",
                                                                                                    0))})

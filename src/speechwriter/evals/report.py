@@ -30,6 +30,7 @@ from .suite import (
     check_labels,
     prepare_results_root,
     render_markdown,
+    safe_file_name,
 )
 
 __all__ = ["render_html", "write_results"]
@@ -142,11 +143,11 @@ def write_results(result: SuiteResult, base: Path | None = None, folder: Path | 
     if folder is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         root = prepare_results_root(base)
-        folder = root / f"{stamp}-{result.suite}"
+        folder = root / f"{stamp}-{safe_file_name(result.suite)}"
         n = 1
         while folder.exists():
             n += 1
-            folder = root / f"{stamp}-{result.suite}-{n}"
+            folder = root / f"{stamp}-{safe_file_name(result.suite)}-{n}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

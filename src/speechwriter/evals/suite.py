@@ -44,6 +44,7 @@ __all__ = [
     "check_custom_checks_allowed",
     "compare_coverage",
     "compare_runs",
+    "custom_check_files",
     "custom_check_origin",
     "facts_from_figures",
     "list_eval_runs",
@@ -53,6 +54,7 @@ __all__ = [
     "prepare_results_root",
     "render_markdown",
     "run_suite",
+    "safe_file_name",
     "select_cases",
     "variant_matrix",
 ]
@@ -427,6 +429,25 @@ def speech_metrics(draft: Any, facts: Any) -> dict[str, float]:
     }
 
 
+def safe_file_name(name: str, *, fallback: str = "suite", limit: int = 60) -> str:
+    """``name`` (a suite's, from its file) as one safe path component: no separators, ``..``, controls or dots first.
+
+    A suite file is data from anywhere; its name ends up in folder names under ``evals/runs/``, so
+    ``x/../../etc`` must stay one folder there.
+    """
+    cleaned = re.sub(r"[^\w\-.]+", "_", name, flags=re.UNICODE).strip("._")
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)[:limit].strip("._")
+    return cleaned or fallback
+
+
+def _import_path(search: list[Path] | None) -> list[str]:
+    """``sys.path`` as a custom check is imported with: the suite's folders first (those not already on it)."""
+    import sys
+
+    extra = [str(p) for p in (search or []) if str(p) not in sys.path]
+    return [*extra, *sys.path]
+
+
 def _custom_check(path: str, search: list[Path] | None = None) -> Callable[..., Any]:
     """Import ``package.module:function``, also from the folders around the suite file."""
     import sys
@@ -450,52 +471,71 @@ def _custom_check(path: str, search: list[Path] | None = None) -> Callable[..., 
     return func
 
 
-def custom_check_origin(path: str, search: list[Path] | None = None) -> Path | None:
-    """The file or folder a custom check's top-level package would be imported from, found without importing.
+def custom_check_files(path: str, search: list[Path] | None = None) -> list[Path] | None:
+    """Every file importing a custom check's module would execute, found without executing any.
 
-    None when it would come from nowhere on disk (a built-in module) or cannot be found at all.
+    The chain is walked one dotted part at a time with the path finder (``importlib.util.find_spec``
+    would run the parent packages' ``__init__``): each regular package's ``__init__.py`` and the
+    module's own file. A namespace package (a folder without ``__init__.py``) runs nothing itself
+    but may span several folders; the next part is looked up in all of them, so the file found is
+    the one that would be imported, wherever it lies. ``[]`` for a built-in module (no file),
+    None when the module cannot be found (the case then reports 无法导入 and nothing runs).
     """
     import sys
     from importlib.machinery import PathFinder
 
-    top = path.partition(":")[0].split(".")[0]
-    if not top:
+    parts = path.partition(":")[0].split(".")
+    if not all(parts):
         return None
-    loaded = sys.modules.get(top)
-    if loaded is not None:
-        where = getattr(loaded, "__file__", None) or next(iter(getattr(loaded, "__path__", []) or []), None)
-        return Path(where).resolve() if where else None
-    spec = PathFinder.find_spec(top, [*(str(p) for p in search or []), *sys.path])
-    if spec is None:
-        return None
-    if spec.origin and spec.origin not in ("built-in", "frozen", "namespace"):
-        return Path(spec.origin).resolve()
-    locations = list(spec.submodule_search_locations or [])
-    return Path(locations[0]).resolve() if locations else None
+    files: list[Path] = []
+    locations: list[str] | None = _import_path(search)
+    for depth in range(1, len(parts) + 1):
+        name = ".".join(parts[:depth])
+        loaded = sys.modules.get(name)
+        if loaded is not None:
+            where = getattr(loaded, "__file__", None)
+            if where:
+                files.append(Path(where).resolve())
+            locations = list(getattr(loaded, "__path__", []) or [])
+            continue
+        if depth == 1 and name in sys.builtin_module_names:
+            return []
+        spec = PathFinder.find_spec(name, locations)
+        if spec is None:
+            return None
+        if spec.origin and spec.origin not in ("built-in", "frozen", "namespace"):
+            files.append(Path(spec.origin).resolve())
+        locations = list(spec.submodule_search_locations or [])
+    return files
+
+
+def custom_check_origin(path: str, search: list[Path] | None = None) -> Path | None:
+    """The file a custom check's function would be imported from (its module's own file), found without importing."""
+    files = custom_check_files(path, search)
+    return files[-1] if files else None
 
 
 def check_custom_checks_allowed(suite: Suite, project: Path, allowed: bool = False) -> None:
     """Refuse a suite whose custom checks would run code from outside ``project`` (before any is imported).
 
     A custom check is Python code that ``eval`` imports and calls: a suite file is code. Checks
-    inside the project folder run; others only with ``allowed`` (``--allow-custom-checks`` or
-    ``allow_custom_checks = true`` in speechwriter.toml).
+    whose every executed file (:func:`custom_check_files`) lies inside the project folder run;
+    others only with ``allowed`` (``--allow-custom-checks`` or ``allow_custom_checks = true`` in
+    speechwriter.toml).
     """
-    import sys
-
     if allowed or is_shipped_suite(suite.path):
         return
     root = project.resolve()
     search = [root, *list(suite.path.resolve().parents)[:3]]
     for case in suite.cases:
         for path in [*suite.defaults.assertions.custom, *case.assertions.custom]:
-            origin = custom_check_origin(path, search)
-            top = path.partition(":")[0].split(".")[0]
-            if origin is None and top not in sys.builtin_module_names:
+            files = custom_check_files(path, search)
+            if files is None:
                 continue  # not importable at all: the case reports 无法导入, nothing runs
-            if origin is not None and origin.is_relative_to(root):
+            outside = [f for f in files if not f.is_relative_to(root)]
+            if files and not outside:
                 continue
-            raise InputError(f"用例「{case.id}」的自定义检查「{path}」来自项目目录之外（{origin or '内置模块'}）。"
+            raise InputError(f"用例「{case.id}」的自定义检查「{path}」来自项目目录之外（{outside[0] if outside else '内置模块'}）。"
                              f"评测套件中的自定义检查会执行 Python 代码；确认可信后加 --allow-custom-checks，"
                              f"或在 speechwriter.toml 中写 allow_custom_checks = true", path=str(suite.path))
 

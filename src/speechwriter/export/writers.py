@@ -65,7 +65,9 @@ def _target(path: Path, fmt: str, force: bool) -> Path:
     if path.is_dir():
         raise InputError("这是一个目录，请给出文件路径", path=str(path))
     if not path.parent.exists() and str(path.parent):
-        raise InputError("输出目录不存在", path=str(path.parent))
+        from ..files import folder_problem
+
+        raise InputError(folder_problem(path.parent, "输出目录") or "输出目录不存在", path=str(path.parent))
     if path.exists() and not force:
         raise InputError("文件已存在，如需覆盖请加 --force", path=str(path))
     return path
@@ -488,10 +490,9 @@ def _base_document(template: Path | None) -> Any:
         raise InputError("模板文件不存在", path=str(path))
     if path.suffix.lower() != ".docx":
         raise InputError("模板应为 .docx 文件（.dotx/.doc 请先在 Word 中另存为 .docx）", path=str(path))
-    try:
-        doc = Document(str(path))
-    except Exception as exc:  # python-docx raises several kinds for a file that is not a Word document
-        raise InputError(f"无法读取 Word 模板（{type(exc).__name__}）", path=str(path)) from None
+    from ..wordfile import open_docx
+
+    doc = open_docx(path, "Word 模板")  # bounded: a template can be a zip bomb too
     body = doc.element.body
     # trailing empty paragraphs of the template (where a writer would type) are dropped; its 红头 stays
     from docx.oxml.ns import qn

@@ -10,8 +10,6 @@ Word numbered paragraph that reads like a heading. Numbering written into the te
 from __future__ import annotations
 
 import re
-import stat
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +20,6 @@ __all__ = ["SOURCE_SUFFIXES", "Block", "Source", "read_source", "read_sources"]
 
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a zip bomb dressed as a .docx stops here
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,46 +122,10 @@ def _join_broken_lines(blocks: list[Block]) -> list[Block]:
 _STYLE_LEVEL = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
 
 
-def _check_docx_file(path: Path, name: str) -> None:
-    """A readable regular file of sane size; a .docx is a zip, so its unpacked size is bounded too."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError("材料文件不存在", path=name) from None
-    except OSError as exc:
-        raise InputError(f"无法读取：{exc.strerror}", path=name) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError("这是一个目录，不是材料文件", path=name)
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError("不是普通文件，拒绝读取", path=name)
-    if info.st_size > MAX_SOURCE_BYTES:
-        raise InputError(f"材料文件过大（{info.st_size} 字节，上限 {MAX_SOURCE_BYTES} 字节）", path=name)
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise InputError(f"无法读取：{exc.strerror}", path=name) from None
-
-
 def _from_docx(path: Path, name: str) -> Source:
-    if not zipfile.is_zipfile(path):
-        raise InputError("不是有效的 .docx 文件（不是 zip 格式；.doc 等旧格式请先另存为 .docx）", path=name)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
-        raise InputError("不是有效的 .docx 文件（压缩包已损坏）", path=name) from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InputError(f"不是正常的 .docx 文件（解压后 {unpacked} 字节，上限 {MAX_UNPACKED_BYTES} 字节）", path=name)
-    try:
-        import docx  # python-docx
-        from docx.opc.exceptions import PackageNotFoundError
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise InputError("读取 .docx 需要 python-docx", path=name) from None
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise InputError(f"无法读取 .docx 文件：{type(exc).__name__}", path=name) from None
+    from ..wordfile import open_docx
+
+    document = open_docx(path, "材料文件")  # the bounded reader every command uses
     blocks = []
     index = 0
     for part in document.iter_inner_content():
@@ -222,7 +183,6 @@ def read_source(path: str | Path) -> Source:
     if suffix not in SOURCE_SUFFIXES:
         raise InputError(f"不支持的材料类型「{p.suffix or '无扩展名'}」，请使用 .txt、.md 或 .docx", path=name)
     if suffix == ".docx":
-        _check_docx_file(p, name)
         source = _from_docx(p, name)
     else:
         text = read_text(p, what="材料文件", max_bytes=MAX_SOURCE_BYTES)
@@ -239,7 +199,10 @@ def read_sources(paths: list[str | Path]) -> list[Source]:
     seen: dict[Path, str] = {}
     out = []
     for path in paths:
-        key = Path(path).resolve()
+        try:
+            key = Path(path).resolve()
+        except (OSError, RuntimeError):  # a link loop: read_source names it
+            key = Path(path).absolute()
         if key in seen:
             raise InputError(f"材料重复给出（与「{seen[key]}」是同一个文件）", path=str(path))
         seen[key] = str(path)

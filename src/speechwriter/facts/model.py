@@ -40,7 +40,7 @@ from ..figures.quantities import (
     QuantityError,
     parse_figure,
 )
-from ..files import read_text
+from ..files import CONTROL_CHARACTERS, read_text
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -102,6 +102,13 @@ class TargetLength(_Model):
 
     chars: int | None = Field(None, gt=0, le=100_000, description="目标字数")
     minutes: float | None = Field(None, gt=0, le=300, description="目标讲话时长（分钟）")
+
+    @field_validator("chars", "minutes", mode="before")
+    @classmethod
+    def _not_a_switch(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # pydantic would read true as 1: 「目标 1 字」
+            raise ValueError("应为数字（字数或分钟数），不能是 true/false")
+        return value
 
     @model_validator(mode="after")
     def _one_of(self) -> TargetLength:
@@ -418,6 +425,22 @@ _FIELD_LABELS = {
     "greater_than": "应大于 0",
     "less_than_equal": "超出允许范围",
     "literal_error": "取值不在允许范围内",
+    "finite_number": "应为有限的数字（不能是 inf 或 nan）",
+    "greater_than_equal": "超出允许范围（过小）",
+    "less_than": "超出允许范围（过大）",
+    "string_too_long": "文字过长",
+    "too_long": "列表中的条目过多",
+    "int_from_float": "应为整数（不能带小数）",
+    "string_sub_type": "应为文本",
+    "unexpected_keyword_argument": "未知字段",
+    "none_required": "此处不应填写",
+    "url_parsing": "应为网址",
+    "datetime_parsing": "应为日期时间",
+    "datetime_type": "应为日期时间",
+    "set_type": "应为列表",
+    "tuple_type": "应为列表",
+    "is_instance_of": "类型不对",
+    "union_tag_invalid": "取值不在允许范围内",
 }
 
 
@@ -476,7 +499,7 @@ def _error_message(err: dict[str, Any]) -> str:
     label = _FIELD_LABELS.get(kind)
     if label:
         return label
-    return str(err["msg"])
+    return f"取值无效（{kind}）"  # never pydantic's English sentence; the kind names the rule for a bug report
 
 
 class _SourceMap:
@@ -691,9 +714,29 @@ def _line_of(text: str, needle: str) -> int | None:
     return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key written twice is an error (json would silently keep the last one)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def _parse_json(text: str, name: str) -> tuple[Any, _SourceMap]:
     try:
-        data = json.loads(text, parse_int=_json_int)
+        data = json.loads(text, parse_int=_json_int, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        needle = json.dumps(exc.key, ensure_ascii=False)
+        lines = [n for n, line in enumerate(text.splitlines(), 1) if needle in line]
+        raise InputError(f"JSON 中键「{exc.key}」重复出现（同一层只能写一次）", path=name,
+                         line=lines[1] if len(lines) > 1 else (lines[0] if lines else None)) from None
     except json.JSONDecodeError as exc:
         detail = _JSON_PROBLEMS.get(exc.msg, f"无法解析（{exc.msg}）")
         raise InputError(f"JSON 格式错误：{detail}", path=name, line=exc.lineno,
@@ -784,6 +827,7 @@ def parse_facts(text: str, *, fmt: str = ".yaml", name: str = "<facts>") -> Fact
     if not isinstance(data, dict):
         raise InputError("顶层应为映射（键: 值），不是列表或单个值", path=name, line=1)
     _check_counts(data, name, source_map)
+    _check_control_characters(data, name, source_map, text)
     try:
         facts = Facts.model_validate(data)
     except ValidationError as exc:
@@ -801,6 +845,36 @@ def parse_facts(text: str, *, fmt: str = ".yaml", name: str = "<facts>") -> Fact
     facts._source = name
     facts._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return facts
+
+
+_CONTROL = CONTROL_CHARACTERS
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "退格", 0x1B: "ESC", 0x7F: "DEL", 0x202E: "从右到左覆盖",
+                  0x202D: "从左到右覆盖", 0x202B: "从右到左嵌入", 0x202A: "从左到右嵌入", 0x200F: "从右到左标记"}
+
+
+def _check_control_characters(data: Any, name: str, source_map: _SourceMap, text: str = "") -> None:
+    """Refuse terminal escapes, NULs and bidi overrides in any string (keys too): they garble the
+    terminal, break Word export and can make a text read differently from what it says."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, loc))
+                stack.append((item, (*loc, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*loc, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            bad = _CONTROL.search(value)
+            if bad:
+                code = ord(bad.group())
+                label = _CONTROL_NAMES.get(code, "控制字符")
+                line, column = source_map.locate(loc)
+                if line is None and bad.group() in text:  # no positions (YAML refuses the character)
+                    at = text.index(bad.group())
+                    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+                raise InputError(f"含有不可见的控制字符 U+{code:04X}（{label}），请删除（常见于从终端或网页复制的文字）",
+                                 path=name, line=line, column=column, field=_format_loc(loc) or None)
 
 
 def _check_counts(data: dict[str, Any], name: str, source_map: _SourceMap) -> None:

@@ -2,7 +2,9 @@
 
 It puts the reply cache in front of the engine, records each call (with exactly the attempts
 that produced it) in the run record, continues replies cut at ``finish_reason=length``, and
-keeps the token totals. Drafting, refine's rewrites and the eval judge all use it, so they all
+keeps the token totals. It is where replies enter a run: each is scrubbed of the API key (in
+every form, see :mod:`speechwriter.redact`) before it is shown live, cached, recorded or drafted
+from, and a reply that held the key is reported as a warning of its own. Drafting, refine's rewrites and the eval judge all use it, so they all
 get the same caching, continuation and records.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..engines.base import Completion, Engine, EngineError, Message, Request
+from ..redact import StreamScrubber, scrub
 from .cache import ReplyCache, cache_key
 from .runs import RunRecorder
 
@@ -84,8 +87,10 @@ class EngineCaller:
 
     def __init__(self, engine: Engine, *, continuation: Message, cache: ReplyCache | None = None,
                  recorder: RunRecorder | None = None, salt: str = "", max_continuations: int = 2,
-                 collector: RequestCollector | None = None, masker: Masker | None = None) -> None:
+                 collector: RequestCollector | None = None, masker: Masker | None = None,
+                 on_warning: Callable[[str], None] | None = None) -> None:
         self.engine = engine
+        self.on_warning = on_warning  # told once when a reply held the API key
         # 脱敏: what leaves (and what the cache, the batch queue and the run record keep) is masked;
         # what the caller gets back is unmasked, so every check runs on the real text.
         self.masker = masker if masker is not None and masker.active else None
@@ -99,6 +104,7 @@ class EngineCaller:
         self._identity = engine.describe().cache_identity()
         defaults = engine.defaults
         self._params = {"temperature": defaults.temperature, "max_tokens": defaults.max_tokens}
+        self.secret_echoes = 0
 
     def key(self, messages: list[Message], request: Request, variant: int) -> str:
         params: dict[str, Any] = {**self._params, "variant": variant}
@@ -122,6 +128,7 @@ class EngineCaller:
         if self.cache is not None and use_cache:
             hit = self.cache.get(key)
             if hit is not None:
+                hit = self._scrubbed(hit, False)  # a cache written before replies were scrubbed
                 self.stats.cache_hits += 1
                 self._record(section, request.kind, messages, hit, 0.0, "cache-hit", None, [])
                 hit = self._unmasked(hit)
@@ -133,13 +140,24 @@ class EngineCaller:
             raise DeferredRequest("请求已加入批处理队列")
         start = time.perf_counter()
         self.stats.calls += 1
+        scrubber = StreamScrubber()
+
+        def shown(piece: str) -> None:
+            clean = scrubber.feed(piece)
+            if clean and on_text is not None:
+                on_text(clean)
+
         try:
-            completion = await self.engine.acomplete(messages, request, on_text=on_text,
+            completion = await self.engine.acomplete(messages, request, on_text=shown if on_text else None,
                                                      **({"on_wait": on_wait} if on_wait is not None else {}))
         except EngineError as exc:
             self._record(section, request.kind, messages, None, time.perf_counter() - start, "error", str(exc),
                          exc.attempts)
             raise
+        rest = scrubber.finish()
+        if rest and on_text is not None:
+            on_text(rest)
+        completion = self._scrubbed(completion, scrubber.found)
         self.stats.prompt_tokens += completion.usage.get("prompt_tokens", 0)
         self.stats.completion_tokens += completion.usage.get("completion_tokens", 0)
         self._record(section, request.kind, messages, completion, time.perf_counter() - start, "ok", None,
@@ -165,6 +183,7 @@ class EngineCaller:
         if completion.finish_reason == "content_filter":
             raise EngineError("回复被服务端的内容安全策略拦截")
         text = completion.text
+        echoed = completion.secret_echoed
         convo = list(messages)
         for _ in range(self.max_continuations):
             if completion.finish_reason != "length":
@@ -175,8 +194,26 @@ class EngineCaller:
                                                         max_tokens=request.max_tokens),
                                          variant=variant, on_text=on_text, on_cached=on_cached, on_wait=on_wait)
             text += completion.text
+            echoed = echoed or completion.secret_echoed
         return Completion(text=text, finish_reason=completion.finish_reason, model=completion.model,
-                          usage=completion.usage, cached=completion.cached, attempts=completion.attempts)
+                          usage=completion.usage, cached=completion.cached, attempts=completion.attempts,
+                          secret_echoed=echoed)
+
+    def _scrubbed(self, completion: Completion, seen_live: bool) -> Completion:
+        """``completion`` without the key; a reply that held it is warned about (once per caller)."""
+        text, found = scrub(completion.text)
+        echoed = completion.secret_echoed or found or seen_live
+        if echoed:
+            self.secret_echoes += 1
+            if self.secret_echoes == 1 and self.on_warning is not None:
+                where = self.engine.base_url or "OpenAI 官方接口"
+                self.on_warning(f"接口的回复中出现了 API 密钥（已从输出、草稿和记录中删去）：请检查 {where} "
+                                f"或其间的代理是否在回显请求；密钥可能已泄露，建议更换")
+        if text == completion.text and echoed == completion.secret_echoed:
+            return completion
+        return Completion(text=text, finish_reason=completion.finish_reason, model=completion.model,
+                          usage=completion.usage, cached=completion.cached, attempts=completion.attempts,
+                          secret_echoed=echoed)
 
     def _record(self, section: str, kind: str, messages: list[Message], completion: Completion | None,
                 seconds: float, status: str, error: str | None, attempts: list[Any]) -> None:
@@ -190,6 +227,7 @@ class EngineCaller:
             "finish_reason": completion.finish_reason if completion else None,
             "usage": completion.usage if completion else {},
             "cached": bool(completion and completion.cached),
+            "secret_echoed": bool(completion and completion.secret_echoed),
             "latency_ms": round(seconds * 1000, 1),
             "attempts": [a.to_dict() for a in attempts],
             **({"masked": sorted(self.masker.kinds)} if self.masker is not None else {}),

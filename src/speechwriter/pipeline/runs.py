@@ -99,20 +99,26 @@ class RunRecorder:
         self._write(self.folder / "sections" / f"{section}.json", _dump(data))
 
     def sections(self) -> dict[str, dict[str, Any]]:
-        """Checkpointed sections (for resume)."""
+        """Checkpointed sections (for resume); a truncated or wrongly typed checkpoint is left out (redrafted)."""
         out = {}
         for path in sorted((self.folder / "sections").glob("*.json")):
-            out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            data = _read_record(path)
+            if data is not None and isinstance(data.get("body"), str):
+                out[path.stem] = data
         return out
 
     def calls(self) -> list[dict[str, Any]]:
-        """Every recorded call, in order."""
-        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((self.folder / "calls").glob("*.json"))]
+        """Every recorded call, in order (unreadable records left out, fields of the wrong type dropped)."""
+        records = (_read_record(p) for p in sorted((self.folder / "calls").glob("*.json")))
+        return [_typed(r, _CALL_FIELDS) for r in records if r is not None]
 
     def report(self) -> dict[str, Any] | None:
-        """The final validation report, when the run finished."""
-        path = self.folder / "report.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        """The final validation report, when the run finished (None when it is missing or unreadable)."""
+        data = _read_record(self.folder / "report.json")
+        if data is None or not isinstance(data.get("findings", []), list):
+            return None
+        data["findings"] = [f for f in data.get("findings", []) if isinstance(f, dict)]
+        return data
 
     def save_round(self, n: int, findings: list[dict[str, Any]]) -> None:
         self._write(self.folder / "rounds" / f"round-{n}.json", _dump(findings))
@@ -122,26 +128,55 @@ class RunRecorder:
         self._write(self.folder / "report.json", redact(report_json))
 
 
+_RUN_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "run_id": str, "created_at": str, "kind": str, "genre": str, "status": str, "facts_path": str,
+    "facts_sha256": str, "usage": dict, "engine": dict, "cost": (int, float)}
+_CALL_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "section": str, "kind": str, "status": str, "latency_ms": (int, float), "usage": dict, "attempts": list}
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    """A JSON object from a record file; None when it is missing, truncated, not UTF-8 or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _typed(data: dict[str, Any], fields: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
+    """``data`` with the known fields that have the wrong type removed (a hand-edited or foreign record)."""
+    return {k: v for k, v in data.items()
+            if k not in fields or (isinstance(v, fields[k]) and not isinstance(v, bool))}
+
+
 def list_runs(root: Path) -> list[dict[str, Any]]:
-    """Every recorded run's ``run.json``, newest first."""
-    folder = root
+    """Every recorded run's ``run.json``, newest first (unreadable ones left out, wrongly typed fields dropped)."""
     out = []
-    for path in sorted(folder.glob("*/run.json"), reverse=True):
-        try:
-            out.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError):
-            continue
+    for path in sorted(root.glob("*/run.json"), reverse=True):
+        data = _read_record(path)
+        if data is not None:
+            out.append(_typed(data, _RUN_FIELDS))
     return out
 
 
 def open_run(run_id: str, root: Path) -> RunRecorder:
-    """An existing run by id (a unique prefix is enough)."""
+    """An existing run by id (a unique prefix is enough); an id is a name, never a path or a pattern."""
+    import glob
+
     folder = root
-    matches = [p for p in folder.glob(f"{run_id}*") if (p / "run.json").is_file()] if folder.is_dir() else []
+    if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith(".") or "\x00" in run_id:
+        raise InputError(f"运行 id「{run_id}」无效：应为 speechwriter runs list 中列出的 id（如 20261128-101500-1234），"
+                         f"不是路径")
+    matches = [p for p in folder.glob(f"{glob.escape(run_id)}*") if (p / "run.json").is_file()] \
+        if folder.is_dir() else []
     if not matches:
         raise InputError(f"找不到运行记录「{run_id}」（位置：{folder}），可用 speechwriter runs list 查看")
     matches = [p for p in matches if p.name == run_id] or matches
     if len(matches) > 1:
         raise InputError(f"运行记录「{run_id}」不唯一：{'、'.join(p.name for p in matches)}")
-    meta = json.loads((matches[0] / "run.json").read_text(encoding="utf-8"))
-    return RunRecorder(matches[0], meta)
+    meta = _read_record(matches[0] / "run.json")
+    if meta is None:
+        raise InputError(f"运行记录「{matches[0].name}」已损坏（run.json 不完整或不是 JSON 对象），无法查看或续写；"
+                         f"请重新起草", path=str(matches[0] / "run.json"))
+    return RunRecorder(matches[0], _typed(meta, _RUN_FIELDS))
