@@ -176,10 +176,11 @@ def output_paths(out: Path, force: bool = False) -> tuple[Path, Path]:
     An earlier draft at OUT.json is replaced; any other file is only overwritten with ``force``.
     """
     from .errors import SpeechwriterError
-    from .files import check_writable_dir
+    from .files import check_writable_dir, ensure_parent
 
     base = out.with_suffix("") if out.suffix in (".json", ".md") else out
     json_path, md_path = Path(f"{base}.json"), Path(f"{base}.md")
+    ensure_parent(json_path)  # ``-o build/x`` with no build/ yet: made, as mkdir -p would
     check_writable_dir(json_path.parent)  # before any engine call, not after the drafting
     for p in (json_path, md_path):
         if p.is_dir():

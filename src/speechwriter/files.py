@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import InputError, WriteError
 
-__all__ = ["MAX_INPUT_BYTES", "check_writable_dir", "read_text", "write_bytes_atomic", "write_problem",
+__all__ = ["MAX_INPUT_BYTES", "check_writable_dir", "ensure_parent", "read_text", "write_bytes_atomic", "write_problem",
            "write_text_atomic"]
 
 MAX_INPUT_BYTES = 1024 * 1024
@@ -136,6 +136,19 @@ def check_writable_dir(folder: str | os.PathLike[str], what: str = "输出目录
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(tmp)
+    return target
+
+
+def ensure_parent(path: str | os.PathLike[str]) -> Path:
+    """Create the missing folders above ``path`` (``-o build/x`` with no ``build/`` yet), as ``mkdir -p``."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise WriteError("输出目录不是目录（路径中有一段是文件）", path=str(folder)) from None
+    except OSError as exc:
+        raise WriteError(f"无法创建输出目录：{write_problem(exc)}", path=str(folder)) from None
     return target
 
 

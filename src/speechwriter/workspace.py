@@ -166,7 +166,10 @@ class Workspace:
         chosen = name or info.get("name")
         if chosen != "openai":
             return self.engine(chosen)
-        return self.engine("openai", profile=profile or info.get("profile"), model=model or info.get("model"),
+        recorded = info.get("profile")
+        if recorded == "default" and "default" not in self.settings.profiles:
+            recorded = None  # a profile built from options alone is called "default" and exists in no config file
+        return self.engine("openai", profile=profile or recorded, model=model or info.get("model"),
                            base_url=base_url or info.get("base_url"))
 
     # --- cache, runs, cost ----------------------------------------------------------------
