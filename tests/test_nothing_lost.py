@@ -179,3 +179,53 @@ def test_a_failed_output_write_after_an_llm_draft_names_the_run(workdir: Path, c
         again = cli("draft", "--resume", run_id, "-q")
         assert server.calls == 0  # every section came from the run's checkpoints
     assert again.exit_code == 0, again.stderr and (workdir / "out.json").is_file()
+
+
+# --- unreadable config, cache and run paths -----------------------------------------------------
+
+def _deny(monkeypatch, blocked: Path) -> None:
+    """Make every stat/open under ``blocked`` fail as for a folder the user may not enter.
+
+    The suite runs as root, whom permission bits do not stop, so the denial is made where the
+    operating system would report it: os.stat (what Path.is_file and friends call) and os.open.
+    """
+    import os
+
+    real_stat, real_open, real_scandir = os.stat, os.open, os.scandir
+
+    def guarded(real):
+        def call(path, *args, **kwargs):
+            if str(path) == str(blocked) or str(path).startswith(f"{blocked}/"):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(os, "stat", guarded(real_stat))
+    monkeypatch.setattr(os, "open", guarded(real_open))
+    monkeypatch.setattr(os, "scandir", guarded(real_scandir))
+
+
+@pytest.mark.parametrize("command", [("draft", str(REFERENCE_FACTS), "-q"), ("config", "show"),
+                                     ("refine", str(REFERENCE_FACTS))])
+def test_an_unreadable_user_config_folder_is_one_chinese_line(workdir: Path, cli, monkeypatch, command) -> None:
+    import os
+
+    home = Path(os.environ["SPEECHWRITER_CONFIG_HOME"])
+    _deny(monkeypatch, home)
+    result = cli(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "没有权限" in result.stderr and str(home) in result.stderr
+
+
+@pytest.mark.parametrize("command", [("runs", "list"), ("runs", "show", "2026"), ("draft", "--resume", "2026"),
+                                     ("draft", str(REFERENCE_FACTS), "-q")])
+def test_an_unreadable_state_folder_is_one_chinese_line(workdir: Path, cli, monkeypatch, command) -> None:
+    good_draft(cli, workdir / "out")
+    _deny(monkeypatch, workdir / ".speechwriter")
+    result = cli(*command)
+    assert "Traceback" not in result.output
+    if command[0] == "draft" and "--resume" not in command:  # drafting goes on without cache and record
+        assert result.exit_code == 0 and "警告" in result.stderr, result.output
+        return
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "没有权限" in result.stderr and ".speechwriter" in result.stderr

@@ -159,13 +159,30 @@ def config_paths(cwd: Path | None = None) -> list[Path]:
     return [(cwd or Path.cwd()) / "speechwriter.toml", user_config_dir() / "config.toml"]
 
 
+def _config_file_exists(path: Path) -> bool:
+    """Whether a config file is there; a folder the user may not enter is one Chinese line, not a traceback."""
+    import stat
+
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except PermissionError:
+        raise InputError("没有权限读取配置文件或其所在目录（请检查目录权限）", path=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"无法读取配置文件：{exc.strerror or type(exc).__name__}", path=str(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("这是一个目录，不是配置文件", path=str(path))
+    return True
+
+
 def load_settings(paths: list[Path] | None = None) -> Settings:
     """Merge the config files; a broken file is an InputError naming it."""
     import tomllib
 
     merged: dict[str, Any] = {"profiles": {}, "prices": {}, "sources": []}
     for path in reversed(paths or config_paths()):
-        if not path.is_file():
+        if not _config_file_exists(path):
             continue
         try:
             data = tomllib.loads(read_text(path, what="配置文件"))
