@@ -127,6 +127,9 @@ class SessionState(BaseModel):
     undo: list[tuple[str, int, int]] = Field(default_factory=list)
     redo: list[tuple[str, int, int]] = Field(default_factory=list)
     updated_at: dt.datetime | None = None
+    target: str | None = None
+    """The draft JSON the session was opened from: every accepted change is written back to it
+    (and to its Markdown twin). None when opened from facts, a run or a Word file."""
 
 
 class Proposal(BaseModel):
@@ -164,8 +167,11 @@ class RefineSession:
 
     @classmethod
     def start(cls, draft: Draft, facts: Facts, engine: Engine, workspace: Workspace,
-              library: PromptLibrary | None = None) -> RefineSession:
-        """A new session over ``draft``, saved under the workspace's ``.speechwriter/sessions/``."""
+              library: PromptLibrary | None = None, target: str | Path | None = None) -> RefineSession:
+        """A new session over ``draft``, saved under the workspace's ``.speechwriter/sessions/``.
+
+        ``target``: the draft JSON ``draft`` was read from; accepted changes are written back to it.
+        """
         library = library or workspace.library()
         now = dt.datetime.now().replace(microsecond=0)
         sid = now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
@@ -187,7 +193,8 @@ class RefineSession:
                     **({"base_url": info.base_url} if info.base_url else {}),
                     # a profile built from options alone is called "default" and exists in no config file
                     **({"profile": info.profile} if info.profile and info.profile != "default" else {})},
-            draft=draft, sections=sections, current_section=first)
+            draft=draft, sections=sections, current_section=first,
+            target=str(Path(target).resolve()) if target is not None else None)
         session = cls(state, folder, facts, library, engine, workspace)
         session.save()
         return session
@@ -373,6 +380,39 @@ class RefineSession:
     def _changed(self) -> None:
         self._report = None
         self.save()
+        self.write_back()
+
+    def write_back(self) -> tuple[Path, Path] | None:
+        """Write the current text to the draft the session was opened from (atomically); None without one.
+
+        The session is saved first, so a failed write loses nothing: the error says where the text is.
+        """
+        if not self.state.target:
+            return None
+        try:
+            return self.save_draft(self.state.target)
+        except WriteError as exc:
+            raise WriteError(f"{exc.detail}；修改已保存在会话 {self.folder}，可用 save 路径 另存",
+                             path=exc.path) from None
+
+    def next_gap(self) -> tuple[str, Any] | None:
+        """The next 【待补：…】 marker after the current section (wrapping round): (section id, Gap)."""
+        from .gaps import find_gaps
+
+        ids = self.section_ids
+        here = ids.index(self.state.current_section) if self.state.current_section in ids else -1
+        for sid in ids[here + 1:] + ids[: here + 1]:
+            gaps = find_gaps(self.text(sid))
+            if gaps:
+                return sid, gaps[0]
+        return None
+
+    def close(self) -> None:
+        """End the session: saved, and its run record (if any model call made one) marked finished."""
+        self.save()
+        if self._recorder is not None:
+            self._recorder.save_meta(status="finished",
+                                     finished_at=dt.datetime.now().isoformat(timespec="seconds"))
 
     # --- persistence ------------------------------------------------------------------------
 
