@@ -401,3 +401,15 @@ def test_commands_piped_from_a_file_run(workdir: Path, cli) -> None:
     assert "[closing]> history" in result.stdout and "v0" in result.stdout and "初稿" in result.stdout
     assert "已保存会话" in result.stdout and "Traceback" not in result.output
     assert "无法行内编辑" in result.stdout  # no terminal, no inline editor: said, and the next command runs
+
+
+def test_a_diff_without_colour_marks_deletions_and_insertions_in_text(workdir: Path) -> None:
+    from speechwriter.cli.repl import colourless, diff_text
+
+    assert diff_text("投入300万元", "投入386万元", plain=True).plain == "投入[-300-]{+386+}万元"
+    assert diff_text("投入300万元", "投入386万元").plain == "投入300386万元"  # colour carries it on a terminal
+    assert colourless(Console(file=io.StringIO()))  # a pipe or a file
+    assert colourless(Console(file=io.StringIO(), force_terminal=True, no_color=True))
+    assert not colourless(Console(file=io.StringIO(), force_terminal=True, color_system="standard"))
+    out = run_repl(start(rewriter("携手并进，做得更好。"), workdir), ["use closing", "更简洁", "diff"])
+    assert "{+携手并进" in out and "[-" in out and "-]" in out and "+}" in out

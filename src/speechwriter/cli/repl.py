@@ -22,15 +22,26 @@ from ..refine import Proposal, RefineSession, word_diff
 __all__ = ["COMMANDS", "RefineRepl", "diff_text"]
 
 
-def diff_text(old: str, new: str) -> Any:
-    """The diff as rich Text: deletions red and struck through, insertions green."""
+def diff_text(old: str, new: str, plain: bool = False) -> Any:
+    """The diff as rich Text: deletions red and struck through, insertions green.
+
+    ``plain`` (no colour: NO_COLOR, a pipe, ``tee``) marks them in the text too, as ``git diff
+    --word-diff`` does: ``[-deleted-]{+inserted+}``, so a diff read without colour still says which is which.
+    """
     from rich.text import Text
 
     text = Text()
     for op, chunk in word_diff(old, new):
         style = {"=": "", "-": "bold red strike", "+": "bold green"}[op]
+        if plain and op != "=":
+            chunk = f"[-{chunk}-]" if op == "-" else f"{{+{chunk}+}}"
         text.append(chunk, style=style)
     return text
+
+
+def colourless(console: Any) -> bool:
+    """Whether ``console`` shows no colour (NO_COLOR, --no-color, output to a pipe or a file)."""
+    return bool(console.no_color or console.color_system is None or not console.is_terminal)
 
 
 # --- the REPL -----------------------------------------------------------------------------------
@@ -258,7 +269,7 @@ class RefineRepl:
         self.console.print(f"[bold]修改建议（{p.section}）：[/bold]")
         if p.text == self.session.text(p.section):
             self.console.print("（与当前文本相同）")
-        self.console.print(diff_text(self.session.text(p.section), p.text))
+        self.console.print(diff_text(self.session.text(p.section), p.text, colourless(self.console)))
         errors = p.errors
         if p.new_errors:
             self.console.print(f"[bold red]注意：这个修改带来了 {len(p.new_errors)} 个新错误：[/bold red]")
@@ -274,7 +285,7 @@ class RefineRepl:
         p = self.session.proposal
         if p is None:
             raise InputError("没有待确认的修改")
-        self.console.print(diff_text(self.session.text(p.section), p.text))
+        self.console.print(diff_text(self.session.text(p.section), p.text, colourless(self.console)))
 
     def cmd_accept(self, rest: str) -> None:
         p = self.session.proposal
