@@ -293,3 +293,19 @@ def test_splitter_and_validators_never_crash_on_random_speech(text: str) -> None
     for f in report.findings:
         body = draft.section(f.section).body if f.section and draft.section(f.section) else ""
         assert f.span is None or 0 <= f.span[0] <= f.span[1] <= len(body)
+
+
+def test_a_figure_suggestion_applies_as_written() -> None:
+    """「把「58个」改为「56个项目」」 applied to 「58个项目」 wrote 「56个项目项目」: span, excerpt and replacement agree."""
+    facts = load_facts(REFERENCE_FACTS)
+    draft = draft_speech(facts)
+    sid = next(s.id for s in draft.sections if "56个项目" in s.body)
+    wrong = draft.model_copy(update={"sections": [s.model_copy(update={"body": s.body.replace("56个项目", "58个项目")})
+                                                  for s in draft.sections]})
+    finding = next(f for f in _errors(wrong) if f.code == "F203" and f.section == sid)
+    body = wrong.section(sid).body
+    start, end = finding.span
+    assert body[start:end] == finding.excerpt == "58个项目" and finding.replacement == "56个项目"
+    assert finding.suggestion == f"把「{finding.excerpt}」改为「{finding.replacement}」"
+    fixed = body[:start] + finding.replacement + body[end:]
+    assert fixed == draft.section(sid).body and "项目项目" not in fixed
