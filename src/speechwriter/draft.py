@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import InputError
 from .files import read_text, write_text_atomic
 
-__all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft", "output_paths"]
+__all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft", "output_paths", "recorded_facts"]
 
 INDENT = "\u3000\u3000"  # two full-width spaces: the first-line indent of GB/T 9704 body text
 
@@ -168,6 +168,18 @@ def load_draft(path: str | Path) -> Draft:
         loc = ".".join(str(p) for p in err["loc"])
         kind = "不是有效的 JSON" if err["type"] == "json_invalid" else "不是 speechwriter 稿件"
         raise InputError(f"{kind}（{err['msg']}）", path=str(path), field=loc or None) from None
+
+
+def recorded_facts(draft: Draft, location: str | Path) -> Path:
+    """The facts file ``draft`` (read from ``location``) records: next to the draft first, then as given."""
+    candidates = draft.facts_candidates(location)
+    if not candidates:
+        raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(location))
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        tried = "、".join(dict.fromkeys(str(c) for c in candidates))
+        raise InputError(f"稿件记录的事实文件不存在（找过：{tried}），请用 --facts 指定", path=str(location))
+    return found
 
 
 def output_paths(out: Path, force: bool = False) -> tuple[Path, Path]:

@@ -87,14 +87,9 @@ def open_target(target: str, workspace: Workspace,
 
 def _recorded_facts(draft: Draft, location: Path) -> Path:
     """The facts file a draft records, looked up next to the draft first, then from the working folder."""
-    candidates = draft.facts_candidates(location)
-    if not candidates:
-        raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(location))
-    found = next((c for c in candidates if c.is_file()), None)
-    if found is None:
-        tried = "、".join(dict.fromkeys(str(c) for c in candidates))
-        raise InputError(f"稿件记录的事实文件不存在（找过：{tried}），请用 --facts 指定", path=str(location))
-    return found
+    from .draft import recorded_facts
+
+    return recorded_facts(draft, location)
 
 
 class Version(BaseModel):
