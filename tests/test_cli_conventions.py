@@ -28,7 +28,7 @@ COLOUR = re.compile(r"\x1b\[(?:[0-9]+;)*(?:3[0-8]|9[0-7])(?:;[0-9]+)*m")  # fore
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["validate"], "缺少参数 DRAFT"),
-    (["validate", "x.json"], "缺少选项 --facts"),
+    (["drafts", "x.yaml"], "没有命令「drafts」，是否想写「draft」？"),
     (["draft", "x.yaml", "--nope"], "没有选项 --nope"),
     (["eval", "s.yaml", "--repeat", "zero"], "--repeat/-r 的值无效：应为整数"),
     (["eval", "s.yaml", "--repeat", "0"], "应不小于 1"),
@@ -42,6 +42,13 @@ def test_usage_errors_are_chinese(cli, args: list[str], expected: str) -> None:
     assert "错误：" in result.stderr and "用法：speechwriter" in result.stderr and "--help" in result.stderr
     for english in ("Error:", "Usage:", "Missing", "No such", "Try '", "Invalid value"):
         assert english not in result.stderr
+
+
+def test_no_module_imports_typers_private_click() -> None:
+    sources = (ROOT / "src" / "speechwriter").rglob("*.py")
+    offenders = [str(p) for p in sources if re.search(r"typer\._click|from typer import _click",
+                                                       p.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 @pytest.mark.parametrize("path", _all_commands(), ids=lambda p: " ".join(p) or "root")
