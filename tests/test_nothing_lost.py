@@ -229,3 +229,30 @@ def test_an_unreadable_state_folder_is_one_chinese_line(workdir: Path, cli, monk
         return
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and "没有权限" in result.stderr and ".speechwriter" in result.stderr
+
+
+# --- - for standard input and output ------------------------------------------------------------
+
+def test_dash_reads_facts_and_drafts_from_stdin_and_exports_to_stdout(workdir: Path, cli) -> None:
+    from speechwriter.facts import load_facts
+
+    facts_text = REFERENCE_FACTS.read_text(encoding="utf-8")
+    drafted = cli("draft", "-", "-o", "from-stdin", "-q", input=facts_text)
+    assert drafted.exit_code == 0, drafted.stderr
+    draft_json = (workdir / "from-stdin.json").read_text(encoding="utf-8")
+    assert load_draft(workdir / "from-stdin.json").facts_sha256 == load_facts(REFERENCE_FACTS).sha256
+    exported = cli("export", "-", "--format", "md", "-o", "-", input=draft_json)
+    assert exported.exit_code == 0, exported.stderr
+    assert exported.stdout == load_draft(workdir / "from-stdin.json").to_markdown()
+    assert not (workdir / "-.md").exists() and not (workdir / "-").exists()
+    docx = cli("export", workdir / "from-stdin.json", "--format", "docx", "-o", "-")
+    assert docx.exit_code == 0 and docx.stdout_bytes.startswith(b"PK")
+    checked = cli("validate", "-", "--facts", REFERENCE_FACTS, "--json", input=draft_json)
+    assert checked.exit_code in (0, 1) and json.loads(checked.stdout)["findings"] is not None
+    facts_check = cli("facts", "check", "-", input=facts_text)
+    assert facts_check.exit_code == 0, facts_check.output
+
+
+def test_draft_from_stdin_needs_an_output_name(workdir: Path, cli) -> None:
+    result = cli("draft", "-", "-q", input=REFERENCE_FACTS.read_text(encoding="utf-8"))
+    assert result.exit_code == 2 and "-o" in result.stderr and not list(workdir.glob("-*"))

@@ -159,8 +159,11 @@ class Draft(_Model):
 
 
 def load_draft(path: str | Path) -> Draft:
-    """Load a draft JSON written by ``speechwriter draft``."""
-    text = read_text(path, what="稿件文件", max_bytes=8 * 1024 * 1024)
+    """Load a draft JSON written by ``speechwriter draft`` (``-``: from standard input)."""
+    from .files import is_stdio, read_stdin
+
+    text = read_stdin(what="稿件", max_bytes=8 * 1024 * 1024) if is_stdio(path) else \
+        read_text(path, what="稿件文件", max_bytes=8 * 1024 * 1024)
     try:
         return Draft.model_validate_json(text)
     except ValidationError as exc:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import InputError, WriteError
 
-__all__ = ["MAX_INPUT_BYTES", "check_writable_dir", "ensure_parent", "read_text", "write_bytes_atomic", "write_problem",
+__all__ = ["MAX_INPUT_BYTES", "STDIN", "check_writable_dir", "ensure_parent", "is_stdio", "read_stdin", "read_text", "write_bytes_atomic", "write_problem",
            "write_text_atomic"]
 
 MAX_INPUT_BYTES = 1024 * 1024
@@ -60,6 +60,31 @@ def read_text(path: str | os.PathLike[str], *, max_bytes: int = MAX_INPUT_BYTES,
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"不是 UTF-8 编码（第 {exc.start} 字节），请另存为 UTF-8",
                          path=name, line=line) from None
+
+
+STDIN = "-"
+"""The path that means standard input (or, for an output, standard output), as in most Unix tools."""
+
+
+def is_stdio(path: str | os.PathLike[str] | None) -> bool:
+    """Whether ``path`` is ``-`` (standard input or output)."""
+    return path is not None and str(path) == STDIN
+
+
+def read_stdin(*, max_bytes: int = MAX_INPUT_BYTES, what: str = "输入") -> str:
+    """Standard input as UTF-8 text, bounded like a file (``-`` given as a path)."""
+    import sys
+
+    data = sys.stdin.buffer.read(max_bytes + 1) if hasattr(sys.stdin, "buffer") else \
+        sys.stdin.read(max_bytes + 1).encode("utf-8")
+    if len(data) > max_bytes:
+        raise InputError(f"{what}过大（超过上限 {max_bytes} 字节）", path="<标准输入>")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"不是 UTF-8 编码（第 {exc.start} 字节）", path="<标准输入>") from None
 
 
 def _read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int) -> bytes:

@@ -88,6 +88,8 @@ def draft_cmd(
         eng = ws.engine(engine, profile=profile, model=model, base_url=base_url, temperature=temperature)
     if output is None and resume and recorded.get("output"):
         output = Path(recorded["output"])
+    if output is None and str(facts_file) == "-":
+        raise InputError("从标准输入读事实文件时，请用 -o 指定输出路径")
     out = output_paths(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
     # OUT.md is the draft's own Markdown: ``--export md`` names the file the draft writes anyway
     exports = plan_exports(export, out[0].with_suffix(""), force, written=(out[1],))  # before any engine call

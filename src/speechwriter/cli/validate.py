@@ -35,7 +35,7 @@ def validate_cmd(
     from ..validate import ValidatorConfig, load_speech, validate
 
     if facts_file is None:
-        if draft_file.suffix.lower() != ".json":
+        if draft_file.suffix.lower() != ".json" or str(draft_file) == "-":
             raise InputError("请用 --facts 给出事实文件（只有稿件 JSON 记录了事实文件）", path=str(draft_file))
         facts_file = recorded_facts(load_draft(draft_file), draft_file)
     facts = load_facts(facts_file)
@@ -69,7 +69,7 @@ def _places(path: Path, draft: object, report: object) -> list[tuple[int, int] |
     """Line and column of each finding in a .md/.txt/.docx source (None for a draft JSON)."""
     suffix = path.suffix.lower()
     findings = report.findings  # type: ignore[attr-defined]
-    if suffix == ".json":
+    if suffix == ".json" or str(path) == "-":  # a draft JSON has no lines to point at; stdin is gone
         return [None] * len(findings)
     from ..validate.locations import locate
 

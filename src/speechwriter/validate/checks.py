@@ -882,6 +882,16 @@ def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], heading
 
 def load_speech(path: str | Path, blueprint: Blueprint) -> Draft:
     """A draft JSON, a ``.docx`` (as edited in Word), or a ``.md``/``.txt`` speech split into the blueprint's sections."""
+    from ..files import is_stdio, read_stdin
+
+    if is_stdio(path):  # ``-``: a draft JSON or a plain speech on standard input
+        text = read_stdin(what="稿件", max_bytes=4 * 1024 * 1024)
+        if text.lstrip().startswith("{"):
+            try:
+                return Draft.model_validate_json(text)
+            except ValueError:
+                raise InputError("不是 speechwriter 稿件 JSON", path="<标准输入>") from None
+        return draft_from_text(text, blueprint)
     p = Path(path)
     if p.suffix.lower() == ".json":
         return load_draft(p)
