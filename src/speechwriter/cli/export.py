@@ -34,7 +34,6 @@ def export_cmd(
     """
     from ..draft import load_draft
     from ..export import export_draft, fonts_from_option
-
     from ..files import is_stdio
 
     draft = load_draft(draft_file)
