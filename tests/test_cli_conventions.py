@@ -200,3 +200,24 @@ def test_draft_and_report_display_in_a_notebook() -> None:
     assert "<table>" in html and "F204" in html and "386" in html and "1 个错误" in html
     clean = validate(draft, facts, blueprint).model_copy(update={"findings": []})
     assert "未发现问题" in clean._repr_html_() and "未发现问题" in clean._repr_markdown_()
+
+
+def test_json_on_facts_check_templates_export_and_config_check(cli, tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from speechwriter.testing.fakeserver import FakeLLMServer, Step
+
+    monkeypatch.chdir(tmp_path)
+    facts = json.loads(cli("facts", "check", REFERENCE_FACTS, "--json").stdout)
+    assert facts["ok"] and facts["genre"] == "work_report" and "56个项目" in facts["figures"]
+    templates = json.loads(cli("templates", "list", "--json").stdout)
+    closing = [t for t in templates if t["genre"] == "work_report" and t["section"] == "closing"]
+    assert len(closing) == 1 and closing[0]["template"].endswith(".j2")
+    assert all(t["source"] in ("builtin", "user", None) for t in templates)
+    assert cli("draft", REFERENCE_FACTS, "-o", "d", "-q").exit_code == 0
+    exported = json.loads(cli("export", "d.json", "--format", "txt", "-o", "d.txt", "--json").stdout)
+    assert exported == {"output": "d.txt", "format": "txt", "bytes": (tmp_path / "d.txt").stat().st_size}
+    with FakeLLMServer([Step(reply="好的")]) as server:
+        checked = cli("config", "check", "--base-url", server.base_url, "--model", "fake-model", "--json")
+    data = json.loads(checked.stdout)
+    assert checked.exit_code == 0 and data["ok"] and data["model"] == "fake-model" and data["reply"] == "好的"

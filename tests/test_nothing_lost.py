@@ -256,3 +256,23 @@ def test_dash_reads_facts_and_drafts_from_stdin_and_exports_to_stdout(workdir: P
 def test_draft_from_stdin_needs_an_output_name(workdir: Path, cli) -> None:
     result = cli("draft", "-", "-q", input=REFERENCE_FACTS.read_text(encoding="utf-8"))
     assert result.exit_code == 2 and "-o" in result.stderr and not list(workdir.glob("-*"))
+
+
+# --- runs list -n, search and prune ---------------------------------------------------------------
+
+def test_runs_list_limit_search_and_prune(workdir: Path, cli) -> None:
+    for n in range(3):
+        assert cli("draft", REFERENCE_FACTS, "-o", f"d{n}", "-q").exit_code == 0
+    (workdir / "other.yaml").write_text(REFERENCE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("draft", workdir / "other.yaml", "-o", "o", "-q").exit_code == 0
+    everything = json.loads(cli("runs", "list", "--json").stdout)
+    assert len(everything) == 4
+    newest = json.loads(cli("runs", "list", "-n", "2", "--json").stdout)
+    assert [r["run_id"] for r in newest] == [r["run_id"] for r in everything[:2]]
+    found = json.loads(cli("runs", "list", "--search", "OTHER.yaml", "--json").stdout)
+    assert [Path(r["facts_path"]).name for r in found] == ["other.yaml"]
+    dry = json.loads(cli("runs", "prune", "--keep", "1", "--dry-run", "--json").stdout)
+    assert len(dry["removed"]) == 3 and len(list((workdir / ".speechwriter" / "runs").iterdir())) == 4
+    pruned = cli("runs", "prune", "--keep", "1")
+    assert pruned.exit_code == 0 and "已删除 3 条" in pruned.stdout
+    assert [p.name for p in (workdir / ".speechwriter" / "runs").iterdir()] == [everything[0]["run_id"]]
