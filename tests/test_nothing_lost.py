@@ -276,3 +276,9 @@ def test_runs_list_limit_search_and_prune(workdir: Path, cli) -> None:
     pruned = cli("runs", "prune", "--keep", "1")
     assert pruned.exit_code == 0 and "已删除 3 条" in pruned.stdout
     assert [p.name for p in (workdir / ".speechwriter" / "runs").iterdir()] == [everything[0]["run_id"]]
+
+
+def test_a_test_never_works_in_the_repository_itself() -> None:
+    from .conftest import ROOT
+
+    assert Path.cwd().resolve() != ROOT  # the autouse fixture moved this test into a fresh folder
