@@ -282,3 +282,29 @@ def test_a_test_never_works_in_the_repository_itself() -> None:
     from .conftest import ROOT
 
     assert Path.cwd().resolve() != ROOT  # the autouse fixture moved this test into a fresh folder
+
+
+# --- damaged run records -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("damage", ["truncated", "a list", "wrong types", "not utf-8"])
+def test_damaged_run_records_are_one_line(workdir: Path, cli, damage: str) -> None:
+    good_draft(cli, workdir / "out")
+    run = next((workdir / ".speechwriter" / "runs").iterdir())
+    meta = run / "run.json"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_bytes({"truncated": text[: len(text) // 2].encode(), "a list": b"[1, 2]",
+                      "wrong types": json.dumps({**json.loads(text), "engine": 5, "usage": "x",
+                                                 "facts_path": 7}).encode(),
+                      "not utf-8": b"\xff\xfe{"}[damage])
+    (run / "report.json").write_text("{", encoding="utf-8")
+    for args in (("runs", "list"), ("runs", "show", run.name), ("draft", "--resume", run.name, "-q")):
+        result = cli(*args)
+        assert "Traceback" not in result.output and result.exit_code in (0, 2), (args, result.output)
+        if result.exit_code == 2:
+            assert result.stderr.count("\n") == 1, result.stderr
+
+
+@pytest.mark.parametrize("bad", ["/etc", "../x", "*", ".."])
+def test_a_path_is_not_a_run_id(workdir: Path, cli, bad: str) -> None:
+    result = cli("runs", "show", bad)
+    assert result.exit_code == 2 and "不是运行 id" in result.stderr and "Traceback" not in result.output

@@ -221,7 +221,7 @@ class Workspace:
 
     def facts_of_run(self, run_id: str) -> Path:
         path = self.run(run_id).meta.get("facts_path")
-        if not path:
+        if not path or not isinstance(path, str):
             raise InputError(f"运行 {run_id} 没有记录事实文件路径，请在命令中给出")
         return Path(path)
 

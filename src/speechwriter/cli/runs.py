@@ -16,13 +16,20 @@ COLUMNS = ("运行 id", "时间", "类型", "文种", "引擎", "状态", "调�
 
 def run_row(run: dict) -> list[str]:
     """One run as the cells of ``runs list``."""
-    usage = run.get("usage") or {}
-    engine = run.get("engine") or {}
-    cost = run.get("cost")
-    return [run.get("run_id", "?"), run.get("created_at", ""), {"refine": "修改", "extract": "抽取"}.get(run.get("kind") or "", "起草"),
-            run.get("genre", "") or "", f"{engine.get('name')}/{engine.get('model')}",
-            run.get("status", "") or "", str(usage.get("calls", "—")),
-            str(usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)),
+    def mapping(key: str) -> dict:
+        value = run.get(key)
+        return value if isinstance(value, dict) else {}  # a damaged record shows blanks, not a traceback
+
+    def count(value: object) -> int:
+        return value if isinstance(value, int) else 0
+
+    usage, engine, cost = mapping("usage"), mapping("engine"), run.get("cost")
+    kind = run.get("kind") if isinstance(run.get("kind"), str) else ""
+    return [str(run.get("run_id", "?")), str(run.get("created_at", "")),
+            {"refine": "修改", "extract": "抽取"}.get(kind or "", "起草"),
+            str(run.get("genre", "") or ""), f"{engine.get('name')}/{engine.get('model')}",
+            str(run.get("status", "") or ""), str(usage.get("calls", "—")),
+            str(count(usage.get("prompt_tokens")) + count(usage.get("completion_tokens"))),
             f"{cost:.4f}" if isinstance(cost, (int, float)) else "—"]
 
 

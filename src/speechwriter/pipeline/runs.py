@@ -100,20 +100,39 @@ class RunRecorder:
         self._write(self.folder / "sections" / f"{section}.json", _dump(data))
 
     def sections(self) -> dict[str, dict[str, Any]]:
-        """Checkpointed sections (for resume)."""
+        """Checkpointed sections (for resume); a damaged checkpoint is skipped (that section is written again)."""
         out = {}
         for path in sorted((self.folder / "sections").glob("*.json")):
-            out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                data = _read_record(path)
+            except InputError:
+                continue
+            if isinstance(data, dict) and isinstance(data.get("body"), str):
+                out[path.stem] = data
         return out
 
     def calls(self) -> list[dict[str, Any]]:
-        """Every recorded call, in order."""
-        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((self.folder / "calls").glob("*.json"))]
+        """Every recorded call, in order (damaged records left out)."""
+        out = []
+        for path in sorted((self.folder / "calls").glob("*.json")):
+            try:
+                data = _read_record(path)
+            except InputError:
+                continue
+            if isinstance(data, dict):
+                out.append(data)
+        return out
 
     def report(self) -> dict[str, Any] | None:
-        """The final validation report, when the run finished."""
+        """The final validation report, when the run finished (None when missing or damaged)."""
         path = self.folder / "report.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            data = _read_record(path)
+        except InputError:
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("findings"), list) else None
 
     def save_round(self, n: int, findings: list[dict[str, Any]]) -> None:
         self._write(self.folder / "rounds" / f"round-{n}.json", _dump(findings))
@@ -121,6 +140,16 @@ class RunRecorder:
     def save_final(self, draft_json: str, report_json: str) -> None:
         self._write(self.folder / "draft.json", redact(draft_json))
         self._write(self.folder / "report.json", redact(report_json))
+
+
+def _read_record(path: Path) -> Any:
+    """A record file's JSON; a truncated or unreadable one is one InputError line naming it."""
+    from ..files import read_text
+
+    try:
+        return json.loads(read_text(path, what="运行记录", max_bytes=64 * 1024 * 1024))
+    except (json.JSONDecodeError, RecursionError):
+        raise InputError("运行记录已损坏（不是完整的 JSON）", path=str(path)) from None
 
 
 def _runs_folder(root: Path) -> bool:
@@ -144,20 +173,26 @@ def list_runs(root: Path) -> list[dict[str, Any]]:
         return out
     for path in sorted(folder.glob("*/run.json"), reverse=True):
         try:
-            out.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError):
-            continue
+            data = _read_record(path)
+        except InputError:
+            continue  # a damaged record is left out of the list, not a failure of the list
+        if isinstance(data, dict):
+            out.append(data)
     return out
 
 
 def open_run(run_id: str, root: Path) -> RunRecorder:
     """An existing run by id (a unique prefix is enough)."""
     folder = root
+    if not run_id or any(c in run_id for c in "/\\*?[]") or run_id.startswith("."):
+        raise InputError(f"「{run_id}」不是运行 id（形如 20261128-101500-ab12），可用 speechwriter runs list 查看")
     matches = [p for p in folder.glob(f"{run_id}*") if (p / "run.json").is_file()] if _runs_folder(folder) else []
     if not matches:
         raise InputError(f"找不到运行记录「{run_id}」（位置：{folder}），可用 speechwriter runs list 查看")
     matches = [p for p in matches if p.name == run_id] or matches
     if len(matches) > 1:
         raise InputError(f"运行记录「{run_id}」不唯一：{'、'.join(p.name for p in matches)}")
-    meta = json.loads((matches[0] / "run.json").read_text(encoding="utf-8"))
+    meta = _read_record(matches[0] / "run.json")
+    if not isinstance(meta, dict):
+        raise InputError("运行记录已损坏（run.json 不是对象）", path=str(matches[0] / "run.json"))
     return RunRecorder(matches[0], meta)
