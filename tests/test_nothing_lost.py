@@ -218,7 +218,7 @@ def test_an_unreadable_user_config_folder_is_one_chinese_line(workdir: Path, cli
 
 
 @pytest.mark.parametrize("command", [("runs", "list"), ("runs", "show", "2026"), ("draft", "--resume", "2026"),
-                                     ("draft", str(REFERENCE_FACTS), "-q")])
+                                     ("refine", "--resume"), ("draft", str(REFERENCE_FACTS), "-q")])
 def test_an_unreadable_state_folder_is_one_chinese_line(workdir: Path, cli, monkeypatch, command) -> None:
     good_draft(cli, workdir / "out")
     _deny(monkeypatch, workdir / ".speechwriter")

@@ -38,11 +38,17 @@ __all__ = ["Proposal", "RefineSession", "last_session", "open_target", "word_dif
 def last_session(workspace: Workspace) -> Path:
     """The folder of the most recently used session."""
     pointer = workspace.sessions_dir / "LAST"
-    if not pointer.is_file():
-        raise InputError("没有可恢复的修改会话（.speechwriter/sessions/ 为空）")
-    folder = workspace.sessions_dir / pointer.read_text(encoding="utf-8").strip()
-    if not (folder / "session.json").is_file():
-        raise InputError(f"上次的会话已不存在：{folder}")
+    try:
+        if not pointer.is_file():
+            raise InputError("没有可恢复的修改会话（.speechwriter/sessions/ 为空）")
+        folder = workspace.sessions_dir / read_text(pointer, what="会话指针").strip()
+        if not folder.name or not (folder / "session.json").is_file():
+            raise InputError(f"上次的会话已不存在：{folder}")
+    except PermissionError:
+        raise InputError("没有权限读取修改会话目录（请检查目录权限）", path=str(workspace.sessions_dir)) from None
+    except OSError as exc:
+        raise InputError(f"无法读取修改会话目录：{exc.strerror or type(exc).__name__}",
+                         path=str(workspace.sessions_dir)) from None
     return folder
 
 
