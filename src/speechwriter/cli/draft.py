@@ -157,7 +157,8 @@ def draft_cmd(
         return
     if not quiet and saved.new.sections:
         console().print(result.draft)
-    console().print(result.report)
+    if saved.new.sections:  # a draft with no section of text: its report would only list what is missing
+        console().print(result.report)
     if verbose:
         for section in result.draft.sections:
             ms = result.draft.timings_ms.get(section.id)
