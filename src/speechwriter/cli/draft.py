@@ -86,7 +86,7 @@ def draft_cmd(
         eng = ws.engine_like(recorded["engine"], name=engine, profile=profile, model=model, base_url=base_url)
     else:
         eng = ws.engine(engine, profile=profile, model=model, base_url=base_url, temperature=temperature)
-    if output is None and resume and recorded.get("output"):
+    if output is None and resume and isinstance(recorded.get("output"), str) and recorded["output"]:
         output = Path(recorded["output"])
     if output is None and str(facts_file) == "-":
         raise InputError("从标准输入读事实文件时，请用 -o 指定输出路径")
