@@ -62,6 +62,11 @@ def _isolated_environment(monkeypatch, tmp_path_factory):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SPEECHWRITER_LOCAL_ONLY", "1")
     monkeypatch.setenv("SPEECHWRITER_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+    # A test that does not choose a folder works in a fresh one, never in the repository itself:
+    # the workspace is the current folder, and its .speechwriter/ (runs, cache, sessions) and
+    # evals/runs/ would otherwise fill the checkout and leak from one test into the next.
+    if Path.cwd().resolve() == ROOT:
+        monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 def composer_brain():

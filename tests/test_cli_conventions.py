@@ -28,7 +28,7 @@ COLOUR = re.compile(r"\x1b\[(?:[0-9]+;)*(?:3[0-8]|9[0-7])(?:;[0-9]+)*m")  # fore
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["validate"], "缺少参数 DRAFT"),
-    (["validate", "x.json"], "缺少选项 --facts"),
+    (["drafts", "x.yaml"], "没有命令「drafts」，是否想写「draft」？"),
     (["draft", "x.yaml", "--nope"], "没有选项 --nope"),
     (["eval", "s.yaml", "--repeat", "zero"], "--repeat/-r 的值无效：应为整数"),
     (["eval", "s.yaml", "--repeat", "0"], "应不小于 1"),
@@ -42,6 +42,13 @@ def test_usage_errors_are_chinese(cli, args: list[str], expected: str) -> None:
     assert "错误：" in result.stderr and "用法：speechwriter" in result.stderr and "--help" in result.stderr
     for english in ("Error:", "Usage:", "Missing", "No such", "Try '", "Invalid value"):
         assert english not in result.stderr
+
+
+def test_no_module_imports_typers_private_click() -> None:
+    sources = (ROOT / "src" / "speechwriter").rglob("*.py")
+    offenders = [str(p) for p in sources if re.search(r"typer\._click|from typer import _click",
+                                                       p.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 @pytest.mark.parametrize("path", _all_commands(), ids=lambda p: " ".join(p) or "root")
@@ -193,3 +200,24 @@ def test_draft_and_report_display_in_a_notebook() -> None:
     assert "<table>" in html and "F204" in html and "386" in html and "1 个错误" in html
     clean = validate(draft, facts, blueprint).model_copy(update={"findings": []})
     assert "未发现问题" in clean._repr_html_() and "未发现问题" in clean._repr_markdown_()
+
+
+def test_json_on_facts_check_templates_export_and_config_check(cli, tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from speechwriter.testing.fakeserver import FakeLLMServer, Step
+
+    monkeypatch.chdir(tmp_path)
+    facts = json.loads(cli("facts", "check", REFERENCE_FACTS, "--json").stdout)
+    assert facts["ok"] and facts["genre"] == "work_report" and "56个项目" in facts["figures"]
+    templates = json.loads(cli("templates", "list", "--json").stdout)
+    closing = [t for t in templates if t["genre"] == "work_report" and t["section"] == "closing"]
+    assert len(closing) == 1 and closing[0]["template"].endswith(".j2")
+    assert all(t["source"] in ("builtin", "user", None) for t in templates)
+    assert cli("draft", REFERENCE_FACTS, "-o", "d", "-q").exit_code == 0
+    exported = json.loads(cli("export", "d.json", "--format", "txt", "-o", "d.txt", "--json").stdout)
+    assert exported == {"output": "d.txt", "format": "txt", "bytes": (tmp_path / "d.txt").stat().st_size}
+    with FakeLLMServer([Step(reply="好的")]) as server:
+        checked = cli("config", "check", "--base-url", server.base_url, "--model", "fake-model", "--json")
+    data = json.loads(checked.stdout)
+    assert checked.exit_code == 0 and data["ok"] and data["model"] == "fake-model" and data["reply"] == "好的"

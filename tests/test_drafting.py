@@ -264,8 +264,9 @@ def test_prompts_folder_from_the_config_file(cli, tmp_path: Path, monkeypatch) -
 
 def test_output_folder_is_checked_before_any_work(cli, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "missing").write_text("", encoding="utf-8")  # a file where the folder should be
     result = cli("draft", REFERENCE_FACTS, "-o", tmp_path / "missing" / "x")
-    assert result.exit_code == 2 and "输出目录不存在" in result.stderr
+    assert result.exit_code == 2 and "输出目录不是目录" in result.stderr
     assert not (tmp_path / ".speechwriter").exists()  # no run was started
 
 

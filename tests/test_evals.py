@@ -40,7 +40,8 @@ def test_core_suite_passes_with_the_offline_engine() -> None:
     suite = load_suite(SUITES / "core.yaml")
     genres = {c.genre or c.facts for c in suite.cases}
     assert len(suite.cases) >= 8 and len(genres) >= 4
-    result = run_suite(suite)
+    # the repository's own suite and checks are trusted; the test works outside the repository
+    result = run_suite(suite, options=RunOptions(allow_custom_checks=True))
     assert [r.case for r in result.results if r.status != "passed"] == []
     assert all(r.metrics["figure_recall"] == 1.0 and r.metrics["invented_figures"] == 0 for r in result.results)
 
@@ -196,7 +197,8 @@ def test_compare_tolerance() -> None:
 
 
 def test_results_table_renders(tmp_path: Path) -> None:
-    result = run_suite(load_suite(SUITES / "core.yaml"), options=RunOptions(case_filter=["leader_speech"]))
+    result = run_suite(load_suite(SUITES / "core.yaml"),
+                       options=RunOptions(case_filter=["leader_speech"], allow_custom_checks=True))
     console = Console(file=io.StringIO(), width=160, color_system=None)
     console.print(result)
     out = console.file.getvalue()

@@ -329,3 +329,87 @@ def test_refine_a_draft_from_another_folder(workdir: Path, cli, monkeypatch) -> 
     with pytest.raises(InputError) as err:
         open_target(str(project / "build" / "d.json"), Workspace(elsewhere))
     assert "--facts" in str(err.value) and "f.yaml" in str(err.value)
+
+
+# --- writing back -------------------------------------------------------------------------------
+
+def test_accept_writes_the_opened_draft_back_and_undo_restores_it(workdir: Path, cli) -> None:
+    assert cli("draft", REFERENCE_FACTS, "-o", workdir / "d", "-q").exit_code == 0
+    original = (workdir / "d.json").read_bytes()
+    draft, facts, library = open_target(str(workdir / "d.json"), Workspace(workdir))
+    session = RefineSession.start(draft, facts, rewriter(), Workspace(workdir), library, target=workdir / "d.json")
+    out = run_repl(session, ["use closing", "语气再亲切一些", "accept"]).replace("\n", "")
+    assert f"已写回 {workdir / 'd.json'}" in out
+    written = json.loads((workdir / "d.json").read_text(encoding="utf-8"))
+    assert written["sections"][-1]["body"] == CLOSING_V2 and "携手并进" in (workdir / "d.md").read_text("utf-8")
+    assert written["facts_source"] == json.loads(original)["facts_source"]  # still finds its facts
+    reopened = RefineSession.reopen(last_session(Workspace(workdir)), Workspace(workdir), engine=rewriter())
+    reopened.undo()  # the previous version lives in the session
+    assert json.loads((workdir / "d.json").read_text("utf-8"))["sections"][-1]["body"] == \
+        json.loads(original)["sections"][-1]["body"]
+    assert not [p for p in workdir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_save_without_a_path_writes_where_the_draft_was_opened(workdir: Path, cli) -> None:
+    assert cli("draft", REFERENCE_FACTS, "-o", workdir / "sub" / "d", "-q").exit_code == 0
+    draft, facts, library = open_target(str(workdir / "sub" / "d.json"), Workspace(workdir))
+    session = RefineSession.start(draft, facts, rewriter(), Workspace(workdir), library,
+                                  target=workdir / "sub" / "d.json")
+    out = run_repl(session, ["save"]).replace("\n", "")
+    assert f"已保存 {workdir / 'sub' / 'd.json'}" in out and not list(workdir.glob("*.refined.json"))
+
+
+def test_without_a_draft_file_refine_says_where_the_text_is(workdir: Path) -> None:
+    out = run_repl(start(rewriter(), workdir), ["use closing", "语气再亲切一些", "accept", "save"]).replace("\n", "")
+    assert "稿件文件未改动" in out and "用 save 路径 写出" in out
+    saved = workdir / f"{REFERENCE_FACTS.stem}.refined.json"
+    assert f"已保存 {saved}" in out and saved.is_file()
+
+
+def test_a_refine_session_ends_finished_in_runs_list(workdir: Path, cli) -> None:
+    session = start(rewriter(), workdir)
+    run_repl(session, ["use closing", "语气再亲切一些", "accept", "quit"])
+    listing = cli("runs", "list")
+    refine_rows = [ln for ln in listing.stdout.splitlines() if "\t修改\t" in ln]
+    assert refine_rows and all("\tfinished\t" in ln for ln in refine_rows), listing.stdout
+    meta = json.loads(next((workdir / ".speechwriter" / "runs").glob("*/run.json")).read_text("utf-8"))
+    assert meta["kind"] == "refine" and meta["status"] == "finished"
+
+
+def test_gap_jumps_to_the_next_marker(workdir: Path) -> None:
+    from speechwriter.gaps import gap_marker
+
+    session = start(rewriter(), workdir)
+    session.state.current_section = "opening"
+    marker = gap_marker("今年新建阵地的数量", 20)
+    session.edit(session.text("closing") + marker, "closing")
+    session.accept()
+    session.state.current_section = "opening"
+    out = run_repl(session, ["下一处", "gap", "help"])
+    assert "当前章节：closing" in out and marker in out
+    assert "gap" in out and "待补" in out.split("显示帮助")[0] + out  # listed in help
+    assert session.state.current_section == "closing"
+    session.edit(session.text("closing").replace(marker, ""), "closing")
+    session.accept()
+    assert "没有待补标记" in run_repl(session, ["gap"])
+
+
+def test_commands_piped_from_a_file_run(workdir: Path, cli) -> None:
+    assert cli("draft", REFERENCE_FACTS, "-o", workdir / "d", "-q").exit_code == 0
+    result = cli("refine", workdir / "d.json", input="use closing\nedit\nhistory\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert "[closing]> history" in result.stdout and "v0" in result.stdout and "初稿" in result.stdout
+    assert "已保存会话" in result.stdout and "Traceback" not in result.output
+    assert "无法行内编辑" in result.stdout  # no terminal, no inline editor: said, and the next command runs
+
+
+def test_a_diff_without_colour_marks_deletions_and_insertions_in_text(workdir: Path) -> None:
+    from speechwriter.cli.repl import colourless, diff_text
+
+    assert diff_text("投入300万元", "投入386万元", plain=True).plain == "投入[-300-]{+386+}万元"
+    assert diff_text("投入300万元", "投入386万元").plain == "投入300386万元"  # colour carries it on a terminal
+    assert colourless(Console(file=io.StringIO()))  # a pipe or a file
+    assert colourless(Console(file=io.StringIO(), force_terminal=True, no_color=True))
+    assert not colourless(Console(file=io.StringIO(), force_terminal=True, color_system="standard"))
+    out = run_repl(start(rewriter("携手并进，做得更好。"), workdir), ["use closing", "更简洁", "diff"])
+    assert "{+携手并进" in out and "[-" in out and "-]" in out and "+}" in out

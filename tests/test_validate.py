@@ -293,3 +293,59 @@ def test_splitter_and_validators_never_crash_on_random_speech(text: str) -> None
     for f in report.findings:
         body = draft.section(f.section).body if f.section and draft.section(f.section) else ""
         assert f.span is None or 0 <= f.span[0] <= f.span[1] <= len(body)
+
+
+def test_a_figure_suggestion_applies_as_written() -> None:
+    """「把「58个」改为「56个项目」」 applied to 「58个项目」 wrote 「56个项目项目」: span, excerpt and replacement agree."""
+    facts = load_facts(REFERENCE_FACTS)
+    draft = draft_speech(facts)
+    sid = next(s.id for s in draft.sections if "56个项目" in s.body)
+    wrong = draft.model_copy(update={"sections": [s.model_copy(update={"body": s.body.replace("56个项目", "58个项目")})
+                                                  for s in draft.sections]})
+    finding = next(f for f in _errors(wrong) if f.code == "F203" and f.section == sid)
+    body = wrong.section(sid).body
+    start, end = finding.span
+    assert body[start:end] == finding.excerpt == "58个项目" and finding.replacement == "56个项目"
+    assert finding.suggestion == f"把「{finding.excerpt}」改为「{finding.replacement}」"
+    fixed = body[:start] + finding.replacement + body[end:]
+    assert fixed == draft.section(sid).body and "项目项目" not in fixed
+
+
+def test_validate_finds_the_facts_file_a_draft_records(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli("draft", REFERENCE_FACTS, "-o", tmp_path / "out" / "d", "-q").exit_code == 0
+    with_facts = cli("validate", tmp_path / "out" / "d.json", "--facts", REFERENCE_FACTS, "--json")
+    without = cli("validate", tmp_path / "out" / "d.json", "--json")
+    assert without.exit_code == with_facts.exit_code and without.stdout == with_facts.stdout
+    text_only = cli("validate", tmp_path / "out" / "d.md")
+    assert text_only.exit_code == 2 and "--facts" in text_only.stderr
+
+
+def test_findings_on_a_markdown_speech_give_line_and_column(cli, tmp_path: Path) -> None:
+    facts = load_facts(REFERENCE_FACTS)
+    text = draft_speech(facts).to_markdown().replace("56个项目", "58个项目")
+    path = tmp_path / "改稿.md"
+    path.write_text(text, encoding="utf-8")
+    line_no = next(n for n, line in enumerate(text.splitlines(), 1) if "58个项目" in line)
+    column = text.splitlines()[line_no - 1].index("58个项目") + 1
+    result = cli("validate", path, "--facts", REFERENCE_FACTS)
+    assert f"{path}:{line_no}:{column}: F203" in result.stdout.replace("\n", "")
+    data = json.loads(cli("validate", path, "--facts", REFERENCE_FACTS, "--json").stdout)
+    f203 = next(f for f in data["findings"] if f["code"] == "F203")
+    assert (f203["line"], f203["column"]) == (line_no, column)
+
+
+def test_findings_on_a_word_file_give_paragraph_and_column(cli, tmp_path: Path) -> None:
+    from speechwriter.export import export_draft
+    from speechwriter.wordfile import docx_lines
+
+    facts = load_facts(REFERENCE_FACTS)
+    draft = draft_speech(facts)
+    wrong = draft.model_copy(update={"sections": [s.model_copy(update={"body": s.body.replace("56个项目", "58个项目")})
+                                                  for s in draft.sections]})
+    path = export_draft(wrong, "docx", tmp_path / "改稿.docx")
+    lines = docx_lines(path)
+    line_no = next(n for n, line in enumerate(lines, 1) if "58个项目" in line)
+    column = lines[line_no - 1].index("58个项目") + 1
+    result = cli("validate", path, "--facts", REFERENCE_FACTS)
+    assert f"{path}:{line_no}:{column}: F203" in result.stdout.replace("\n", "")

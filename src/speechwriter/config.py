@@ -202,6 +202,21 @@ def config_paths(cwd: Path | None = None) -> list[Path]:
     return [(cwd or Path.cwd()) / "speechwriter.toml", user_config_dir() / "config.toml"]
 
 
+def _config_file_exists(path: Path) -> bool:
+    """Whether a config file is there; a folder the user may not enter is one Chinese line, not a traceback."""
+    import stat
+
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except PermissionError:
+        raise InputError("没有权限读取配置文件或其所在目录（请检查目录权限）", path=str(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("这是一个目录，不是配置文件", path=str(path))
+    return True
+
+
 def load_settings(paths: list[Path] | None = None) -> Settings:
     """Merge the config files; a broken file is an InputError naming it."""
     import tomllib
@@ -209,10 +224,11 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
     merged: dict[str, Any] = {"profiles": {}, "prices": {}, "sources": [], "warnings": []}
     for path in reversed(paths or config_paths()):
         try:
-            if not path.is_file():
-                continue
-        except OSError as exc:  # an unreadable ~/.config: the other config files still count
+            exists = _config_file_exists(path)
+        except OSError as exc:  # unreadable other than by permission: the other config files still count
             merged["warnings"].append(f"无法读取配置文件 {path}（{read_problem(exc)}），已忽略")
+            continue
+        if not exists:
             continue
         try:
             data = tomllib.loads(read_text(path, what="配置文件"))

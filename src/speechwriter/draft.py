@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import InputError
 from .files import CONTROL_CHARACTERS, read_text, write_text_atomic
 
-__all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft", "output_paths"]
+__all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft", "output_paths", "recorded_facts"]
 
 INDENT = "\u3000\u3000"  # two full-width spaces: the first-line indent of GB/T 9704 body text
 
@@ -162,8 +162,11 @@ class Draft(_Model):
 
 
 def load_draft(path: str | Path) -> Draft:
-    """Load a draft JSON written by ``speechwriter draft``."""
-    text = read_text(path, what="稿件文件", max_bytes=8 * 1024 * 1024)
+    """Load a draft JSON written by ``speechwriter draft`` (``-``: from standard input)."""
+    from .files import is_stdio, read_stdin
+
+    text = read_stdin(what="稿件", max_bytes=8 * 1024 * 1024) if is_stdio(path) else \
+        read_text(path, what="稿件文件", max_bytes=8 * 1024 * 1024)
     try:
         draft = Draft.model_validate_json(text)
     except ValidationError as exc:
@@ -191,16 +194,29 @@ _DRAFT_PROBLEMS = {"missing": "缺少必填字段", "string_type": "应为文本
                    "json_type": "应为 JSON 对象"}
 
 
+def recorded_facts(draft: Draft, location: str | Path) -> Path:
+    """The facts file ``draft`` (read from ``location``) records: next to the draft first, then as given."""
+    candidates = draft.facts_candidates(location)
+    if not candidates:
+        raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(location))
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        tried = "、".join(dict.fromkeys(str(c) for c in candidates))
+        raise InputError(f"稿件记录的事实文件不存在（找过：{tried}），请用 --facts 指定", path=str(location))
+    return found
+
+
 def output_paths(out: Path, force: bool = False) -> tuple[Path, Path]:
     """OUT.json and OUT.md for ``draft -o OUT``, checked before any work is done.
 
     An earlier draft at OUT.json is replaced; any other file is only overwritten with ``force``.
     """
     from .errors import SpeechwriterError
-    from .files import check_writable_dir
+    from .files import check_writable_dir, ensure_parent
 
     base = out.with_suffix("") if out.suffix in (".json", ".md") else out
     json_path, md_path = Path(f"{base}.json"), Path(f"{base}.md")
+    ensure_parent(json_path)  # ``-o build/x`` with no build/ yet: made, as mkdir -p would
     check_writable_dir(json_path.parent)  # before any engine call, not after the drafting
     for p in (json_path, md_path):
         if p.is_dir():

@@ -19,18 +19,9 @@ from pathlib import Path
 
 from .errors import InputError, WriteError
 
-__all__ = ["CONTROL_CHARACTERS",
-    "MAX_INPUT_BYTES",
-    "check_writable_dir",
-    "folder_problem",
-    "inside_folder",
-    "read_problem",
-    "read_text",
-    "special_kind",
-    "write_bytes_atomic",
-    "write_problem",
-    "write_text_atomic",
-]
+__all__ = ["CONTROL_CHARACTERS", "MAX_INPUT_BYTES", "STDIN", "check_writable_dir", "ensure_parent", "folder_problem",
+           "inside_folder", "is_stdio", "read_problem", "read_stdin", "read_text", "special_kind", "write_bytes_atomic",
+           "write_problem", "write_text_atomic"]
 
 MAX_INPUT_BYTES = 1024 * 1024
 
@@ -121,6 +112,31 @@ def read_text(path: str | os.PathLike[str], *, max_bytes: int = MAX_INPUT_BYTES,
                          path=name, line=line) from None
 
 
+STDIN = "-"
+"""The path that means standard input (or, for an output, standard output), as in most Unix tools."""
+
+
+def is_stdio(path: str | os.PathLike[str] | None) -> bool:
+    """Whether ``path`` is ``-`` (standard input or output)."""
+    return path is not None and str(path) == STDIN
+
+
+def read_stdin(*, max_bytes: int = MAX_INPUT_BYTES, what: str = "输入") -> str:
+    """Standard input as UTF-8 text, bounded like a file (``-`` given as a path)."""
+    import sys
+
+    data = sys.stdin.buffer.read(max_bytes + 1) if hasattr(sys.stdin, "buffer") else \
+        sys.stdin.read(max_bytes + 1).encode("utf-8")
+    if len(data) > max_bytes:
+        raise InputError(f"{what}过大（超过上限 {max_bytes} 字节）", path="<标准输入>")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"不是 UTF-8 编码（第 {exc.start} 字节）", path="<标准输入>") from None
+
+
 def _read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int) -> bytes:
     """At most ``max_bytes + 1`` bytes of a file that is still a regular file once opened.
 
@@ -201,6 +217,19 @@ def check_writable_dir(folder: str | os.PathLike[str], what: str = "输出目录
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(tmp)
+    return target
+
+
+def ensure_parent(path: str | os.PathLike[str]) -> Path:
+    """Create the missing folders above ``path`` (``-o build/x`` with no ``build/`` yet), as ``mkdir -p``."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise WriteError("输出目录不是目录（路径中有一段是文件）", path=str(folder)) from None
+    except OSError as exc:
+        raise WriteError(f"无法创建输出目录：{write_problem(exc)}", path=str(folder)) from None
     return target
 
 

@@ -38,11 +38,17 @@ __all__ = ["Proposal", "RefineSession", "last_session", "open_target", "word_dif
 def last_session(workspace: Workspace) -> Path:
     """The folder of the most recently used session."""
     pointer = workspace.sessions_dir / "LAST"
-    if not pointer.is_file():
-        raise InputError("没有可恢复的修改会话（.speechwriter/sessions/ 为空）")
-    folder = workspace.sessions_dir / pointer.read_text(encoding="utf-8").strip()
-    if not (folder / "session.json").is_file():
-        raise InputError(f"上次的会话已不存在：{folder}")
+    try:
+        if not pointer.is_file():
+            raise InputError("没有可恢复的修改会话（.speechwriter/sessions/ 为空）")
+        folder = workspace.sessions_dir / read_text(pointer, what="会话指针").strip()
+        if not folder.name or not (folder / "session.json").is_file():
+            raise InputError(f"上次的会话已不存在：{folder}")
+    except PermissionError:
+        raise InputError("没有权限读取修改会话目录（请检查目录权限）", path=str(workspace.sessions_dir)) from None
+    except OSError as exc:
+        raise InputError(f"无法读取修改会话目录：{exc.strerror or type(exc).__name__}",
+                         path=str(workspace.sessions_dir)) from None
     return folder
 
 
@@ -102,14 +108,9 @@ def open_target(target: str, workspace: Workspace,
 
 def _recorded_facts(draft: Draft, location: Path) -> Path:
     """The facts file a draft records, looked up next to the draft first, then from the working folder."""
-    candidates = draft.facts_candidates(location)
-    if not candidates:
-        raise InputError("稿件中没有记录事实文件，请用 --facts 指定", path=str(location))
-    found = next((c for c in candidates if c.is_file()), None)
-    if found is None:
-        tried = "、".join(dict.fromkeys(str(c) for c in candidates))
-        raise InputError(f"稿件记录的事实文件不存在（找过：{tried}），请用 --facts 指定", path=str(location))
-    return found
+    from .draft import recorded_facts
+
+    return recorded_facts(draft, location)
 
 
 class Version(BaseModel):
@@ -142,6 +143,9 @@ class SessionState(BaseModel):
     undo: list[tuple[str, int, int]] = Field(default_factory=list)
     redo: list[tuple[str, int, int]] = Field(default_factory=list)
     updated_at: dt.datetime | None = None
+    target: str | None = None
+    """The draft JSON the session was opened from: every accepted change is written back to it
+    (and to its Markdown twin). None when opened from facts, a run or a Word file."""
 
 
 class Proposal(BaseModel):
@@ -179,8 +183,11 @@ class RefineSession:
 
     @classmethod
     def start(cls, draft: Draft, facts: Facts, engine: Engine, workspace: Workspace,
-              library: PromptLibrary | None = None) -> RefineSession:
-        """A new session over ``draft``, saved under the workspace's ``.speechwriter/sessions/``."""
+              library: PromptLibrary | None = None, target: str | Path | None = None) -> RefineSession:
+        """A new session over ``draft``, saved under the workspace's ``.speechwriter/sessions/``.
+
+        ``target``: the draft JSON ``draft`` was read from; accepted changes are written back to it.
+        """
         if not draft.sections:
             raise InputError("稿件中没有任何章节（sections 为空），无法修改；请先用 speechwriter draft 起草")
         library = library or workspace.library()
@@ -204,7 +211,8 @@ class RefineSession:
                     **({"base_url": info.base_url} if info.base_url else {}),
                     # a profile built from options alone is called "default" and exists in no config file
                     **({"profile": info.profile} if info.profile and info.profile != "default" else {})},
-            draft=draft, sections=sections, current_section=first)
+            draft=draft, sections=sections, current_section=first,
+            target=str(Path(target).resolve()) if target is not None else None)
         session = cls(state, folder, facts, library, engine, workspace)
         session.save()
         return session
@@ -391,6 +399,39 @@ class RefineSession:
     def _changed(self) -> None:
         self._report = None
         self.save()
+        self.write_back()
+
+    def write_back(self) -> tuple[Path, Path] | None:
+        """Write the current text to the draft the session was opened from (atomically); None without one.
+
+        The session is saved first, so a failed write loses nothing: the error says where the text is.
+        """
+        if not self.state.target:
+            return None
+        try:
+            return self.save_draft(self.state.target)
+        except WriteError as exc:
+            raise WriteError(f"{exc.detail}；修改已保存在会话 {self.folder}，可用 save 路径 另存",
+                             path=exc.path) from None
+
+    def next_gap(self) -> tuple[str, Any] | None:
+        """The next 【待补：…】 marker after the current section (wrapping round): (section id, Gap)."""
+        from .gaps import find_gaps
+
+        ids = self.section_ids
+        here = ids.index(self.state.current_section) if self.state.current_section in ids else -1
+        for sid in ids[here + 1:] + ids[: here + 1]:
+            gaps = find_gaps(self.text(sid))
+            if gaps:
+                return sid, gaps[0]
+        return None
+
+    def close(self) -> None:
+        """End the session: saved, and its run record (if any model call made one) marked finished."""
+        self.save()
+        if self._recorder is not None:
+            self._recorder.save_meta(status="finished",
+                                     finished_at=dt.datetime.now().isoformat(timespec="seconds"))
 
     # --- persistence ------------------------------------------------------------------------
 

@@ -178,7 +178,10 @@ class Workspace:
         chosen = name or info.get("name")
         if chosen not in ("openai", "langchain"):
             return self.engine(chosen)
-        return self.engine(chosen, profile=profile or info.get("profile"), model=model or info.get("model"),
+        recorded = info.get("profile")
+        if recorded == "default" and "default" not in self.settings.profiles:
+            recorded = None  # a profile built from options alone is called "default" and exists in no config file
+        return self.engine(chosen, profile=profile or recorded, model=model or info.get("model"),
                            base_url=base_url or info.get("base_url"))
 
     # --- cache, runs, cost ----------------------------------------------------------------
@@ -230,7 +233,7 @@ class Workspace:
 
     def facts_of_run(self, run_id: str) -> Path:
         path = self.run(run_id).meta.get("facts_path")
-        if not path:
+        if not path or not isinstance(path, str):
             raise InputError(f"运行 {run_id} 没有记录事实文件路径，请在命令中给出")
         return Path(path)
 

@@ -11,11 +11,29 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# typer ships its own copy of click: its exceptions are the ones the parser raises.
-from typer._click import core as _core
-from typer._click import exceptions as _exc
-from typer._click import utils as _utils
+import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+
+def _by_name(base: type, name: str) -> type:
+    """A class of click's exception family, found through typer's public ``BadParameter``.
+
+    typer ships its own copy of click, whose exceptions are the ones its parser raises; they are
+    reached here from a public class (its bases and their subclasses) instead of typer's private module.
+    """
+    for cls in (*base.__mro__, *base.__subclasses__()):
+        if cls.__name__ == name:
+            return cls
+    raise ImportError(f"typer no longer has click's {name}")  # a typer upgrade changed the family
+
+
+class _Exc:
+    UsageError: Any = _by_name(typer.BadParameter, "UsageError")
+    ClickException: Any = _by_name(typer.BadParameter, "ClickException")
+    NoArgsIsHelpError: Any = _by_name(_by_name(typer.BadParameter, "UsageError"), "NoArgsIsHelpError")
+
+
+_exc = _Exc
 
 __all__ = ["ChineseCommand", "ChineseGroup", "translate"]
 
@@ -28,6 +46,7 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(p), t) for p, t in [
     (r"^No such option: (\S+?) Did you mean (\S+?)\?$", "没有选项 {0}，是否想写 {1}？"),
     (r"^No such option: (\S+?)\s*\(Possible options: (.+)\)$", "没有选项 {0}，可能是：{1}"),
     (r"^No such option: (\S+)$", "没有选项 {0}"),
+    (r"^No such command '(.+?)'\.\s*Did you mean '(.+?)'\?$", "没有命令「{0}」，是否想写「{1}」？"),
     (r"^No such command '(.+?)'\.?$", "没有命令「{0}」"),
     (r"^Got unexpected extra arguments? \((.+)\)$", "多余的参数：{0}"),
     (r"^Option '(.+?)' requires an argument\.?$", "选项 {0} 需要一个值"),
@@ -97,21 +116,21 @@ class ChineseUsageError(_exc.UsageError):
 
     def show(self, file: Any = None) -> None:
         if self.ctx is not None:
-            _utils.echo(_help_text(self.ctx.get_usage()), err=True)
-            _utils.echo(f"查看帮助：{self.ctx.command_path} --help", err=True)
-        _utils.echo(f"错误：{self.message}", err=True)
+            typer.echo(_help_text(self.ctx.get_usage()), err=True)
+            typer.echo(f"查看帮助：{self.ctx.command_path} --help", err=True)
+        typer.echo(f"错误：{self.message}", err=True)
 
 
 class ChineseError(_exc.ClickException):
     def show(self, file: Any = None) -> None:
-        _utils.echo(f"错误：{self.message}", err=True)
+        typer.echo(f"错误：{self.message}", err=True)
 
 
-def _chinese(exc: _exc.ClickException) -> _exc.ClickException:
+def _chinese(exc: Any) -> Any:
     if isinstance(exc, (ChineseUsageError, ChineseError, _exc.NoArgsIsHelpError)):
         return exc  # NoArgsIsHelpError shows the (already Chinese) help
     text = translate(exc.format_message())
-    out: _exc.ClickException = ChineseUsageError(text, exc.ctx) if isinstance(exc, _exc.UsageError) \
+    out: Any = ChineseUsageError(text, exc.ctx) if isinstance(exc, _exc.UsageError) \
         else ChineseError(text)
     out.exit_code = exc.exit_code
     return out
@@ -120,10 +139,10 @@ def _chinese(exc: _exc.ClickException) -> _exc.ClickException:
 class ReadableArgument(TyperArgument):
     """An argument shown by its name only: ``DRAFT``, ``[FACTS]`` (not ``{DRAFT}`` or ``DRAFT <path>``)."""
 
-    def display_type_rich(self, ctx: _core.Context) -> str | None:
+    def display_type_rich(self, ctx: Any) -> str | None:
         return None
 
-    def display_type(self, ctx: _core.Context) -> str:
+    def display_type(self, ctx: Any) -> str:
         return ""
 
     def _usage_display_name(self) -> str:
@@ -149,7 +168,7 @@ def _metavar(option: Any) -> str:
     return longest.upper().replace("-", "_")
 
 
-def _readable(params: list[_core.Parameter]) -> None:
+def _readable(params: list[Any]) -> None:
     for param in params:
         if isinstance(param, TyperArgument) and not isinstance(param, ReadableArgument):
             param.__class__ = ReadableArgument
@@ -165,16 +184,16 @@ class _Chinese:
         super().__init__(*args, **kwargs)
         _readable(self.params)  # type: ignore[attr-defined]
 
-    def make_context(self, *args: Any, **kwargs: Any) -> _core.Context:
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().make_context(*args, **kwargs)  # type: ignore[misc]
         except _exc.ClickException as exc:
             raise _chinese(exc) from None
 
-    def get_help(self, ctx: _core.Context) -> str:
+    def get_help(self, ctx: Any) -> str:
         return _help_text(super().get_help(ctx))  # type: ignore[misc]
 
-    def get_usage(self, ctx: _core.Context) -> str:
+    def get_usage(self, ctx: Any) -> str:
         return _help_text(super().get_usage(ctx))  # type: ignore[misc]
 
 
@@ -185,13 +204,13 @@ class ChineseCommand(_Chinese, TyperCommand):
 class ChineseGroup(_Chinese, TyperGroup):
     """A typer group whose usage errors (its own and its subcommands') and help headings are Chinese."""
 
-    def invoke(self, ctx: _core.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except _exc.ClickException as exc:
             raise _chinese(exc) from None
 
-    def resolve_command(self, ctx: _core.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
         except _exc.ClickException as exc:

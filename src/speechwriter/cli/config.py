@@ -92,6 +92,7 @@ def config_check(
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（接口、模型、回复开头）")] = False,
 ) -> None:
     """向接口发送一个极小的请求，检查地址、模型和密钥是否可用。
 
@@ -102,4 +103,9 @@ def config_check(
     eng = ws.engine("openai", profile=profile, model=model, base_url=base_url)
     with console(stderr=True).status("正在连接…"):
         reply = eng.ping(ws.library().ping_messages())
+    if as_json:
+        info = eng.describe()
+        print_json({"ok": True, "model": eng.model_name, "base_url": info.base_url, "profile": info.profile,
+                    "reply": reply.text.strip()[:20]})
+        return
     console().print(f"[green]✔[/green] 接口可用：模型 {eng.model_name} 回复「{reply.text.strip()[:20]}」")

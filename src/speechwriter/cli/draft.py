@@ -61,26 +61,41 @@ def draft_cmd(
 ) -> None:
     """根据事实文件起草讲话稿：分章节并行生成、校验、只修复有问题的章节，写出 OUT.json 与 OUT.md。
 
-    仍有错误时退出码为 1（稿件照样写出）；Ctrl-C 中断后可用 --resume 续写。
+    退出码：0 通过；1 仍有校验错误（稿件照样写出）；2 输入有误；3 大模型接口失败（有章节未写出）。
+    新稿不如已有的 OUT.json 完整时保留原稿，新稿留在运行记录中。Ctrl-C 中断后可用 --resume 续写。
 
     \b
     示例：speechwriter draft fixtures/facts/work_report_gongqingfu.yaml -o build/汇报
     """
+    from rich.markup import escape
+
     from ..draft import output_paths
+    from ..engines.base import EngineError
     from ..export import export_draft, fonts_from_option, plan_exports
     from ..facts import load_facts
     from ..pipeline import DraftOptions
     from .board import ProgressBoard
 
     ws = workspace(prompts, examples)
+    recorded: dict[str, Any] = {}
+    if resume:
+        recorded = ws.run(resume).meta  # the run's engine, profile, model and output, unless options say otherwise
     if facts_file is None:
         if not resume:
             raise InputError("请给出事实文件，或用 --resume 续写")
         facts_file = ws.facts_of_run(resume)
     facts = load_facts(facts_file)
-    eng = ws.engine(engine, profile=profile, model=model, base_url=base_url, temperature=temperature)
+    if resume and isinstance(recorded.get("engine"), dict):
+        eng = ws.engine_like(recorded["engine"], name=engine, profile=profile, model=model, base_url=base_url)
+    else:
+        eng = ws.engine(engine, profile=profile, model=model, base_url=base_url, temperature=temperature)
+    if output is None and resume and isinstance(recorded.get("output"), str) and recorded["output"]:
+        output = Path(recorded["output"])
+    if output is None and str(facts_file) == "-":
+        raise InputError("从标准输入读事实文件时，请用 -o 指定输出路径")
     out = output_paths(output or Path(facts_file.name).with_suffix("").with_suffix(".draft"), force)
-    exports = plan_exports(export, out[0].with_suffix(""), force)  # checked before any engine call
+    # OUT.md is the draft's own Markdown: ``--export md`` names the file the draft writes anyway
+    exports = plan_exports(export, out[0].with_suffix(""), force, written=(out[1],))  # before any engine call
     err = console(stderr=True)
     err.print(f"[dim]使用{eng.describe().label}。[/dim]")
     options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates,
@@ -96,11 +111,19 @@ def draft_cmd(
         if live is None and state.waiting is not None:  # no live view: a wait still gets a line
             err.print(f"[yellow]{state.title}：{state.note}[/yellow]")
 
+    def on_start(recorder: Any) -> None:
+        started.append(recorder)
+        info = eng.describe()  # the engine that really runs, also when resuming
+        recorder.save_meta(output=str(out[0].resolve().with_suffix("")),
+                           engine={**(recorder.meta.get("engine") or {}), "name": info.name, "model": info.model,
+                                   "base_url": info.base_url, "profile": info.profile,
+                                   "rule_based": info.rule_based})
+
     try:
         if live:
             live.start()
         result = ws.draft(facts, genre=genre, engine=eng, options=options, use_cache=not no_cache, resume=resume,
-                          progress=progress, on_start=started.append)
+                          progress=progress, on_start=on_start)
     except KeyboardInterrupt:
         if live:
             live.stop()
@@ -109,41 +132,97 @@ def draft_cmd(
         err.print(f"[yellow]已中断。[/yellow]已完成的章节保存在 {where}，可用 "
                   f"speechwriter draft --resume {run_id} 继续")
         raise typer.Exit(130) from None
+    except EngineError as exc:
+        hint = f"；已完成的章节保存在运行 {started[0].id}，可用 speechwriter draft --resume {started[0].id} 重试" \
+            if started else ""
+        err.print(f"[red]错误：[/red]{escape(str(exc))}{hint}")
+        raise typer.Exit(EXIT_ENGINE) from None
     finally:
         if live and live.is_started:
             live.stop()
-    result.draft.facts_relative_to(out[0]).save(out[0])
-    from ..files import write_text_atomic
-
-    write_text_atomic(out[1], result.draft.to_markdown())
+    run = started[0] if started else None
+    saved = _save_output(result, out, facts, ws.library().blueprint(result.draft.genre), run)
     cpm = ws.library().blueprint(result.draft.genre).chars_per_minute
-    exported = [export_draft(result.draft, fmt, path, force=force, fonts=fonts_from_option(fallback_fonts),
-                             chars_per_minute=cpm, template=template) for fmt, path in exports.items()]
+    exported = []
+    if saved.replaced:
+        exported = [out[1] if path == out[1] else
+                    export_draft(result.draft, fmt, path, force=force, fonts=fonts_from_option(fallback_fonts),
+                                 chars_per_minute=cpm, template=template) for fmt, path in exports.items()]
+    code = exit_code(result)
     if as_json:
         import json
 
-        print_json({"ok": result.ok, "json": str(out[0]), "markdown": str(out[1]), "run_id": result.run_id,
-                    "chars": result.draft.chars, "exported": [str(p) for p in exported], "failed": result.failed,
-                    "report": json.loads(result.report.to_json())})
-        if not result.ok:
-            raise typer.Exit(1)
+        print_json({"ok": result.ok, "json": str(saved.json_path), "markdown": str(saved.md_path),
+                    "replaced": saved.replaced, "kept": str(out[0]) if saved.kept else None,
+                    "run_id": result.run_id, "chars": result.draft.chars, "exported": [str(p) for p in exported],
+                    "failed": result.failed, "exit_code": code, "report": json.loads(result.report.to_json())})
+        if code:
+            raise typer.Exit(code)
         return
-    if not quiet:
+    if not quiet and saved.new.sections:
         console().print(result.draft)
-    console().print(result.report)
+    if saved.new.sections:  # a draft with no section of text: its report would only list what is missing
+        console().print(result.report)
     if verbose:
         for section in result.draft.sections:
             ms = result.draft.timings_ms.get(section.id)
             err.print(f"[dim]  {section.id}：{section.chars} 字" + (f"，{ms / 1000:.1f} 秒" if ms else "") + "[/dim]")
     err.print(run_summary(result, eng.rule_based))
     record = f"运行记录 {result.run_id}" if result.run_id else "未保存运行记录"
-    err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.draft.chars} 字）；{record}")
+    if saved.replaced:
+        err.print(f"[green]✔[/green] 已写入 {saved.json_path}、{saved.md_path}（{result.draft.chars} 字）；{record}")
+    else:
+        err.print(f"[yellow]{escape(not_replaced_line(saved, out[0]))}[/yellow]；{record}")
     for path in exported:
         err.print(f"[green]✔[/green] 已导出 {path}")
     for sid, why in result.failed.items():
-        err.print(f"[red]章节 {sid} 生成失败：[/red]{why}")
-    if not result.ok:
-        raise typer.Exit(1)
+        err.print(f"[red]章节 {sid} 生成失败：[/red]{escape(why)}")
+    if result.failed and result.run_id:
+        err.print(f"可用 speechwriter draft --resume {result.run_id} 只重试失败的章节")
+    if code:
+        raise typer.Exit(code)
+
+
+EXIT_ERRORS = 1
+"""The draft was written but still has validation errors."""
+EXIT_ENGINE = 3
+"""The engine failed (endpoint unreachable, refused, rate-limited beyond the wait cap) for a section or more."""
+
+
+def exit_code(result: Any) -> int:
+    """0 a clean draft, 3 a section the engine could not write, 1 validation errors (bad input is 2)."""
+    if result.failed:
+        return EXIT_ENGINE
+    return 0 if result.ok else EXIT_ERRORS
+
+
+def _save_output(result: Any, out: tuple[Path, Path], facts: Any, blueprint: Any, run: Any) -> Any:
+    """Write the draft where it belongs; a failed write names the run that holds it."""
+    from ..errors import WriteError
+    from ..pipeline.outputs import save_draft_output
+
+    try:
+        return save_draft_output(result.draft, result.report, out[0], out[1], facts=facts, blueprint=blueprint,
+                                 run_folder=run.folder if run is not None and not run.broken else None)
+    except WriteError as exc:
+        if run is None or run.broken:
+            raise
+        raise WriteError(f"{exc.detail}；稿件未丢失：已保存在运行记录 {run.folder / 'draft.json'}，"
+                         f"腾出空间后可用 speechwriter draft --resume {run.id} 重新写出", path=exc.path) from None
+
+
+def not_replaced_line(saved: Any, target: Path) -> str:
+    """Why the output was left alone and where the new attempt is."""
+    if saved.new.sections == 0:
+        why = "新稿没有任何章节写出内容"
+    elif saved.old is not None and saved.new.sections < saved.old.sections:
+        why = f"新稿只有 {saved.new.sections} 个章节有内容，原稿有 {saved.old.sections} 个"
+    elif saved.old is not None:
+        why = f"新稿有 {saved.new.errors} 个校验错误，原稿只有 {saved.old.errors} 个"
+    else:
+        why = "新稿不完整"
+    kept = f"已保留原稿 {target}" if saved.old is not None else f"未写入 {target}"
+    return f"{kept}（{why}）；新稿保存在 {saved.json_path}、{saved.md_path}"
 
 
 def run_summary(result: Any, rule_based: bool) -> str:

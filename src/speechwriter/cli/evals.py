@@ -181,7 +181,13 @@ def eval_cmd(
                     mark = "[green]✔[/green]" if r.status == "passed" else "[red]✘[/red]"
                     err.print(f"{mark} {r.case}（{r.variant}，第 {r.repeat + 1} 次，{r.seconds:.1f} 秒）")
 
-            result = evals.run_suite(suite, variants, opts, on_result=done)
+            try:
+                result = evals.run_suite(suite, variants, opts, on_result=done)
+            except KeyboardInterrupt:
+                err.print("[yellow]已中断，本次评测未写出结果。[/yellow]已完成的用例的模型回复都在回复缓存中"
+                          "（.speechwriter/cache.sqlite），重新运行同一命令会直接取用，几乎不再调用接口、不再计费"
+                          + ("（本次用了 --no-cache，缓存未启用）" if no_cache else ""))
+                raise typer.Exit(130) from None
         if previous is not None:
             result = merge_rerun(previous, result)
         folder = evals.write_results(result, opts.workspace().root)

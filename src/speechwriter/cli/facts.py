@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
-from .app import ForceOpt, PromptsOpt, command, console, subgroup, workspace, write_new
+from .app import ForceOpt, PromptsOpt, command, console, print_json, subgroup, workspace, write_new
 
 facts_app = subgroup("facts", "事实文件：检查、模式、初始化、从材料抽取。")
 
@@ -21,8 +21,9 @@ def facts_check(
                                                        "也可在一个 --sources 后列出多个）")] = None,
     more: Annotated[list[Path] | None, typer.Argument(metavar="[SRC...]", help="--sources 之后的其余材料",
                                                       show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出检查结果（不核对 --sources）")] = False,
 ) -> None:
-    """检查事实文件并显示摘要；加 --sources 时逐个核对数字在材料中的出处（有找不到出处的数字时退出码为 1）。
+    """检查事实文件并显示摘要（FILE 为 - 时从标准输入读）；加 --sources 时逐个核对数字在材料中的出处（有找不到出处的数字时退出码为 1）。
 
     \b
     示例：speechwriter facts check fixtures/facts/work_report_gongqingfu.yaml
@@ -31,6 +32,12 @@ def facts_check(
     from ..facts import check_facts
 
     facts = check_facts(file, workspace().library().genres())
+    if as_json:
+        if sources or more:
+            raise InputError("--json 不能与 --sources 同用")
+        print_json({"ok": True, "file": str(file), "title": facts.meta.title, "genre": facts.meta.genre,
+                    "sha256": facts.sha256, "figures": [f.raw for f in _figures(facts)]})
+        return
     out = console()
     out.print(facts)
     out.print(f"[green]✔[/green] {file}：检查通过")
@@ -38,6 +45,11 @@ def facts_check(
         raise InputError(f"多余的参数：{' '.join(map(str, more))}（来源材料请写在 --sources 之后）")
     if sources:
         _check_sources(facts, [*sources, *(more or [])], out)
+
+
+def _figures(facts: Any) -> list[Any]:
+    """Every figure the facts file names, in order (for ``facts check --json``)."""
+    return [ref.figure for ref in facts.figure_refs()]
 
 
 def _check_sources(facts: Any, paths: list[Path], out: Any) -> None:

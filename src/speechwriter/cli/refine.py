@@ -22,7 +22,7 @@ def refine_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="重新打开上次的修改会话")] = False,
     prompts: PromptsOpt = None,
 ) -> None:
-    """在终端里逐节修改稿件：输入修改要求、看差异、接受或撤销，每次接受都自动保存。
+    """在终端里逐节修改稿件：输入修改要求、看差异、接受或撤销，每次接受都自动保存并写回打开的稿件 JSON。
 
     \b
     示例：speechwriter refine build/demo.json --engine openai --profile deepseek
@@ -45,6 +45,9 @@ def refine_cmd(
         if draft is None:
             with console(stderr=True).status("正在起草初稿…"):
                 draft = ws.draft(facts, engine=eng, record=False).draft
-        session = RefineSession.start(draft, facts, eng, ws, library)
-        out.print(f"修改会话 {session.state.id}（引擎 {eng.name}{'，基于规则' if eng.rule_based else ''}）")
+        # a draft JSON opened by path is the file accepted changes are written back to
+        opened = Path(target) if draft is not None and Path(target).suffix.lower() == ".json" else None
+        session = RefineSession.start(draft, facts, eng, ws, library, target=opened)
+        where = f"接受的修改写回 {opened}" if opened else "修改保存在会话中，用 save 路径 写出稿件"
+        out.print(f"修改会话 {session.state.id}（引擎 {eng.name}{'，基于规则' if eng.rule_based else ''}；{where}）")
     RefineRepl(session, out).run()

@@ -22,15 +22,26 @@ from ..refine import Proposal, RefineSession, word_diff
 __all__ = ["COMMANDS", "RefineRepl", "diff_text"]
 
 
-def diff_text(old: str, new: str) -> Any:
-    """The diff as rich Text: deletions red and struck through, insertions green."""
+def diff_text(old: str, new: str, plain: bool = False) -> Any:
+    """The diff as rich Text: deletions red and struck through, insertions green.
+
+    ``plain`` (no colour: NO_COLOR, a pipe, ``tee``) marks them in the text too, as ``git diff
+    --word-diff`` does: ``[-deleted-]{+inserted+}``, so a diff read without colour still says which is which.
+    """
     from rich.text import Text
 
     text = Text()
     for op, chunk in word_diff(old, new):
         style = {"=": "", "-": "bold red strike", "+": "bold green"}[op]
+        if plain and op != "=":
+            chunk = f"[-{chunk}-]" if op == "-" else f"{{+{chunk}+}}"
         text.append(chunk, style=style)
     return text
+
+
+def colourless(console: Any) -> bool:
+    """Whether ``console`` shows no colour (NO_COLOR, --no-color, output to a pipe or a file)."""
+    return bool(console.no_color or console.color_system is None or not console.is_terminal)
 
 
 # --- the REPL -----------------------------------------------------------------------------------
@@ -41,19 +52,42 @@ COMMANDS = {
     "use": "use 章节：切换当前章节",
     "facts": "facts [章节]：显示为该章节提供内容的事实",
     "diff": "显示待确认修改与当前文本的差异",
-    "accept": "接受待确认的修改（自动保存）",
+    "accept": "接受待确认的修改（保存，并写回打开的稿件）",
     "reject": "放弃待确认的修改",
     "regen": "regen [章节]：重新生成该章节",
     "edit": "edit [章节]：用编辑器（$EDITOR）或行内编辑修改本节",
     "undo": "撤销上一次接受的修改",
     "redo": "重做被撤销的修改",
     "history": "history [章节]：该章节的所有版本（时间、指令）",
+    "gap": "跳到下一处待补标记【待补：…】（也可输入 下一处）",
     "validate": "校验全文并显示报告",
-    "save": "save [路径]：保存当前稿件为 JSON 和 Markdown",
+    "save": "save [路径]：保存当前稿件为 JSON 和 Markdown（默认写回打开的稿件）",
     "export": "export 格式 路径：导出（md、txt、docx、reading）",
     "help": "显示帮助",
     "quit": "保存并退出（也可按 Ctrl-D）",
 }
+
+
+class LinePrompt:
+    """Commands read from a pipe or a file, one a line, each echoed after its prompt (as a transcript)."""
+
+    MAX_LINE = 20_000
+    """Characters of one command line; a longer one is refused whole (a pasted document, not an instruction)."""
+
+    def __init__(self, stream: Any, console: Any) -> None:
+        self.stream = stream
+        self.console = console
+
+    def prompt(self, text: str = "", **_: Any) -> str:
+        line = self.stream.readline()
+        if not line:
+            raise EOFError
+        line = line.rstrip("\n")
+        self.console.print(f"{text}{line[:200]}", markup=False, highlight=False)
+        return line
+
+
+ALIASES = {"下一处": "gap", "退出": "quit", "帮助": "help"}
 
 
 class RefineRepl:
@@ -67,6 +101,10 @@ class RefineRepl:
         self.editor = editor or self._external_editor
 
     def _make_prompt(self) -> Any:
+        import sys
+
+        if not sys.stdin.isatty():  # ``refine d.json < cmds``: run the commands, one a line
+            return LinePrompt(sys.stdin, self.console)
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory
 
@@ -96,11 +134,17 @@ class RefineRepl:
                     break
                 continue
             except EOFError:
-                self.session.save()
-                self.console.print(f"已保存会话 {self.session.state.id}，再见。")
+                self.finish()
                 break
             if not self.handle(line):
                 break
+
+    def finish(self) -> None:
+        """Save, mark the session finished, and say where the text is."""
+        self.session.close()
+        target = self.session.state.target
+        where = f"稿件已写回 {target}" if target else "稿件文件未改动，修改在会话中；用 save 路径 写出"
+        self.console.print(f"已保存会话 {self.session.state.id}（{where}），再见。")
 
     def _prompt_text(self) -> str:
         mark = "*" if self.session.proposal else ""
@@ -120,11 +164,11 @@ class RefineRepl:
             self.console.print("[dim]指令为空：请输入对本节的修改要求（如：语气再亲切一些），或 help 查看命令。[/dim]")
             return True
         word, _, rest = line.partition(" ")
+        word = ALIASES.get(word, word)
         rest = rest.strip()
         try:
             if word in ("quit", "exit", "q"):
-                self.session.save()
-                self.console.print(f"已保存会话 {self.session.state.id}。")
+                self.finish()
                 return False
             handler = getattr(self, f"cmd_{word}", None) if word in COMMANDS else None
             if handler is not None:
@@ -225,7 +269,7 @@ class RefineRepl:
         self.console.print(f"[bold]修改建议（{p.section}）：[/bold]")
         if p.text == self.session.text(p.section):
             self.console.print("（与当前文本相同）")
-        self.console.print(diff_text(self.session.text(p.section), p.text))
+        self.console.print(diff_text(self.session.text(p.section), p.text, colourless(self.console)))
         errors = p.errors
         if p.new_errors:
             self.console.print(f"[bold red]注意：这个修改带来了 {len(p.new_errors)} 个新错误：[/bold red]")
@@ -241,7 +285,7 @@ class RefineRepl:
         p = self.session.proposal
         if p is None:
             raise InputError("没有待确认的修改")
-        self.console.print(diff_text(self.session.text(p.section), p.text))
+        self.console.print(diff_text(self.session.text(p.section), p.text, colourless(self.console)))
 
     def cmd_accept(self, rest: str) -> None:
         p = self.session.proposal
@@ -249,8 +293,28 @@ class RefineRepl:
             self.console.print("[yellow]这个修改会带来新的错误；确定要接受请输入 accept ![/yellow]")
             return
         sid = self.session.accept()
-        self.console.print(f"[green]已接受并保存（{sid}）。[/green]")
+        self._said_saved(f"已接受并保存（{sid}）")
         self.print_outline()
+
+    def _said_saved(self, what: str) -> None:
+        target = self.session.state.target
+        if target:
+            self.console.print(f"[green]{what}，已写回 {_esc(target)}。[/green]")
+        else:
+            self.console.print(f"[green]{what}到修改会话。[/green][dim]稿件文件未改动，用 save 路径 写出。[/dim]")
+
+    def cmd_gap(self, rest: str) -> None:
+        found = self.session.next_gap()
+        if found is None:
+            self.console.print("稿件中没有待补标记。")
+            return
+        sid, gap = found
+        self.session.state.current_section = sid
+        text = self.session.text(sid)
+        before = text[max(0, gap.start - 30):gap.start]
+        self.console.print(f"当前章节：{sid}（第 {gap.start + 1} 字）")
+        self.console.print(f"…{_esc(before)}[bold yellow]{_esc(gap.text)}[/bold yellow]{_esc(text[gap.end:gap.end + 30])}…")
+        self.console.print("[dim]输入修改要求补上这一处，或 edit 手工编辑。[/dim]")
 
     def cmd_reject(self, rest: str) -> None:
         self.session.reject()
@@ -259,6 +323,8 @@ class RefineRepl:
     def cmd_undo(self, rest: str) -> None:
         sid, version = self.session.undo()
         self.console.print(f"已撤销：{sid} 回到版本 {version}。")
+        if self.session.state.target:
+            self.console.print(f"[dim]已写回 {_esc(self.session.state.target)}。[/dim]")
 
     def cmd_redo(self, rest: str) -> None:
         sid, version = self.session.redo()
@@ -276,9 +342,9 @@ class RefineRepl:
         self.console.print(self.session.report())
 
     def cmd_save(self, rest: str) -> None:
-        target = rest or (Path(self.session.state.facts_path).stem + ".refined")
+        target = rest or self.session.state.target or (Path(self.session.state.facts_path).stem + ".refined")
         json_path, md_path = self.session.save_draft(target)
-        self.console.print(f"已保存 {json_path}、{md_path}")
+        self.console.print(f"已保存 {json_path.resolve()}、{md_path.resolve()}")
 
     def cmd_export(self, rest: str) -> None:
         parts = shlex.split(rest)
@@ -308,6 +374,8 @@ class RefineRepl:
         a multi-line editor must not leave the command prompt multi-line (Enter would stop running commands)."""
         from prompt_toolkit import PromptSession
 
+        if isinstance(self.prompt_session, LinePrompt):
+            raise InputError("命令来自管道或文件，无法行内编辑：请设置环境变量 EDITOR，或在终端中运行 refine")
         self.console.print("[dim]行内编辑：改完按 Esc 再按 Enter 提交，Ctrl-C 放弃。[/dim]")
         main = self.prompt_session
         editor: Any = PromptSession(multiline=True, input=getattr(main, "input", None),

@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from .app import PromptsOpt, command, console, subgroup, workspace
+from .app import PromptsOpt, command, console, print_json, subgroup, workspace
 
 templates_app = subgroup("templates", "蓝图与提示词模板：列出、查看、渲染。")
 
 
 @command(templates_app, "list")
-def templates_list(prompts: PromptsOpt = None) -> None:
+def templates_list(prompts: PromptsOpt = None,
+                   as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
     """列出所有文种的章节及其使用的模板（用户目录优先）。
 
     \b
@@ -22,6 +23,7 @@ def templates_list(prompts: PromptsOpt = None) -> None:
     from rich.table import Table
 
     library = workspace(prompts).library()
+    rows = []
     table = Table(show_edge=False, caption="* 为必需章节", caption_justify="left")
     for col in ("文种", "章节", "模板", "来源"):
         table.add_column(col, no_wrap=True)
@@ -33,8 +35,13 @@ def templates_list(prompts: PromptsOpt = None) -> None:
             else:
                 name, path = library.section_template(genre, spec)
                 source = "用户" if any(path.is_relative_to(d) for d in library.user_dirs) else "内置"
+            rows.append({"genre": genre, "section": spec.id, "required": spec.required, "template": name,
+                         "source": {"用户": "user", "内置": "builtin"}.get(source)})
             table.add_row(genre if spec is bp.sections[0] else "", spec.id + ("*" if spec.required else ""),
                           name, source)
+    if as_json:
+        print_json(rows)
+        return
     console().print(table)
 
 

@@ -33,7 +33,7 @@ from .suite import (
     safe_file_name,
 )
 
-__all__ = ["render_html", "write_results"]
+__all__ = ["claim_run_folder", "render_html", "write_results"]
 
 esc = html.escape
 
@@ -135,19 +135,36 @@ _SCRIPT = """
 """
 
 
+def claim_run_folder(root: Path, suite: str) -> Path:
+    """A new ``<timestamp>-<suite>[-N]`` folder under ``root``, made here and by no one else.
+
+    ``mkdir`` is the claim: of two processes finishing in the same second, one makes
+    ``…-core`` and the other, told it exists, goes on to ``…-core-2`` — never both into one folder.
+    """
+    from ..errors import WriteError
+    from ..files import write_problem
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 10_000):
+        name = safe_file_name(suite)
+        folder = root / (f"{stamp}-{name}" if n == 1 else f"{stamp}-{name}-{n}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise WriteError(f"无法创建评测结果目录：{write_problem(exc)}", path=str(folder)) from None
+        return folder
+    raise WriteError("同一秒内的评测运行过多，无法分配结果目录", path=str(root))
+
+
 def write_results(result: SuiteResult, base: Path | None = None, folder: Path | None = None) -> Path:
     """``evals/runs/<timestamp>-<suite>/`` (or ``folder``) with results.json, report.md and report.html."""
     from ..errors import WriteError
     from ..files import write_problem
 
     if folder is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        root = prepare_results_root(base)
-        folder = root / f"{stamp}-{safe_file_name(result.suite)}"
-        n = 1
-        while folder.exists():
-            n += 1
-            folder = root / f"{stamp}-{safe_file_name(result.suite)}-{n}"
+        folder = claim_run_folder(prepare_results_root(base), result.suite)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..draft import Draft
 from ..errors import InputError
-from ..files import write_bytes_atomic, write_text_atomic
+from ..files import ensure_parent, write_bytes_atomic, write_text_atomic
 
 __all__ = ["FORMATS", "SIZES", "STYLES", "Fonts", "breath_groups", "build_docx", "build_reading_copy",
            "docx_to_pdf", "export_draft", "fonts_from_option", "heading_level", "plan_exports"]
@@ -64,17 +64,19 @@ def _target(path: Path, fmt: str, force: bool) -> Path:
         path = path.with_suffix(SUFFIX[fmt])
     if path.is_dir():
         raise InputError("这是一个目录，请给出文件路径", path=str(path))
-    if not path.parent.exists() and str(path.parent):
-        from ..files import folder_problem
-
-        raise InputError(folder_problem(path.parent, "输出目录") or "输出目录不存在", path=str(path.parent))
+    if any(p.exists() and not p.is_dir() for p in path.parents):
+        raise InputError("输出目录不是目录（路径中有一段是文件）", path=str(path.parent))
     if path.exists() and not force:
         raise InputError("文件已存在，如需覆盖请加 --force", path=str(path))
     return path
 
 
-def plan_exports(formats: str | None, base: Path, force: bool = False) -> dict[str, Path]:
-    """``docx,reading`` -> {format: OUT.docx, OUT.reading.docx}, every target checked (nothing written)."""
+def plan_exports(formats: str | None, base: Path, force: bool = False,
+                 written: tuple[Path, ...] = ()) -> dict[str, Path]:
+    """``docx,reading`` -> {format: OUT.docx, OUT.reading.docx}, every target checked (nothing written).
+
+    ``written`` are files the caller writes itself (``draft`` writes OUT.md): not refused as existing.
+    """
     if not formats:
         return {}
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
@@ -82,7 +84,8 @@ def plan_exports(formats: str | None, base: Path, force: bool = False) -> dict[s
     for fmt in chosen:
         if fmt not in FORMATS:
             raise InputError(f"不支持的导出格式「{fmt}」，可选：{'、'.join(FORMATS)}")
-        plan[fmt] = _target(Path(f"{base}{'.reading' if fmt == 'reading' else ''}{SUFFIX[fmt]}"), fmt, force)
+        path = Path(f"{base}{'.reading' if fmt == 'reading' else ''}{SUFFIX[fmt]}")
+        plan[fmt] = path if path in written else _target(path, fmt, force)
     return plan
 
 
@@ -92,7 +95,7 @@ def export_draft(draft: Draft, fmt: str, path: Path, *, force: bool = False, fon
 
     ``template`` is a unit's own .docx (红头, styles, page set-up) used as the base of docx and pdf.
     """
-    target = _target(Path(path), fmt, force)
+    target = ensure_parent(_target(Path(path), fmt, force))  # ``-o build/x.docx`` creates build/
     if fmt == "md":
         return write_text_atomic(target, draft.to_markdown())
     if fmt == "txt":

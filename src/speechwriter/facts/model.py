@@ -909,7 +909,12 @@ def _check_counts(data: dict[str, Any], name: str, source_map: _SourceMap) -> No
 
 
 def load_facts(path: str | Path) -> Facts:
-    """Load and validate a facts file, choosing the format by its suffix."""
+    """Load and validate a facts file, choosing the format by its suffix (``-``: standard input, YAML or JSON)."""
+    from ..files import is_stdio, read_stdin
+
+    if is_stdio(path):
+        text = read_stdin(what="事实文件")
+        return parse_facts(text, fmt=".json" if text.lstrip().startswith("{") else ".yaml", name="<标准输入>")
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in _PARSERS and p.is_file():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -48,8 +49,8 @@ class RunRecorder:
         self.on_error = on_error
         self.broken = False
         self._lock = threading.Lock()
-        self._calls = len(list((folder / "calls").glob("*.json"))) if (folder / "calls").is_dir() else 0
         try:
+            self._calls = len(list((folder / "calls").glob("*.json"))) if (folder / "calls").is_dir() else 0
             for sub in ("calls", "sections", "rounds"):
                 (folder / sub).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -150,9 +151,24 @@ def _typed(data: dict[str, Any], fields: dict[str, type | tuple[type, ...]]) -> 
             if k not in fields or (isinstance(v, fields[k]) and not isinstance(v, bool))}
 
 
+def _runs_folder(root: Path) -> bool:
+    """Whether the runs folder exists; one Chinese line when it cannot be entered or read."""
+    try:
+        if not root.is_dir():
+            return False
+        os.listdir(root)  # a folder that may be stat'ed but not listed fails here, not in a glob that hides it
+        return True
+    except PermissionError:
+        raise InputError("没有权限读取运行记录目录（请检查目录权限）", path=str(root)) from None
+    except OSError as exc:
+        raise InputError(f"无法读取运行记录目录：{exc.strerror or type(exc).__name__}", path=str(root)) from None
+
+
 def list_runs(root: Path) -> list[dict[str, Any]]:
     """Every recorded run's ``run.json``, newest first (unreadable ones left out, wrongly typed fields dropped)."""
-    out = []
+    out: list[dict[str, Any]] = []
+    if not _runs_folder(root):
+        return out
     for path in sorted(root.glob("*/run.json"), reverse=True):
         data = _read_record(path)
         if data is not None:
@@ -169,7 +185,7 @@ def open_run(run_id: str, root: Path) -> RunRecorder:
         raise InputError(f"运行 id「{run_id}」无效：应为 speechwriter runs list 中列出的 id（如 20261128-101500-1234），"
                          f"不是路径")
     matches = [p for p in folder.glob(f"{glob.escape(run_id)}*") if (p / "run.json").is_file()] \
-        if folder.is_dir() else []
+        if _runs_folder(folder) else []
     if not matches:
         raise InputError(f"找不到运行记录「{run_id}」（位置：{folder}），可用 speechwriter runs list 查看")
     matches = [p for p in matches if p.name == run_id] or matches

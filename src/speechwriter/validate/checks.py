@@ -472,9 +472,11 @@ def check_figures(ctx: _Context) -> list[Finding]:
             m = w.mention
             code, what = ("F202", "的限定词不一致") if m.quantity.value == q.value else ("F203", "不符")
             where = "标题中的" if w.heading else ""
-            out.append(Finding(code=code, severity="error", section=w.sid, span=None if w.heading else (m.start, m.end),
-                               excerpt=m.text, message=f"{where}数字「{m.text}」与事实「{ref.figure.raw}」{who}{what}",
-                               suggestion=f"把「{m.text}」改为「{ref.figure.raw}」"))
+            end, written = _figure_as_written(ctx.body(w), m.start, m.end, ref.figure.raw)
+            out.append(Finding(code=code, severity="error", section=w.sid, span=None if w.heading else (m.start, end),
+                               excerpt=written, message=f"{where}数字「{written}」与事实「{ref.figure.raw}」{who}{what}",
+                               suggestion=f"把「{written}」改为「{ref.figure.raw}」",
+                               replacement=None if w.heading else ref.figure.raw))
             continue
         out.append(Finding(code="F201", severity="error", section=_section_for_ref(ctx, ref.path),
                            message=f"缺少事实中的数字「{ref.figure.raw}」{who}",
@@ -518,6 +520,19 @@ def _explained(ctx: _Context, m: Mention) -> bool:
         return True  # 五大亮点, 四个方面, 三家
     return any(q.value == p.value and q.unit == p.unit for p in ctx.period)
 
+
+def _figure_as_written(body: str, start: int, end: int, raw: str) -> tuple[int, str]:
+    """The end and text of a wrong figure, taken far enough that replacing it with ``raw`` is right.
+
+    The finder reads 「58个」 out of 「58个项目」; the fact is 「56个项目」. Replacing 「58个」 with it
+    would write 「56个项目项目」, so the span is widened over the words after the figure that
+    ``raw`` ends with (「项目」): 「把「58个项目」改为「56个项目」」 applies as written.
+    """
+    for j in range(min(len(raw), len(body) - end), 0, -1):
+        tail = body[end:end + j]
+        if raw.endswith(tail) and not tail[0].isdigit():
+            return end + j, body[start:end + j]
+    return end, body[start:end]
 
 def _section_for_ref(ctx: _Context, path: str) -> str | None:
     field = path.split("[", 1)[0]
@@ -868,6 +883,16 @@ def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], heading
 
 def load_speech(path: str | Path, blueprint: Blueprint) -> Draft:
     """A draft JSON, a ``.docx`` (as edited in Word), or a ``.md``/``.txt`` speech split into the blueprint's sections."""
+    from ..files import is_stdio, read_stdin
+
+    if is_stdio(path):  # ``-``: a draft JSON or a plain speech on standard input
+        text = read_stdin(what="稿件", max_bytes=4 * 1024 * 1024)
+        if text.lstrip().startswith("{"):
+            try:
+                return Draft.model_validate_json(text)
+            except ValueError:
+                raise InputError("不是 speechwriter 稿件 JSON", path="<标准输入>") from None
+        return draft_from_text(text, blueprint)
     p = Path(path)
     if p.suffix.lower() == ".json":
         return load_draft(p)
