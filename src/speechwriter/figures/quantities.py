@@ -924,8 +924,11 @@ def _admission_batch(norm: str, num: str, unit: str, before: str, g: dict[str, s
         return False
     if before == "本" and not unit:
         return bool(g["suf"]) or norm.startswith(_ADMISSION_AFTER, num_end)
-    return unit == "本" and not g["suf"] and norm.startswith(_ADMISSION_AFTER, num_end + 1) or (
-        unit == "本" and g["suf"] == "以上" and norm.startswith(("上线", "线"), num_end + 3))
+    if unit != "本":
+        return False
+    if g["suf"]:  # 二本以上上线
+        return g["suf"] == "以上" and norm.startswith(("上线", "线"), num_end + 3)
+    return norm.startswith(_ADMISSION_AFTER, num_end + 1)
 
 
 def _next_phase(norm: str, num: str, start: int) -> bool:
