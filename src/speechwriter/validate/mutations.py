@@ -9,9 +9,9 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from decimal import Decimal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ..blueprint import Blueprint
 from ..draft import Draft
