@@ -551,7 +551,10 @@ def _in_context(ctx: _Context, w: _Seen) -> bool:
     before = _CLAUSE_BREAK.split(body[max(0, m.start - _CONTEXT_CHARS):m.start])[-1]
     after = _CLAUSE_BREAK.split(body[m.end:m.end + _CONTEXT_CHARS])[0]
     around = _bigrams(before) | _bigrams(after) | _bigrams(before[-1:] + after[:1])
-    return not around or any(around & _bigrams(t) for t in sources)
+    # The characters touching the figure, with its own first and last (这五年 meets a fact's 这五年).
+    edges = {before[-1:] + m.text[:1], m.text[-1:] + after[:1]}
+    edges = {e for e in edges if len(e) == 2}
+    return not around or any(around & _bigrams(t) or any(e in t for e in edges) for t in sources)
 
 
 def _article_may_state(ctx: _Context, w: _Seen, ref: Any) -> bool:
