@@ -196,3 +196,16 @@ def test_multiplied_capacity_reads_as_its_product() -> None:
     assert m.quantity.value == Decimal(140 * 10**4) and m.quantity.unit == "千瓦"
     from speechwriter.figures import parse_figure
     assert parse_figure("4×35万千瓦")[0].matches(m.quantity)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # issue 21: place and company names holding a numeral and a measure word
+    ("途经三间房乡和五棵松路", []),
+    ("推进三家店村改造", []),
+    ("支持三元食品扩产", []),
+    ("新建三座桥", ["三座"]),
+    ("建成两个新村", ["两个"]),
+    ("发放补贴三元", ["三元"]),
+])
+def test_issue_21_names_holding_numerals(text: str, expected: list[str]) -> None:
+    assert _found(text) == expected

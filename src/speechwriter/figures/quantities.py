@@ -863,6 +863,9 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
         return True  # a programme's code name: 518工程, 1025计划
     if not arabic and unit in NAME_COUNTERS and norm[end:end + 1] == "不" and norm[end + 1:end + 2] in _SET_VERBS:
         return True  # a set phrase: 一户不落, 两个不少, 一项不漏
+    if not arabic and len(num) == 1 and not (g["pre"] or g["mag"] or g["inner"] or g["suf"]) and (
+            _PLACE_NAME.match(norm, end) and unit in _PLACE_UNITS or (unit == "元" and norm.startswith(_FIRM_WORDS, end))):
+        return True  # names: 三间房乡, 五棵松路, 三家店村 (a place); 三元食品 (a company)
     if _admission_batch(norm, num, unit, before, g, num_end):
         return True  # 本一, 本二以上, 二本上线: abbreviations of 本科一批 / 本科二批
     if unit == "点" and (norm[max(0, start - 2):start].endswith(("上午", "下午", "晚上", "凌晨", "中午", "早上"))
@@ -912,6 +915,10 @@ def _names_a_formula(norm: str, start: int, end: int, unit: str) -> bool:
     return not any(_LIST_BEFORE.match(norm, i) for i in range(clause_start, start))
 
 
+# A one-digit numeral, a measure word, one character and a place's suffix name a place (三间房乡).
+_PLACE_UNITS = frozenset({"间", "棵", "家", "道", "台", "门", "座", "头", "口", "眼"})
+_PLACE_NAME = re.compile(r"[\u4e00-\u9fff](?<![新大小老])(?:村|乡|镇|路|街|河|沟|峪|屯|堡|营|庄)")
+_FIRM_WORDS = ("食品", "集团", "公司", "股份", "实业", "科技", "药业", "乳业", "化工", "电器")
 _CODE_NAME_AFTER = ("工程", "计划", "行动", "战略", "工作法", "模式")
 _SET_VERBS = frozenset("落漏少减摘变松丢让降缺")
 _ADMISSION_AFTER = ("以上", "上线", "线", "达线", "批次", "院校", "录取")
