@@ -864,7 +864,8 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
     if not arabic and unit in NAME_COUNTERS and norm[end:end + 1] == "不" and norm[end + 1:end + 2] in _SET_VERBS:
         return True  # a set phrase: 一户不落, 两个不少, 一项不漏
     if not arabic and len(num) == 1 and not (g["pre"] or g["mag"] or g["inner"] or g["suf"]) and (
-            _PLACE_NAME.match(norm, end) and unit in _PLACE_UNITS or (unit == "元" and norm.startswith(_FIRM_WORDS, end))):
+            (unit in _PLACE_UNITS and _PLACE_NAME.match(norm, end))
+            or (unit == "元" and norm.startswith(_FIRM_WORDS, end))):
         return True  # names: 三间房乡, 五棵松路, 三家店村 (a place); 三元食品 (a company)
     if _admission_batch(norm, num, unit, before, g, num_end):
         return True  # 本一, 本二以上, 二本上线: abbreviations of 本科一批 / 本科二批
