@@ -141,3 +141,20 @@ def test_false_alarms_on_the_corpus() -> None:
         warnings += [(case.name, f.code, f.excerpt) for f in report.warnings]
     assert chars > 300_000
     assert errors == [] and len(warnings) <= 3, (errors, warnings)
+
+
+def test_facts_check_passes_with_a_warning_only(cli, tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text("""meta: {title: 汇报, speaker: {role: 局长}, addressees: [同志们]}
+highlights:
+  - theme: 成效
+    items:
+      - statement: 全区一般公共预算收入达到28亿元
+        figures: [28亿元]
+      - statement: 回顾起来，全区一般公共预算收入达到28万元
+        figures: [28万元]
+""", encoding="utf-8")
+    result = cli("facts", "check", path)
+    assert result.exit_code == 0
+    out = result.stdout.replace("\n", "")
+    assert "警告 D405" in out and f"{path}:7" in out and "检查通过" in out

@@ -190,8 +190,9 @@ def _signs(text: str, a: int, here: list[Mention]) -> list[Conflict]:
                 out.append(Conflict("D403", "warning", sign, m.end, written,
                                     f"「{decline.group().strip()}」后面又是负数「{written}」，读者无法判断是升是降",
                                     f"写作「下降{m.text}」或「增长{m.text}」之一"))
-        if k and _changes(text, a, here[k - 1], m):
-            out.append(_changes(text, a, here[k - 1], m))  # type: ignore[arg-type]
+        turned = _changes(text, a, here[k - 1], m) if k else None
+        if turned is not None:
+            out.append(turned)
     return out
 
 
