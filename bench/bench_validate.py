@@ -114,6 +114,8 @@ def main() -> None:
     report("per-char cost 80k / 10k", f"{ratio:.2f} (min) · {ratio_med:.2f} (median)", "≤ 1.2 (linear)",
            ratio <= 1.2)
 
+    family_overhead(bp, cases[SIZES[-1]])
+
     synthetic = parse_facts(synthetic_facts(10, 5))
     draft = draft_speech(synthetic, engine=OfflineComposer.from_prompts())
     assert not validate(draft, synthetic, bp).errors
@@ -124,6 +126,27 @@ def main() -> None:
         runs.append(time.perf_counter() - start)
     report(f"validate {draft.chars}-char offline draft", f"median {statistics.median(runs) * 1000:.1f} ms",
            "< 20 ms", statistics.median(runs) < 0.02)
+
+
+def family_overhead(bp: object, case: tuple[object, object, int]) -> None:
+    """What the review family (validate/<name>.py modules: consistency …) adds to the core checks at
+    80k characters: both timed in the same rounds, alternated, judged on the minima."""
+    from speechwriter.validate.checks import CHECKS, all_checks
+
+    draft, facts, chars = case
+    core = list(CHECKS)
+    family = [name for name in all_checks() if name not in CHECKS]
+    every = [*core, *family]
+    core_runs, all_runs = [], []
+    for _ in range(ROUNDS):
+        for checks, runs in ((core, core_runs), (every, all_runs)):
+            start = time.process_time()
+            validate(draft, facts, bp, checks=checks)
+            runs.append(time.process_time() - start)
+    ratio = min(all_runs) / min(core_runs)
+    report(f"review family ({'、'.join(family)}) on {chars} chars",
+           f"core {min(core_runs) * 1000:.1f} ms · with family {min(all_runs) * 1000:.1f} ms · ratio {ratio:.2f}",
+           "≤ 1.30", ratio <= 1.30)
 
 
 def synthetic_facts(n_highlights: int, items: int, seed: int = 1) -> str:

@@ -54,12 +54,20 @@ def test_validators_suite_reports_precision_and_recall_per_check() -> None:
     for fam in ("structure", "figures", "names"):
         assert real.metrics[f"recall:{fam}"] == 1.0 and real.metrics[f"precision:{fam}"] == 1.0
     assert real.metrics["mutants"] >= 50
-    corpus = [r for r in result.results if r.case.startswith("corpus_")]
+    corpus = [r for r in result.results if r.case.startswith("corpus_") and not r.case.endswith("_consistency")]
     assert len(corpus) >= 4
     for r in corpus:  # the figures check on real prose: no false alarm, every mutant caught
         assert r.metrics["precision:figures"] == 1.0 and r.metrics["recall:figures"] == 1.0, r.case
         assert r.metrics["false_positives"] == 0 and r.metrics["mutants"] >= 20, r.case
         assert set(r.extra["per_kind"]) >= {"change_digit", "remove_figure", "invent_cn_eleven", "invent_in_quotes"}
+    conflicts = [r for r in result.results if r.case.endswith("_consistency")]
+    assert len(conflicts) >= 3
+    kinds: set[str] = set()
+    for r in conflicts:  # 数据打架 on real prose: no false alarm, every mutant caught by its code
+        assert r.metrics["precision:consistency"] == 1.0 and r.metrics["recall:consistency"] == 1.0, r.case
+        assert r.metrics["false_positives"] == 0 and r.metrics["mutants"] >= 10, r.case
+        kinds |= set(r.extra["per_kind"])
+    assert kinds == {"part_over_total", "share_over_100", "negative_growth", "flip_direction"}
 
 
 def test_broken_cases_are_reported_and_the_rest_go_on(tmp_path: Path) -> None:

@@ -173,3 +173,33 @@ highlights:
     result = cli("facts", "check", str(path))
     assert result.exit_code == 0
     assert "301 + 611" in result.stdout and "户 + 人" in result.stdout
+
+
+# issue 21: an ordinary quantifier is no figure of another organisation, and a figure declared for
+# one thing does not excuse the same value and unit said of another
+def _org_facts(items: list[tuple[str, str, list[str]]]) -> Facts:
+    return Facts.model_validate({
+        "meta": {"title": "测试汇报", "speaker": {"role": "部长"}, "addressees": ["同志们"]},
+        "organisations": [{"id": "gh", "name": "市总工会", "short": "工会"},
+                          {"id": "tw", "name": "团市委", "short": "团委"}],
+        "highlights": [{"theme": "工作取得成效",
+                        "items": [{"org": o, "statement": s, "figures": f} for o, s, f in items]}],
+    })
+
+
+def test_article_in_an_opening_is_not_blamed_on_another_organisation() -> None:
+    facts = _org_facts([("gh", "工会开展一次专题调研", ["一次"]), ("tw", "团委建成12个青年之家", ["12个"])])
+    text = ("测试汇报\n同志们：\n这次检查，既是对团委工作的一次检阅，也是一次促进。\n"
+            "一、主要工作成效\n工会开展一次专题调研。团委建成12个青年之家。")
+    codes = [(f.code, f.excerpt) for f in validate(draft_from_text(text, load_blueprint("work_report")), facts,
+                                                   load_blueprint("work_report"), checks=["figures"]).findings]
+    assert ("F205", "一次") not in codes, codes
+
+
+def test_a_figure_declared_for_something_else_does_not_excuse_an_invented_one() -> None:
+    facts = _facts([("全市建成29个党群服务中心", ["29个"])])
+    text = "测试汇报\n同志们：\n全市建成29个党群服务中心，新增二十九个养老驿站。"
+    assert _figure_errors(text, facts) == [("F204", "二十九个")]
+    # the same figure said again of the same thing is still explained
+    again = "测试汇报\n同志们：\n全市建成29个党群服务中心。这29个党群服务中心覆盖城乡。"
+    assert _figure_errors(again, facts) == []

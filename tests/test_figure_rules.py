@@ -63,7 +63,7 @@ def _found(text: str, **kwargs) -> list[str]:
     # rate bases, size classes, formulas, plan names
     ("每百户拥有汽车30辆", ["30辆"]),
     ("每10万人口拥有医生", []),
-    ("打造百亿级、50亿级产业集群", []),
+    ("打造百亿级、50亿级产业集群", ["50亿"]),  # a class with a number is a figure (issue 21)
     ("提供7×24小时服务", []),
     ("编制第十四个五年规划", []),
     # ordinary figures, all forms
@@ -153,4 +153,59 @@ def test_name_rules_do_not_hide_figures(text: str, expected: list[str]) -> None:
     ("在过去几个月里，一年来，几条街道，居全省第2位", []),
 ])
 def test_names_phases_and_counts(text: str, expected: list[str]) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # issue 21: a quoted programme formula whose numeral counts the parts of a slogan
+    ("扎实做好“四篇文章”", []),
+    ("全面落实“十年禁渔”要求", []),
+    ("加快建设“15分钟健身圈”", []),
+    ("实现“两年大变样”目标", []),
+    ("推进“八项工程，35件民生实事”", []),            # a second formula after a comma inside the quote
+    ("开展“新建12个站点”行动", ["12个"]),            # a count after a verb inside quotes is still a figure
+    ("“投资8000万元”工程", ["8000万元"]),             # money inside quotes is always a figure
+    ("他说“今年新增就业3000人”", ["3000人"]),
+    # project phases: the second of a list of phases, after a road or place name
+    ("城北片区改造一期、二期全面完工", []),
+    ("京昆高速五期、六期开工", []),
+    ("启动沿河绿道二期和三期", []),
+    ("举办培训班三期、四期", ["三期", "四期"]),  # counts of sessions stay figures
+    # names holding numerals: a code before 工程/计划/行动
+    ("实施368工程，推进1025计划", []),
+    ("完成投资128项", ["128项"]),
+    # set phrases: N + counter + 不 + verb
+    ("确保脱贫路上一户不落、两个不少", []),
+    ("三个不达标企业", ["三个"]),
+    # abbreviations of admission batches (本科一批 → 本一)
+    ("高考本二以上上线率提高", []),
+    ("二本上线人数增加", []),
+    ("新增教材二本", ["二本"]),
+    # multiplied capacities and size classes with a number are figures
+    ("建成2×66万千瓦机组", ["2×66万千瓦"]),
+    ("提供7×24小时服务", []),
+    ("培育3个300亿级产业集群", ["3个", "300亿"]),
+    ("打造千亿级产业", []),
+])
+def test_issue_21_figure_rules(text: str, expected: list[str]) -> None:
+    assert _found(text) == expected
+
+
+def test_multiplied_capacity_reads_as_its_product() -> None:
+    [m] = [m for m in find_quantities("新建4×35万千瓦机组") if not m.weak]
+    assert m.quantity.value == Decimal(140 * 10**4) and m.quantity.unit == "千瓦"
+    from speechwriter.figures import parse_figure
+    assert parse_figure("4×35万千瓦")[0].matches(m.quantity)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # issue 21: place and company names holding a numeral and a measure word
+    ("途经三间房乡和五棵松路", []),
+    ("推进三家店村改造", []),
+    ("支持三元食品扩产", []),
+    ("新建三座桥", ["三座"]),
+    ("建成两个新村", ["两个"]),
+    ("发放补贴三元", ["三元"]),
+])
+def test_issue_21_names_holding_numerals(text: str, expected: list[str]) -> None:
     assert _found(text) == expected

@@ -154,8 +154,9 @@ def test_every_mutant_is_caught_by_the_right_check(capsys) -> None:
         print("\nmutation kind        caught / total")
         for kind in EXPECTED:
             print(f"  {kind:<18} {caught[kind]:>4} / {total[kind]:<4} {caught[kind] / max(total[kind], 1):.0%}")
-    # 万余 and compound figures are not in these facts; tests/test_corpus_mutations.py covers them.
-    assert set(total) == set(EXPECTED) - {"drop_wan_yu", "drop_compound_half"}
+    # 万余, compound figures, 其中 totals and 由A提高到B are not in these drafts; tests/test_corpus_mutations.py
+    # covers them on real text.
+    assert set(total) == set(EXPECTED) - {"drop_wan_yu", "drop_compound_half", "part_over_total", "flip_direction"}
     assert sum(total.values()) >= 200
     assert missed == [], missed
 

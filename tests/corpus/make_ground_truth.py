@@ -85,8 +85,8 @@ def located(text: str) -> list[tuple[int, str]]:
             continue  # a bare number is not a figure here (list numbers, codes, bare Chinese numerals)
         if not arabic and num == "一" and not qualified:
             continue  # 一个, 一项: an article
-        if after[:1] == "级":
-            continue  # a size class: 千亿元级产业集群
+        if after[:1] == "级" and not re.search("[0-9一二两三四五六七八九]", num):
+            continue  # a size class with no number: 千亿元级产业集群 (50亿级 states 50亿)
         if num == "零":
             continue  # 零部件, 零售: 零 alone counts nothing
         if (unit == "届" and not arabic) or (unit == "次" and "届" in text[max(0, m.start() - 8):m.start()]):
@@ -96,6 +96,9 @@ def located(text: str) -> list[tuple[int, str]]:
         if unit and not qualified and _in_short_quote(text, m.start(), m.end()) and unit in (
                 "个", "条", "项", "件", "种", "类", "次", "场", "位", "大"):
             continue  # a slogan or programme name in quotes: “四个意识”, “雄才16条”
+        if unit and not qualified and "." not in num and unit not in ("元", "美元", "%", "％", "‰", "倍", "个百分点") \
+                and _opens_short_quote(text, m.start(), m.end()):
+            continue  # a quoted formula counting its parts: “三篇文章”, “十年禁渔”, “15分钟生活圈”
         if before == "第" or before in "[［【〔" or after[:1] in "]］】〕":
             continue  # ordinal or footnote mark
         if unit in ("年", "周") and ((len(num) == 4 and arabic) or (
@@ -132,6 +135,18 @@ def _in_short_quote(text: str, start: int, end: int) -> bool:
         if b >= 0 and "\n" not in text[end:b] and b - a <= 13:
             return True
     return False
+
+
+def _opens_short_quote(text: str, start: int, end: int) -> bool:
+    """The number opens a phrase of a short “…” (right after the quote mark, or after 、，；inside it)
+    and a Chinese character follows it inside the quote."""
+    a = text.rfind("“", max(0, start - 16), start)
+    if a < 0 or "”" in text[a:start] or "\n" in text[a:start]:
+        return False
+    b = text.find("”", end, end + 16)
+    if b < 0 or b - a > 17 or "\n" in text[end:b] or end >= b or not _is_han(text[end]):
+        return False
+    return start == a + 1 or text[start - 1] in "，、；"
 
 
 def _is_han(ch: str) -> bool:

@@ -40,6 +40,7 @@ def facts_check(
         return
     out = console()
     out.print(facts)
+    _check_consistency(facts, file, out)
     out.print(f"[green]✔[/green] {file}：检查通过")
     if more and not sources:
         raise InputError(f"多余的参数：{' '.join(map(str, more))}（来源材料请写在 --sources 之后）")
@@ -50,6 +51,30 @@ def facts_check(
 def _figures(facts: Any) -> list[Any]:
     """Every figure the facts file names, in order (for ``facts check --json``)."""
     return [ref.figure for ref in facts.figure_refs()]
+
+
+def _check_consistency(facts: Any, file: Path, out: Any) -> None:
+    """数据打架 among the facts' own figures: one line per conflict (file:line field), exit 1 on an error."""
+    from rich.markup import escape
+
+    from ..files import read_text
+    from ..validate.consistency import facts_conflicts
+
+    found = facts_conflicts(facts)
+    if not found:
+        return
+    lines = read_text(file, what="事实文件").splitlines()
+    for where, text, c in found:
+        needle = text[max(0, c.start - 8):c.end]
+        line = next((n for n, row in enumerate(lines, start=1) if needle in row), None) or next(
+            (n for n, row in enumerate(lines, start=1) if c.excerpt in row), None)
+        label = "[red]错误[/red]" if c.severity == "error" else "[yellow]警告[/yellow]"
+        at = f"{file}:{line}" if line else str(file)
+        out.print(f"{label} {c.code} " + escape(f"{at} {where}：{c.message}。建议：{c.suggestion}"), highlight=False)
+    errors = sum(c.severity == "error" for _, _, c in found)
+    if errors:
+        out.print(f"[red]✘[/red] {file}：{errors} 处数字互相矛盾（数据打架），请改正后再用")
+        raise typer.Exit(1)
 
 
 def _check_sources(facts: Any, paths: list[Path], out: Any) -> None:

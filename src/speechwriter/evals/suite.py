@@ -121,7 +121,7 @@ class Case(_Model):
     speech: str | None = Field(None, description="validators 套件：要校验的现成讲话稿（.txt/.md）")
     figures: str | None = Field(None, description="validators 套件：讲话稿所含数字的清单（YAML，键 figures），"
                                 "代替事实文件")
-    checks: list[Literal["structure", "figures", "names", "length", "style"]] | None = Field(
+    checks: list[Literal["structure", "figures", "names", "length", "style", "consistency"]] | None = Field(
         None, description="validators 套件：只评测这些校验项")
     mutants_per_kind: int | None = Field(None, gt=0, description="validators 套件：每类变异最多抽取多少个")
     genre: str | None = None
@@ -230,7 +230,7 @@ class SuiteResult(BaseModel):
         shown = [m for m in ("figure_recall", "invented_figures", "name_recall", "structure_ok",
                              "length_deviation", "warnings") if any(m in r.metrics for r in self.results)]
         if self.kind == "validators":
-            shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names")
+            shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names", "consistency")
                                   for k in ("precision", "recall"))]
         agg = self.aggregate()
         status = self.case_status()
@@ -810,7 +810,7 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
                                 prompts=prompt_dirs, record=False, use_cache=False)).draft
     checks = case.checks
     clean = validate(good, facts, blueprint, checks=checks)
-    from ..validate.mutations import CHECK_OF_CODE, figure_mutants
+    from ..validate.mutations import CHECK_OF_CODE, consistency_mutants, figure_mutants
 
     false_pos: dict[str, int] = {}
     for f in clean.errors:
@@ -823,6 +823,8 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
     rng = random.Random(7)
     if checks == ["figures"]:
         generated = figure_mutants(good, facts, rng, per_kind=case.mutants_per_kind)
+    elif checks == ["consistency"]:
+        generated = consistency_mutants(good, rng, per_kind=case.mutants_per_kind)
     else:
         generated = (m for m in mutants(good, facts, blueprint, rng) if not checks or m.check in checks)
     for m in generated:
@@ -838,7 +840,7 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
                "recall": n_caught / n_total if n_total else 1.0,
                "precision": n_caught / (n_caught + n_fp) if n_caught + n_fp else 1.0,
                "false_positives": float(n_fp)}
-    for fam in ("structure", "figures", "names"):
+    for fam in ("structure", "figures", "names", "consistency"):
         tp, fp = fam_caught.get(fam, 0), false_pos.get(fam, 0)
         metrics[f"recall:{fam}"] = tp / fam_total[fam] if fam_total.get(fam) else 1.0
         metrics[f"precision:{fam}"] = tp / (tp + fp) if tp + fp else 1.0

@@ -19,6 +19,7 @@ costs ~150 ms to import (ten interpreter starts), rejects mixed forms that real 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -277,6 +278,11 @@ def parse_figure(raw: str) -> list[Quantity]:
                 raise QuantityError(f"「{raw}」中没有可识别的数字")
             break
         end = m.end()  # type: ignore[union-attr]
+        product = _multiplied(text, m)  # type: ignore[arg-type]
+        if product is not None:
+            q, end = product
+            parts.append(Quantity(q.value, q.unit, q.qualifier, q.high, text[end:].strip()))
+            break
         nxt = _FINDER.match(text, end)
         compound = (q.unit and nxt is not None and nxt.end() > end and nxt.group("unit")
                     and (nxt.group("num") or "")[:1].isdigit() == (m.group("num") or "x")[:1].isdigit())
@@ -613,7 +619,8 @@ def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = Non
     norm = normalize_digits(text)
     lexicon = lexicon if lexicon is not None else load_lexicon()
     skips = _Intervals(len(norm), [*(skip_spans or ()), *_lexicon_spans(norm, lexicon)])
-    quotes = _Intervals(len(norm), [*_quote_spans(norm), *_glossary_terms(norm)])
+    quote_list = _quote_spans(norm)
+    quotes = _Intervals(len(norm), [*quote_list, *_glossary_terms(norm)])
     out: list[Mention] = []
     for m in _FINDER.finditer(norm):
         num = m.group("num")
@@ -627,15 +634,70 @@ def find_quantities(text: str, *, skip_spans: list[tuple[int, int]] | None = Non
         start, end = m.span()
         if start == end or skips.overlaps(start, end):
             continue
+        product = _multiplied(norm, m)
+        if product is not None:  # 4×60万千瓦: one figure, the product (7×24小时 is a service formula)
+            out.append(Mention(product[0], start, product[1], text[start:product[1]]))
+            continue
         g = m.groupdict()
         mention = _mention_from(m, norm, text, g)
         if mention is None:
             continue
-        if _name_like(m, mention.quantity, g, norm) and (quotes.overlaps(start, end) or (
-                not mention.text[:1].isdigit() and _FOOTNOTED_TERM.match(norm, end))):
+        if quotes.overlaps(start, end) and (_name_like(m, mention.quantity, g, norm)
+                                            or _slogan_part(norm, quote_list, m, mention.quantity, g)):
+            continue
+        if _name_like(m, mention.quantity, g, norm) and not mention.text[:1].isdigit() \
+                and _FOOTNOTED_TERM.match(norm, end):
             continue
         out.append(mention)
     return out
+
+
+# Units a multiplied figure may carry (4×60万千瓦, 2×300吨): capacities and sizes, not time (7×24小时).
+_MULTIPLIED_UNITS = frozenset({"千瓦", "兆瓦", "吉瓦", "千伏安", "千伏", "吨", "蒸吨", "立方米", "米", "平方米",
+                               "公里", "标箱", "台", "千瓦时"})
+
+
+def _multiplied(norm: str, m: re.Match[str]) -> tuple[Quantity, int] | None:
+    """``N×M unit`` starting at ``m`` (a bare Arabic count): the product as one quantity and where it ends."""
+    num = m.group("num")
+    at = m.end("num") if num else -1
+    if not num or not num.isdigit() or m.end() != at or norm[at:at + 1] not in ("×", "*"):
+        return None
+    factor = _FINDER.match(norm, at + 1)
+    if factor is None or (factor.group("unit") or "") not in _MULTIPLIED_UNITS:
+        return None
+    q = _quantity_of(factor)
+    if q is None or q.high is not None:
+        return None
+    return Quantity(q.value * int(num), q.unit, q.qualifier), factor.end()
+
+
+# Money, shares and multiples inside quotes are figures even at a slogan's start (“投资8000万元”).
+_MEASURED_UNITS = frozenset({"元", "美元", "%", "‰", "百分点", "倍"})
+_SLOGAN_SEPARATORS = frozenset("，、；")
+_MAX_SLOGAN_CHARS = 16
+
+
+def _slogan_part(norm: str, quotes: list[tuple[int, int]], m: re.Match[str], q: Quantity,
+                 g: dict[str, str | None]) -> bool:
+    """A number that opens a short quoted formula and counts its parts: “四篇文章”, “十年禁渔”,
+    “15分钟健身圈”, “八项工程，35件民生实事”. What follows the number is the formula's noun, so the
+    number is a count of the slogan, not a statistic. A number after a verb (“新建12个站点”), with a
+    magnitude, a qualifier, a decimal point or a money or percentage unit stays a figure."""
+    if g["mag"] or q.qualifier or g["pct"] or g["fden"] or g["sa"] or q.unit in _MEASURED_UNITS:
+        return False
+    num = g["num"] or ""
+    if "." in num:
+        return False
+    start, end = m.span()
+    i = bisect.bisect_right(quotes, (start, len(norm))) - 1
+    if i < 0:
+        return False
+    qs, qe = quotes[i]
+    if not qs < start < qe or qe - qs - 2 > _MAX_SLOGAN_CHARS:
+        return False
+    opens_phrase = start == qs + 1 or norm[start - 1] in _SLOGAN_SEPARATORS
+    return opens_phrase and end < qe - 1 and _is_han(norm[end])
 
 
 def _name_like(m: re.Match[str], q: Quantity, g: dict[str, str | None], norm: str) -> bool:
@@ -763,8 +825,8 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
         return True  # PM2.5, 5G, COVID-19
     if before == "每":
         return True  # a rate's base: 每百户, 每万人, 每10万人口
-    if norm[end:end + 1] == "级" and (g["mag"] or not (arabic or any(ch in _CN_DIGITS for ch in num))):
-        return True  # a size class: 百亿级, 千亿元级, 50亿级
+    if norm[end:end + 1] == "级" and not (arabic or any(ch in _CN_DIGITS for ch in num)):
+        return True  # a size class without a number: 百亿级, 千亿元级 (50亿级 states 50亿, a figure)
     if _one_of(before, "+＋·•.．×*") or _one_of(after_num[:1], "+＋·•．×*"):
         return True  # 1+N, 5·12
     if arabic and after_num[:1] == "." and not num.count("."):
@@ -792,11 +854,21 @@ def _not_a_figure(m: re.Match[str], g: dict[str, str | None], norm: str, start: 
         return True
     if unit == "期" and not arabic and not g["pre"] and not g["mag"] and (
             _one_of(before, _PROJECT_TAILS) or norm.startswith(_PROJECT_AFTER, end)
-            or _phase_after_name(norm, num, before, end)):
-        return True  # project phase: 城改二期, 一期工程, 某河三期治理, 某公司二期、
+            or _phase_after_name(norm, num, before, end) or _next_phase(norm, num, start)):
+        return True  # project phase: 城改二期, 一期工程, 某河三期治理, 某公司二期、, 改造一期、二期
     if not arabic and unit in _NAME_AFTER and not (g["pre"] or g["inner"] or g["suf"] or g["vague"]) \
             and _names_a_formula(norm, start, end, unit):
         return True  # a name or formula: 三大主体战略, 学前三年教育, 五年制, 收支两条线, 两个文明
+    if bare and arabic and "." not in num and norm.startswith(_CODE_NAME_AFTER, end):
+        return True  # a programme's code name: 518工程, 1025计划
+    if not arabic and unit in NAME_COUNTERS and norm[end:end + 1] == "不" and norm[end + 1:end + 2] in _SET_VERBS:
+        return True  # a set phrase: 一户不落, 两个不少, 一项不漏
+    if not arabic and len(num) == 1 and not (g["pre"] or g["mag"] or g["inner"] or g["suf"]) and (
+            (unit in _PLACE_UNITS and _PLACE_NAME.match(norm, end))
+            or (unit == "元" and norm.startswith(_FIRM_WORDS, end))):
+        return True  # names: 三间房乡, 五棵松路, 三家店村 (a place); 三元食品 (a company)
+    if _admission_batch(norm, num, unit, before, g, num_end):
+        return True  # 本一, 本二以上, 二本上线: abbreviations of 本科一批 / 本科二批
     if unit == "点" and (norm[max(0, start - 2):start].endswith(("上午", "下午", "晚上", "凌晨", "中午", "早上"))
                         or norm[max(0, start - 1):start] in ("晚", "早")):
         return True  # a time of day: 下午3点开会
@@ -842,6 +914,40 @@ def _names_a_formula(norm: str, start: int, end: int, unit: str) -> bool:
         return False  # 三大战略支撑产业: the word only starts a longer noun
     clause_start = max(norm.rfind(ch, 0, start) for ch in _CLAUSE_ENDS) + 1
     return not any(_LIST_BEFORE.match(norm, i) for i in range(clause_start, start))
+
+
+# A one-digit numeral, a measure word, one character and a place's suffix name a place (三间房乡).
+_PLACE_UNITS = frozenset({"间", "棵", "家", "道", "台", "门", "座", "头", "口", "眼"})
+_PLACE_NAME = re.compile(r"[\u4e00-\u9fff](?<![新大小老])(?:村|乡|镇|路|街|河|沟|峪|屯|堡|营|庄)")
+_FIRM_WORDS = ("食品", "集团", "公司", "股份", "实业", "科技", "药业", "乳业", "化工", "电器")
+_CODE_NAME_AFTER = ("工程", "计划", "行动", "战略", "工作法", "模式")
+_SET_VERBS = frozenset("落漏少减摘变松丢让降缺")
+_ADMISSION_AFTER = ("以上", "上线", "线", "达线", "批次", "院校", "录取")
+
+
+def _admission_batch(norm: str, num: str, unit: str, before: str, g: dict[str, str | None], num_end: int) -> bool:
+    """本一 / 本二 (本科一批, 本科二批) and 二本 (the same batch said the other way) before a word of
+    admissions; 教材二本 stays a count of books."""
+    if len(num) != 1 or num not in "一二三" or g["mag"] or g["pre"]:
+        return False
+    if before == "本" and not unit:
+        return bool(g["suf"]) or norm.startswith(_ADMISSION_AFTER, num_end)
+    if unit != "本":
+        return False
+    if g["suf"]:  # 二本以上上线
+        return g["suf"] == "以上" and norm.startswith(("上线", "线"), num_end + 3)
+    return norm.startswith(_ADMISSION_AFTER, num_end + 1)
+
+
+def _next_phase(norm: str, num: str, start: int) -> bool:
+    """The second phase of a list (改造一期、二期; 绿道二期和三期): the first one was a phase."""
+    if len(num) != 1 or start < 4 or norm[start - 1] not in "、和及与" or norm[start - 2] != "期":
+        return False
+    first = norm[start - 3]
+    if first not in "一二两三四五六七八九":
+        return False
+    name_end = norm[start - 4]
+    return _one_of(name_end, _PROJECT_TAILS) or (_is_han(name_end) and name_end not in _PHASE_COUNT_BEFORE)
 
 
 def _phase_after_name(norm: str, num: str, before: str, end: int) -> bool:

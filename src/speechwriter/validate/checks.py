@@ -167,6 +167,7 @@ class _Context:
     period: list[Quantity] = field(default_factory=list)
     explained_by_value: dict[Any, list[Quantity]] = field(default_factory=dict)
     explained_units: dict[tuple[Any, str, Any], set[str]] = field(default_factory=dict)
+    explained_sources: dict[tuple[Any, str, Any, str], list[str]] = field(default_factory=dict)
 
     def body(self, w: Any) -> str:
         """The text a seen figure sits in: its section's heading or body."""
@@ -207,6 +208,21 @@ def _explained_quantities(facts: Facts, lexicon: Lexicon) -> tuple[list[Quantity
     return explained, by_value
 
 
+def _sources_index(facts: Facts, lexicon: Lexicon) -> dict[tuple[Any, str, Any, str], list[str]]:
+    """(value, qualifier, high, unit) -> the facts' texts that state it: a mention explained by value
+    and unit must also share words with one of them."""
+    names = [n.text for n in [*facts.names, *facts.honours]]
+    out: dict[tuple[Any, str, Any, str], list[str]] = {}
+    for text in facts.prose():
+        for m in find_quantities(text, skip_spans=_name_spans(text, names), lexicon=lexicon):
+            q = m.quantity
+            out.setdefault((q.value, q.qualifier, q.high, q.unit), []).append(text)
+    for r in facts.figure_refs():
+        for q in r.figure.parts:
+            out.setdefault((q.value, q.qualifier, q.high, q.unit), []).append(r.text)
+    return out
+
+
 def _units_index(quantities: list[Quantity]) -> dict[tuple[Any, str, Any], set[str]]:
     """(value, qualifier, high) -> the units stated with it: explaining a mention is one lookup."""
     out: dict[tuple[Any, str, Any], set[str]] = {}
@@ -223,6 +239,8 @@ def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: Val
         f"validate.explained:{config.prompts_dirs}", lambda: _explained_quantities(facts, lexicon))
     ctx.explained_units = facts.memo(f"validate.explained_units:{config.prompts_dirs}",
                                      lambda: _units_index(ctx.explained))
+    ctx.explained_sources = facts.memo(f"validate.explained_sources:{config.prompts_dirs}",
+                                       lambda: _sources_index(facts, lexicon))
     ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
                   len(facts.shortcomings), len(facts.organisations)} - {0}
     if facts.meta.period:
@@ -409,7 +427,9 @@ def check_figures(ctx: _Context) -> list[Finding]:
         by_value.setdefault(mq.value, []).append(w)
         exact.setdefault((mq.value, mq.unit, mq.qualifier, mq.high), []).append(w)
     for bucket in exact.values():
-        bucket.reverse()  # popped from the end: first written, first taken
+        # popped from the end: figures before articles (一个 before a noun), then first written first
+        bucket.reverse()
+        bucket.sort(key=lambda w: not w.mention.weak)
     missing: list[tuple[Any, Quantity]] = []
     required = ctx.facts.memo("validate.required_parts", lambda: [
         (r, q) for r in ctx.facts.figure_refs() if r.figure.required for q in r.figure.parts])
@@ -418,13 +438,14 @@ def check_figures(ctx: _Context) -> list[Finding]:
         bucket = exact.get((q.value, q.unit, q.qualifier, q.high), [])
         while bucket and bucket[-1].key in used:
             bucket.pop()
-        hit = bucket.pop() if bucket else next(
-            (w for w in by_value.get(q.value, ()) if w.key not in used and q.matches(w.mention.quantity)), None)
+        hit = bucket.pop() if bucket and not bucket[-1].mention.weak else next(
+            (w for w in [*reversed(bucket), *by_value.get(q.value, ())] if w.key not in used
+             and q.matches(w.mention.quantity) and (not w.mention.weak or _article_may_state(ctx, w, ref))), None)
         if hit is None:
             missing.append((ref, q))
         else:
             used.add(hit.key)
-    explained = {w.key for w in seen if _explained(ctx, w.mention)}
+    explained = {w.key for w in seen if w.key in used or _explained(ctx, w)}
     # Candidates to blame: unused mentions, by value (a lost qualifier) and by unit in value order
     # (a changed figure is within ±50%), so blaming stays cheap when many figures are missing.
     free = [w for w in seen if w.key not in used and not w.mention.weak]
@@ -504,17 +525,63 @@ def _similarity(a: str, b: str) -> float:
     return len(ga & gb) / len(ga) if ga else 0.0
 
 
+_CONTEXT_CHARS = 8
+_CLAUSE_BREAK = re.compile(r"[，。；：！？、,;:!?\n]")
+_NOT_CONTEXT = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+def _bigrams(text: str) -> set[str]:
+    text = _NOT_CONTEXT.sub("", text)
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _in_context(ctx: _Context, w: _Seen) -> bool:
+    """A mention explained by value and unit is explained only when the words around it meet a text
+    of the facts that states that quantity: a declared 29个党群服务中心 does not excuse an invented
+    二十九个养老驿站."""
+    q = w.mention.quantity
+    keys = [(q.value, q.qualifier, q.high, q.unit)] if q.unit else [
+        k for k in ctx.explained_sources if k[:3] == (q.value, q.qualifier, q.high)]
+    sources = [t for k in keys for t in ctx.explained_sources.get(k, ())]
+    if q.unit and not sources:
+        sources = ctx.explained_sources.get((q.value, q.qualifier, q.high, ""), [])
+    if not sources:
+        return True
+    body = ctx.body(w)
+    m = w.mention
+    # The words of its own clause only: the clause before may be the declared figure's.
+    before = _CLAUSE_BREAK.split(body[max(0, m.start - _CONTEXT_CHARS):m.start])[-1]
+    after = _CLAUSE_BREAK.split(body[m.end:m.end + _CONTEXT_CHARS])[0]
+    around = _bigrams(before) | _bigrams(after) | _bigrams(before[-1:] + after[:1])
+    # The characters touching the figure, with its own first and last (这五年 meets a fact's 这五年).
+    edges = {before[-1:] + m.text[:1], m.text[-1:] + after[:1]}
+    edges = {e for e in edges if len(e) == 2}
+    return not around or any(around & _bigrams(t) or any(e in t for e in edges) for t in sources)
+
+
+def _article_may_state(ctx: _Context, w: _Seen, ref: Any) -> bool:
+    """一个/一次 before a noun is usually an article: it states a declared figure written in Chinese
+    (开展一次调研), but an Arabic 1个 only in a clause that shares words with the figure's fact."""
+    if not ref.figure.raw.strip()[:1].isdigit():
+        return True
+    body = ctx.body(w)
+    m = w.mention
+    before = _CLAUSE_BREAK.split(body[max(0, m.start - _CONTEXT_CHARS):m.start])[-1]
+    after = _CLAUSE_BREAK.split(body[m.end:m.end + _CONTEXT_CHARS])[0]
+    return bool((_bigrams(before) | _bigrams(after)) & _bigrams(ref.text))
+
+
 def _close(a: Quantity, b: Quantity) -> bool:
     if b.value == 0:
         return False
     return abs(a.value - b.value) / abs(b.value) <= 0.5
 
 
-def _explained(ctx: _Context, m: Mention) -> bool:
-    q = m.quantity
+def _explained(ctx: _Context, w: _Seen) -> bool:
+    q = w.mention.quantity
     # A declared figure without a unit does not excuse the same value in some unit (四 → 四栋).
     units = ctx.explained_units.get((q.value, q.qualifier, q.high))
-    if units is not None and (not q.unit or q.unit in units):
+    if units is not None and (not q.unit or q.unit in units) and _in_context(ctx, w):
         return True
     if q.value in ctx.counts and not q.qualifier and q.unit in ("个", "大", "家", "项", "条", "点", "方面", "支"):
         return True  # 五大亮点, 四个方面, 三家
@@ -567,6 +634,8 @@ def _check_attribution(ctx: _Context) -> list[Finding]:
         section = ctx.draft.section(sid)
         body = section.body if section else ""
         for m in mentions:
+            if m.weak:
+                continue  # 一次检阅, 一项工作: an article, not a figure anyone owns
             candidates = [o for q, o in owners.get(m.quantity.value, ()) if q.matches(m.quantity)]
             orgs: set[str | None] = set().union(*candidates) if candidates else set()
             if not orgs or None in orgs:
@@ -741,6 +810,7 @@ CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
 # of the family may import this one for Finding and _Context without a cycle.
 FAMILY_MODULES: tuple[str, ...] = (
     "masking",
+    "consistency",
 )
 
 

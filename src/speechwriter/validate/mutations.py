@@ -11,6 +11,7 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ..blueprint import Blueprint
 from ..draft import Draft
@@ -22,9 +23,10 @@ from ..figures.quantities import (
     Quantity,
     find_quantities,
     parse_quantity,
+    write_quantity,
 )
 
-__all__ = ["CHECK_OF_CODE", "EXPECTED_CODES", "Mutant", "figure_mutants", "mutants"]
+__all__ = ["CHECK_OF_CODE", "EXPECTED_CODES", "Mutant", "consistency_mutants", "figure_mutants", "mutants"]
 
 EXPECTED_CODES: dict[str, set[str]] = {
     "drop_section": {"S101"},
@@ -41,10 +43,14 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "change_heading_figure": {"F201", "F203", "F204"},
     "drop_compound_half": {"F201"},
     "misspell_brand": {"N302", "N303"},
+    "part_over_total": {"D401"},
+    "share_over_100": {"D402"},
+    "negative_growth": {"D403"},
+    "flip_direction": {"D403"},
 }
 """Mutation kind -> the finding codes that count as catching it."""
 
-CHECK_OF_CODE = {"S": "structure", "F": "figures", "N": "names", "L": "length", "T": "style"}
+CHECK_OF_CODE = {"S": "structure", "F": "figures", "N": "names", "L": "length", "T": "style", "D": "consistency"}
 
 _INVENTIONS = ["新增投入386万元", "覆盖率达到百分之九十七点三", "建成站点二十七个", "同比增长12.5%", "培训4300余人次"]
 # Chinese numerals holding 十一 / 五一 / 七一, which holiday names must not swallow.
@@ -116,6 +122,7 @@ def mutants(draft: Draft, facts: Facts, blueprint: Blueprint, rng: random.Random
                 yield Mutant("skip_enumerator", f"{s.id}:{pattern}",
                              _replace_body(draft, s.id, s.body.replace(pattern, repl, 1)))
     yield from figure_mutants(draft, facts, rng)
+    yield from consistency_mutants(draft, rng)
     for name in facts.required_names():
         if len(name.text) < 3 or not any(name.text in s.body for s in draft.sections):
             continue
@@ -253,3 +260,83 @@ def _compound_mutants(draft: Draft, spots: dict[str, dict[int, object]], room: o
                     and room("drop_compound_half"):  # type: ignore[operator]
                 body = s.body[:b.start] + s.body[b.end:]
                 yield Mutant("drop_compound_half", f"{a.text}{b.text}->{a.text}", _replace_body(draft, s.id, body))
+
+
+# --- 数据打架: figures made to contradict each other ------------------------------------------------
+
+_SENTENCE_RE = re.compile(r"[^。！？；\n]+")
+_SHARE_RE = re.compile(r"占[^，。；、\d]{0,12}?(?P<num>[0-9]+(?:\.[0-9]+)?)(?:%|％)")
+_GROWTH_RE = re.compile(r"(?:增长|提高|增加)(?P<num>[0-9]+(?:\.[0-9]+)?)(?:%|％)")
+_CHANGE_RE = re.compile(r"[由从][^，。；0-9]{0,8}?(?P<a>[0-9]+(?:\.[0-9]+)?)(?P<u>%|％|亿元|万元|个|家|万人)"
+                        r"(?P<verb>提高|增长|增加|上升|提升|下降|降低|减少)(?:到|至)[^，。；0-9]{0,6}?"
+                        r"(?P<b>[0-9]+(?:\.[0-9]+)?)(?P=u)")
+_NOT_A_SHARE = re.compile(r"计划|目标|任务|预算|指标|上年|去年|同期")
+
+
+def consistency_mutants(draft: Draft, rng: random.Random | None = None,
+                        per_kind: int | None = None) -> Iterator[Mutant]:
+    """Mutants that make the figures of one sentence contradict each other (数据打架): a part of a
+    total (其中…) pushed past the total, a share pushed past 100%, a growth given a minus sign, a
+    change (由 A 提高到 B) turned the other way. Found by plain patterns, not by the check under test."""
+    rng = rng or random.Random(7)
+    found: dict[str, list[Mutant]] = {}
+    for s in draft.sections:
+        body = s.body
+        mentions = [m for m in find_quantities(body) if not m.weak]
+        for sentence in _SENTENCE_RE.finditer(body):
+            a, b = sentence.span()
+            at = body.find("其中", a, b)
+            if at >= 0:
+                for mut in _part_over_total(draft, s.id, body, at, b, [m for m in mentions if a <= m.start < b]):
+                    found.setdefault("part_over_total", []).append(mut)
+        for m in _SHARE_RE.finditer(body):
+            if _NOT_A_SHARE.search(m.group()):
+                continue
+            new = _plus_hundred(m.group("num"))
+            mutated = body[:m.start("num")] + new + body[m.end("num"):]
+            found.setdefault("share_over_100", []).append(
+                Mutant("share_over_100", f"{s.id}:{m.group()}->{new}%", _replace_body(draft, s.id, mutated)))
+        for m in _GROWTH_RE.finditer(body):
+            mutated = body[:m.start("num")] + "-" + body[m.start("num"):]
+            found.setdefault("negative_growth", []).append(
+                Mutant("negative_growth", f"{s.id}:{m.group()}", _replace_body(draft, s.id, mutated)))
+        for m in _CHANGE_RE.finditer(body):
+            if m.group("a") == m.group("b"):
+                continue
+            up = m.group("verb") in ("提高", "增长", "增加", "上升", "提升")
+            verb = "下降" if up else "提高"
+            mutated = body[:m.start("verb")] + verb + body[m.end("verb"):]
+            found.setdefault("flip_direction", []).append(
+                Mutant("flip_direction", f"{s.id}:{m.group()}", _replace_body(draft, s.id, mutated)))
+    for kind in sorted(found):
+        picked = found[kind]
+        if per_kind is not None and len(picked) > per_kind:
+            picked = rng.sample(picked, per_kind)
+        yield from picked
+
+
+def _plus_hundred(num: str) -> str:
+    whole, dot, frac = num.partition(".")
+    return str(int(whole) + 100) + dot + frac
+
+
+def _part_over_total(draft: Draft, sid: str, body: str, at: int, end: int, here: list) -> Iterator[Mutant]:
+    """The first part after 其中 with the unit of a total before it, rewritten as 1.5 times that total."""
+    totals = {m.quantity.unit: m for m in here if m.start < at and m.quantity.unit
+              and m.quantity.unit not in ("%", "‰", "百分点", "倍") and m.quantity.high is None}
+    for m in here:
+        total = totals.get(m.quantity.unit)
+        if m.start < at or total is None or m.quantity.qualifier or m.quantity.high is not None:
+            continue
+        if not m.text[:1].isdigit() or not total.quantity.value:
+            continue
+        magnitude = next((w for w in ("万亿", "亿", "万") if w in m.text), "")
+        value = total.quantity.value * 3 / 2
+        try:
+            new = write_quantity(Quantity(value.quantize(Decimal("0.01")) if magnitude else value.to_integral_value(),
+                                          m.quantity.unit), magnitude=magnitude)
+        except ValueError:
+            continue
+        mutated = body[:m.start] + new + body[m.end:]
+        yield Mutant("part_over_total", f"{sid}:{total.text} 其中 {m.text}->{new}", _replace_body(draft, sid, mutated))
+        return
