@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputError
 from .files import read_text
@@ -42,6 +42,7 @@ __all__ = [
     "is_loopback_url",
     "load_settings",
     "mask_key",
+    "profile_checks",
     "resolve_profile",
     "starter_config",
     "user_config_dir",
@@ -89,6 +90,16 @@ class Profile(BaseModel):
     concurrency: int = Field(8, ge=1, le=64, description="同时进行的请求数（一篇讲话的各章节默认全部并行）")
     batch: bool = Field(False, description="评测时走服务商的 Batch API（speechwriter eval 相当于加了 --batch）")
     max_retry_after: float = Field(60.0, ge=0, description="服务端要求等待（Retry-After）的上限（秒），超过则放弃")
+    checks: dict[str, str] = Field(default_factory=dict, description="校验时按代码或检查族关闭或改级别，"
+                                   "如 {U604 = \"off\", claims = \"info\"}（值：off、error、warning、info）")
+
+    @field_validator("checks")
+    @classmethod
+    def _check_switches(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k, v in value.items() if v not in ("off", "error", "warning", "info")]
+        if bad:
+            raise ValueError(f"{bad[0]} 的值应为 off、error、warning、info 之一")
+        return value
 
     def key(self) -> str:
         """The API key, or an error that says exactly where to put it.
@@ -205,6 +216,16 @@ def endpoint_configured(settings: Settings | None = None) -> bool:
     settings = settings or load_settings()
     return bool(os.environ.get("OPENAI_BASE_URL") or os.environ.get("SPEECHWRITER_MODEL")
                 or os.environ.get("SPEECHWRITER_PROFILE") or settings.default_profile)
+
+
+def profile_checks(settings: Settings, name: str | None = None) -> dict[str, str]:
+    """The ``checks`` switches of the chosen profile (``name``, else SPEECHWRITER_PROFILE, else the default)."""
+    chosen = name or os.environ.get("SPEECHWRITER_PROFILE") or settings.default_profile
+    if name and name not in settings.profiles:
+        known = "、".join(settings.profiles) or "（配置文件中没有任何 profile）"
+        raise InputError(f"未知的 profile「{name}」，可选：{known}")
+    profile = settings.profiles.get(chosen or "")
+    return dict(profile.checks) if profile else {}
 
 
 def resolve_profile(name: str | None = None, *, settings: Settings | None = None,

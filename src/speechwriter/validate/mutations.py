@@ -44,7 +44,8 @@ EXPECTED_CODES: dict[str, set[str]] = {
 }
 """Mutation kind -> the finding codes that count as catching it."""
 
-CHECK_OF_CODE = {"S": "structure", "F": "figures", "N": "names", "L": "length", "T": "style"}
+CHECK_OF_CODE = {"S": "structure", "F": "figures", "N": "names", "L": "length", "T": "style",
+                 "U": "usage", "E": "counts", "P": "period", "A": "claims"}
 
 _INVENTIONS = ["新增投入386万元", "覆盖率达到百分之九十七点三", "建成站点二十七个", "同比增长12.5%", "培训4300余人次"]
 # Chinese numerals holding 十一 / 五一 / 七一, which holiday names must not swallow.

@@ -10,6 +10,7 @@ extended by ``common/usage.yaml`` in each of the user's prompts folders.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +115,7 @@ def _doubled_phrases(t: Text) -> list[Finding]:
         out.append(Finding(code="U603", severity="error", section=t.sid, span=t.span(a, m.end()), excerpt=m.group(),
                            message=f"词语重复「{m.group()}」", suggestion=f"删去重复的「{phrase}」", replacement=""))
     clauses = list(_CLAUSE.finditer(text))
-    for prev, cur in zip(clauses, clauses[1:], strict=False):
+    for prev, cur in itertools.pairwise(clauses):
         p, c = prev.group().strip(), cur.group().strip()
         gap = text[prev.end():cur.start()]
         if len(p) >= 2 and p == c and gap.strip() in ("，", ",", "、") and re.search(rf"[{_HAN}]", p):
@@ -209,7 +210,7 @@ def _mixed_list(t: Text) -> list[Finding]:
     out = []
     for a, b in _sentence_spans(t.text):
         items = list(_LIST_ITEM.finditer(t.text, a, b))
-        for x, y in zip(items, items[1:], strict=False):
+        for x, y in itertools.pairwise(items):
             gap = t.text[x.end():y.start()]
             if gap not in ("、", "，", ","):
                 continue

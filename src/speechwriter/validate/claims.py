@@ -1,0 +1,170 @@
+"""Fidelity beyond figures: firsts, superlatives, honours and influence claims that no fact holds.
+
+Codes A901–A903 (warnings: a reviewer confirms them):
+
+- A901 a claim (全国首支, 填补了空白, 位居全省第一, 被评为…, 影响不断扩大 …) that no statement, honour
+  or name of the facts supports;
+- A902 a sentence that speaks of 数字/数据 (这些数字表明 …) with no figure near it;
+- A903 a claim the facts make for one organisation written under another's name.
+
+A facts file that records no claim at all (no honours, no claim in its statements — e.g. a list
+of figures for a speech not drafted with us) cannot tell an invented claim from an unrecorded one:
+A901 is then given as 提示 (info), to be checked by the reader, not as a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ._review import Text, sentence_around, short, texts
+from .checks import Finding, _Context
+
+CHECK_NAME = "claims"
+
+__all__ = ["CHECK_NAME", "check", "find_claims"]
+
+_SCOPE = r"(?:全国|全省|全市|全区|全县|全州|全盟|国内|国际|世界|全球|同行业|行业|系统内|全系统)"
+# Each kind: (label, pattern). The match is the claim as written; its "core" is what a fact must share.
+_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("首创", re.compile(rf"{_SCOPE}(?:首[个家支批例座所条项次]|首创|率先)|首创|开创了?{_SCOPE}?先河")),
+    ("排名", re.compile(rf"(?:{_SCOPE}|同类)(?:第一|领先|之最|前列|首位|榜首|一流)|(?:排名|位居|名列|位列|居)(?:{_SCOPE})?(?:第一|首位|榜首|前茅)"
+                      r"|(?:处于|达到|走在)(?:{_SCOPE})?领先")),
+    ("荣誉", re.compile(r"被(?:评为|授予|命名为|表彰为)|荣获|获评|喜获|摘得|获得了?[^，。；]{1,20}称号")),
+    ("空白", re.compile(r"填补(?:了)?[^，。；]{0,8}空白")),
+    ("影响", re.compile(r"(?:影响力?|知名度|美誉度|辐射力)(?:不断|日益|持续|进一步|显著)?(?:扩大|提升|增强|提高)")),
+]
+_CORE = {"首创": re.compile(r"首[个家支批例座所条项次创]|率先|先河"), "排名": re.compile(r"第一|领先|之最|前列|首位|榜首|一流|前茅"),
+         "荣誉": re.compile(r"评为|授予|命名|表彰|荣获|获评|喜获|摘得|称号"), "空白": re.compile(r"空白"),
+         "影响": re.compile(r"影响|知名度|美誉度|辐射力")}
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+# A claim held as a goal is no claim: 对标国际一流, 争创全国第一, 力争走在全国前列, 首创性改革.
+_GOAL = re.compile(r"(?:对标|争创|争当|争做|争先|力争|争取|努力|瞄准|打造|创建|创造|建设|迈向|向|朝着|推出|开展|鼓励|支持|更多)[^，。；]{0,4}$")
+
+
+def find_claims(text: str) -> list[Claim]:
+    """Claims written in ``text``, in order, not overlapping (goals left out)."""
+    found: list[Claim] = []
+    for kind, pattern in _KINDS:
+        for m in pattern.finditer(text):
+            if any(c.start < m.end() and m.start() < c.end for c in found):
+                continue
+            if _GOAL.search(text, max(0, m.start() - 8), m.start()) or text.startswith("性", m.end()):
+                continue
+            found.append(Claim(kind, m.start(), m.end(), m.group()))
+    return sorted(found, key=lambda c: c.start)
+
+
+def _grams(text: str) -> set[str]:
+    text = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+@dataclass
+class _Support:
+    """The facts' own claims: each statement that makes one, with its organisation."""
+
+    texts: list[tuple[str, str | None, set[str]]]
+    names: list[tuple[str, str | None]]
+
+    @property
+    def records_claims(self) -> bool:
+        """The facts list honours: an honour or first they do not hold is then one they lack."""
+        return bool(self.names)
+
+
+def _support(ctx: _Context) -> _Support:
+    facts = ctx.facts
+    owned: list[tuple[str, str | None]] = [(t, None) for t in facts.prose()]
+    owned += [(i.statement, i.org) for h in facts.highlights for i in h.items]
+    claims = [(t, org, _grams(t)) for t, org in owned if find_claims(t)]
+    names = [(n.text, n.org) for n in facts.honours] + [(n.text, n.org) for n in facts.names if n.kind == "honour"]
+    return _Support(claims, names)
+
+
+def _supported_by(claim: Claim, sentence: str, support: _Support) -> list[str | None] | None:
+    """The organisations of the facts that support ``claim`` in ``sentence`` (None: no support)."""
+    orgs: list[str | None] = []
+    for name, org in support.names:
+        if name in sentence:
+            orgs.append(org)
+    core = _CORE[claim.kind]
+    words = set(core.findall(claim.text))
+    grams = _grams(sentence)
+    for text, org, tg in support.texts:
+        if claim.text in text or (words & set(core.findall(text)) and tg and len(grams & tg) / len(tg) >= 0.3):
+            orgs.append(org)
+    return orgs or None
+
+
+def _nearest_org(ctx: _Context, text: str, a: int, b: int) -> str | None:
+    best, who = -1, None
+    for o in ctx.facts.organisations:
+        for sp in o.spellings:
+            i = text.rfind(sp, a, b)
+            if i > best:
+                best, who = i, o.id
+    return who
+
+
+def _claims(ctx: _Context, t: Text, support: _Support) -> list[Finding]:
+    out = []
+    severity = "warning" if support.records_claims else "info"
+    for c in find_claims(t.text):
+        sa, sb = sentence_around(t.text, c.start, c.end)
+        sentence = t.text[sa:sb]
+        orgs = _supported_by(c, sentence, support)
+        if orgs is None:
+            out.append(Finding(code="A901", severity=severity, section=t.sid, span=t.span(c.start, c.end),
+                               excerpt=c.text,
+                               message=f"「{c.text}」（{c.kind}）在事实文件中找不到依据：{short(sentence.strip(), 40)}",
+                               suggestion=f"删去「{c.text}」，或在事实文件中写明出处后再用"))
+            continue
+        said = _nearest_org(ctx, t.text, sa, c.start)
+        owners = {o for o in orgs if o}
+        if said and owners and said not in owners and None not in orgs:
+            real = "、".join(o.short_name for o in ctx.facts.organisations if o.id in owners)
+            who = ctx.facts.org(said)
+            out.append(Finding(code="A903", severity="warning", section=t.sid, span=t.span(c.start, c.end),
+                               excerpt=c.text,
+                               message=f"「{c.text}」在事实中属于{real}，稿中写在{who.short_name if who else said}名下",
+                               suggestion=f"把「{c.text}」写到{real}的事项中"))
+    return out
+
+
+_DATA_TALK = re.compile(r"(?:这些|这组|一组组?|一串串?|一个个|上述|以上)(?:数字|数据)|(?:数字|数据)(?:表明|说明|显示|证明|印证|背后)")
+
+
+def _data_talk(ctx: _Context, t: Text) -> list[Finding]:
+    out = []
+    mentions = [] if t.heading else [m for m in ctx.mentions.get(t.sid, []) if not m.weak]
+    for m in _DATA_TALK.finditer(t.text):
+        a = t.text.rfind("\n", 0, m.start()) + 1
+        lo = max(a, m.start() - 150)
+        end = t.text.find("\n", m.end())
+        hi = min(len(t.text) if end < 0 else end, m.end() + 80)
+        if any(lo <= q.start < hi for q in mentions):
+            continue
+        out.append(Finding(code="A902", severity="warning", section=t.sid, span=t.span(*m.span()), excerpt=m.group(),
+                           message=f"说到「{m.group()}」，附近却没有任何数字",
+                           suggestion=f"写出所指的数字，或删去「{m.group()}」的说法"))
+    return out
+
+
+def check(ctx: _Context) -> list[Finding]:
+    """Claims the facts do not hold, data talk without data, claims under the wrong organisation."""
+    support = ctx.facts.memo("claims.support", lambda: _support(ctx))
+    out: list[Finding] = []
+    for t in texts(ctx):
+        out += _claims(ctx, t, support)
+        out += _data_talk(ctx, t)
+    return out
