@@ -34,8 +34,10 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("空白", re.compile(r"填补(?:了)?[^，。；]{0,8}空白")),
     ("影响", re.compile(r"(?:影响力?|知名度|美誉度|辐射力)(?:不断|日益|持续|进一步|显著)?(?:扩大|提升|增强|提高)")),
 ]
-_CORE = {"首创": re.compile(r"首[个家支批例座所条项次创]|率先|先河"), "排名": re.compile(r"第一|领先|之最|前列|首位|榜首|一流|前茅"),
-         "荣誉": re.compile(r"评为|授予|命名|表彰|荣获|获评|喜获|摘得|称号"), "空白": re.compile(r"空白"),
+# What a fact must say to support a claim of each kind (获一等奖 supports 荣获; 领先地位 supports 处于领先).
+_CORE = {"首创": re.compile(r"首[个家支批例座所条项次创]|率先|先河|第一"),
+         "排名": re.compile(r"第一|领先|之最|前列|首位|榜首|一流|前茅|位居|排名"),
+         "荣誉": re.compile(r"评为|授予|命名|表彰|获|奖|称号|荣誉"), "空白": re.compile(r"空白"),
          "影响": re.compile(r"影响|知名度|美誉度|辐射力")}
 
 
@@ -86,23 +88,26 @@ def _support(ctx: _Context) -> _Support:
     facts = ctx.facts
     owned: list[tuple[str, str | None]] = [(t, None) for t in facts.prose()]
     owned += [(i.statement, i.org) for h in facts.highlights for i in h.items]
-    claims = [(t, org, _grams(t)) for t, org in owned if find_claims(t)]
     names = [(n.text, n.org) for n in facts.honours] + [(n.text, n.org) for n in facts.names if n.kind == "honour"]
-    return _Support(claims, names)
+    return _Support([(t, org, _grams(t)) for t, org in owned], names)
 
 
 def _supported_by(claim: Claim, sentence: str, support: _Support) -> list[str | None] | None:
-    """The organisations of the facts that support ``claim`` in ``sentence`` (None: no support)."""
-    orgs: list[str | None] = []
-    for name, org in support.names:
-        if name in sentence:
-            orgs.append(org)
+    """The organisations of the facts that support ``claim`` in ``sentence`` (None: no support).
+
+    A fact supports it when it names an honour written in the sentence, or says the claim's kind
+    of thing (its core words) about what the sentence is about (shared character pairs).
+    """
+    orgs: list[str | None] = [org for name, org in support.names if name in sentence]
     core = _CORE[claim.kind]
-    words = set(core.findall(claim.text))
     grams = _grams(sentence)
     for text, org, tg in support.texts:
-        if claim.text in text or (words & set(core.findall(text)) and tg and len(grams & tg) / len(tg) >= 0.3):
+        if claim.text in text:
             orgs.append(org)
+        elif tg and core.search(text):
+            shared = len(grams & tg)
+            if shared >= 3 or shared / len(tg) >= 0.3:
+                orgs.append(org)
     return orgs or None
 
 
