@@ -158,31 +158,33 @@ def _heading_years(ctx: _Context, period: Period | None) -> list[Finding]:
 
 
 def _headings_agree(ctx: _Context, heads: list[_Heading]) -> list[Finding]:
-    """No years in the facts: a review of year Y goes with plans for Y+1; the odd one out is blamed."""
+    """No years in the facts: a review of year Y goes with plans for Y+1.
+
+    When some review and plan headings agree, every heading off that pair is wrong. When none
+    agree, the side whose year the body speaks of less is blamed (a changed heading is rarely
+    repeated in the text).
+    """
     reviews = [h for h in heads if h.kind == "review"]
     plans = [h for h in heads if h.kind == "plan"]
     if not reviews or not plans:
         return []
+    plan_years = {h.year for h in plans}
+    anchors = sorted({r.year for r in reviews if r.year + 1 in plan_years})
+    if anchors:
+        y = anchors[-1]
+        out = [_heading_finding(r, f"回顾的年份 {r.year} 年与打算的年份 {y + 1} 年不衔接", y)
+               for r in reviews if r.year != y]
+        return out + [_heading_finding(p, f"打算的年份 {p.year} 年与回顾的年份 {y} 年不衔接", y + 1)
+                      for p in plans if p.year != y + 1]
     said: Counter[int] = Counter()
     for t in texts(ctx, headings=False):
-        said.update(int(y) for y in _YEAR.findall(t.text))
-    out = []
-    plan_years = Counter(h.year for h in plans)
-    review_years = Counter(h.year for h in reviews)
-    for r in reviews:
-        if r.year + 1 in plan_years:
-            continue
-        # Which side is wrong: the year the body speaks of less (a changed heading is rarely repeated).
-        p = max(plan_years, key=lambda y: (plan_years[y], said[y]))
-        if said[r.year] <= said[p - 1]:
-            out.append(_heading_finding(r, f"回顾的年份 {r.year} 年与打算的年份 {p} 年不衔接", p - 1))
-    for h in plans:
-        if h.year - 1 in review_years or any(f.excerpt == str(r.year) for f in out for r in reviews):
-            continue
-        r_year = max(review_years, key=lambda y: (review_years[y], said[y]))
-        if said[h.year] <= said[r_year + 1]:
-            out.append(_heading_finding(h, f"打算的年份 {h.year} 年与回顾的年份 {r_year} 年不衔接", r_year + 1))
-    return out
+        said.update(int(x) for x in _YEAR.findall(_HEADING_LINE.sub("", t.text)))
+    r_year = Counter(r.year for r in reviews).most_common(1)[0][0]
+    p_year = Counter(p.year for p in plans).most_common(1)[0][0]
+    if said[r_year] <= said[p_year - 1]:
+        return [_heading_finding(r, f"回顾的年份 {r.year} 年与打算的年份 {p_year} 年不衔接", p_year - 1)
+                for r in reviews]
+    return [_heading_finding(p, f"打算的年份 {p.year} 年与回顾的年份 {r_year} 年不衔接", r_year + 1) for p in plans]
 
 
 def check(ctx: _Context) -> list[Finding]:

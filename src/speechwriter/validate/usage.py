@@ -61,8 +61,8 @@ def _er_measure(t: Text) -> list[Finding]:
 # Function characters that are never doubled in prose, with the characters before them that make a
 # word ending in the same character (一个现在在座的: 现在 + 在) and so no doubling.
 _DOUBLED: dict[str, str] = {
-    "是": "求总就还但凡于可或只正都也更而要不即便倒若硬算真准老",
-    "的": "目有",
+    "是": "求",
+    "的": "目",
     "了": "不为除罢",
     "和": "温平缓饱调总柔谐共讲",
     "与": "参给赠授",
@@ -77,6 +77,8 @@ _DOUBLED: dict[str, str] = {
 _DOUBLED_RE = re.compile("(" + "|".join(f"{c}{c}" for c in _DOUBLED) + ")")
 # AABB reduplication that puts two function characters side by side: 是是非非, 的的确确, 和和美美.
 _AABB_AFTER = {"是": "非", "的": "确", "和": "美", "对": "错"}
+# Or the second character begins a word: 就是是否 (是 + 是否), 为了了解, 有的的士 is rare but 的确 is not.
+_WORD_AFTER = {"是": "否非以日为", "的": "确士", "了": "解结却如然", "在": "于"}
 
 
 def _doubled_chars(t: Text) -> list[Finding]:
@@ -89,7 +91,7 @@ def _doubled_chars(t: Text) -> list[Finding]:
         if before in _DOUBLED[ch] or before == ch:
             continue
         after = text[a + 2] if a + 2 < len(text) else ""
-        if _AABB_AFTER.get(ch) == after:
+        if _AABB_AFTER.get(ch) == after or after and after in _WORD_AFTER.get(ch, ""):
             continue
         if ch == "了" and after == "之":
             continue  # 不了了之
