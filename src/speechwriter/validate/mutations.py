@@ -24,7 +24,8 @@ from ..figures.quantities import (
     parse_quantity,
 )
 
-__all__ = ["CHECK_OF_CODE", "EXPECTED_CODES", "Mutant", "figure_mutants", "mutants", "review_mutants"]
+__all__ = ["ALL_EXPECTED_CODES", "CHECK_OF_CODE", "EXPECTED_CODES", "REVIEW_CODES", "Mutant", "figure_mutants", "mutants",
+           "review_mutants"]
 
 EXPECTED_CODES: dict[str, set[str]] = {
     "drop_section": {"S101"},
@@ -65,7 +66,7 @@ class Mutant:
     @property
     def check(self) -> str:
         """The check family expected to catch it."""
-        return CHECK_OF_CODE[next(iter(EXPECTED_CODES[self.kind]))[0]]
+        return CHECK_OF_CODE[next(iter({**EXPECTED_CODES, **REVIEW_CODES}[self.kind]))[0]]
 
 
 def _replace_body(draft: Draft, sid: str, body: str) -> Draft:
@@ -117,7 +118,6 @@ def mutants(draft: Draft, facts: Facts, blueprint: Blueprint, rng: random.Random
                 yield Mutant("skip_enumerator", f"{s.id}:{pattern}",
                              _replace_body(draft, s.id, s.body.replace(pattern, repl, 1)))
     yield from figure_mutants(draft, facts, rng)
-    yield from review_mutants(draft, rng)
     for name in facts.required_names():
         if len(name.text) < 3 or not any(name.text in s.body for s in draft.sections):
             continue
@@ -259,7 +259,7 @@ def _compound_mutants(draft: Draft, spots: dict[str, dict[int, object]], room: o
 
 # --- the review family (核稿): usage, counts, period, claims ------------------------------------------
 
-EXPECTED_CODES.update({
+REVIEW_CODES: dict[str, set[str]] = {
     "two_to_er": {"U601"},
     "double_char": {"U602"},
     "repeat_clause": {"U603"},
@@ -267,7 +267,10 @@ EXPECTED_CODES.update({
     "count_vs_list": {"E701"},
     "heading_year": {"P802"},
     "insert_claim": {"A901"},
-})
+}
+"""Review-family mutation kind -> the codes that catch it (any severity: U604 and A901 are warnings)."""
+
+ALL_EXPECTED_CODES: dict[str, set[str]] = {**EXPECTED_CODES, **REVIEW_CODES}
 
 # Invented claims (firsts, ranks, honours, gap-filling, influence) no facts file holds.
 _CLAIMS = ["组建了全国首支青年突击队", "多项成果填补了国内空白", "相关工作位居全省第一", "被评为全国先进集体",
@@ -292,7 +295,7 @@ def review_mutants(draft: Draft, rng: random.Random | None = None, per_kind: int
         return per_kind is None or taken[kind] <= per_kind
 
     bodies = [s for s in draft.sections if s.body and s.role != "salutation"]
-    spots: dict[str, list[tuple[str, int, str]]] = {k: [] for k in EXPECTED_CODES}
+    spots: dict[str, list[tuple[str, int, str]]] = {k: [] for k in REVIEW_CODES}
     for s in bodies:
         body = s.body
         for m in _TWO.finditer(body):

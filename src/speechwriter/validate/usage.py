@@ -91,7 +91,7 @@ def _doubled_chars(t: Text) -> list[Finding]:
         if before in _DOUBLED[ch] or before == ch:
             continue
         after = text[a + 2] if a + 2 < len(text) else ""
-        if _AABB_AFTER.get(ch) == after or after and after in _WORD_AFTER.get(ch, ""):
+        if _AABB_AFTER.get(ch) == after or (after and after in _WORD_AFTER.get(ch, "")):
             continue
         if ch == "了" and after == "之":
             continue  # 不了了之
