@@ -44,10 +44,10 @@ def to_int(numeral: str) -> int | None:
 
 
 def same_system(n: int, like: str) -> str:
-    """``n`` written in the numeral system of ``like`` (Arabic or Chinese; 两 stays 两 for 2)."""
+    """``n`` written in the numeral system of ``like``: Arabic, or Chinese with 两 for a count of 2."""
     if like.isdigit():
         return str(n)
-    return "两" if n == 2 and like == "两" else cn_ordinal(n)
+    return "两" if n == 2 else cn_ordinal(n)
 
 
 _SENTENCE = re.compile(rf"[^{SENTENCE_END}\n]+[{SENTENCE_END}]?")

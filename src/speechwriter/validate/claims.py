@@ -86,8 +86,9 @@ class _Support:
 
 def _support(ctx: _Context) -> _Support:
     facts = ctx.facts
-    owned: list[tuple[str, str | None]] = [(t, None) for t in facts.prose()]
-    owned += [(i.statement, i.org) for h in facts.highlights for i in h.items]
+    owned: list[tuple[str, str | None]] = [(i.statement, i.org) for h in facts.highlights for i in h.items]
+    with_org = {t for t, _ in owned}
+    owned += [(t, None) for t in facts.prose() if t not in with_org]
     names = [(n.text, n.org) for n in facts.honours] + [(n.text, n.org) for n in facts.names if n.kind == "honour"]
     return _Support([(t, org, _grams(t)) for t, org in owned], names)
 
