@@ -18,12 +18,13 @@ import time
 
 import yaml
 
-from _common import ROOT, report
+from _common import ROOT, alternate, report
 from speechwriter.blueprint import load_blueprint
 from speechwriter.engines.offline import OfflineComposer
 from speechwriter.evals import facts_from_figures
 from speechwriter.facts import parse_facts
 from speechwriter.validate import draft_from_text, validate
+from speechwriter.validate.checks import CHECKS, FAMILY_MODULES
 from speechwriter.workspace import draft_speech
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -114,6 +115,8 @@ def main() -> None:
     report("per-char cost 80k / 10k", f"{ratio:.2f} (min) · {ratio_med:.2f} (median)", "≤ 1.2 (linear)",
            ratio <= 1.2)
 
+    review_family_cost(bp, cases[SIZES[-1]])
+
     synthetic = parse_facts(synthetic_facts(10, 5))
     draft = draft_speech(synthetic, engine=OfflineComposer.from_prompts())
     assert not validate(draft, synthetic, bp).errors
@@ -124,6 +127,26 @@ def main() -> None:
         runs.append(time.perf_counter() - start)
     report(f"validate {draft.chars}-char offline draft", f"median {statistics.median(runs) * 1000:.1f} ms",
            "< 20 ms", statistics.median(runs) < 0.02)
+
+
+REVIEW = ("usage", "counts", "period", "claims")  # the 核稿 checks of issue 21, items 1, 2, 3, 5
+
+
+def review_family_cost(bp: object, case: tuple[object, object, int]) -> None:
+    """The review family (核稿) on 80k characters: time added to validate, as a ratio in one run."""
+    draft, facts, chars = case
+    core = list(CHECKS)
+    ours = [n for n in REVIEW if n in FAMILY_MODULES]
+    timings = alternate({
+        "core checks": lambda: validate(draft, facts, bp, checks=core),
+        "core + whole review family": lambda: validate(draft, facts, bp),
+        "core + usage/counts/period/claims": lambda: validate(draft, facts, bp, checks=core + ours),
+    }, rounds=9)
+    base = timings["core checks"].min
+    whole = timings["core + whole review family"].min / base - 1
+    mine = timings["core + usage/counts/period/claims"].min / base - 1
+    report(f"review family added on {chars} chars", f"+{whole:.0%} (usage/counts/period/claims +{mine:.0%})",
+           "≤ +30%", whole <= 0.30)
 
 
 def synthetic_facts(n_highlights: int, items: int, seed: int = 1) -> str:

@@ -121,7 +121,8 @@ class Case(_Model):
     speech: str | None = Field(None, description="validators 套件：要校验的现成讲话稿（.txt/.md）")
     figures: str | None = Field(None, description="validators 套件：讲话稿所含数字的清单（YAML，键 figures），"
                                 "代替事实文件")
-    checks: list[Literal["structure", "figures", "names", "length", "style"]] | None = Field(
+    checks: list[Literal["structure", "figures", "names", "length", "style", "usage", "counts", "period",
+                         "claims"]] | None = Field(
         None, description="validators 套件：只评测这些校验项")
     mutants_per_kind: int | None = Field(None, gt=0, description="validators 套件：每类变异最多抽取多少个")
     genre: str | None = None
@@ -230,7 +231,8 @@ class SuiteResult(BaseModel):
         shown = [m for m in ("figure_recall", "invented_figures", "name_recall", "structure_ok",
                              "length_deviation", "warnings") if any(m in r.metrics for r in self.results)]
         if self.kind == "validators":
-            shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names")
+            shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names", "usage", "counts", "period",
+                                                         "claims")
                                   for k in ("precision", "recall"))]
         agg = self.aggregate()
         status = self.case_status()
@@ -759,8 +761,10 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
     if checks == ["figures"]:
         generated = figure_mutants(good, facts, rng, per_kind=case.mutants_per_kind)
     else:
-        generated = (m for m in itertools.chain(mutants(good, facts, blueprint, rng),
-                                                review_mutants(good, rng, per_kind=case.mutants_per_kind))
+        # The review family's mutants where a case names one of its checks (its own rows in the suite).
+        review = review_mutants(good, rng, per_kind=case.mutants_per_kind) if set(checks or ()) & {
+            "usage", "counts", "period", "claims"} else iter(())
+        generated = (m for m in itertools.chain(mutants(good, facts, blueprint, rng), review)
                      if not checks or m.check in checks)
     baseline = Counter((f.code, f.excerpt) for f in clean.findings)
     for m in generated:
