@@ -59,12 +59,17 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
         yield m.span()
 
 
-def sentence_around(text: str, a: int, b: int | None = None) -> tuple[int, int]:
-    """The span of the sentence that holds ``text[a:b]``."""
+_END = re.compile(rf"[{SENTENCE_END}\n]")
+
+
+def sentence_around(text: str, a: int, b: int | None = None, reach: int = 200) -> tuple[int, int]:
+    """The span of the sentence that holds ``text[a:b]`` (at most ``reach`` characters either side)."""
     b = a if b is None else b
-    start = max(text.rfind(ch, 0, a) for ch in SENTENCE_END + "\n") + 1
-    ends = [i for i in (text.find(ch, b) for ch in SENTENCE_END + "\n") if i >= 0]
-    return start, (min(ends) + 1 if ends else len(text))
+    lo = max(0, a - reach)
+    before = [m.end() for m in _END.finditer(text, lo, a)]
+    start = before[-1] if before else (lo if lo else 0)
+    after = _END.search(text, b, b + reach)
+    return start, (after.end() if after else min(len(text), b + reach))
 
 
 def short(text: str, limit: int = 30) -> str:

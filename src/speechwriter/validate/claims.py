@@ -15,7 +15,7 @@ A901 is then given as 提示 (info), to be checked by the reader, not as a warni
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._review import Text, sentence_around, short, texts
 from .checks import Finding, _Context
@@ -53,11 +53,29 @@ class Claim:
 _GOAL = re.compile(r"(?:对标|争创|争当|争做|争先|力争|争取|努力|瞄准|打造|创建|创造|建设|迈向|向|朝着|推出|开展|鼓励|支持|更多)[^，。；]{0,4}$")
 
 
+# Every claim holds one of these (searched first: a literal alternation is fast); the kinds are then
+# matched in a window around each.
+_ANCHOR = re.compile(r"首|率先|先河|第一|领先|之最|前列|首位|榜首|一流|前茅|评为|授予|命名为|表彰为|荣获|获评|喜获|摘得|称号|空白|"
+                     r"扩大|提升|增强|提高")
+
+
+def _claim_windows(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for m in _ANCHOR.finditer(text):
+        lo, hi = max(0, m.start() - 24), min(len(text), m.end() + 24)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], hi)
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
 def find_claims(text: str) -> list[Claim]:
     """Claims written in ``text``, in order, not overlapping (goals left out)."""
     found: list[Claim] = []
+    windows = _claim_windows(text)
     for kind, pattern in _KINDS:
-        for m in pattern.finditer(text):
+        for m in (m for lo, hi in windows for m in pattern.finditer(text, lo, hi)):
             if any(c.start < m.end() and m.start() < c.end for c in found):
                 continue
             if _GOAL.search(text, max(0, m.start() - 8), m.start()) or text.startswith("性", m.end()):
@@ -77,6 +95,14 @@ class _Support:
 
     texts: list[tuple[str, str | None, set[str]]]
     names: list[tuple[str, str | None]]
+    by_kind: dict[str, list[tuple[str, str | None, set[str]]]] = field(default_factory=dict)
+
+    def of_kind(self, kind: str) -> list[tuple[str, str | None, set[str]]]:
+        """The facts' texts that say something of ``kind`` (its core words): the only ones that can support it."""
+        if kind not in self.by_kind:
+            core = _CORE[kind]
+            self.by_kind[kind] = [x for x in self.texts if core.search(x[0])]
+        return self.by_kind[kind]
 
     @property
     def records_claims(self) -> bool:
@@ -100,12 +126,11 @@ def _supported_by(claim: Claim, sentence: str, support: _Support) -> list[str | 
     of thing (its core words) about what the sentence is about (shared character pairs).
     """
     orgs: list[str | None] = [org for name, org in support.names if name in sentence]
-    core = _CORE[claim.kind]
     grams = _grams(sentence)
-    for text, org, tg in support.texts:
+    for text, org, tg in support.of_kind(claim.kind):
         if claim.text in text:
             orgs.append(org)
-        elif tg and core.search(text):
+        elif tg:
             shared = len(grams & tg)
             if shared >= 3 or shared / len(tg) >= 0.3:
                 orgs.append(org)
@@ -150,10 +175,19 @@ def _claims(ctx: _Context, t: Text, support: _Support) -> list[Finding]:
 _DATA_TALK = re.compile(r"(?:这些|这组|一组组?|一串串?|一个个|上述|以上)(?:数字|数据)|(?:数字|数据)(?:表明|说明|显示|证明|印证|背后)")
 
 
+def _data_talk_matches(text: str) -> list[re.Match[str]]:
+    out: list[re.Match[str]] = []
+    for a in re.finditer("数字|数据", text):
+        m = _DATA_TALK.search(text, max(0, a.start() - 3), a.end() + 2)
+        if m and (not out or m.start() >= out[-1].end()):
+            out.append(m)
+    return out
+
+
 def _data_talk(ctx: _Context, t: Text) -> list[Finding]:
     out = []
     mentions = [] if t.heading else [m for m in ctx.mentions.get(t.sid, []) if not m.weak]
-    for m in _DATA_TALK.finditer(t.text):
+    for m in _data_talk_matches(t.text):
         a = t.text.rfind("\n", 0, m.start()) + 1
         lo = max(a, m.start() - 150)
         end = t.text.find("\n", m.end())

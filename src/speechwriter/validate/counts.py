@@ -24,6 +24,9 @@ _NOUN = (r"个方面|方面|大(?:亮点|任务|工程|行动|战略|举措|突�
          r"平台|基地|重点工程|民生工程|计划)|个亮点|个重点|个问题|个特点|个转变|个突破|点(?:意见|体会|要求|建议|认识|打算|希望)?|"
          r"项(?:重点|主要|具体)?(?:工作|任务|措施|举措|要求|内容|行动)|件(?:大)?(?:事|实事)|条(?:措施|意见|经验|建议)")
 _COUNT = re.compile(rf"({_NUM})({_NOUN})")
+# Searched from the noun (a literal start is fast), the numeral read back from there.
+_NOUN_RE = re.compile(_NOUN)
+_NUM_BACK = re.compile(rf"(?:{_NUM})$")
 _ANNOUNCE_WORDS = ("以下", "如下", "下面", "主要有", "主要是", "包括", "有")
 
 # One marker style each: the pattern finds the marker with its ordinal in group 1.
@@ -87,9 +90,20 @@ def _items(text: str, at: int) -> tuple[str, int] | None:
     return None
 
 
+def _count_phrases(text: str) -> list[re.Match[str]]:
+    out = []
+    for noun in _NOUN_RE.finditer(text):
+        num = _NUM_BACK.search(text, max(0, noun.start() - 3), noun.start())
+        if num:
+            m = _COUNT.match(text, num.start())
+            if m:
+                out.append(m)
+    return out
+
+
 def _counts_in(text: str) -> list[tuple[_Count, int]]:
     out = []
-    for m in _COUNT.finditer(text):
+    for m in _count_phrases(text):
         value = to_int(m.group(1))
         if value is None or value < 2 or value > 30:
             continue

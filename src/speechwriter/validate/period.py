@@ -65,9 +65,22 @@ def parse_period(text: str | None) -> Period | None:
 _PERIOD_WORD = re.compile(r"(?:(?<=^)|(?<=[，。；！？：\n“]))\s*((?:过去|这)?([一二两三四五六七八九十]|\d)年(?:来|以来)|今年以来)")
 
 
+def _period_word_matches(text: str) -> list[re.Match[str]]:
+    """Period words, found from their 年来/以来 (a literal search is fast) and matched from a few characters back."""
+    out = []
+    last = -1
+    for m in re.finditer("年来|年以来|今年以来", text):
+        lo = max(0, m.start() - 6)
+        for w in _PERIOD_WORD.finditer(text, lo, m.end()):
+            if w.end(1) == m.end() and w.start() > last:
+                out.append(w)
+                last = w.start()
+    return out
+
+
 def _period_words(t: Text, period: Period) -> list[Finding]:
     out = []
-    for m in _PERIOD_WORD.finditer(t.text):
+    for m in _period_word_matches(t.text):
         word = m.group(1)
         said = 0 if word == "今年以来" else to_int(m.group(2) or "")
         if said is None or said == period.years or (period.years == 0 and said == 0):
@@ -96,7 +109,20 @@ def _early_plan(t: Text, period: Period) -> list[Finding]:
 
 _REVIEW = re.compile(r"回顾|成效|成绩|总结|进展|完成情况")
 _PLAN = re.compile(r"打算|计划|安排|目标|思路|展望|任务|要求|部署")
-_HEADING_LINE = re.compile(r"(?:^|(?<=\n))\s*([一二三四五六七八九十]{1,3}、[^\n]{2,40})(?=\n|$)")
+_HEADING_LINE = re.compile(r"\s*([一二三四五六七八九十]{1,3}、[^\n]{2,40})$")
+
+
+def _heading_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the heading lines (一、…) inside a body: lines holding 、 are the only candidates."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        if "、" in line[:6]:
+            m = _HEADING_LINE.match(line)
+            if m:
+                out.append((pos + m.start(1), pos + m.end(1)))
+        pos += len(line) + 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -112,7 +138,7 @@ def _year_headings(ctx: _Context) -> list[_Heading]:
     """Level-one headings (and heading lines inside bodies) that name one year and are a review or a plan."""
     out = []
     for t in texts(ctx):
-        lines = [(0, len(t.text))] if t.heading else [m.span(1) for m in _HEADING_LINE.finditer(t.text)]
+        lines = [(0, len(t.text))] if t.heading else _heading_lines(t.text)
         for a, b in lines:
             line = t.text[a:b]
             years = _YEAR.findall(line)
@@ -178,7 +204,9 @@ def _headings_agree(ctx: _Context, heads: list[_Heading]) -> list[Finding]:
                       for p in plans if p.year != y + 1]
     said: Counter[int] = Counter()
     for t in texts(ctx, headings=False):
-        said.update(int(x) for x in _YEAR.findall(_HEADING_LINE.sub("", t.text)))
+        heads = _heading_lines(t.text)
+        said.update(int(x) for x in _YEAR.findall(t.text))
+        said.subtract(int(x) for a, b in heads for x in _YEAR.findall(t.text, a, b))
     r_year = Counter(r.year for r in reviews).most_common(1)[0][0]
     p_year = Counter(p.year for p in plans).most_common(1)[0][0]
     if said[r_year] <= said[p_year - 1]:

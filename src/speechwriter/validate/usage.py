@@ -101,52 +101,64 @@ def _doubled_chars(t: Text) -> list[Finding]:
 
 
 _HAN = "\u4e00-\u9fff"
-# The same 3+ characters twice in a row (not 一个一个 / 一项一项: 一X一X is reduplication).
-_BACK_TO_BACK = re.compile(rf"([{_HAN}]{{3,12}})\1")
-_CLAUSE = re.compile(rf"[^，,、：:{SENTENCE_END}\n]+")
+_HAN_ONLY = re.compile(rf"[{_HAN}]+")
+# Clause boundaries, all mapped to one character so that str.split (fast, in C) cuts the clauses.
+_BOUNDARY_CHARS = f"，,、：:{SENTENCE_END}\n"
+_TO_CUT = str.maketrans({ch: "\n" for ch in _BOUNDARY_CHARS})
+_COMMAS = ("，", ",", "、")
 
 
 def _doubled_phrases(t: Text) -> list[Finding]:
+    """A clause said twice (总起来讲，总起来讲) or written twice over (总起来讲总起来讲).
+
+    A clause that is one word of two characters twice is reduplication (研究研究), and so is
+    一X一X (一个一个, 一项一项).
+    """
     out = []
     text = t.text
-    for m in _BACK_TO_BACK.finditer(text):
-        phrase = m.group(1)
-        if phrase[0] == "一" or len(set(phrase)) == 1:
-            continue
-        a = m.start() + len(phrase)
-        out.append(Finding(code="U603", severity="error", section=t.sid, span=t.span(a, m.end()), excerpt=m.group(),
-                           message=f"词语重复「{m.group()}」", suggestion=f"删去重复的「{phrase}」", replacement=""))
-    clauses = list(_CLAUSE.finditer(text))
-    for prev, cur in itertools.pairwise(clauses):
-        p, c = prev.group().strip(), cur.group().strip()
-        gap = text[prev.end():cur.start()]
-        if len(p) >= 2 and p == c and gap.strip() in ("，", ",", "、") and re.search(rf"[{_HAN}]", p):
-            a = prev.end()
-            out.append(Finding(code="U603", severity="error", section=t.sid, span=t.span(a, cur.end()),
-                               excerpt=f"{p}{gap.strip()}{c}", message=f"分句重复「{p}，{c}」",
-                               suggestion=f"删去重复的「{c}」", replacement=""))
+    parts = text.translate(_TO_CUT).split("\n")
+    hits = [i for i in range(len(parts)) if len(parts[i]) >= 2 and (
+        (i + 1 < len(parts) and parts[i] == parts[i + 1]) or (len(parts[i]) >= 6 and len(parts[i]) % 2 == 0))]
+    if not hits:
+        return out
+    starts = [0, *itertools.accumulate(len(x) + 1 for x in parts)]
+    for i in hits:
+        clause, lo = parts[i], starts[i]
+        hi = lo + len(clause)
+        n = len(clause)
+        if n >= 6 and n % 2 == 0 and clause[: n // 2] == clause[n // 2:] and clause[0] != "一" \
+                and _HAN_ONLY.fullmatch(clause):
+            out.append(Finding(code="U603", severity="error", section=t.sid, span=t.span(lo + n // 2, hi),
+                               excerpt=clause, message=f"词语重复「{clause}」", suggestion=f"删去重复的「{clause[: n // 2]}」",
+                               replacement=""))
+        if i + 1 < len(parts) and parts[i + 1] == clause and hi < len(text) and text[hi] in _COMMAS \
+                and _HAN_ONLY.search(clause):
+            out.append(Finding(code="U603", severity="error", section=t.sid, span=t.span(hi, hi + 1 + n),
+                               excerpt=f"{clause}{text[hi]}{clause}", message=f"分句重复「{clause}，{clause}」",
+                               suggestion=f"删去重复的「{clause}」", replacement=""))
     return out
 
 
 # Adverbials of intent that a clause states once: 力争年内力争 is a slip, 进一步A、进一步B a parallel.
 _ADVERBIALS = ("力争", "争取", "力求", "务求", "确保", "尽快", "切实", "全力")
 _ADVERBIAL_RE = re.compile("|".join(_ADVERBIALS))
-_PLAIN_CLAUSE = re.compile(rf"[^，,、；;：:“”‘’{SENTENCE_END}\n]+")
+_CLAUSE_BREAK = re.compile(rf"[，,、；;：:“”‘’{SENTENCE_END}\n]")
 
 
 def _doubled_adverbials(t: Text) -> list[Finding]:
     out = []
-    for clause in _PLAIN_CLAUSE.finditer(t.text):
-        seen: dict[str, int] = {}
-        for m in _ADVERBIAL_RE.finditer(clause.group()):
-            word = m.group()
-            if word in seen:
-                a = clause.start() + m.start()
-                out.append(Finding(code="U604", severity="warning", section=t.sid, span=t.span(a, a + len(word)),
-                                   excerpt=clause.group().strip()[:30],
-                                   message=f"同一分句中“{word}”用了两次", suggestion=f"删去一个“{word}”"))
-                break
-            seen[word] = m.start()
+    text = t.text
+    last: dict[str, re.Match[str]] = {}
+    for y in _ADVERBIAL_RE.finditer(text):
+        x = last.get(y.group())
+        last[y.group()] = y
+        if x is None or _CLAUSE_BREAK.search(text, x.end(), y.start()):
+            continue
+        a, b = y.span()
+        lo = max(text.rfind(ch, 0, x.start()) for ch in "，,、；;：:“”‘’。！？!?\n") + 1
+        out.append(Finding(code="U604", severity="warning", section=t.sid, span=t.span(a, b),
+                           excerpt=text[lo:b].strip()[:30],
+                           message=f"同一分句中“{y.group()}”用了两次", suggestion=f"删去一个“{y.group()}”"))
     return out
 
 
@@ -157,8 +169,36 @@ _NUM = r"\d+(?:\.\d+)?"
 _RANGE = re.compile(rf"(?<![\d.\-])({_NUM})(%|％)?\s*(-|~|～|〜)\s*({_NUM})(%|％)")
 _UNIT_RANGE = re.compile(rf"(?<![\d.\-/])({_NUM})\s*-\s*({_NUM})(?=[万亿千百]?(?:元|个|人|家|项|公里|米|吨|亩|天|倍|次|岁))")
 # A year in Chinese numerals with an Arabic 0 or a letter O for 〇 (二0二三年, 二OO八年).
-_MIXED_YEAR = re.compile(r"(?<![\d一二三四五六七八九十〇零OoО])(?=[^年]*[一二三四五六七八九])(?=[^年]*[0OoО])"
-                         r"[一二三四五六七八九〇零0OoО]{4}(?=年)")
+_YEAR_RUN = re.compile(r"(?<![\d一二三四五六七八九十〇零OoО])[一二三四五六七八九〇零0OoО]{4}")
+_ZERO_LOOKALIKES = frozenset("0OoО")
+_DASHES = re.compile("-|~|～|〜")
+
+
+_HYPHEN = re.compile("-")
+
+
+def _around(pattern: re.Pattern[str], text: str, anchor: re.Pattern[str], reach: int = 14) -> list[re.Match[str]]:
+    """Matches of ``pattern`` that hold a match of ``anchor`` (searched first: a literal is fast)."""
+    out: list[re.Match[str]] = []
+    for a in anchor.finditer(text):
+        if out and out[-1].end() > a.start():
+            continue
+        for m in pattern.finditer(text, max(0, a.start() - reach), a.end() + reach):
+            if m.start() <= a.start() < m.end() and (not out or m.start() >= out[-1].end()):
+                out.append(m)
+                break
+    return out
+
+
+def _year_runs(text: str) -> list[re.Match[str]]:
+    """Four numeral-like characters before each 年 (found from the 年s: a literal search is fast)."""
+    out = []
+    for m in re.finditer("年", text):
+        run = _YEAR_RUN.match(text, max(0, m.start() - 4), m.start())
+        if run and run.end() == m.start():
+            out.append(run)
+    return out
+_CN_DIGITS = frozenset("一二三四五六七八九")
 _PERCENT_WORDS = re.compile(r"百分之[零〇一二两三四五六七八九十百点]+")
 _PERCENT_SIGN = re.compile(rf"{_NUM}\s*[%％]")
 
@@ -166,7 +206,7 @@ _PERCENT_SIGN = re.compile(rf"{_NUM}\s*[%％]")
 def _number_forms(t: Text) -> list[Finding]:
     out = []
     text = t.text
-    for m in _RANGE.finditer(text):
+    for m in _around(_RANGE, text, _DASHES):
         lo, first_pct, dash, hi, pct = m.groups()
         if dash in "～〜" and first_pct:
             continue
@@ -176,12 +216,15 @@ def _number_forms(t: Text) -> list[Finding]:
         out.append(Finding(code="U605", severity="error", section=t.sid, span=t.span(*m.span()), excerpt=m.group(),
                            message=f"百分数范围「{m.group()}」写法不规范（GB/T 15835：用浪纹线，前后都写%）",
                            suggestion=f"改为「{want}」", replacement=want))
-    for m in _UNIT_RANGE.finditer(text):
+    for m in _around(_UNIT_RANGE, text, _HYPHEN):
         want = f"{m.group(1)}～{m.group(2)}"
         out.append(Finding(code="U605", severity="error", section=t.sid, span=t.span(*m.span()), excerpt=m.group(),
                            message=f"数值范围「{m.group()}」应用浪纹线“～”连接（GB/T 15835）",
                            suggestion=f"改为「{want}」", replacement=want))
-    for m in _MIXED_YEAR.finditer(text):
+    for m in _year_runs(text):
+        run = set(m.group())
+        if not (run & _ZERO_LOOKALIKES and run & _CN_DIGITS):
+            continue
         a, b = m.span()
         want = "".join("〇" if ch in "0OoО" else ch for ch in m.group())
         out.append(Finding(code="U608", severity="error", section=t.sid, span=t.span(a, b), excerpt=m.group(),
@@ -194,8 +237,10 @@ def _percent_mix(ctx: _Context) -> list[Finding]:
     """百分之 in words and % in digits in the same speech: one finding, at the first written in words."""
     words, signs = [], 0
     for t in texts(ctx):
-        words += [(t, m) for m in _PERCENT_WORDS.finditer(t.text)]
-        signs += len(_PERCENT_SIGN.findall(t.text))
+        if "百分之" in t.text:
+            words += [(t, m) for m in _PERCENT_WORDS.finditer(t.text)]
+        if "%" in t.text or "％" in t.text:
+            signs += len(_PERCENT_SIGN.findall(t.text))
     if not words or not signs:
         return []
     t, m = words[0]
@@ -205,30 +250,42 @@ def _percent_mix(ctx: _Context) -> list[Finding]:
 
 
 # A list of counts in Arabic digits with one in Chinese numerals (新建学校3所、医院五所).
-_LIST_ITEM = re.compile(rf"([{_HAN}]{{1,8}}?)(\d+|[两三四五六七八九十]{{1,3}})(所|个|家|座|项|条|处|名|台|辆|支)(?=[、，,；])")
+_LIST_COUNT = re.compile(r"(\d+|[两三四五六七八九十]{1,3})(所|个|家|座|项|条|处|名|台|辆|支)([、，,；])")
+# The measure word and separator come first in the search (a literal start is fast); the numeral is read back.
+_MEASURE_SEP = re.compile(r"(?:所|个|家|座|项|条|处|名|台|辆|支)(?=[、，,；])")
+_NUMERAL_BACK = re.compile(r"(?:\d+|[两三四五六七八九十]{1,3})$")
+_HAN_RE = re.compile(rf"[{_HAN}]")
 
 
-def _mixed_list(t: Text) -> list[Finding]:
+def _list_counts(text: str) -> list[re.Match[str]]:
     out = []
-    for a, b in _sentence_spans(t.text):
-        items = list(_LIST_ITEM.finditer(t.text, a, b))
-        for x, y in itertools.pairwise(items):
-            gap = t.text[x.end():y.start()]
-            if gap not in ("、", "，", ","):
-                continue
-            dx, dy = x.group(2).isdigit(), y.group(2).isdigit()
-            if dx != dy:
-                cn = y if dx else x
-                out.append(Finding(code="U607", severity="warning", section=t.sid, span=t.span(*cn.span(2)),
-                                   excerpt=f"{x.group()}{gap}{y.group()}",
-                                   message=f"同一列举中数字写法不一：「{x.group()}」与「{y.group()}」",
-                                   suggestion="同一组计量数字统一用阿拉伯数字（GB/T 15835）"))
-                break
+    for m in _MEASURE_SEP.finditer(text):
+        num = _NUMERAL_BACK.search(text, max(0, m.start() - 8), m.start())
+        if num:
+            item = _LIST_COUNT.match(text, num.start())
+            if item:
+                out.append(item)
     return out
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(rf"[^{SENTENCE_END}\n]+", text)]
+def _mixed_list(t: Text) -> list[Finding]:
+    """Two neighbouring items of one list (a few characters of name, a count, 、) in different systems."""
+    out = []
+    text = t.text
+    items = [m for m in _list_counts(text) if m.start() and _HAN_RE.match(text, m.start() - 1)
+             and not (m.group(1)[0] in "两三四五六七八九十" and text[m.start() - 1] in "第十零〇一二两三四五六七八九")]
+    for x, y in itertools.pairwise(items):
+        between = text[x.end():y.start()]
+        if not 1 <= len(between) <= 8 or not _HAN_RE.fullmatch(between[0]) or re.search(r"[^\u4e00-\u9fff]", between):
+            continue
+        if x.group(1).isdigit() != y.group(1).isdigit():
+            cn = y if x.group(1).isdigit() else x
+            out.append(Finding(code="U607", severity="warning", section=t.sid, span=t.span(*cn.span(1)),
+                               excerpt=text[x.start():y.end() - 1],
+                               message=f"同一列举中数字写法不一：「{x.group(1)}{x.group(2)}」与「{y.group(1)}{y.group(2)}」",
+                               suggestion="同一组计量数字统一用阿拉伯数字（GB/T 15835）"))
+            break
+    return out
 
 
 # --- the lexicon -----------------------------------------------------------------------------------
