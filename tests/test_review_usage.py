@@ -158,3 +158,9 @@ def test_headings_are_read_too() -> None:
     text = "一、二个方面的主要工作\n\n一是抓学习。\n\n二是抓落实。"
     hits = [f for f in findings(text) if f.code == "U601"]
     assert hits and hits[0].span is None and draft(text).sections
+
+
+def test_a_clause_written_twice_over() -> None:
+    text = "总起来讲总起来讲，这几年的工作有了很大进步。"
+    f = _one(text, "U603")
+    assert applied(text, f).startswith("总起来讲，这几年")

@@ -15,6 +15,7 @@ A901 is then given as 提示 (info), to be checked by the reader, not as a warni
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ._review import Text, sentence_around, short, texts
@@ -73,14 +74,16 @@ def _claim_windows(text: str) -> list[tuple[int, int]]:
 def find_claims(text: str) -> list[Claim]:
     """Claims written in ``text``, in order, not overlapping (goals left out)."""
     found: list[Claim] = []
+    taken: set[int] = set()
     windows = _claim_windows(text)
     for kind, pattern in _KINDS:
         for m in (m for lo, hi in windows for m in pattern.finditer(text, lo, hi)):
-            if any(c.start < m.end() and m.start() < c.end for c in found):
+            if taken.intersection(range(m.start(), m.end())):
                 continue
             if _GOAL.search(text, max(0, m.start() - 8), m.start()) or text.startswith("性", m.end()):
                 continue
             found.append(Claim(kind, m.start(), m.end(), m.group()))
+            taken.update(range(m.start(), m.end()))
     return sorted(found, key=lambda c: c.start)
 
 
@@ -96,6 +99,18 @@ class _Support:
     texts: list[tuple[str, str | None, set[str]]]
     names: list[tuple[str, str | None]]
     by_kind: dict[str, list[tuple[str, str | None, set[str]]]] = field(default_factory=dict)
+
+    indexes: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+
+    def index(self, kind: str) -> dict[str, list[int]]:
+        """Character pair → the places in :meth:`of_kind` of the texts holding it (shared pairs by lookup)."""
+        if kind not in self.indexes:
+            out: dict[str, list[int]] = {}
+            for i, (_t, _o, grams) in enumerate(self.of_kind(kind)):
+                for g in grams:
+                    out.setdefault(g, []).append(i)
+            self.indexes[kind] = out
+        return self.indexes[kind]
 
     def of_kind(self, kind: str) -> list[tuple[str, str | None, set[str]]]:
         """The facts' texts that say something of ``kind`` (its core words): the only ones that can support it."""
@@ -126,14 +141,14 @@ def _supported_by(claim: Claim, sentence: str, support: _Support) -> list[str | 
     of thing (its core words) about what the sentence is about (shared character pairs).
     """
     orgs: list[str | None] = [org for name, org in support.names if name in sentence]
-    grams = _grams(sentence)
-    for text, org, tg in support.of_kind(claim.kind):
-        if claim.text in text:
+    candidates = support.of_kind(claim.kind)
+    shared: Counter[int] = Counter()
+    index = support.index(claim.kind)
+    for g in _grams(sentence):
+        shared.update(index.get(g, ()))
+    for i, (text, org, tg) in enumerate(candidates):
+        if claim.text in text or (tg and (shared[i] >= 3 or shared[i] / len(tg) >= 0.3)):
             orgs.append(org)
-        elif tg:
-            shared = len(grams & tg)
-            if shared >= 3 or shared / len(tg) >= 0.3:
-                orgs.append(org)
     return orgs or None
 
 
