@@ -144,7 +144,7 @@ def review_family_cost(bp: object, case: tuple[object, object, int], rounds: int
     variants = {"core": core, "whole family": None, "usage/counts/period/claims": core + ours}
     cpu: dict[str, list[float]] = {n: [] for n in variants}
     wall: dict[str, list[float]] = {n: [] for n in variants}
-    for name, checks in variants.items():  # warm
+    for checks in variants.values():  # warm
         validate(draft, facts, bp, checks=checks)
     names = list(variants)
     for r in range(rounds):
