@@ -24,6 +24,7 @@ from speechwriter.engines.offline import OfflineComposer
 from speechwriter.evals import facts_from_figures
 from speechwriter.facts import parse_facts
 from speechwriter.validate import draft_from_text, validate
+from speechwriter.validate.checks import CHECKS, FAMILY_MODULES
 from speechwriter.workspace import draft_speech
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -115,6 +116,7 @@ def main() -> None:
            ratio <= 1.2)
 
     family_overhead(bp, cases[SIZES[-1]])
+    review_family_cost(bp, cases[SIZES[-1]])
 
     synthetic = parse_facts(synthetic_facts(10, 5))
     draft = draft_speech(synthetic, engine=OfflineComposer.from_prompts())
@@ -147,6 +149,38 @@ def family_overhead(bp: object, case: tuple[object, object, int]) -> None:
     report(f"review family ({'、'.join(family)}) on {chars} chars",
            f"core {min(core_runs) * 1000:.1f} ms · with family {min(all_runs) * 1000:.1f} ms · ratio {ratio:.2f}",
            "≤ 1.30", ratio <= 1.30)
+
+
+REVIEW = ("usage", "counts", "period", "claims")  # the 核稿 checks of issue 21, items 1, 2, 3, 5
+
+
+def review_family_cost(bp: object, case: tuple[object, object, int], rounds: int = 11) -> None:
+    """The review family (核稿) on 80k characters: time added to validate, as a ratio in one run.
+
+    The variants alternate in every round; each is judged on its least disturbed round, in CPU time
+    of this process (what the work costs when other jobs share the two cores) and in wall time.
+    """
+    draft, facts, chars = case
+    core = list(CHECKS)
+    ours = [n for n in REVIEW if n in FAMILY_MODULES]
+    variants = {"core": core, "whole family": None, "usage/counts/period/claims": core + ours}
+    cpu: dict[str, list[float]] = {n: [] for n in variants}
+    wall: dict[str, list[float]] = {n: [] for n in variants}
+    for checks in variants.values():  # warm
+        validate(draft, facts, bp, checks=checks)
+    names = list(variants)
+    for r in range(rounds):
+        for name in names[r % 3:] + names[:r % 3]:
+            w, c = time.perf_counter(), time.process_time()
+            validate(draft, facts, bp, checks=variants[name])
+            cpu[name].append(time.process_time() - c)
+            wall[name].append(time.perf_counter() - w)
+    for name in names:
+        print(f"       {name:<28} cpu min {min(cpu[name]) * 1000:7.1f} ms · wall min {min(wall[name]) * 1000:7.1f} ms")
+    whole = min(cpu["whole family"]) / min(cpu["core"]) - 1
+    mine = min(cpu["usage/counts/period/claims"]) / min(cpu["core"]) - 1
+    report(f"review family added on {chars} chars (cpu)", f"+{whole:.0%} (usage/counts/period/claims +{mine:.0%})",
+           "≤ +30%", whole <= 0.30)
 
 
 def synthetic_facts(n_highlights: int, items: int, seed: int = 1) -> str:

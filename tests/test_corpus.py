@@ -61,7 +61,8 @@ def test_facts_files_hold_figures_not_sentences() -> None:
 
 
 def test_false_figure_errors_on_real_text(cases: list[CorpusCase], errors: dict[str, list]) -> None:
-    known = yaml.safe_load((CORPUS_DIR / "known_false_positives.yaml").read_text(encoding="utf-8")) or []
+    known = [k for k in yaml.safe_load((CORPUS_DIR / "known_false_positives.yaml").read_text(encoding="utf-8")) or []
+             if k["code"].startswith("F")]  # the review family's entries are tests/test_review_corpus.py's
     known_keys = Counter((k["file"], k["code"], k["excerpt"]) for k in known)
     assert all(k.get("reason") for k in known)
     found = Counter((name, f.code, f.excerpt) for name, errs in errors.items() for f in errs)
@@ -99,7 +100,8 @@ def test_finder_agrees_with_the_ground_truth_mention_by_mention(cases: list[Corp
     finally:
         sys.path.remove(str(CORPUS_DIR))
     review = yaml.safe_load((CORPUS_DIR / "review.yaml").read_text(encoding="utf-8"))
-    known = yaml.safe_load((CORPUS_DIR / "known_false_positives.yaml").read_text(encoding="utf-8")) or []
+    known = [k for k in yaml.safe_load((CORPUS_DIR / "known_false_positives.yaml").read_text(encoding="utf-8")) or []
+             if k["code"].startswith("F")]
     from speechwriter.figures import find_quantities
 
     missed, extra, mentions = [], [], 0

@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputError
 from .files import read_problem, read_text
@@ -43,6 +43,7 @@ __all__ = [
     "is_loopback_url",
     "load_settings",
     "mask_key",
+    "profile_checks",
     "resolve_profile",
     "starter_config",
     "user_config_dir",
@@ -124,6 +125,16 @@ class Profile(BaseModel):
     chat_model_options: dict[str, Any] = Field(default_factory=dict, description="传给 chat_model 类的其他参数")
     deadline: float = Field(300.0, gt=0, description="每个请求的总时限（秒，含重试与等待；max_tokens 超过 4000 时按比例放宽）")
     max_reply_chars: int = Field(400_000, gt=0, description="单个回复的字符数上限，超过即中止接收")
+    checks: dict[str, str] = Field(default_factory=dict, description="校验时按代码或检查族关闭或改级别，"
+                                   "如 {U604 = \"off\", claims = \"info\"}（值：off、error、warning、info）")
+
+    @field_validator("checks")
+    @classmethod
+    def _check_switches(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k, v in value.items() if v not in ("off", "error", "warning", "info")]
+        if bad:
+            raise ValueError(f"{bad[0]} 的值应为 off、error、warning、info 之一")
+        return value
 
     def key(self) -> str:
         """The API key, or an error that says exactly where to put it.
@@ -285,6 +296,16 @@ def endpoint_configured(settings: Settings | None = None) -> bool:
     settings = settings or load_settings()
     return bool(os.environ.get("OPENAI_BASE_URL") or os.environ.get("SPEECHWRITER_MODEL")
                 or os.environ.get("SPEECHWRITER_PROFILE") or settings.default_profile)
+
+
+def profile_checks(settings: Settings, name: str | None = None) -> dict[str, str]:
+    """The ``checks`` switches of the chosen profile (``name``, else SPEECHWRITER_PROFILE, else the default)."""
+    chosen = name or os.environ.get("SPEECHWRITER_PROFILE") or settings.default_profile
+    if name and name not in settings.profiles:
+        known = "、".join(settings.profiles) or "（配置文件中没有任何 profile）"
+        raise InputError(f"未知的 profile「{name}」，可选：{known}")
+    profile = settings.profiles.get(chosen or "")
+    return dict(profile.checks) if profile else {}
 
 
 def resolve_profile(name: str | None = None, *, settings: Settings | None = None,

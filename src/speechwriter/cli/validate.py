@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .app import GenreOpt, PromptsOpt, QuietOpt, app, command, console, workspace
+from .app import GenreOpt, ProfileOpt, PromptsOpt, QuietOpt, app, command, console, workspace
 
 
 @command(app, "validate")
@@ -20,6 +20,7 @@ def validate_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="警告也视为错误")] = False,
     quiet: QuietOpt = False,
     prompts: PromptsOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """校验稿件的结构、数字、名称、长度和文风。无错误退出码为 0，有错误为 1，输入有误为 2。
 
@@ -41,7 +42,9 @@ def validate_cmd(
     facts = load_facts(facts_file)
     ws = workspace(prompts)
     blueprint = ws.library().blueprint(genre or facts.meta.genre)
-    config = ValidatorConfig(prompts_dirs=[str(d) for d in ws.prompt_dirs])
+    from ..config import profile_checks
+
+    config = ValidatorConfig(prompts_dirs=[str(d) for d in ws.prompt_dirs], checks=profile_checks(ws.settings, profile))
     draft = load_speech(draft_file, blueprint)
     report = validate(draft, facts, blueprint, config)
     places = _places(draft_file, draft, report)

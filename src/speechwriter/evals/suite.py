@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib
+import itertools
 import json
 import random
 import re
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +123,8 @@ class Case(_Model):
     speech: str | None = Field(None, description="validators 套件：要校验的现成讲话稿（.txt/.md）")
     figures: str | None = Field(None, description="validators 套件：讲话稿所含数字的清单（YAML，键 figures），"
                                 "代替事实文件")
-    checks: list[Literal["structure", "figures", "names", "length", "style", "consistency"]] | None = Field(
+    checks: list[Literal["structure", "figures", "names", "length", "style", "consistency", "usage", "counts",
+                         "period", "claims", "repeats", "gaps", "masking"]] | None = Field(
         None, description="validators 套件：只评测这些校验项")
     mutants_per_kind: int | None = Field(None, gt=0, description="validators 套件：每类变异最多抽取多少个")
     genre: str | None = None
@@ -230,7 +233,7 @@ class SuiteResult(BaseModel):
         shown = [m for m in ("figure_recall", "invented_figures", "name_recall", "structure_ok",
                              "length_deviation", "warnings") if any(m in r.metrics for r in self.results)]
         if self.kind == "validators":
-            shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names", "consistency")
+            shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names", "consistency", "usage", "counts", "period", "claims")
                                   for k in ("precision", "recall"))]
         agg = self.aggregate()
         status = self.case_status()
@@ -798,7 +801,7 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
     """Precision on the good text, recall per check on its mutants."""
     from ..draft import Draft
     from ..validate.checks import draft_from_text, validate
-    from ..validate.mutations import EXPECTED_CODES, mutants
+    from ..validate.mutations import ALL_EXPECTED_CODES, REVIEW_CODES, mutants, review_mutants
 
     if case.speech:
         speech_path = suite.resolve(case.speech)
@@ -826,10 +829,19 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
     elif checks == ["consistency"]:
         generated = consistency_mutants(good, rng, per_kind=case.mutants_per_kind)
     else:
-        generated = (m for m in mutants(good, facts, blueprint, rng) if not checks or m.check in checks)
+        # The review family's mutants where a case names one of its checks (its own rows in the suite).
+        review = review_mutants(good, rng, per_kind=case.mutants_per_kind) if set(checks or ()) & {
+            "usage", "counts", "period", "claims"} else iter(())
+        generated = (m for m in itertools.chain(mutants(good, facts, blueprint, rng), review)
+                     if not checks or m.check in checks)
+    baseline = Counter((f.code, f.excerpt) for f in clean.findings)
     for m in generated:
-        codes = {f.code for f in validate(m.draft, facts, blueprint, checks=checks).errors}
-        hit = 1 if codes & EXPECTED_CODES[m.kind] else 0
+        found = validate(m.draft, facts, blueprint, checks=checks)
+        if m.kind in REVIEW_CODES:  # review checks warn too; what the good text already had does not count
+            codes = {c for c, _ in Counter((f.code, f.excerpt) for f in found.findings) - baseline}
+        else:
+            codes = {f.code for f in found.errors}
+        hit = 1 if codes & ALL_EXPECTED_CODES[m.kind] else 0
         total[m.kind] = total.get(m.kind, 0) + 1
         caught[m.kind] = caught.get(m.kind, 0) + hit
         fam_total[m.check] = fam_total.get(m.check, 0) + 1
@@ -840,7 +852,7 @@ async def _validators_case(suite: Suite, case: Case, variant: Variant, facts: An
                "recall": n_caught / n_total if n_total else 1.0,
                "precision": n_caught / (n_caught + n_fp) if n_caught + n_fp else 1.0,
                "false_positives": float(n_fp)}
-    for fam in ("structure", "figures", "names", "consistency"):
+    for fam in ("structure", "figures", "names", "consistency", "usage", "counts", "period", "claims"):
         tp, fp = fam_caught.get(fam, 0), false_pos.get(fam, 0)
         metrics[f"recall:{fam}"] = tp / fam_total[fam] if fam_total.get(fam) else 1.0
         metrics[f"precision:{fam}"] = tp / (tp + fp) if tp + fp else 1.0

@@ -11,6 +11,7 @@ into the blueprint's sections by its headings.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class ValidatorConfig(BaseModel):
                                     "common/fixed_phrases.txt 扩充固定提法词库")
     banned_phrases: list[str] = Field(default_factory=lambda: [
         "众所周知", "不言而喻", "毋庸置疑", "非常非常", "完美收官", "史无前例", "绝对", "作为一个AI"])
+    checks: dict[str, str] = Field(default_factory=dict, description="按代码（如 U604）或检查族（如 claims）"
+                                   "关闭或改级别：off、error、warning、info；优先于提示词目录中的 checks.yaml")
 
 
 class Report(BaseModel):
@@ -811,6 +814,10 @@ CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
 FAMILY_MODULES: tuple[str, ...] = (
     "masking",
     "consistency",
+    "usage",
+    "counts",
+    "period",
+    "claims",
 )
 
 
@@ -830,10 +837,11 @@ def validate(draft: Draft, facts: Facts, blueprint: Blueprint, config: Validator
     """Run the checks (all by default) and return the report."""
     config = config or ValidatorConfig()
     ctx = _build_context(draft, facts, blueprint, config)
-    findings: list[Finding] = []
+    found: list[tuple[str, Finding]] = []
     registry = all_checks()
     for name in checks or registry:
-        findings += registry[name](ctx)
+        found += [(name, f) for f in registry[name](ctx)]
+    findings = _switch(found, {**load_check_settings(tuple(config.prompts_dirs)), **config.checks})
     order = {s.id: i for i, s in enumerate(draft.sections)}
     findings.sort(key=lambda f: (order.get(f.section or "", -1), f.span[0] if f.span else -1))
     return Report(
@@ -844,6 +852,65 @@ def validate(draft: Draft, facts: Facts, blueprint: Blueprint, config: Validator
         sections={s.id: (s.heading or s.title or s.id) for s in draft.sections},
         texts={s.id: s.body for s in draft.sections},
     )
+
+
+# --- switching findings off by code or family ----------------------------------------------------------
+
+CHECK_SETTINGS_FILE = "checks.yaml"
+_SWITCHES = ("off", "error", "warning", "info")
+
+
+def check_switch_error(key: object, value: object) -> str | None:
+    """Why ``key: value`` is no valid switch (None when it is one)."""
+    if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        return f"「{key}」应为检查代码（如 U604）或检查族名（如 claims）"
+    if value is False:
+        return None  # YAML reads a bare off as false
+    if value not in _SWITCHES:
+        return f"「{key}」的值应为 {'、'.join(_SWITCHES)} 之一，而不是「{value}」"
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def load_check_settings(dirs: tuple[str, ...] = ()) -> dict[str, str]:
+    """``checks.yaml`` of the prompts folders (the first folder wins, as for every prompt file)."""
+    import yaml
+
+    out: dict[str, str] = {}
+    for d in reversed(dirs):
+        path = Path(d) / CHECK_SETTINGS_FILE
+        if not path.is_file():
+            continue
+        try:
+            data = yaml.safe_load(read_text(path, what="检查设置")) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InputError(f"检查设置格式错误（第 {mark.line + 1} 行）" if mark else "检查设置格式错误",
+                             path=str(path)) from None
+        if isinstance(data, dict) and isinstance(data.get("checks"), dict):
+            data = data["checks"]
+        if not isinstance(data, dict):
+            raise InputError("检查设置应为“代码或检查族: off/error/warning/info”的映射", path=str(path))
+        for key, value in data.items():
+            problem = check_switch_error(key, value)
+            if problem:
+                raise InputError(f"检查设置有误：{problem}", path=str(path))
+            out[key] = "off" if value is False else value
+    return out
+
+
+def _switch(found: list[tuple[str, Finding]], switches: dict[str, str]) -> list[Finding]:
+    """Apply the switches: by code first, then by family; ``off`` drops a finding, a level sets its severity."""
+    if not switches:
+        return [f for _, f in found]
+    out = []
+    for family, f in found:
+        setting = switches.get(f.code) or switches.get(family)
+        if setting in (None, False):
+            out.append(f)
+        elif setting != "off":
+            out.append(f.model_copy(update={"severity": setting}))
+    return out
 
 
 # --- reading plain speeches -------------------------------------------------------------------

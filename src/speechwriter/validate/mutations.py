@@ -26,7 +26,8 @@ from ..figures.quantities import (
     write_quantity,
 )
 
-__all__ = ["CHECK_OF_CODE", "EXPECTED_CODES", "Mutant", "consistency_mutants", "figure_mutants", "mutants"]
+__all__ = ["ALL_EXPECTED_CODES", "CHECK_OF_CODE", "EXPECTED_CODES", "REVIEW_CODES", "Mutant", "consistency_mutants",
+           "figure_mutants", "mutants", "review_mutants"]
 
 EXPECTED_CODES: dict[str, set[str]] = {
     "drop_section": {"S101"},
@@ -50,7 +51,8 @@ EXPECTED_CODES: dict[str, set[str]] = {
 }
 """Mutation kind -> the finding codes that count as catching it."""
 
-CHECK_OF_CODE = {"S": "structure", "F": "figures", "N": "names", "L": "length", "T": "style", "D": "consistency"}
+CHECK_OF_CODE = {"S": "structure", "F": "figures", "N": "names", "L": "length", "T": "style", "D": "consistency",
+                 "U": "usage", "E": "counts", "P": "period", "A": "claims"}
 
 _INVENTIONS = ["新增投入386万元", "覆盖率达到百分之九十七点三", "建成站点二十七个", "同比增长12.5%", "培训4300余人次"]
 # Chinese numerals holding 十一 / 五一 / 七一, which holiday names must not swallow.
@@ -70,7 +72,7 @@ class Mutant:
     @property
     def check(self) -> str:
         """The check family expected to catch it."""
-        return CHECK_OF_CODE[next(iter(EXPECTED_CODES[self.kind]))[0]]
+        return CHECK_OF_CODE[next(iter({**EXPECTED_CODES, **REVIEW_CODES}[self.kind]))[0]]
 
 
 def _replace_body(draft: Draft, sid: str, body: str) -> Draft:
@@ -340,3 +342,102 @@ def _part_over_total(draft: Draft, sid: str, body: str, at: int, end: int, here:
         mutated = body[:m.start] + new + body[m.end:]
         yield Mutant("part_over_total", f"{sid}:{total.text} 其中 {m.text}->{new}", _replace_body(draft, sid, mutated))
         return
+
+
+# --- the review family (核稿): usage, counts, period, claims ------------------------------------------
+
+REVIEW_CODES: dict[str, set[str]] = {
+    "two_to_er": {"U601"},
+    "double_char": {"U602"},
+    "repeat_clause": {"U603"},
+    "double_adverbial": {"U604"},
+    "count_vs_list": {"E701"},
+    "heading_year": {"P802"},
+    "insert_claim": {"A901"},
+}
+"""Review-family mutation kind -> the codes that catch it (any severity: U604 and A901 are warnings)."""
+
+ALL_EXPECTED_CODES: dict[str, set[str]] = {**EXPECTED_CODES, **REVIEW_CODES}
+
+# Invented claims (firsts, ranks, honours, gap-filling, influence) no facts file holds.
+_CLAIMS = ["组建了全国首支青年突击队", "多项成果填补了国内空白", "相关工作位居全省第一", "被评为全国先进集体",
+           "这项工作的影响不断扩大", "在全省率先建成服务网络", "荣获全国创新示范奖"]
+_TWO = re.compile(r"(?<![零〇一二两三四五六七八九十百千万亿第0-9])两(个|项|条|名|家|件|所|支|方面|大|座|台|户|种)")
+# Where a doubled character is still right Chinese (是是否 reads 是 + 是否; 为了了解), no slip to make.
+_WORD_AFTER = {"是": "否非以日", "的": "确士", "了": "解结却如然"}
+
+
+def review_mutants(draft: Draft, rng: random.Random | None = None, per_kind: int | None = None) -> Iterator[Mutant]:
+    """Mutants that break one thing a 核稿 reviewer circles: 两→二, a doubled 是/的, a repeated clause,
+    an adverbial twice, a count against its list, a heading year, an invented claim."""
+    from ._review import same_system
+    from .counts import _counts_in, _items
+    from .period import _HEADING_LINE, _PLAN, _REVIEW, _YEAR
+
+    rng = rng or random.Random(7)
+    taken: dict[str, int] = {}
+
+    def room(kind: str) -> bool:
+        taken[kind] = taken.get(kind, 0) + 1
+        return per_kind is None or taken[kind] <= per_kind
+
+    bodies = [s for s in draft.sections if s.body and s.role != "salutation"]
+    spots: dict[str, list[tuple[str, int, str]]] = {k: [] for k in REVIEW_CODES}
+    for s in bodies:
+        body = s.body
+        for m in _TWO.finditer(body):
+            spots["two_to_er"].append((s.id, m.start(), body[:m.start()] + "二" + body[m.start() + 1:]))
+        for m in re.finditer("[是的了]", body):
+            ch, a = m.group(), m.start()
+            nxt = body[a + 1] if a + 1 < len(body) else ""
+            if nxt == ch or nxt in _WORD_AFTER[ch] or (a and body[a - 1] == ch):
+                continue
+            spots["double_char"].append((s.id, a, body[:a] + ch + body[a:]))
+        for m in re.finditer(r"(?<=[，。；：\n])([\u4e00-\u9fff]{3,8})(?=，)", body):
+            spots["repeat_clause"].append((s.id, m.start(), body[:m.end()] + "，" + m.group(1) + body[m.end():]))
+        for m in re.finditer(r"(?<![全努])(力争|确保|切实)([\u4e00-\u9fff]{2,10})(?=[，。；])", body):
+            mutated = body[:m.end()] + m.group(1) + body[m.end():]
+            spots["double_adverbial"].append((s.id, m.start(), mutated))
+        for c, at in _counts_in(body):
+            while at < len(body) and body[at] in " \u3000\n\t":
+                at += 1
+            found = _items(body, at)
+            if found and found[1] == c.value:
+                wrong = c.value + (1 if rng.random() < 0.5 or c.value <= 2 else -1)
+                numeral = same_system(wrong, c.numeral)
+                spots["count_vs_list"].append((s.id, c.start, body[:c.start] + numeral
+                                               + body[c.start + len(c.numeral):]))
+        stops = [i + 1 for i, ch in enumerate(body) if ch == "。"][:40]
+        for text in _CLAIMS:
+            if stops:
+                cut = rng.choice(stops)
+                spots["insert_claim"].append((s.id, cut, body[:cut] + f"此外，{text}。" + body[cut:]))
+    for kind in ("two_to_er", "double_char", "repeat_clause", "double_adverbial", "count_vs_list", "insert_claim"):
+        chosen = spots[kind] if per_kind is None or len(spots[kind]) <= per_kind else rng.sample(spots[kind], per_kind)
+        for sid, at, body in chosen:
+            if room(kind):
+                yield Mutant(kind, f"{sid}@{at}", _replace_body(draft, sid, body))
+    yield from _heading_year_mutants(draft, _HEADING_LINE, _YEAR, _REVIEW, _PLAN)
+
+
+def _heading_year_mutants(draft: Draft, line_re: re.Pattern[str], year_re: re.Pattern[str],
+                          review_re: re.Pattern[str], plan_re: re.Pattern[str]) -> Iterator[Mutant]:
+    """A review heading's year one earlier, a plan heading's one later (last year's text reused)."""
+    for s in draft.sections:
+        places = [("heading", 0, s.heading)] if s.heading else []
+        places += [("body", m.start(1), m.group(1)) for m in line_re.finditer(s.body)]
+        for where, at, line in places:
+            years = year_re.findall(line or "")
+            if len(set(years)) != 1 or not line:
+                continue
+            kind = "plan" if plan_re.search(line) else "review" if review_re.search(line) else ""
+            if not kind:
+                continue
+            y = int(years[0])
+            new_line = line.replace(str(y), str(y - 1 if kind == "review" else y + 1), 1)
+            if where == "heading":
+                mutated = draft.model_copy(update={"sections": [
+                    x.model_copy(update={"heading": new_line}) if x.id == s.id else x for x in draft.sections]})
+            else:
+                mutated = _replace_body(draft, s.id, s.body[:at] + new_line + s.body[at + len(line):])
+            yield Mutant("heading_year", f"{line}->{new_line}", mutated)
