@@ -110,7 +110,7 @@ def test_joins_point_the_right_way(rendered) -> None:
 
 def test_the_reference_achievements_prompt_is_free_of_the_quoted_defects() -> None:
     sections = _render_all(load_facts(REFERENCE_FACTS), "work_report")
-    system, user = sections["achievements"]
+    _system, user = sections["achievements"]
     prose = _prose(user)
     assert "names、honours" not in prose and "名称要全部写到" not in prose
     assert "前面指出的不足" not in prose
@@ -122,7 +122,7 @@ def test_no_empty_list_is_referred_to() -> None:
     facts = _facts_with(REFERENCE_FACTS, closing={"wishes": [], "requests": []}, context=[], names=[],
                         honours=[], summing_up=None)
     for genre in GENRES:
-        for sid, (system, user) in _render_all(facts, genre).items():
+        for sid, (_system, user) in _render_all(facts, genre).items():
             prose = _prose(user)
             assert "请求（依据" not in prose and "提出请求" not in prose, (genre, sid)
             assert "希望和号召（依据" not in prose, (genre, sid)
