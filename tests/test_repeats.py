@@ -87,6 +87,8 @@ def test_two_endings_stacked_in_the_closing() -> None:
         "closing": "同志们，安全生产责任重于泰山。\n\n同志们，让我们坚定信心，奋力开创新局面。"})
     stacked = [f for f in _repeats(calls, "leader_speech") if f.code == "R803"]
     assert len(stacked) == 1 and stacked[0].excerpt.startswith("同志们，让我们")
+    fixed = _apply(calls, stacked)
+    assert fixed.section("closing").body.endswith("\n\n让我们坚定信心，奋力开创新局面。")
 
 
 @pytest.mark.parametrize(("genre", "title", "closing", "said", "wanted"), [

@@ -40,6 +40,7 @@ def draft_cmd(
     repair_rounds: Annotated[int, typer.Option("--repair-rounds", min=0, max=10, help="校验后修复的最多轮数")] = 2,
     candidates: Annotated[int, typer.Option("--candidates", "-k", min=1, max=8,
                                             help="每个章节生成几个版本，按校验结果择优")] = 1,
+    sequential: Annotated[bool, typer.Option("--sequential", help="逐章依次起草，每章都能看到前面各章的正文：更连贯，但不并行，耗时约为各章之和")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存")] = False,
     resume: Annotated[str | None, typer.Option("--resume", help="续写中断的运行（运行 id）")] = None,
     prompts: PromptsOpt = None,
@@ -80,7 +81,8 @@ def draft_cmd(
     exports = plan_exports(export, out[0].with_suffix(""), force)  # checked before any engine call
     err = console(stderr=True)
     err.print(f"[dim]使用{eng.describe().label}。[/dim]")
-    options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates)
+    options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates,
+                           sequential=sequential)
     board = ProgressBoard()
     started: list[Any] = []
     from rich.live import Live

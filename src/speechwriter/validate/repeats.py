@@ -24,9 +24,10 @@ from typing import Any
 
 from .checks import Finding
 
-__all__ = ["CHECK_NAME", "FORMULA_KINDS", "Sentence", "check", "formula_kind", "sentences"]
+__all__ = ["CHECK_NAME", "CODES", "FORMULA_KINDS", "Sentence", "check", "formula_kind", "sentences"]
 
 CHECK_NAME = "repeats"
+CODES = frozenset({"R801", "R802", "R803", "R804"})
 
 # Formula kinds, by the words that make a sentence one. Order matters: the first kind that matches
 # names the sentence (谢谢大家 is an ending, not thanks; 请予审议 a request).
@@ -162,8 +163,13 @@ def _stacked(ctx: Any, closing_sentences: list[Sentence]) -> list[Finding]:
             seen[s.kind] = s
     calls = [s for s in closing_sentences if s.paragraph_start and s.text.startswith("同志们")]
     for s in calls[1:]:
-        out.append(_finding("R803", s, "结束语中两段都以“同志们”开头，像是两个结尾叠在一起",
-                            "把两段合成一个结尾，“同志们”只用一次", None))
+        # The mechanical fix drops the second vocative (同志们， / 同志们！), the paragraph stays.
+        vocative = re.match(r"同志们[，,！!：:]?", s.text)
+        assert vocative is not None
+        out.append(Finding(code="R803", severity="warning", section=s.section,
+                           span=(s.start, s.start + vocative.end()), excerpt=_excerpt(s),
+                           message="结束语中两段都以“同志们”开头，像是两个结尾叠在一起",
+                           suggestion="“同志们”只用一次，删去第二处", replacement=""))
     return out
 
 
