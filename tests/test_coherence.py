@@ -65,6 +65,8 @@ def test_the_repeat_round_removes_an_ending_repeated_in_two_sections(tmp_path: P
 
     after, server = _draft(tmp_path, REFERENCE_FACTS)
     assert _repeats(after) == []
+    assert set(after.repeats_fixed) >= {"opening", "assessment"}
+    assert after.repaired == before.repaired  # the error rounds' record is the errors' alone
     assert REQUEST not in after.draft.section("opening").body
     # one request stays, in the closing (where the composer's own and the habit's were stacked)
     kinds = {s.id: [x.kind for x in sentences(s.id, s.body)] for s in after.draft.sections}

@@ -88,6 +88,7 @@ class DraftResult:
     draft: Draft
     report: Report
     repaired: dict[str, list[int]] = field(default_factory=dict)  # section -> error counts per round
+    repeats_fixed: dict[str, int] = field(default_factory=dict)  # section -> repeats removed by the repeat round
     failed: dict[str, str] = field(default_factory=dict)
     calls: int = 0
     cache_hits: int = 0
@@ -277,7 +278,7 @@ class _Runner:
             return None
         return splice(current, dict(zip(located, fixed, strict=True)), spans)
 
-    async def repair_repeats(self, report: Report, repaired: dict[str, list[int]]) -> Report:
+    async def repair_repeats(self, report: Report, fixed: dict[str, int]) -> Report:
         """One round for what sections repeat of each other: apply each mechanical fix as written
         (delete the repeated sentence, swap the formula) and send the rest to the sentence-level
         repair. A section's new text is kept only when it has fewer repeats and no more errors."""
@@ -309,8 +310,8 @@ class _Runner:
             after = [f for f in trial.findings if f.code in REPEAT_CODES and f.section == sid]
             errors_before = sum(1 for f in report.errors if f.section == sid)
             errors_after = sum(1 for f in trial.errors if f.section == sid)
-            repaired.setdefault(sid, [errors_before]).append(errors_after)
             if len(after) < len(before) and errors_after <= errors_before:
+                fixed[sid] = len(before) - len(after)
                 self.bodies[sid] = body
                 if self.recorder:
                     self.recorder.save_section(sid, {"body": body, "repair_round": "repeats"})
@@ -390,10 +391,12 @@ class _Runner:
             report = validate(self.assemble(), self.facts, self.blueprint)
             if self.recorder:
                 self.recorder.save_round(round_no, [f.model_dump() for f in report.findings])
+        repeats_fixed: dict[str, int] = {}
         if self.options.repeat_round and self.options.repair_rounds > 0:
-            report = await self.repair_repeats(report, repaired)
+            report = await self.repair_repeats(report, repeats_fixed)
         draft = self.assemble()
-        return DraftResult(draft=draft, report=report, repaired=repaired, failed=dict(self.failed),
+        return DraftResult(draft=draft, report=report, repaired=repaired, repeats_fixed=repeats_fixed,
+                           failed=dict(self.failed),
                            **self.caller.stats.as_dict())
 
 
