@@ -189,3 +189,49 @@ def test_mutants_an_ending_duplicated_into_another_section(cases: list[CorpusCas
     print(f"\n变体 {total} 个：查出 {caught} 个（{caught / total:.1%}）")
     assert total >= 300
     assert caught / total >= 0.98, missed[:10]
+
+
+def test_a_repeated_request_goes_but_what_its_sentence_announces_stays() -> None:
+    draft = _draft("work_report", {
+        "opening": "下面，我把主要工作成效以及今后的打算作个简要汇报，不妥之处，请批评指正。",
+        "achievements": "四年来，工青妇组织取得明显成效。",
+        "closing": "恳请光源主席一行对我们的工作给予指导，请批评指正。"})
+    found = _repeats(draft)
+    assert [(f.code, f.section, f.replacement) for f in found] == [
+        ("R801", "opening", "下面，我把主要工作成效以及今后的打算作个简要汇报。")]
+    assert not _repeats(_apply(draft, found))
+
+
+def test_a_report_to_a_congress_keeps_its_request_and_drops_the_copy() -> None:
+    draft = _draft("work_report", {
+        "opening": "现在，我代表市人民政府向大会报告工作，请予审议，并请市政协委员提出意见。",
+        "achievements": "过去一年，全市经济稳中有进。",
+        "closing": "各位代表，让我们奋发有为。以上报告，请予审议。"}, title="2024年政府工作报告")
+    found = _repeats(draft)
+    assert [(f.code, f.section, f.excerpt, f.replacement) for f in found] == [
+        ("R801", "closing", "以上报告，请予审议。", "")]
+    fixed = _apply(draft, found)
+    assert "请予审议" in fixed.section("opening").body and "请予审议" not in fixed.section("closing").body
+
+
+def test_the_formula_lexicon_is_data_extended_from_the_users_prompts_folder(tmp_path) -> None:
+    from speechwriter.errors import InputError
+    from speechwriter.validate.checks import ValidatorConfig
+    from speechwriter.validate.repeats import load_formulas
+
+    draft = _draft("work_report", {
+        "opening": "今天向各位领导作个汇报，敬请斧正。",
+        "achievements": "四年来，工青妇组织取得明显成效。",
+        "closing": "恳请光源主席一行对我们的工作给予指导，敬请斧正。"})
+    facts, bp = load_facts(REFERENCE_FACTS), load_blueprint("work_report")
+    assert not validate(draft, facts, bp, checks=["repeats"]).findings  # 斧正 is not in the built-in list
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "repeats.yaml").write_text("kinds:\n  request:\n    - 敬请斧正\n", encoding="utf-8")
+    config = ValidatorConfig(prompts_dirs=[str(tmp_path)])
+    found = validate(draft, facts, bp, config=config, checks=["repeats"]).findings
+    assert [(f.code, f.section) for f in found] == [("R801", "opening")]
+    (tmp_path / "common" / "repeats.yaml").write_text("kinds:\n  request:\n    - 敬请(斧正\n", encoding="utf-8")
+    load_formulas.cache_clear()
+    with pytest.raises(InputError) as err:
+        validate(draft, facts, bp, config=ValidatorConfig(prompts_dirs=[str(tmp_path)]), checks=["repeats"])
+    assert "repeats.yaml" in str(err.value) and "正则表达式" in str(err.value)

@@ -12,34 +12,63 @@ closing. A reader hears these as one speech and circles every second one. The ch
   report to a 大会 asks 请予审议, a leader's speech asks nothing of its audience).
 
 Each finding points at the repeat (the copy that is not at home), with ``replacement`` set when
-the fix is mechanical: "" deletes a sentence that is nothing but the repeated formula (no figure
-is lost), a register fix swaps the formula. All start as warnings: measured on the corpus first.
+the fix is mechanical: the repeated formula's clauses are cut from their sentence (the whole
+sentence when it is nothing but the formula, and never a figure), a register fix swaps the formula. All start as warnings: measured on the corpus first.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .checks import Finding
 
-__all__ = ["CHECK_NAME", "CODES", "FORMULA_KINDS", "Sentence", "check", "formula_kind", "sentences"]
+__all__ = ["CHECK_NAME", "CODES", "KIND_LABELS", "Sentence", "check", "formula_kind", "load_formulas", "removal", "sentences"]
 
 CHECK_NAME = "repeats"
 CODES = frozenset({"R801", "R802", "R803", "R804"})
 
-# Formula kinds, by the words that make a sentence one. Order matters: the first kind that matches
-# names the sentence (谢谢大家 is an ending, not thanks; 请予审议 a request).
-FORMULA_KINDS: dict[str, re.Pattern[str]] = {
-    "request": re.compile(r"请予(?:审议|评议|指导)|(?:敬请|恳请|请)[^。！？]{0,30}?(?:批评指正|批评指导|指导|"
-                          r"提出(?:宝贵)?意见)|一并审议|不妥之处"),
-    "ending": re.compile(r"谢谢大家|谢谢各位|^谢谢[！!。]|以上(?:报告|汇报|讲话)|汇报完毕|我(?:就)?讲(?:这些|到这里)|"
-                         r"我的讲话(?:就)?到这里"),
-    "thanks": re.compile(r"(?:表示|致以)[^。！？]{0,12}(?:感谢|谢意)|衷心感谢|诚挚感谢|真诚感谢|感谢大家"),
-    "summing_up": re.compile(r"^(?:总起来(?:讲|说|看)|总的来(?:看|说|讲)|总而言之|综上所述)|"
-                             r"(?:这些|上述)成绩的取得|成绩来之不易"),
-}
+FORMULA_FILE = "repeats.yaml"  # prompts/common/repeats.yaml, extended from the user's prompts folders
+
+
+@functools.lru_cache(maxsize=16)
+def load_formulas(dirs: tuple[str, ...] = ()) -> dict[str, re.Pattern[str]]:
+    """Formula kinds → one pattern: the built-in lexicon extended by ``common/repeats.yaml`` in ``dirs``."""
+    import yaml
+
+    from ..errors import InputError
+    from ..files import read_text
+    from ..resources import builtin_prompts_dir
+
+    merged: dict[str, list[str]] = {}
+    for folder in [builtin_prompts_dir(), *map(Path, dirs)]:
+        path = folder / "common" / FORMULA_FILE
+        if not path.is_file():
+            continue
+        try:
+            data = yaml.safe_load(read_text(path, what="套话词库")) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"套话词库 YAML 格式错误（{exc}）", path=str(path)) from None
+        kinds = data.get("kinds") if isinstance(data, dict) else None
+        if not isinstance(kinds, dict):
+            raise InputError("套话词库应有 kinds: 映射（类别: 正则表达式列表）", path=str(path), field="kinds")
+        for kind, patterns in kinds.items():
+            if kind not in KIND_LABELS or not isinstance(patterns, list):
+                raise InputError(f"套话词库的类别「{kind}」无效，应为 {'、'.join(KIND_LABELS)} 之一，值为列表",
+                                 path=str(path), field=f"kinds.{kind}")
+            for pattern in patterns:
+                try:
+                    re.compile(str(pattern))
+                except re.error as exc:
+                    raise InputError(f"套话词库中的正则表达式「{pattern}」无效（{exc}）", path=str(path),
+                                     field=f"kinds.{kind}") from None
+            merged.setdefault(kind, []).extend(str(p) for p in patterns)
+    return {kind: re.compile("|".join(f"(?:{p})" for p in merged[kind])) for kind in KIND_LABELS if kind in merged}
+
+
 KIND_LABELS = {"request": "请求", "ending": "结束语", "thanks": "致谢", "summing_up": "总结成绩的话"}
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』）)]?|$)")
@@ -65,16 +94,16 @@ class Sentence:
         return "".join(_HAN.findall(self.text))
 
 
-def formula_kind(text: str) -> str | None:
+def formula_kind(text: str, kinds: dict[str, re.Pattern[str]] | None = None) -> str | None:
     """The formula kind of a sentence (request, ending, thanks, summing_up), or None."""
     core = text.strip()
-    for kind, pattern in FORMULA_KINDS.items():
+    for kind, pattern in (kinds or load_formulas()).items():
         if pattern.search(core):
             return kind
     return None
 
 
-def sentences(section: str, body: str) -> list[Sentence]:
+def sentences(section: str, body: str, kinds: dict[str, re.Pattern[str]] | None = None) -> list[Sentence]:
     """The sentences of a body in order, each with its formula kind."""
     out = []
     for m in _SENTENCE.finditer(body):
@@ -84,13 +113,35 @@ def sentences(section: str, body: str) -> list[Sentence]:
         end = m.end()
         text = body[start:end]
         para = start == 0 or body[:start].rstrip(" \t").endswith("\n")
-        out.append(Sentence(section, start, end, text, formula_kind(text), para))
+        out.append(Sentence(section, start, end, text, formula_kind(text, kinds), para))
     return out
 
 
 def _deletable(s: Sentence) -> bool:
     """A sentence whose deletion loses no fact: the formula and no figure (digits) with it."""
     return not re.search(r"[0-9０-９]", s.text) and len(s.text) <= 200
+
+
+_CLAUSE = re.compile(r"[^，,；;]+[，,；;]?")
+_END = re.compile(r"[。！？!?]+[”’」』）)]?$")
+
+
+def removal(s: Sentence, kinds: dict[str, re.Pattern[str]] | None = None) -> str | None:
+    """What replaces a repeated formula sentence: the sentence without its formula clauses.
+
+    A request or ending is usually a clause of its own after what the sentence says
+    (……作个简要汇报，不妥之处，请批评指正。): only those clauses go, the rest stays a sentence.
+    Thanks and summing-up are the whole sentence. "" deletes the sentence; None when the
+    sentence holds a figure, which only a writer may decide to drop.
+    """
+    if s.kind in ("request", "ending"):
+        end = _END.search(s.text)
+        body = s.text[:end.start()] if end else s.text
+        clauses = [m.group() for m in _CLAUSE.finditer(body)]
+        kept = [c for c in clauses if formula_kind(c.rstrip("，,；;"), kinds) is None]
+        if kept and len(kept) < len(clauses) and len(_HAN.findall("".join(kept))) >= 6:
+            return "".join(kept).rstrip("，,；; ") + (end.group() if end else "。")
+    return "" if _deletable(s) else None
 
 
 def _excerpt(s: Sentence) -> str:
@@ -114,7 +165,8 @@ def _home(kind: str, hits: list[Sentence], closing: str | None) -> str:
     return hits[0].section
 
 
-def _cross_section(ctx: Any, all_sentences: list[Sentence], closing: str | None) -> list[Finding]:
+def _cross_section(ctx: Any, all_sentences: list[Sentence], closing: str | None,
+                   kinds: dict[str, re.Pattern[str]]) -> list[Finding]:
     titles = _titles(ctx)
     out: list[Finding] = []
     flagged: set[tuple[str, int]] = set()
@@ -130,7 +182,7 @@ def _cross_section(ctx: Any, all_sentences: list[Sentence], closing: str | None)
             out.append(_finding(
                 "R801", h, f"{label}在「{titles.get(home, home)}」中已经说过，「{titles.get(h.section, h.section)}」"
                 f"又说了一遍：{_excerpt(h)}", f"删去这里的{label}，全文只在「{titles.get(home, home)}」说一次",
-                "" if _deletable(h) else None))
+                removal(h, kinds)))
     seen: dict[str, Sentence] = {}
     for s in all_sentences:
         key = s.key
@@ -148,7 +200,7 @@ def _cross_section(ctx: Any, all_sentences: list[Sentence], closing: str | None)
     return out
 
 
-def _stacked(ctx: Any, closing_sentences: list[Sentence]) -> list[Finding]:
+def _stacked(ctx: Any, closing_sentences: list[Sentence], kinds: dict[str, re.Pattern[str]]) -> list[Finding]:
     """Two endings of one kind in the closing; two of its paragraphs opening with 同志们."""
     out: list[Finding] = []
     seen: dict[str, Sentence] = {}
@@ -158,7 +210,7 @@ def _stacked(ctx: Any, closing_sentences: list[Sentence]) -> list[Finding]:
         if s.kind in seen and s.kind != "summing_up":
             label = KIND_LABELS[s.kind]
             out.append(_finding("R803", s, f"结束语中叠了两处{label}：「{_excerpt(seen[s.kind])}」之后又有「{_excerpt(s)}」",
-                                f"{label}只留一处，删去这一句", "" if _deletable(s) else None))
+                                f"{label}只留一处，删去这一句", removal(s, kinds)))
         else:
             seen[s.kind] = s
     calls = [s for s in closing_sentences if s.paragraph_start and s.text.startswith("同志们")]
@@ -184,7 +236,8 @@ def _wrong_register(genre: str, congress: bool, said: str) -> tuple[bool, str | 
     return said in ("请予审议", "请予评议"), "请批评指正"
 
 
-def _register(ctx: Any, closing_sentences: list[Sentence], text: str) -> list[Finding]:
+def _register(ctx: Any, closing_sentences: list[Sentence], text: str,
+              kinds: dict[str, re.Pattern[str]]) -> list[Finding]:
     """The closing request against the genre (and a report to a 大会 against 请予审议)."""
     title = f"{ctx.draft.title or ''}{ctx.facts.meta.title}"
     congress = "政府工作报告" in title or bool(_AUDIENCE_CONGRESS.search(text))
@@ -199,7 +252,7 @@ def _register(ctx: Any, closing_sentences: list[Sentence], text: str) -> list[Fi
             continue
         if wanted is None:
             out.append(_finding("R804", s, f"{ctx.blueprint.name}的结尾不向听众请求「{said}」：{_excerpt(s)}",
-                                "改为号召或表态的话，或删去这一句", "" if _deletable(s) else None))
+                                "改为号召或表态的话，或删去这一句", removal(s, kinds)))
             continue
         a, b = s.start + found.start(), s.start + found.end()
         out.append(Finding(code="R804", severity="warning", section=s.section, span=(a, b), excerpt=said,
@@ -214,10 +267,11 @@ def check(ctx: Any) -> list[Finding]:
     if not sections:
         return []
     closing = next((s.id for s in sections if s.role == "closing"), None)
-    all_sentences = [x for s in sections for x in sentences(s.id, s.body)]
+    kinds = load_formulas(tuple(ctx.config.prompts_dirs))
+    all_sentences = [x for s in sections for x in sentences(s.id, s.body, kinds)]
     closing_sentences = [x for x in all_sentences if x.section == closing]
     text = "\n".join(s.body for s in sections)
-    out = _cross_section(ctx, all_sentences, closing)
-    out += _stacked(ctx, closing_sentences)
-    out += _register(ctx, closing_sentences, text)
+    out = _cross_section(ctx, all_sentences, closing, kinds)
+    out += _stacked(ctx, closing_sentences, kinds)
+    out += _register(ctx, closing_sentences, text, kinds)
     return out
