@@ -53,6 +53,7 @@ class DraftOptions:
     sequential: bool = False
     # One more round after the error rounds for what sections repeat of each other (validate/repeats).
     repeat_round: bool = True
+    mask: tuple[str, ...] | None = None  # 脱敏 kinds; None: the engine's profile decides
 
 
 @dataclass

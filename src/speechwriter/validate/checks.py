@@ -737,6 +737,7 @@ CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
 # of the family may import this one for Finding and _Context without a cycle.
 FAMILY_MODULES: tuple[str, ...] = (
     "repeats",
+    "masking",
 )
 
 
