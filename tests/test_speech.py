@@ -349,7 +349,7 @@ def test_draft_command_takes_examples_from_the_command_line_and_the_config(cli, 
 
     assert load_settings().examples == [str(corpus.resolve())]
     shown = cli("templates", "show", "work_report", "achievements", "--facts", REFERENCE_FACTS)
-    assert shown.exit_code == 0 and "examples 数据块" in shown.stdout  # from the config file now
+    assert shown.exit_code == 0 and "范文数据块" in shown.stdout  # from the config file now
     missing = cli("draft", REFERENCE_FACTS, "-o", out, "-q", "--force", "--examples", tmp_path / "没有")
     assert missing.exit_code == 2 and "范文目录不存在" in missing.stderr
 

@@ -18,8 +18,15 @@ from typing import Any
 from .blueprint import Blueprint, SectionSpec, enumerator_word
 from .facts import Facts
 
-__all__ = ["ROLE_LABELS", "Outline", "OutlinePart", "OutlinePoint", "build_outline", "point_budgets",
-           "section_links"]
+__all__ = ["ROLE_LABELS", "Outline", "OutlinePart", "OutlinePoint", "build_outline", "facts_budget",
+           "facts_chars", "point_budgets", "section_links"]
+
+# A speech restates its facts in fuller sentences, with a topic sentence per point and a join per
+# part; these factors bound what the facts of a section can honestly fill. Beyond that a writer
+# pads, so the budget stops there and the rest of the target is left to a human (a gap marker).
+RESTATE_FACTOR = 1.3
+POINT_ALLOWANCE = 30
+SECTION_ALLOWANCE = 100
 
 ROLE_LABELS = {
     "salutation": "称呼", "opening": "开场", "achievements": "回顾成绩", "assessment": "总结与不足",
@@ -35,6 +42,7 @@ class OutlinePoint:
     marker: str
     theme: str
     chars: int
+    budget: int = 0  # what the point's facts can carry, at most ``chars`` (0: not computed)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class OutlinePart:
     heading: str | None
     chars: int
     points: tuple[OutlinePoint, ...]
+    budget: int = 0  # what the section's facts can carry, at most ``chars``
 
     @property
     def label(self) -> str:
@@ -98,18 +107,54 @@ def _point_sources(facts: Facts, section: SectionSpec) -> list[tuple[str, int]]:
     return []
 
 
+_NOT_PROSE = frozenset({"figures", "org", "id", "kind", "required", "quoted", "source", "provenance"})
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):  # the prose of a fact, not its bookkeeping (figures repeat the statement)
+        return [s for k, v in value.items() if k not in _NOT_PROSE for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def facts_chars(facts: Facts, section: SectionSpec) -> int:
+    """Characters of facts text a section is written from (its fed fields, the meta excepted)."""
+    dumped = facts.model_dump(mode="json", exclude={"notes"})
+    return sum(len(s) for name in section.feeds if name != "meta" for s in _strings(dumped.get(name)))
+
+
+def facts_budget(n_chars: int, n_points: int = 0) -> int:
+    """The length ``n_chars`` of facts can fill without padding, with room for topic sentences and joins."""
+    return round(n_chars * RESTATE_FACTOR) + POINT_ALLOWANCE * n_points + SECTION_ALLOWANCE
+
+
 def build_outline(facts: Facts, blueprint: Blueprint, headings: dict[str, str]) -> Outline:
-    """The outline of ``facts`` drafted as ``blueprint``; ``headings`` are the numbered headings."""
+    """The outline of ``facts`` drafted as ``blueprint``; ``headings`` are the numbered headings.
+
+    ``chars`` is each part's share of the target; ``budget`` is what its facts can carry, never
+    more than ``chars``. Prompts ask for the budget: a length the facts cannot fill is not asked for.
+    """
     target = facts.meta.target.resolved_chars(blueprint.chars_per_minute)
     parts = []
     for spec in blueprint.sections:
         chars = max(20, round(target * spec.share))
         sources = _point_sources(facts, spec)
         # A point's weight grows with its facts, but a thin point still gets a paragraph.
-        budgets = point_budgets(chars, [80 + n for _, n in sources], spec.lead_share)
-        points = tuple(OutlinePoint(enumerator_word(spec.enumerator, k, len(sources)), theme, budget)
-                       for k, ((theme, _), budget) in enumerate(zip(sources, budgets, strict=True), 1))
-        parts.append(OutlinePart(spec.id, spec.title, spec.role, headings.get(spec.id), chars, points))
+        shares = point_budgets(chars, [80 + n for _, n in sources], spec.lead_share)
+        points = tuple(OutlinePoint(enumerator_word(spec.enumerator, k, len(sources)), theme, share,
+                                    min(share, facts_budget(n, 1) - SECTION_ALLOWANCE))
+                       for k, ((theme, n), share) in enumerate(zip(sources, shares, strict=True), 1))
+        # Requirements and a salutation are written from no facts: their share is their budget.
+        # With points, the section's budget is theirs plus what its other facts (a summary, a
+        # context) carry; the point facts are not counted twice.
+        own = facts_chars(facts, spec) - sum(n for _, n in sources)
+        budget = chars if spec.role in ("requirements", "salutation") or not spec.feeds else \
+            min(chars, facts_budget(max(0, own)) + sum(p.budget for p in points))
+        parts.append(OutlinePart(spec.id, spec.title, spec.role, headings.get(spec.id), chars, points,
+                                 max(20, budget)))
     return Outline(blueprint.id, blueprint.name, target, tuple(parts))
 
 

@@ -24,6 +24,7 @@ from .datablock import data_block, parse_data_block
 from .errors import InputError
 from .facts.model import Facts
 from .files import folder_problem, inside_folder, read_text
+from .gaps import gap_marker
 
 __all__ = ["PromptLibrary", "RenderedPrompt", "data_block", "facts_slice", "parse_data_block"]
 
@@ -264,8 +265,12 @@ class PromptLibrary:
         return out
 
     def render(self, facts: Facts, blueprint: Blueprint, section: SectionSpec,
-               heading: str | None = None) -> RenderedPrompt:
-        """Render the system and section prompts for one section."""
+               heading: str | None = None, previous: dict[str, str] | None = None) -> RenderedPrompt:
+        """Render the system and section prompts for one section.
+
+        ``previous`` (sequential drafting) maps the ids of the sections already written to their
+        text; they go to the model in a ``<previous>`` data block so it continues rather than repeats.
+        """
         from .outline import build_outline, section_links
 
         check_needs(facts, blueprint, section)
@@ -281,14 +286,17 @@ class PromptLibrary:
             "role": section.role,
             "heading": heading,
             "enumerator": section.enumerator,
-            "point_level": section.point_level,
             "markers": [p.marker for p in part.points] if section.enumerator != "none" else [],
+            # target_chars is the section's share of the whole target; budget_chars what its
+            # facts can carry (at most the share). The prompt's text asks for the budget only.
             "target_chars": part.chars,
-            "points": [{"marker": p.marker, "theme": p.theme, "chars": p.chars} for p in part.points],
+            "budget_chars": part.budget,
+            "points": [{"marker": p.marker, "theme": p.theme, "chars": p.chars, "budget": p.budget}
+                       for p in part.points],
             "links": section_links(facts, blueprint, section),
             # The parts in order (their points are in the prompt's text outline); enough for a
             # writer to know what comes before and after without repeating every theme as JSON.
-            "outline": [{k: p[k] for k in ("id", "role", "heading", "chars")} for p in outline.to_data()],
+            "outline": [{k: p[k] for k in ("id", "role", "heading", "chars", "budget")} for p in outline.to_data()],
         }
         if section.role == "requirements":
             spec["markers"] = [enumerator_word(section.enumerator, n, 3) for n in range(1, 4)]
@@ -307,6 +315,11 @@ class PromptLibrary:
             "examples_block": data_block("examples", [e["text"] for e in examples]) if examples else "",
             "facts_block": data_block("facts", {"meta": meta, **data}),
             "section_block": data_block("section", {"genre": blueprint.id, **spec}),
+            "sequential": previous is not None,
+            "previous_block": _previous_block(blueprint, previous),
+            "shortcomings_before": _shortcomings_before(blueprint, section),
+            "when": _when(facts),
+            "gap_example": gap_marker("典型事例或群众评价", 150),
         }
         sys_name, sys_path = self.system_template(blueprint.id)
         sec_name, sec_path = self.section_template(blueprint.id, section)
@@ -318,6 +331,30 @@ class PromptLibrary:
         digest = hashlib.sha256(b"\0".join(p.read_bytes() for p in [sys_path, sec_path, *style_files]
                                             if p.is_file())).hexdigest()
         return RenderedPrompt(section.id, messages, [sys_name, sec_name], digest, payload)
+
+
+def _previous_block(blueprint: Blueprint, previous: dict[str, str] | None) -> str:
+    """The text of the sections already written, in blueprint order, as a data block."""
+    if not previous:
+        return ""
+    parts = [{"title": s.title, "text": previous[s.id]} for s in blueprint.sections
+             if s.id in previous and s.role != "salutation" and previous[s.id].strip()]
+    return data_block("previous", parts) if parts else ""
+
+
+def _shortcomings_before(blueprint: Blueprint, section: SectionSpec) -> bool:
+    """Whether the part that states the shortcomings comes before ``section`` in the speech."""
+    ids = [s.id for s in blueprint.sections]
+    holders = [ids.index(s.id) for s in blueprint.sections if "shortcomings" in s.feeds]
+    return bool(holders) and min(holders) < ids.index(section.id)
+
+
+def _when(facts: Facts) -> dict[str, Any]:
+    """The speech's date in Chinese (2026年12月3日) and the year it implies; empty without a date."""
+    date = facts.meta.date
+    if date is None:
+        return {}
+    return {"date": f"{date.year}年{date.month}月{date.day}日", "year": date.year}
 
 
 def _finding_view(f: Any) -> dict[str, str]:
@@ -375,6 +412,7 @@ def _base_context(facts: Facts, blueprint: Blueprint) -> dict[str, Any]:
     meta = facts.meta.model_dump(mode="json")
     meta["salutation_line"] = facts.meta.salutation_line
     return {"meta": meta, "blueprint": {"id": blueprint.id, "name": blueprint.name,
+                                        "description": blueprint.description,
                                         "chars_per_minute": blueprint.chars_per_minute}}
 
 

@@ -306,6 +306,8 @@ class Workspace:
         options = options or DraftOptions()
         recorder = self._resume_run(facts, resume) if resume else None
         genre = genre or (recorder.meta.get("genre") if recorder else None) or facts.meta.genre
+        if recorder is not None and (recorder.meta.get("options") or {}).get("sequential"):
+            options = replace(options, sequential=True)  # a sequential run resumes sequentially
         if recorder is None and record:
             recorder = self._new_run(facts, genre, engine, library, options)
         if recorder is not None and on_start:

@@ -40,6 +40,7 @@ def draft_cmd(
     repair_rounds: Annotated[int, typer.Option("--repair-rounds", min=0, max=10, help="校验后修复的最多轮数")] = 2,
     candidates: Annotated[int, typer.Option("--candidates", "-k", min=1, max=8,
                                             help="每个章节生成几个版本，按校验结果择优")] = 1,
+    sequential: Annotated[bool, typer.Option("--sequential", help="逐章依次起草，每章都能看到前面各章的正文：更连贯，但不并行，耗时约为各章之和")] = False,
     mask: Annotated[str | None, typer.Option("--mask", metavar="KINDS",
                                              help="脱敏：发出前把这些内容换成占位符，逗号分隔：figures、people、"
                                                   "organisations、places；all 为全部；none 为关闭（默认取 profile 的 mask）")] = None,
@@ -99,7 +100,7 @@ def draft_cmd(
     err = console(stderr=True)
     err.print(f"[dim]使用{eng.describe().label}。[/dim]")
     options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates,
-                           mask=parse_mask(mask))
+                           sequential=sequential, mask=parse_mask(mask))
     board = ProgressBoard()
     started: list[Any] = []
     from rich.live import Live

@@ -24,7 +24,16 @@ from ..facts.model import Facts
 from ..prompts import PromptLibrary, RenderedPrompt, check_needs
 from ..validate.checks import Finding, Report, validate
 from .calls import EngineCaller
-from .repair import finding_brief, locate_findings, parse_paragraph_reply, relevant_facts, splice, split_units
+from .repair import (
+    REPEAT_CODES,
+    apply_replacements,
+    finding_brief,
+    locate_findings,
+    parse_paragraph_reply,
+    relevant_facts,
+    splice,
+    split_units,
+)
 
 __all__ = ["DraftOptions", "DraftResult", "SectionProgress", "clean_reply", "run_draft"]
 
@@ -39,6 +48,11 @@ class DraftOptions:
     max_continuations: int = 2
     empty_retries: int = 2
     salt: str = ""  # part of the cache key: repeats of an evaluation get fresh replies
+    # Sections one after another, each prompt holding the text of those before it: a more coherent
+    # speech for as many calls, but no parallelism (the time is the sum of the sections' times).
+    sequential: bool = False
+    # One more round after the error rounds for what sections repeat of each other (validate/repeats).
+    repeat_round: bool = True
     mask: tuple[str, ...] | None = None  # 脱敏 kinds; None: the engine's profile decides
 
 
@@ -75,6 +89,7 @@ class DraftResult:
     draft: Draft
     report: Report
     repaired: dict[str, list[int]] = field(default_factory=dict)  # section -> error counts per round
+    repeats_fixed: dict[str, int] = field(default_factory=dict)  # section -> repeats removed by the repeat round
     failed: dict[str, str] = field(default_factory=dict)
     calls: int = 0
     cache_hits: int = 0
@@ -195,7 +210,13 @@ class _Runner:
 
     def prompt_for(self, spec: SectionSpec) -> RenderedPrompt:
         if spec.id not in self.prompts:
-            self.prompts[spec.id] = self.library.render(self.facts, self.blueprint, spec, self.headings.get(spec.id))
+            previous = None
+            if self.options.sequential:  # the sections written so far, in order, before this one
+                order = [s.id for s in self.blueprint.sections]
+                previous = {sid: body for sid, body in self.bodies.items()
+                            if order.index(sid) < order.index(spec.id)}
+            self.prompts[spec.id] = self.library.render(self.facts, self.blueprint, spec, self.headings.get(spec.id),
+                                                        previous=previous)
         return self.prompts[spec.id]
 
     async def write_section(self, spec: SectionSpec) -> None:
@@ -258,6 +279,49 @@ class _Runner:
             return None
         return splice(current, dict(zip(located, fixed, strict=True)), spans)
 
+    async def repair_repeats(self, report: Report, fixed: dict[str, int]) -> Report:
+        """One round for what sections repeat of each other: apply each mechanical fix as written
+        (delete the repeated sentence, swap the formula) and send the rest to the sentence-level
+        repair. A section's new text is kept only when it has fewer repeats and no more errors."""
+        by_section: dict[str, list[Finding]] = {}
+        for f in report.findings:
+            if f.code in REPEAT_CODES and f.section in self.bodies and f.section not in self.failed:
+                by_section.setdefault(f.section, []).append(f)
+        if not by_section:
+            return report
+        specs = {s.id: s for s in self.blueprint.sections}
+
+        async def one(sid: str, findings: list[Finding]) -> tuple[str, str]:
+            current = self.bodies[sid]
+            body = apply_replacements(current, [f for f in findings if f.replacement is not None])
+            rest = [f for f in findings if f.replacement is None]
+            if rest:
+                async with self.semaphore:
+                    self.emit(sid, state="repairing", finished=None, note="修改重复")
+                    try:
+                        body = await self._repair_paragraphs(specs[sid], body, rest) or body
+                    except EngineError as exc:
+                        self.emit(sid, note=f"修复失败：{exc}")
+            return sid, body
+
+        outcomes = await asyncio.gather(*(one(sid, fs) for sid, fs in by_section.items()))
+        for sid, body in outcomes:
+            before = by_section[sid]
+            trial = validate(self.assemble({**self.bodies, sid: body}), self.facts, self.blueprint)
+            after = [f for f in trial.findings if f.code in REPEAT_CODES and f.section == sid]
+            errors_before = sum(1 for f in report.errors if f.section == sid)
+            errors_after = sum(1 for f in trial.errors if f.section == sid)
+            if len(after) < len(before) and errors_after <= errors_before:
+                fixed[sid] = len(before) - len(after)
+                self.bodies[sid] = body
+                if self.recorder:
+                    self.recorder.save_section(sid, {"body": body, "repair_round": "repeats"})
+            self.emit(sid, state="done", finished=time.perf_counter())
+        report = validate(self.assemble(), self.facts, self.blueprint)
+        if self.recorder:
+            self.recorder.save_round(self.options.repair_rounds + 1, [f.model_dump() for f in report.findings])
+        return report
+
     def assemble(self, bodies: dict[str, str] | None = None) -> Draft:
         bodies = self.bodies if bodies is None else bodies
         sections = []
@@ -299,7 +363,11 @@ class _Runner:
                 self.emit(spec.id, state="resumed", note="沿用已完成的章节")
             else:
                 pending.append(spec)
-        await asyncio.gather(*(self.write_section(spec) for spec in pending))
+        if self.options.sequential:
+            for spec in pending:
+                await self.write_section(spec)
+        else:
+            await asyncio.gather(*(self.write_section(spec) for spec in pending))
         repaired: dict[str, list[int]] = {}
         report = validate(self.assemble(), self.facts, self.blueprint)
         if self.recorder:
@@ -324,8 +392,12 @@ class _Runner:
             report = validate(self.assemble(), self.facts, self.blueprint)
             if self.recorder:
                 self.recorder.save_round(round_no, [f.model_dump() for f in report.findings])
+        repeats_fixed: dict[str, int] = {}
+        if self.options.repeat_round and self.options.repair_rounds > 0:
+            report = await self.repair_repeats(report, repeats_fixed)
         draft = self.assemble()
-        return DraftResult(draft=draft, report=report, repaired=repaired, failed=dict(self.failed),
+        return DraftResult(draft=draft, report=report, repaired=repaired, repeats_fixed=repeats_fixed,
+                           failed=dict(self.failed),
                            **self.caller.stats.as_dict())
 
 

@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["Span", "finding_brief", "locate_findings", "parse_paragraph_reply", "relevant_facts", "splice",
+from ..validate.repeats import CODES as REPEAT_CODES  # repaired in a round of their own
+
+__all__ = ["REPEAT_CODES", "Span", "apply_replacements", "finding_brief", "locate_findings", "parse_paragraph_reply", "relevant_facts", "splice",
            "split_units"]
 
 Span = tuple[int, int]  # [start, end) in the section body
@@ -104,3 +106,20 @@ def splice(body: str, replacements: dict[int, str], spans: list[Span] | None = N
             last = b
     out.append(body[last:])
     return "".join(out)
+
+
+def apply_replacements(body: str, findings: Iterable[Any]) -> str:
+    """``body`` with each finding's ``replacement`` put in place of its span, exactly as written.
+
+    Overlapping spans keep the first; a deleted sentence leaves no empty paragraph behind.
+    """
+    chosen: list[Any] = []
+    for f in sorted((f for f in findings if f.span and f.replacement is not None), key=lambda f: f.span[0]):
+        if chosen and f.span[0] < chosen[-1].span[1]:
+            continue
+        chosen.append(f)
+    for f in reversed(chosen):
+        a, b = f.span
+        body = body[:a] + f.replacement + body[b:]
+    body = re.sub(r"[ \t]+\n", "\n", body)
+    return re.sub(r"\n{3,}", "\n\n", body).strip()

@@ -659,24 +659,35 @@ def _check_attribution(ctx: _Context) -> list[Finding]:
     return out
 
 
+# Full-width punctuation folded to half-width, one character for one so spans carry over: a name
+# given as 青年(大学生)创业园 is the same name written 青年（大学生）创业园 under the full-width rule.
+_WIDTH_FOLD = str.maketrans("（）［］，：；！？“”‘’　", "()[],:;!?\"\"'' ")
+
+
+def _fold_width(text: str) -> str:
+    return text.translate(_WIDTH_FOLD)
+
+
 def check_names(ctx: _Context) -> list[Finding]:
-    """Organisations and must-appear names present and spelled exactly."""
+    """Organisations and must-appear names present and spelled exactly (punctuation width aside)."""
     out: list[Finding] = []
-    text = "\n".join(s.body for s in ctx.draft.sections)
+    bodies = [(s.id, _fold_width(s.body), s.body) for s in ctx.draft.sections]
+    text = "\n".join(folded for _, folded, _ in bodies)
     for org in ctx.facts.speaking_orgs():
-        if not any(sp in text for sp in org.spellings):
+        if not any(_fold_width(sp) in text for sp in org.spellings):
             out.append(Finding(code="N301", severity="error", message=f"稿件中没有出现组织「{org.short_name}」",
                                suggestion=f"写出{org.short_name}的工作"))
     for name in ctx.facts.required_names():
-        if name.text in text:
+        if _fold_width(name.text) in text:
             continue
-        near = _near_spelling(text, name.text)
+        near = _near_spelling(text, _fold_width(name.text))
         section = _section_for_ref(ctx, "names" if name.kind != "honour" else "honours")
         if near:
-            sid, a, b = _locate(ctx.draft, near)
-            out.append(Finding(code="N302", severity="error", section=sid, span=(a, b), excerpt=near,
-                               message=f"名称「{near}」与事实中的「{name.text}」不一致",
-                               suggestion=f"改为「{name.text}」（逐字照写）"))
+            sid, a, b, written = next(((i, f.find(near), f.find(near) + len(near), body[f.find(near):][:len(near)])
+                                       for i, f, body in bodies if near in f), (None, 0, 0, near))
+            out.append(Finding(code="N302", severity="error", section=sid, span=(a, b), excerpt=written,
+                               message=f"名称「{written}」与事实中的「{name.text}」不一致",
+                               suggestion=f"改为「{name.text}」（逐字照写）", replacement=name.text))
         else:
             quoted = f"“{name.text}”" if name.quoted else name.text
             out.append(Finding(code="N303", severity="error", section=section,
@@ -812,6 +823,7 @@ CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
 # ``CHECK_NAME`` and ``check(ctx) -> list[Finding]``. They are imported on first use, so a module
 # of the family may import this one for Finding and _Context without a cycle.
 FAMILY_MODULES: tuple[str, ...] = (
+    "repeats",
     "masking",
     "consistency",
     "usage",
