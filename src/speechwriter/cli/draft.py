@@ -55,6 +55,7 @@ def draft_cmd(
     template: Annotated[Path | None, typer.Option("--template", metavar="UNIT.docx",
                                                   help="导出 docx/pdf 时使用的本单位 Word 模板")] = None,
     fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="导出 docx 时用常见字体代替公文字体")] = False,
+    allow_gaps: Annotated[bool, typer.Option("--allow-gaps", help="稿件仍有【待补】标记时也导出")] = False,
 ) -> None:
     """根据事实文件起草讲话稿：分章节并行生成、校验、只修复有问题的章节，写出 OUT.json 与 OUT.md。
 
@@ -113,13 +114,18 @@ def draft_cmd(
 
     write_text_atomic(out[1], result.draft.to_markdown())
     cpm = ws.library().blueprint(result.draft.genre).chars_per_minute
+    from ..export.writers import check_gaps
+
+    if exports:
+        check_gaps(result.draft, allow_gaps)  # the draft itself is written above; only the export is refused
     exported = [export_draft(result.draft, fmt, path, force=force, fonts=fonts_from_option(fallback_fonts),
-                             chars_per_minute=cpm, template=template) for fmt, path in exports.items()]
+                             chars_per_minute=cpm, template=template, allow_gaps=allow_gaps)
+                for fmt, path in exports.items()]
     if as_json:
         import json
 
         print_json({"ok": result.ok, "json": str(out[0]), "markdown": str(out[1]), "run_id": result.run_id,
-                    "chars": result.draft.chars, "exported": [str(p) for p in exported], "failed": result.failed,
+                    "chars": result.draft.chars, "gaps": [g.model_dump() for g in result.draft.gaps], "exported": [str(p) for p in exported], "failed": result.failed,
                     "report": json.loads(result.report.to_json())})
         if not result.ok:
             raise typer.Exit(1)
@@ -132,6 +138,7 @@ def draft_cmd(
             ms = result.draft.timings_ms.get(section.id)
             err.print(f"[dim]  {section.id}：{section.chars} 字" + (f"，{ms / 1000:.1f} 秒" if ms else "") + "[/dim]")
     err.print(run_summary(result, eng.rule_based))
+    err.print(result.draft.shortfall(result.report.target_chars))
     record = f"运行记录 {result.run_id}" if result.run_id else "未保存运行记录"
     err.print(f"[green]✔[/green] 已写入 {out[0]}、{out[1]}（{result.draft.chars} 字）；{record}")
     for path in exported:

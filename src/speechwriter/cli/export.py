@@ -19,6 +19,7 @@ def export_cmd(
     force: ForceOpt = False,
     fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="用宋体/仿宋/黑体/楷体代替方正小标宋、仿宋_GB2312 等")] = False,
     quiet: QuietOpt = False,
+    allow_gaps: Annotated[bool, typer.Option("--allow-gaps", help="稿件仍有【待补】标记时也导出（标记原样保留）")] = False,
     chars_per_minute: Annotated[int, typer.Option("--cpm", min=60, max=600, help="语速（字/分钟），用于大字稿的时间标注")] = 240,
     template: Annotated[Path | None, typer.Option("--template", metavar="UNIT.docx",
                                                   help="本单位的 Word 模板（红头、样式、页面），作为 docx/pdf 的底稿")] = None,
@@ -33,6 +34,6 @@ def export_cmd(
     from ..export import export_draft, fonts_from_option
 
     path = export_draft(load_draft(draft_file), fmt, output, force=force, fonts=fonts_from_option(fallback_fonts),
-                        chars_per_minute=chars_per_minute, template=template)
+                        chars_per_minute=chars_per_minute, template=template, allow_gaps=allow_gaps)
     if not quiet:
         console().print(f"[green]✔[/green] 已导出 {path}")
