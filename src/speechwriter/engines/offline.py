@@ -412,12 +412,21 @@ class _Writer:
         own = set(self.speaker.own)
         items = sorted(items, key=lambda i: 0 if (i.get("org_name") in own or not i.get("org_name")
                                                   or _REGION_START.match(i["statement"])) else 1)
-        out = []
-        last_org: str | None = None
+        groups: list[tuple[str | None, list[str]]] = []
         for item in items:
             org = item.get("org_name")
-            out.append(_sentence(self.statement(item, org, first_of_org=org != last_org)))
-            last_org = org
+            first = not groups or groups[-1][0] != org
+            st = self.statement(item, org, first_of_org=first)
+            if first:
+                groups.append((org, [st]))
+                continue
+            if org and st.startswith(org) and _VERB_START.match(st[len(org):]):
+                st = st[len(org):]  # the run already names it: no three sentences open with one name
+            groups[-1][1].append(st)
+        out = []
+        for _, statements in groups:
+            joined = "；".join(statements)
+            out.append(_sentence(joined) if len(joined) <= 110 else "".join(_sentence(x) for x in statements))
         return "".join(out)
 
     def measures_text(self, measures: list[str]) -> str:
@@ -471,7 +480,9 @@ class _Writer:
         text = lead + "".join(body)
         parts = [p for p in self.links.get("parts") or [] if p]
         if parts and not re.search(r"汇报如下|报告如下|总结如下|讲几点", text):
-            text += self.phrase("structural.announce", parts=_join_list(parts))
+            at = occasion and not lead and not any(occasion in b for b in body)
+            text += self.phrase("structural.announce_at" if at else "structural.announce",
+                                parts=_join_list(parts), occasion=occasion)
         if not body:
             text += self.gap(self.target, len(text), "opening")
         return [text]
@@ -582,9 +593,13 @@ class _Writer:
         return paragraphs
 
     def write_requirements(self) -> list[str]:
-        """No facts feed the requirements: the lead-in and a gap for what the speaker requires."""
+        """No facts feed the requirements: the lead-in, then the points the blueprint expects,
+        each a gap for one requirement the speaker must state (not three stock paragraphs)."""
         lead = self.phrase("structural.lead.requirements")
-        return [lead + self.gap(self.target, len(lead), "requirements")]
+        markers = self.markers[:3] or [""]
+        each = max(0, self.target - len(lead)) // len(markers)
+        wanted = self.phrase("gaps.requirements")
+        return [lead, *(m + gap_marker(wanted, max(GAP_MIN_CHARS, round(each, -1))) for m in markers)]
 
     def write_closing(self) -> list[str]:
         closing = self.facts.get("closing") or {}
@@ -599,7 +614,8 @@ class _Writer:
             paragraphs.append(lead + _sentence(r))
         if not paragraphs:
             paragraphs.append(self.gap(self.target, 0, "closing") or gap_marker(self.phrase("gaps.closing")))
-        if self.genre == "leader_speech" or not requests:
+        asked = any(w in "".join(requests) for w in ("评议", "审议", "指正", "指导"))
+        if self.genre == "leader_speech" or not asked:
             paragraphs.append(self.phrase("structural.end"))
         return paragraphs
 
