@@ -320,6 +320,9 @@ def _convenes(meta: dict[str, Any], speaker: Speaker) -> bool:
 _REGION_START = re.compile(r"^(?:全县|全区|全市|全省|全旗|全镇|全街道|全乡|全州|全盟|全国|农村居民|城镇居民|城乡居民)")
 
 
+_OPENING_REQUEST = re.compile(r"[，,]?\s*(?:不妥之处[，,]?\s*)?(?:请|敬请|恳请)[^，。；]{0,12}?(?:批评指正|指正|指导)$")
+
+
 class _Writer:
     """Composes one section from its spec and facts; deterministic."""
 
@@ -468,6 +471,8 @@ class _Writer:
             text = _clause(text)
             if self.genre == "duty_report":  # 请予评议 belongs to the closing of a duty report
                 text = re.sub(r"[，,]?\s*请予(?:评议|审议)$", "", text)
+            # The request for guidance is the closing's: said in the opening too, it is said twice.
+            text = _clause(_OPENING_REQUEST.sub("", text))
             if text:
                 body.append(_sentence(text))
         if self.facts.get("summary"):  # only present when the blueprint feeds it here
@@ -608,7 +613,7 @@ class _Writer:
         paragraphs = []
         if wishes:
             end = "！" if self.genre == "leader_speech" else "。"
-            paragraphs.append(self.phrase("facts.wish_lead") + "。".join(wishes) + end)
+            paragraphs.append(self.phrase("structural.wish_lead") + "。".join(wishes) + end)
         for r in requests:
             lead = self.phrase("facts.request_lead") if not r.startswith(("请", "恳请", "敬请")) or paragraphs else ""
             paragraphs.append(lead + _sentence(r))
