@@ -353,3 +353,46 @@ def test_a_user_phrase_bank_override_is_read(tmp_path: Path) -> None:
                                                                     'leader_speech: "谢谢各位！"'), encoding="utf-8")
     composer = OfflineComposer.from_prompts([tmp_path])
     assert "谢谢各位！" in composer.structural_templates()
+
+
+# --- 6. the targets of issue 20, pinned ---------------------------------------------------------------
+
+# Corpus texts of different kinds (national, provincial, city, district and county government work
+# reports; two speeches), as bench/offline_prose.py measures them.
+CORPUS_CASES = (
+    ("01_national-gov-report-2022.txt", "work_report"),
+    ("20_hebei-province-gov-report-2001.txt", "annual_summary"),
+    ("02_baoding-city-gov-report-2022.txt", "work_report"),
+    ("04_hailar-district-gov-report-2019.txt", "annual_summary"),
+    ("15_lixian-county-gov-report-2020.txt", "work_report"),
+    ("31_xi-shenzhen-sez-40th-anniversary-speech-2020.txt", "leader_speech"),
+    ("32_xi-entrepreneurs-symposium-speech-2020.txt", "leader_speech"),
+)
+
+
+@pytest.fixture(scope="module")
+def corpus_drafts() -> list[tuple[str, object, Draft]]:
+    from speechwriter.extract import extract_facts
+
+    from .conftest import shared_path
+
+    ws = Workspace()
+    out = []
+    for name, genre in CORPUS_CASES:
+        facts = extract_facts([shared_path("corpus", name)], genre=genre, workspace=ws, verify=False).facts
+        out.append((name, facts, _draft(facts, genre, ws)))
+    return out
+
+
+def test_targets_on_fixtures_and_facts_extracted_from_the_corpus(every, corpus_drafts, structural) -> None:
+    """≤ 3 ungrounded sentences per 1,000 characters, ≤ 8% of characters in them, no stock
+    sentence shared by two drafts beyond the structural list, every draft valid apart from gaps."""
+    library = PromptLibrary()
+    own = [(p.stem, load_facts(p), every[(p.stem, load_facts(p).meta.genre)]) for p in ALL_FIXTURES]
+    cases = [*own, *corpus_drafts]
+    assert len(corpus_drafts) >= 6
+    for name, facts, draft in cases:
+        measured = grounding(_body(draft), facts, structural)
+        assert measured.per_thousand <= 3 and measured.share <= 0.08, (name, measured.ungrounded)
+        assert validate(draft, facts, library.blueprint(draft.genre)).errors == [], name
+    assert shared_stock_sentences([_body(d) for _, _, d in cases], structural) == []
