@@ -106,7 +106,7 @@ def main() -> None:
     print(f"{'draft':36} {'chars':>6} {'target':>6} {'ungr/1k':>8} {'share':>6} {'gaps':>5} {'gap chars':>9} {'errors':>6}")
     for r in rows:
         gaps = r.draft.gaps
-        target = r.facts.meta.target.resolved_chars(240)
+        target = r.facts.meta.target.resolved_chars(PromptLibrary().blueprint(r.draft.genre).chars_per_minute)
         print(f"{r.name:36} {r.draft.chars:6d} {target:6d} {r.grounding.per_thousand:8.2f} "
               f"{r.grounding.share:6.1%} {len(gaps):5d} {sum(g.chars or 0 for g in gaps):9d} {r.errors:6d}")
         if verbose:

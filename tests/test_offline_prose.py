@@ -396,3 +396,21 @@ def test_targets_on_fixtures_and_facts_extracted_from_the_corpus(every, corpus_d
         assert measured.per_thousand <= 3 and measured.share <= 0.08, (name, measured.ungrounded)
         assert validate(draft, facts, library.blueprint(draft.genre)).errors == [], name
     assert shared_stock_sentences([_body(d) for _, _, d in cases], structural) == []
+
+
+def test_a_theme_the_first_fact_opens_with_is_said_once() -> None:
+    """Extracted facts often take a point's theme from its first sentence."""
+    text = THIN.replace("- theme: 道路建设提速\n    items:\n      - statement: 硬化村组道路18公里",
+                        "- theme: 硬化村组道路18公里\n    items:\n      - statement: 硬化村组道路18公里，惠及群众3000人")
+    text = text.replace("figures: [18公里]", "figures: [18公里, 3000人]")
+    text = text.replace("- theme: 培育特色产业\n    measures: [发展林下种植]",
+                        "- theme: 发展林下种植\n    measures: [发展林下种植，带动农户增收]")
+    body = _body(_draft(parse_facts(text)))
+    assert body.count("硬化村组道路18公里") == 1 and body.count("发展林下种植") == 1, body
+
+
+def test_one_copula_where_a_shortcoming_clause_opens_with_shi() -> None:
+    text = THIN.replace("shortcomings: [产业基础薄弱]", "shortcomings: [是特色产业规模偏小的问题突出]")
+    text = text.replace("- theme: 培育特色产业", "- theme: 扩大特色产业规模")
+    body = _body(_draft(parse_facts(text)))
+    assert "是是" not in body and "特色产业规模偏小" in body

@@ -320,6 +320,8 @@ def _convenes(meta: dict[str, Any], speaker: Speaker) -> bool:
 _REGION_START = re.compile(r"^(?:全县|全区|全市|全省|全旗|全镇|全街道|全乡|全州|全盟|全国|农村居民|城镇居民|城乡居民)")
 
 
+_KEY = re.compile(r"[\W_]+")
+_LEADING_COPULA = re.compile(r"^(?:是|也|还|都|就)+")
 _OPENING_REQUEST = re.compile(r"[，,]?\s*(?:不妥之处[，,]?\s*)?(?:请|敬请|恳请)[^，。；]{0,12}?(?:批评指正|指正|指导)$")
 
 
@@ -519,10 +521,14 @@ class _Writer:
         theme = _clause(hl["theme"])
         if _placeholder(theme) is not None:
             theme = ""
+        items = hl.get("items") or []
+        first = _clause(items[0]["statement"]) if items else ""
+        if theme and _KEY.sub("", first).startswith(_KEY.sub("", theme)):
+            theme = ""  # the first fact opens with the theme itself: said once, not twice
         text = f"{self.marker(n)}{theme}。" if theme else self.marker(n)
         if hl.get("lead"):
             text += _sentence(hl["lead"])
-        text += self.items_text(hl.get("items") or [])
+        text += self.items_text(items)
         return text + self.gap(self.budget(n), len(text))
 
     def _shortcoming_points(self, shortcomings: list[str]) -> list[str]:
@@ -585,13 +591,17 @@ class _Writer:
             if what is not None:
                 paragraphs.append(self.marker(n) + gap_marker(what or self.phrase("gaps.plans"), self.budget(n) or None))
                 continue
-            text = f"{self.marker(n)}{theme}。"
+            measures = plan.get("measures") or []
+            if measures and _KEY.sub("", measures[0]).startswith(_KEY.sub("", theme)):
+                text = self.marker(n)  # the first measure opens with the theme: said once
+            else:
+                text = f"{self.marker(n)}{theme}。"
             if n in answers:  # the plan that answers a shortcoming says so: 不足 → 打算
-                problem = answers[n]
+                problem = _LEADING_COPULA.sub("", answers[n])  # 针对的是 + 是数量…: one 是
                 # 由…向…的转变 names a change still to make, not a problem: it is pushed, not fixed.
                 path = "facts.answer_shift" if problem.endswith("转变") else "facts.answer_one"
                 text += self.phrase(path, problem=problem)
-            text += self.measures_text(plan.get("measures") or [])
+            text += self.measures_text(measures)
             paragraphs.append(text + self.gap(self.budget(n), len(text)))
         if not plans:
             paragraphs.append(self.gap(self.target, len(context), "plans"))
