@@ -414,3 +414,11 @@ def test_one_copula_where_a_shortcoming_clause_opens_with_shi() -> None:
     text = text.replace("- theme: 培育特色产业", "- theme: 扩大特色产业规模")
     body = _body(_draft(parse_facts(text)))
     assert "是是" not in body and "特色产业规模偏小" in body
+
+
+def test_only_the_convener_says_we_convene(every) -> None:
+    # a street's head at the district party committee's meeting does not convene it
+    street = every[("duty_report_street", "leader_speech")].section("opening").body
+    assert "我们召开区委" not in street and "召开区委组织部年度考核述职会" in street
+    # a vice-mayor at the city's own safety meeting does
+    assert "今天，我们召开全市安全生产工作会议" in every[("leader_speech_safety", "leader_speech")].section("opening").body

@@ -314,7 +314,9 @@ def _convenes(meta: dict[str, Any], speaker: Speaker) -> bool:
     occasion = str(meta.get("occasion") or "")
     if speaker.dept:
         return False
-    return not re.search(r"[县区市省州旗镇乡](?:人民)?(?:政府|委|人大|政协)", occasion[:8]) or bool(speaker.own)
+    if any(occasion.startswith(name) for name in speaker.own):
+        return True  # 区长 at 区政府…会: his own meeting
+    return not re.search(r"[县区市省州旗镇乡](?:人民)?(?:政府|委|人大|政协)", occasion[:8])
 
 
 _REGION_START = re.compile(r"^(?:全县|全区|全市|全省|全旗|全镇|全街道|全乡|全州|全盟|全国|农村居民|城镇居民|城乡居民)")
