@@ -422,3 +422,13 @@ def test_only_the_convener_says_we_convene(every) -> None:
     assert "我们召开区委" not in street and "召开区委组织部年度考核述职会" in street
     # a vice-mayor at the city's own safety meeting does
     assert "今天，我们召开全市安全生产工作会议" in every[("leader_speech_safety", "leader_speech")].section("opening").body
+
+
+def test_lead_words_are_not_repeated_through_the_plans(every) -> None:
+    """我们将 20–23 times in one plans part read as a drone: one lead per plan at most (and the
+    part's lead-in); 这方面 (16 times in one draft) only where the facts say it."""
+    for (stem, genre), draft in every.items():
+        plans = draft.section("plans")
+        for lead in ("我们将", "我将"):
+            assert plans.body.count(lead) <= len(_facts_of(stem).plans) + 1, (stem, genre, lead)
+        assert _body(draft).count("这方面") <= "".join(_facts_of(stem).prose()).count("这方面"), (stem, genre)
