@@ -746,6 +746,7 @@ CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
 # of the family may import this one for Finding and _Context without a cycle.
 FAMILY_MODULES: tuple[str, ...] = (
     "gaps",
+    "masking",
 )
 
 
