@@ -610,6 +610,7 @@ class RunOptions:
     workdir: Path | None = None
     collector: Any = None  # a RequestCollector: collect uncached requests instead of sending them (batch mode)
     allow_custom_checks: bool = False  # custom checks from outside the project folder may run
+    only: set[tuple[str, str, int]] | None = None  # run just these (case, variant label, repeat): --rerun-failed
     _workspace: Any = field(default=None, repr=False)
 
     def workspace(self) -> Any:
@@ -920,6 +921,8 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
             timeout = float(case.overrides.get("timeout", suite.defaults.timeout))
             for v in variants:
                 for r in range(opts.repeat):
+                    if opts.only is not None and (case.id, v.label, r) not in opts.only:
+                        continue
                     jobs.append(_guarded(suite, case, v, r, opts, timeout, sem, on_result))
         return list(await asyncio.gather(*jobs))
 
@@ -962,7 +965,9 @@ def load_results(run: str | Path, base: Path | None = None) -> SuiteResult:
                              path=str(root))
         p = matches[0]
     try:
-        return SuiteResult.model_validate_json((p / "results.json").read_text(encoding="utf-8"))
+        result = SuiteResult.model_validate_json((p / "results.json").read_text(encoding="utf-8"))
+        result.folder = str(p)  # where it is now, even if the folder was moved since it was written
+        return result
     except ValidationError as exc:
         raise InputError(f"不是有效的评测结果：{exc.errors()[0]['msg']}", path=str(p / "results.json")) from None
 
