@@ -44,7 +44,7 @@ bench: $(VENV)/.installed-dev
 # Visual check of the 公文 layout: docx -> PDF (LibreOffice) -> PNG of the first page, which is also
 # the README's page image (docs/gbt9704-page1.png).
 preview: demo
-	$(SW) export $(DEMO_OUT).json --format pdf -o build/demo.pdf --force
+	$(SW) export $(DEMO_OUT).json --format pdf -o build/demo.pdf --force --allow-gaps
 	pdftoppm -png -r 80 -f 1 -l 1 -singlefile build/demo.pdf build/demo-page
 	cp build/demo-page.png docs/gbt9704-page1.png
 	@echo "预览：build/demo-page.png（已更新 docs/gbt9704-page1.png）"

@@ -1,97 +1,123 @@
-"""How the offline composer's drafts read, in numbers (not a speed bench: a quality report).
+"""How grounded the offline composer's drafts are, in numbers (a quality report, not a speed bench).
 
-Prints, per fixture drafted in its own genre: length as % of target, copy ratio, the worst
-sentence overlap among the four genres drafted from it, the number of phrase-bank templates used
-more than once in the draft (however filled), and the number of template sentences in it; then
-the sentences the two annual-summary fixtures share word for word.
+For every fixture drafted in its own genre, and for facts extracted offline (``facts extract``)
+from corpus texts of different kinds in ../shared/corpus, prints:
 
-    .venv/bin/python bench/offline_prose.py
+- ungrounded sentences per 1,000 characters (a sentence of >= 6 Han characters whose character
+  bigrams are < 35% present in the facts file's strings; structural sentences and gap markers
+  excepted: :func:`speechwriter.metrics.ungrounded_sentences`) — target <= 3;
+- the share of characters in them — target <= 8%;
+- gaps written and the characters they ask for; length against the target;
+- validate errors (target 0; gap warnings are expected);
+
+then the stock sentences shared by drafts of two different facts files — target 0.
+
+    .venv/bin/python bench/offline_prose.py          # the table
+    .venv/bin/python bench/offline_prose.py -v       # and every ungrounded sentence
 """
 
 from __future__ import annotations
 
-import itertools
-import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from speechwriter.facts import load_facts  # noqa: E402
-from speechwriter.metrics import copy_ratio, sentence_overlap, sentences  # noqa: E402
+from speechwriter.draft import Draft  # noqa: E402
+from speechwriter.engines.offline import OfflineComposer  # noqa: E402
+from speechwriter.facts import Facts, load_facts  # noqa: E402
+from speechwriter.metrics import Grounding, grounding, shared_stock_sentences  # noqa: E402
 from speechwriter.prompts import PromptLibrary  # noqa: E402
 from speechwriter.validate import validate  # noqa: E402
 from speechwriter.workspace import Workspace  # noqa: E402
 
-GENRES = ["work_report", "leader_speech", "duty_report", "annual_summary"]
 FIXTURES = sorted((ROOT / "fixtures" / "facts").glob("*.yaml"))
+CORPUS = ROOT.parent / "shared" / "corpus"
+# Texts of different kinds: national, provincial, city, district and county government work
+# reports, and two speeches; each drafted in the genre closest to it.
+CORPUS_CASES = (
+    ("01_national-gov-report-2022.txt", "work_report"),
+    ("20_hebei-province-gov-report-2001.txt", "annual_summary"),
+    ("02_baoding-city-gov-report-2022.txt", "work_report"),
+    ("04_hailar-district-gov-report-2019.txt", "annual_summary"),
+    ("15_lixian-county-gov-report-2020.txt", "work_report"),
+    ("31_xi-shenzhen-sez-40th-anniversary-speech-2020.txt", "leader_speech"),
+    ("32_xi-entrepreneurs-symposium-speech-2020.txt", "leader_speech"),
+)
+TARGET_PER_THOUSAND = 3.0
+TARGET_SHARE = 0.08
 
 
-def _strings(node: Any) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for v in node.values() for s in _strings(v)]
-    if isinstance(node, list):
-        return [s for v in node for s in _strings(v)]
-    return []
+@dataclass(frozen=True)
+class Row:
+    """One draft measured."""
+
+    name: str
+    draft: Draft
+    facts: Facts
+    grounding: Grounding
+    errors: int
+
+    @property
+    def body(self) -> str:
+        return prose(self.draft)
 
 
-def template_patterns() -> list[re.Pattern[str]]:
-    """Every whole-sentence phrase of the bank as a pattern (slots match anything)."""
-    import yaml
+def prose(draft: Draft) -> str:
+    """The draft's prose: every section but the salutation (the facts' own line, not the composer's)."""
+    return "\n".join(s.body for s in draft.sections if s.role != "salutation")
 
-    bank = yaml.safe_load((ROOT / "prompts" / "offline" / "phrases.yaml").read_text(encoding="utf-8"))
-    bank.pop("words", None)
+
+def _measure(name: str, facts: Facts, genre: str, ws: Workspace, lib: PromptLibrary,
+             structural: list[str]) -> Row:
+    draft = ws.draft(facts, genre=genre, record=False, use_cache=False).draft
+    report = validate(draft, facts, lib.blueprint(genre))
+    return Row(name, draft, facts, grounding(prose(draft), facts, structural),
+               sum(1 for f in report.findings if f.severity == "error"))
+
+
+def corpus_facts(ws: Workspace) -> list[tuple[str, Facts, str]]:
+    """(name, facts extracted offline, genre) for each corpus case that is present."""
+    from speechwriter.extract import extract_facts
+
     out = []
-    for text in set(_strings(bank)):
-        text = text.strip()
-        if len(re.sub(r"\{\w+\}", "", text)) < 8:
-            continue
-        pieces = re.split(r"\{\w+\}", text.rstrip("。！"))
-        out.append(re.compile(".+?".join(re.escape(p) for p in pieces)))
+    for name, genre in CORPUS_CASES:
+        path = CORPUS / name
+        if path.is_file():
+            out.append((name.split("_")[0], extract_facts([path], genre=genre, workspace=ws, verify=False).facts, genre))
     return out
 
 
-def template_uses(body: str, patterns: list[re.Pattern[str]]) -> dict[str, int]:
-    """Template pattern -> how many sentences of ``body`` it produced."""
-    uses: dict[str, int] = {}
-    for sent in re.findall(r"[^。！？\n]+[。！？]?", body):
-        for pat in patterns:
-            if pat.search(sent):
-                uses[pat.pattern] = uses.get(pat.pattern, 0) + 1
-    return uses
+def measure_all(include_corpus: bool = True) -> tuple[list[Row], list[str]]:
+    """Every fixture and corpus case measured, and the stock sentences drafts share."""
+    ws, lib = Workspace(), PromptLibrary()
+    structural = OfflineComposer.from_prompts().structural_templates()
+    rows = [_measure(p.stem, load_facts(p), load_facts(p).meta.genre, ws, lib, structural) for p in FIXTURES]
+    if include_corpus:
+        rows += [_measure(f"corpus {n} ({g})", f, g, ws, lib, structural) for n, f, g in corpus_facts(ws)]
+    return rows, shared_stock_sentences([r.body for r in rows], structural)
 
 
 def main() -> None:
-    ws, lib = Workspace(), PromptLibrary()
-    patterns = template_patterns()
-    bodies: dict[tuple[str, str], str] = {}
-    rows = []
-    for path in FIXTURES:
-        facts = load_facts(path)
-        for genre in GENRES:
-            draft = ws.draft(facts, genre=genre, record=False, use_cache=False).draft
-            bodies[(path.stem, genre)] = "\n".join(s.body for s in draft.sections)
-        own = facts.meta.genre
-        draft = ws.draft(facts, genre=own, record=False, use_cache=False).draft
-        report = validate(draft, facts, lib.blueprint(own))
-        body = bodies[(path.stem, own)]
-        uses = template_uses(body, patterns)
-        worst = max(sentence_overlap(bodies[(path.stem, a)], bodies[(path.stem, b)])
-                    for a, b in itertools.permutations(GENRES, 2))
-        rows.append((path.stem, report.chars / report.target_chars, copy_ratio(body, facts.prose()), worst,
-                     sum(1 for n in uses.values() if n > 1), sum(uses.values())))
-    print(f"{'fixture':28} {'length':>7} {'copy':>6} {'x-genre':>8} {'tpl>1':>6} {'tpl':>5}")
-    for stem, length, copied, worst, multi, total in rows:
-        print(f"{stem:28} {length:7.0%} {copied:6.2f} {worst:8.0%} {multi:6d} {total:5d}")
-    a = bodies[("annual_summary_agri", "annual_summary")]
-    b = bodies[("annual_summary_hailar", "annual_summary")]
-    shared = set(sentences(a)) & set(sentences(b))
-    print(f"sentences shared by the two annual summaries: {len(shared)}")
-    for s in sorted(shared):
+    verbose = "-v" in sys.argv[1:]
+    rows, shared = measure_all()
+    print(f"{'draft':36} {'chars':>6} {'target':>6} {'ungr/1k':>8} {'share':>6} {'gaps':>5} {'gap chars':>9} {'errors':>6}")
+    for r in rows:
+        gaps = r.draft.gaps
+        target = r.facts.meta.target.resolved_chars(PromptLibrary().blueprint(r.draft.genre).chars_per_minute)
+        print(f"{r.name:36} {r.draft.chars:6d} {target:6d} {r.grounding.per_thousand:8.2f} "
+              f"{r.grounding.share:6.1%} {len(gaps):5d} {sum(g.chars or 0 for g in gaps):9d} {r.errors:6d}")
+        if verbose:
+            for s in r.grounding.ungrounded:
+                print("      ", s)
+    worst = max(r.grounding.per_thousand for r in rows)
+    worst_share = max(r.grounding.share for r in rows)
+    print(f"worst: {worst:.2f} ungrounded per 1,000 chars (target <= {TARGET_PER_THOUSAND}), "
+          f"{worst_share:.1%} of characters (target <= {TARGET_SHARE:.0%})")
+    print(f"stock sentences shared by two drafts beyond the structural list: {len(shared)} (target 0)")
+    for s in shared:
         print("  ", s)
 
 

@@ -3,7 +3,6 @@ offline composer's prose (length, copying, grammar traps, genre placement, fidel
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from pathlib import Path
@@ -77,21 +76,35 @@ def test_qieshi_lint_wants_a_verb() -> None:
 # --- the numbers the issue asks for ---------------------------------------------------------------
 
 @pytest.mark.parametrize("fixture", ALL_FIXTURES, ids=lambda p: p.stem)
-def test_offline_draft_length_copying_and_repeats(fixture: Path, drafts) -> None:
+def test_offline_draft_is_grounded_within_budget_and_says_what_is_missing(fixture: Path, drafts) -> None:
+    """The target is a budget, not a floor: the draft stays within it, fills no shortfall with
+    filler (≤ 3 ungrounded sentences per 1,000 characters) and marks what is missing instead."""
+    from speechwriter.engines.offline import OfflineComposer
+    from speechwriter.metrics import grounding
+
     facts = load_facts(fixture)
     draft = drafts[(fixture.stem, facts.meta.genre)]
     report = validate(draft, facts, PromptLibrary().blueprint(draft.genre))
-    assert 0.8 <= report.chars / report.target_chars <= 1.2, (report.chars, report.target_chars)
-    assert copy_ratio(_body(draft), facts.prose()) <= 0.5
+    assert report.chars <= 1.2 * report.target_chars, (report.chars, report.target_chars)
+    owed = sum(g.chars or 0 for g in draft.gaps)
+    # what is written plus what the gaps ask for comes near the target: the shortfall is accounted for
+    assert 0.6 * report.target_chars <= report.chars + owed <= 1.2 * report.target_chars, (report.chars, owed)
+    measured = grounding(_body(draft), facts, OfflineComposer.from_prompts().structural_templates())
+    assert measured.per_thousand <= 3 and measured.share <= 0.08, measured.ungrounded
     assert repeated_sentences([s.body for s in draft.sections]) == []
     assert report.errors == []
 
 
 @pytest.mark.parametrize("fixture", ALL_FIXTURES, ids=lambda p: p.stem)
-def test_four_genres_from_one_facts_file_are_four_speeches(fixture: Path, drafts) -> None:
-    texts = {g: _body(drafts[(fixture.stem, g)]) for g in GENRES}
-    worst = max(sentence_overlap(texts[a], texts[b]) for a, b in itertools.permutations(GENRES, 2))
-    assert worst <= 0.4
+def test_four_genres_from_one_facts_file_are_four_structures(fixture: Path, drafts) -> None:
+    """The facts are the same, so the fact sentences are too; what differs is the speech around
+    them: each genre has its own parts and its own announcement of them."""
+    headings = {g: tuple(s.heading for s in drafts[(fixture.stem, g)].sections if s.heading) for g in GENRES}
+    assert len(set(headings.values())) == len(GENRES), headings
+    if not any("如下" in o for o in load_facts(fixture).opening):  # else the facts' own opening announces
+        openings = {g: drafts[(fixture.stem, g)].section("opening").body for g in GENRES}
+        announce = {g: re.findall(r"[^。]*(?:汇报|意见|报告|总结如下)[^。]*。", openings[g])[-1:] for g in GENRES}
+        assert len({tuple(a) for a in announce.values()}) == len(GENRES), announce
 
 
 def test_every_draft_is_free_of_style_lints_and_validates(drafts, library) -> None:
@@ -204,17 +217,26 @@ def test_duty_report_asks_for_evaluation_in_its_closing_and_speaks_as_i(drafts) 
     for stem in (p.stem for p in ALL_FIXTURES):
         draft = drafts[(stem, "duty_report")]
         assert "请予评议" not in draft.section("opening").body
-        assert "请予评议" in draft.section("closing").body
+        closing = draft.section("closing").body
+        # one request for evaluation: the facts' own (批评指正) or the genre's (请予评议), never both
+        assert len(re.findall(r"请予评议|批评指正|给予指导", closing)) == 1, closing
         assert "我" in draft.section("performance").body
         assert "我将" in draft.section("plans").body
         assert "要切实" not in _body(draft)
 
 
 def test_leader_speech_has_its_requirements_part(drafts) -> None:
+    """No facts feed the requirements: the part is there, with its heading, and asks the writer
+    for them with a gap instead of three stock points."""
+    from speechwriter.gaps import find_gaps
+
     for stem in (p.stem for p in ALL_FIXTURES):
         part = drafts[(stem, "leader_speech")].section("requirements")
         assert part.heading and part.heading.startswith("四、")
-        assert re.findall(r"^([一二三])是要", part.body, re.M) == ["一", "二", "三"]
+        gaps = find_gaps(part.body)
+        assert re.findall(r"^([一二三])是【待补", part.body, re.M) == ["一", "二", "三"]
+        assert len(gaps) == 3 and all("要求" in g.wanted and g.chars for g in gaps)
+        assert not re.search(r"^[一二三]是要", part.body, re.M)
 
 
 def test_composer_adds_no_action_the_facts_do_not_state(drafts) -> None:

@@ -63,7 +63,8 @@ def export_draft(draft: Draft | str | Path, fmt: str, path: str | Path, *, force
                  **options: Any) -> Path:
     """Write a draft as ``docx``, ``reading``, ``pdf``, ``md`` or ``txt``; never overwrites unless ``force``.
 
-    ``options`` are those of :func:`speechwriter.export.export_draft` (fonts, template, chars_per_minute …).
+    ``options`` are those of :func:`speechwriter.export.export_draft` (fonts, template, chars_per_minute …);
+    a draft that still has 【待补】 gap markers is refused unless ``allow_gaps=True``.
     """
     from .draft import load_draft
     from .export import export_draft as _export

@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
 from .files import CONTROL_CHARACTERS, read_text, write_text_atomic
+from .gaps import find_gaps
 
-__all__ = ["INDENT", "Draft", "DraftSection", "EngineInfo", "PromptRecord", "load_draft", "output_paths", "recorded_facts"]
+__all__ = ["INDENT", "Draft", "DraftGap", "DraftSection", "EngineInfo", "PromptRecord", "load_draft", "output_paths",
+           "recorded_facts"]
 
 INDENT = "\u3000\u3000"  # two full-width spaces: the first-line indent of GB/T 9704 body text
 
@@ -41,9 +43,28 @@ class DraftSection(_Model):
 
     @property
     def chars(self) -> int:
-        """Length in characters, white space excluded (how 公文 length is counted)."""
-        return sum(len(p.replace(" ", "").replace("\u3000", "")) for p in self.paragraphs) + (
-            len(self.heading) if self.heading else 0)
+        """Length in characters, white space and gap markers excluded (how 公文 length is counted:
+        a 【待补】 marker is a note to the writer, not text of the speech)."""
+        body = sum(len(p.replace(" ", "").replace("\u3000", "")) for p in self.paragraphs)
+        return body - sum(g.end - g.start for g in find_gaps(self.body)) + (len(self.heading) if self.heading else 0)
+
+    @property
+    def gaps(self) -> list[DraftGap]:
+        """The gap markers in this section's body, in order."""
+        return [DraftGap(section=self.id, start=g.start, end=g.end, wanted=g.wanted, chars=g.chars)
+                for g in find_gaps(self.body)]
+
+
+class DraftGap(_Model):
+    """One gap left in a draft: where it is, what a person must add and about how many characters.
+
+    Read from the text (never stored beside it), so it cannot go stale when the text is edited."""
+
+    section: str
+    start: int = Field(description="标记在该章节正文中的起始位置")
+    end: int
+    wanted: str = Field(description="需要补写的内容")
+    chars: int | None = Field(None, description="约多少字")
 
 
 class PromptRecord(_Model):
@@ -86,8 +107,21 @@ class Draft(_Model):
 
     @property
     def chars(self) -> int:
-        """Total length in characters (title excluded)."""
+        """Total length in characters (title and gap markers excluded)."""
         return sum(s.chars for s in self.sections)
+
+    @property
+    def gaps(self) -> list[DraftGap]:
+        """Every gap marker still in the draft, section by section."""
+        return [g for s in self.sections for g in s.gaps]
+
+    def shortfall(self, target: int) -> str:
+        """The line ``draft`` prints: 全文 2,150 字，目标 4,000 字；待补 3 处，约 1,200 字."""
+        line = f"全文 {self.chars:,} 字，目标 {target:,} 字"
+        gaps = self.gaps
+        if gaps:
+            line += f"；待补 {len(gaps)} 处，约 {sum(g.chars or 0 for g in gaps):,} 字"
+        return line
 
     def to_markdown(self) -> str:
         """Markdown: ``#`` title, ``##`` level-one headings, ``###`` deeper ones."""

@@ -9,6 +9,8 @@ Pure functions over strings, used by the evaluation suites (``evals.py``) and th
 - :func:`sentence_overlap` — share of one draft's sentences that another draft also has (used to
   check that one facts file drafted in four genres gives four speeches, not one).
 - :func:`style_lints` — phrases that read badly in 公文, e.g. 「要切实」 followed by a noun.
+- :func:`ungrounded_sentences` — sentences that carry nothing of the facts file (filler), the
+  grounding measure of the offline composer (see docs/offline-composer.md).
 """
 
 from __future__ import annotations
@@ -16,19 +18,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
+    "Grounding",
     "StyleLint",
     "copy_ratio",
+    "grounding",
     "repeated_sentences",
     "sentence_overlap",
     "sentences",
+    "shared_stock_sentences",
     "style_lints",
+    "ungrounded_sentences",
 ]
 
 _SPACE = re.compile(r"\s+")
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 _KEY_DROP = re.compile(r"[\W_]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_SPEECH_SENTENCE = re.compile(r"[^。！？；：\n]+[。！？；：]?")
+_SLOT = re.compile(r"\{\w+\}")
 
 
 def _squeeze(text: str) -> str:
@@ -124,3 +135,98 @@ def style_lints(text: str) -> list[StyleLint]:
         out.append(StyleLint("T506", m.start(), m.end(), excerpt,
                              f"「切实」后面应接动词，这里接的是「{after[:2]}」"))
     return out
+
+
+# --- grounding: does a sentence carry anything of the facts? ----------------------------------------
+
+def _fact_strings(facts: Any) -> list[str]:
+    """Every string in a facts file: a Facts model, a mapping or list of them, or plain text."""
+    if hasattr(facts, "model_dump"):
+        facts = facts.model_dump()
+    if isinstance(facts, str):
+        return [facts]
+    if isinstance(facts, dict):
+        return [s for v in facts.values() for s in _fact_strings(v)]
+    if isinstance(facts, (list, tuple)):
+        return [s for v in facts for s in _fact_strings(v)]
+    return []
+
+
+def _bigrams(text: str) -> set[str]:
+    return {r[i:i + 2] for r in _HAN_RUN.findall(text) for i in range(len(r) - 1)}
+
+
+def _structural_patterns(structural: Iterable[str]) -> list[re.Pattern[str]]:
+    """A structural template (``下面，我就{parts}讲几点意见。``) as a whole-sentence pattern."""
+    out = []
+    for t in structural:
+        pieces = [_KEY_DROP.sub("", p) for p in _SLOT.split(t)]
+        out.append(re.compile("^" + ".*?".join(re.escape(p) for p in pieces) + "$"))
+    return out
+
+
+def _without_gaps(text: str) -> str:
+    from .gaps import GAP_PATTERN
+
+    return GAP_PATTERN.sub("\n", text)
+
+
+def ungrounded_sentences(text: str, facts: Any, structural: Iterable[str] = (), *,
+                         min_han: int = 6, threshold: float = 0.35) -> list[str]:
+    """Sentences of ``text`` that carry nothing of ``facts``: filler.
+
+    A sentence (split at 。！？；： and line ends) counts when it has at least ``min_han`` Han
+    characters and fewer than ``threshold`` of its Han character bigrams occur anywhere in the
+    facts file's strings. Gap markers are not sentences of the speech and are removed first;
+    sentences matching one of the ``structural`` templates (slots written ``{name}``) are excepted.
+    """
+    known: set[str] = set()
+    for s in _fact_strings(facts):
+        known |= _bigrams(s)
+    patterns = _structural_patterns(structural)
+    out = []
+    for m in _SPEECH_SENTENCE.finditer(_without_gaps(text)):
+        sentence = m.group().strip()
+        if len(_HAN.findall(sentence)) < min_han:
+            continue
+        grams = _bigrams(sentence)
+        if grams and len(grams & known) / len(grams) >= threshold:
+            continue
+        key = _KEY_DROP.sub("", sentence)
+        if any(p.match(key) for p in patterns):
+            continue
+        out.append(sentence)
+    return out
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """How much of a draft is filler: ungrounded sentences per 1,000 characters and their share."""
+
+    chars: int
+    ungrounded: tuple[str, ...]
+
+    @property
+    def per_thousand(self) -> float:
+        return round(1000 * len(self.ungrounded) / self.chars, 2) if self.chars else 0.0
+
+    @property
+    def share(self) -> float:
+        return round(sum(len(_squeeze(s)) for s in self.ungrounded) / self.chars, 4) if self.chars else 0.0
+
+
+def grounding(text: str, facts: Any, structural: Iterable[str] = ()) -> Grounding:
+    """:func:`ungrounded_sentences` of ``text`` with the length they are measured against
+    (characters without white space and without gap markers)."""
+    return Grounding(len(_squeeze(_without_gaps(text))), tuple(ungrounded_sentences(text, facts, structural)))
+
+
+def shared_stock_sentences(texts: Sequence[str], structural: Iterable[str] = (), min_chars: int = 8) -> list[str]:
+    """Sentences that two or more of ``texts`` (drafts of different facts files) share word for
+    word, structural templates excepted: the stock phrases a composer carries from speech to speech."""
+    patterns = _structural_patterns(structural)
+    where: dict[str, set[int]] = {}
+    for n, t in enumerate(texts):
+        for key in sentences(_without_gaps(t), min_chars):
+            where.setdefault(key, set()).add(n)
+    return sorted(k for k, ns in where.items() if len(ns) > 1 and not any(p.match(k) for p in patterns))

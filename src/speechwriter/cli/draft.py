@@ -59,6 +59,7 @@ def draft_cmd(
     template: Annotated[Path | None, typer.Option("--template", metavar="UNIT.docx",
                                                   help="导出 docx/pdf 时使用的本单位 Word 模板")] = None,
     fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="导出 docx 时用常见字体代替公文字体")] = False,
+    allow_gaps: Annotated[bool, typer.Option("--allow-gaps", help="稿件仍有【待补】标记时也导出")] = False,
 ) -> None:
     """根据事实文件起草讲话稿：分章节并行生成、校验、只修复有问题的章节，写出 OUT.json 与 OUT.md。
 
@@ -144,18 +145,24 @@ def draft_cmd(
     run = started[0] if started else None
     saved = _save_output(result, out, facts, ws.library().blueprint(result.draft.genre), run)
     cpm = ws.library().blueprint(result.draft.genre).chars_per_minute
+    from ..export.writers import check_gaps
+
     exported = []
+    if exports:
+        check_gaps(result.draft, allow_gaps)  # the draft itself is written above; only the export is refused
     if saved.replaced:
         exported = [out[1] if path == out[1] else
                     export_draft(result.draft, fmt, path, force=force, fonts=fonts_from_option(fallback_fonts),
-                                 chars_per_minute=cpm, template=template) for fmt, path in exports.items()]
+                                 chars_per_minute=cpm, template=template, allow_gaps=allow_gaps)
+                    for fmt, path in exports.items()]
     code = exit_code(result)
     if as_json:
         import json
 
         print_json({"ok": result.ok, "json": str(saved.json_path), "markdown": str(saved.md_path),
                     "replaced": saved.replaced, "kept": str(out[0]) if saved.kept else None,
-                    "run_id": result.run_id, "chars": result.draft.chars, "exported": [str(p) for p in exported],
+                    "run_id": result.run_id, "chars": result.draft.chars,
+                    "gaps": [g.model_dump() for g in result.draft.gaps], "exported": [str(p) for p in exported],
                     "failed": result.failed, "exit_code": code, "report": json.loads(result.report.to_json())})
         if code:
             raise typer.Exit(code)
@@ -169,6 +176,7 @@ def draft_cmd(
             ms = result.draft.timings_ms.get(section.id)
             err.print(f"[dim]  {section.id}：{section.chars} 字" + (f"，{ms / 1000:.1f} 秒" if ms else "") + "[/dim]")
     err.print(run_summary(result, eng.rule_based))
+    err.print(result.draft.shortfall(result.report.target_chars))
     record = f"运行记录 {result.run_id}" if result.run_id else "未保存运行记录"
     if saved.replaced:
         err.print(f"[green]✔[/green] 已写入 {saved.json_path}、{saved.md_path}（{result.draft.chars} 字）；{record}")

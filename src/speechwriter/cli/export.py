@@ -20,6 +20,7 @@ def export_cmd(
     fallback_fonts: Annotated[bool, typer.Option("--fallback-fonts", help="用宋体/仿宋/黑体/楷体代替方正小标宋、仿宋_GB2312 等")] = False,
     quiet: QuietOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（文件、格式、字节数）")] = False,
+    allow_gaps: Annotated[bool, typer.Option("--allow-gaps", help="稿件仍有【待补】标记时也导出（标记原样保留）")] = False,
     chars_per_minute: Annotated[int, typer.Option("--cpm", min=60, max=600, help="语速（字/分钟），用于大字稿的时间标注")] = 240,
     template: Annotated[Path | None, typer.Option("--template", metavar="UNIT.docx",
                                                   help="本单位的 Word 模板（红头、样式、页面），作为 docx/pdf 的底稿")] = None,
@@ -41,6 +42,10 @@ def export_cmd(
     from ..export import export_draft, fonts_from_option
     from ..files import is_stdio
 
+    if comments and draft_file.suffix == ".json":  # the commented document is the speech too
+        from ..export.writers import check_gaps
+
+        check_gaps(load_draft(draft_file), allow_gaps)
     if fmt in ("signoff", "signoff-html") or comments:
         from .signoff import signoff_export
 
@@ -53,7 +58,8 @@ def export_cmd(
         return
 
     draft = load_draft(draft_file)
-    options = {"fonts": fonts_from_option(fallback_fonts), "chars_per_minute": chars_per_minute, "template": template}
+    options = {"fonts": fonts_from_option(fallback_fonts), "chars_per_minute": chars_per_minute, "template": template,
+               "allow_gaps": allow_gaps}
     if is_stdio(output):
         size = _to_stdout(draft, fmt, options)
         if as_json:

@@ -1,35 +1,47 @@
 """The offline composer: a rule-based engine that needs no LLM.
 
 It reads the same prompt an LLM gets, takes the ``<section>`` and ``<facts>`` data blocks out of
-it, and writes the section from phrase banks (``prompts/offline/phrases.yaml``). Phrasing is
-chosen by a random generator seeded with the section's data, so one facts file always gives the
-same speech and different files read differently.
+it, and writes the section from the facts and a small phrase bank (``prompts/offline/phrases.yaml``).
 
-What it writes is prose, but rule-based prose: every fact sentence comes from the facts file
-(statements, measures, themes), joined and framed by the genre's phrase bank; the rest is the
-allowed kind of expansion — summary, evaluation, significance, transition, 排比 built from the
-facts' own themes — sized to the point budgets of the outline. It states every required figure
-exactly as written, names every organisation and every must-appear name, numbers points as the
-blueprint says, and never writes a number, a name or an action of its own.
+What it writes, and nothing else:
+
+- **fact sentences** — the facts file's own statements, themes, measures, shortcomings, wishes and
+  requests, each framed at most by a word that names who did it (the organisation, 我们, 我);
+- **evaluations computed from the data** — 116% of a target reads 超额完成目标任务, a rank among the
+  first three reads 走在…前列; nothing is praised that a figure does not show, and a shortcoming is
+  written only where the facts name one;
+- **structural sentences** — the salutation, one announcement of the parts, one lead-in at the
+  start of each part, the ending the facts ask for (the short list under ``structural`` in the
+  phrase bank, see :func:`structural_templates`);
+- **gap markers** — where the outline's budget for a point wants more than its facts hold, a
+  visible 【待补：…，约N字】 (:func:`speechwriter.gaps.gap_marker`) says what a person should add.
+
+So a draft is shorter than its target when the facts are thin, and says by how much; it never
+fills the difference with sentences that could stand in any speech.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..blueprint import cn_ordinal
 from ..datablock import parse_data_block
+from ..gaps import gap_marker
 from .base import Completion, Engine, EngineError, Message, Request
 
+__all__ = ["OfflineComposer", "Speaker", "cn_count", "evaluation", "speaker_model", "structural_templates"]
+
 _END = "。；，、：！？ "
+
+# A point is left with a gap marker when its facts fall short of its budget by at least this many
+# characters and this share of the budget: a small shortfall is no reason to interrupt the text.
+GAP_MIN_CHARS = 50
+GAP_MIN_SHARE = 0.3
 
 
 def _sentence(text: str) -> str:
@@ -46,13 +58,52 @@ def _quote(name: dict[str, Any]) -> str:
     return f"“{name['text']}”" if name.get("quoted", True) else name["text"]
 
 
+_DIGITS = "零一二三四五六七八九"
+
+
+def cn_count(n: int) -> str:
+    """A cardinal in Chinese numerals, as a count is said: 两个方面, not 二个方面 (1–99)."""
+    if n == 2:
+        return "两"
+    if n < 10:
+        return _DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+# An extracted facts file marks what it could not find with a placeholder in full-width brackets
+# (（待补充：…）): that is a gap, not a sentence of the speech.
+_PLACEHOLDER = re.compile(r"^[（(]待补充[：:]?(?P<what>[^）)]*)[）)]$")
+
+
+def _placeholder(text: str) -> str | None:
+    m = _PLACEHOLDER.match(text.strip())
+    return m.group("what").strip() if m else None
+
+
 @functools.lru_cache(maxsize=16)
 def _load_phrases(path: str, mtime_ns: int) -> dict[str, Any]:
-    """Parse a phrase bank once per file version (the C loader; evals build many composers)."""
+    """Parse a phrase bank once per file version (evals build many composers)."""
     import yaml
 
     text = Path(path).read_text(encoding="utf-8")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return []
+
+
+def structural_templates(phrases: dict[str, Any]) -> list[str]:
+    """The structural sentences of a phrase bank (slots as ``{name}``): the only sentences the
+    composer writes that need not carry a fact; the grounding metric excepts them."""
+    return [s for s in _strings(phrases.get("structural") or {}) if s.strip()]
 
 
 class OfflineComposer(Engine):
@@ -79,6 +130,10 @@ class OfflineComposer(Engine):
                 return cls(_load_phrases(str(path), path.stat().st_mtime_ns))
         raise EngineError("找不到离线撰稿器的措辞库 offline/phrases.yaml")
 
+    def structural_templates(self) -> list[str]:
+        """This composer's structural sentences (see :func:`structural_templates`)."""
+        return structural_templates(self.phrases)
+
     # --- Engine interface -----------------------------------------------------------------
 
     def complete(self, messages: list[Message], request: Request | None = None) -> Completion:
@@ -101,58 +156,60 @@ class OfflineComposer(Engine):
 
     def compose(self, section: dict[str, Any], facts: dict[str, Any]) -> str:
         """Write one section body from its spec and facts slice."""
-        seed = hashlib.sha256(json.dumps([section, facts], ensure_ascii=False, sort_keys=True)
-                              .encode()).digest()
-        writer = _Writer(self.phrases, random.Random(seed), section, facts)
+        writer = _Writer(self.phrases, section, facts)
         role = section.get("role", "body")
         method = getattr(writer, f"write_{role}", writer.write_body)
         paragraphs = [p for p in method() if p]
         return "\n\n".join(paragraphs)
 
 
-# Words that open a verb phrase: a measure starting with one can follow 要/将/着力 directly;
-# any other measure is read as a clause with its own subject and gets 确保/力争 instead.
+# --- evaluations computed from the data -----------------------------------------------------------
+
+_OF_TARGET = re.compile(r"(?:完成|达到|为)[^，。；]{0,10}?(?:目标|计划|任务)(?:任务)?的\s*(\d+(?:\.\d+)?)\s*[%％]")
+_RANK = re.compile(r"(?:排名|排|位居|居|位列|列)(全国|全省|全区|全市|全州|全盟|全县|[^，。；\d]{2,6}?)(?:第)"
+                   r"([一二三123])(?:位|名)?")
+_SIGNED = re.compile(r"同比([+\-－＋])\s*(\d+(?:\.\d+)?\s*[%％])")
+
+
+def evaluation(statement: str) -> str:
+    """What the figures of one statement show, as a clause ('' when they show nothing to judge).
+
+    Only what follows from the numbers: more than 100% of a target is 超额完成, exactly 100% 全面完成;
+    a rank among the first three of a named scope is 走在…前列. A figure that merely rises or falls
+    is already said by its own words (同比增长…): the composer adds no verdict to it.
+    """
+    m = _OF_TARGET.search(statement)
+    if m:
+        share = float(m.group(1))
+        if share > 100:
+            return "超额完成目标任务"
+        if share == 100:
+            return "全面完成目标任务"
+    m = _RANK.search(statement)
+    if m and m.group(1).startswith("全") and "前列" not in statement:
+        return f"走在{m.group(1)}前列"
+    return ""
+
+
+def signed_change(statement: str) -> str:
+    """同比+5.2% / 同比-3% said in words: 同比增长5.2% / 同比下降3%."""
+    return _SIGNED.sub(lambda m: ("同比增长" if m.group(1) in "+＋" else "同比下降") + m.group(2), statement)
+
+
+# --- shortcomings and the plans that answer them ----------------------------------------------------
+
+# Words that open a verb phrase: a statement starting with one needs a subject in front of it.
 _VERB_START = re.compile(
     r"^(?:要|将|把|对|以|在|向|为|从|按|坚持|严格|深入|深化|加强|加大|加快|完善|健全|建立|建设|建成|推进|推动|推行|"
     r"开展|组织|组建|引进|引导|培育|培训|提升|提高|增强|强化|压紧|压实|落实|实施|抓好|做好|做强|做大|擦亮|打造|"
     r"瞄准|紧盯|聚焦|围绕|统筹|招录|招引|再建|新建|扩大|拓展|拓宽|优化|规范|整治|治理|排查|督促|动员|宣传|集中|"
     r"协助|多办|化解|解决|带头|带动|参加|参与|盘活|完成|创建|争创|保障|维护|提供|开设|打好|守牢|筑牢|发挥|持续|"
-    r"全面|进一步|着力|力争|确保|推广|查处|检查|清理|挂牌|稳[就妥住]|扩|巩固|改善|让)")
-_FRAMED = re.compile(r"^(?:围绕|瞄准|紧盯|聚焦|再|进一步|持续|全面|着力|力争|确保|严格|深入|切实|坚决)")
-
-
-def _first_clause(theme: str) -> str:
-    return re.split(r"[，；。]", theme, maxsplit=1)[0]
-
-
-_RESULT_START = re.compile(r"^(?:化解|带动|实现|达到|增长|下降|惠及|完成|建设|建成|推动|促进|提升|提高)")
-_LINKED = ("还", "并", "又", "同时", "也", "再", "此外", "其中", "以及", "和")
-
-
-def _link_clauses(statement: str) -> str:
-    """Join the verb-led clauses of a long statement with 还/同时/并, as one would say them.
-
-    Only clauses that open with a verb get a linking word, so a clause with its own subject
-    (or one already linked) is left as written; nothing is added but the linking words.
-    """
-    clauses = statement.split("，")
-    if len(clauses) < 3:
-        return statement
-    linked = False
-    out = [clauses[0]]
-    for clause in clauses[1:]:
-        # One linking word per sentence, and never before a result or a purpose (化解 is what
-        # 推行 achieved, 带动 what 引进 brought): those are not one more thing that was done.
-        if (not linked and _VERB_START.match(clause) and not clause.startswith(_LINKED)
-                and not _RESULT_START.match(clause) and "“" not in out[-1]):
-            clause = "还" + clause
-            linked = True
-        out.append(clause)
-    return "，".join(out)
-
+    r"全面|进一步|着力|力争|确保|推广|查处|检查|清理|挂牌|稳[就妥住]|扩|巩固|改善|让|牵头|承办|举办|帮助|服务)")
+# A measure that already says how it is meant (要/将/力争/确保 near its start) gets no lead word:
+# 力争 + 年内力争… would say it twice.
+_MODAL = re.compile(r"^[^，；]{0,6}?(?:要|将|力争|确保|争取|务必|必须)")
 
 _COMMON_BIGRAMS = {"工作", "进一步", "一步", "加强", "不断", "推进", "持续", "提升", "能力", "建设", "发展", "落实"}
-
 
 # Words of one field of work: a plan and a shortcoming that share a field are linked even when
 # they share no word (招商 answers 抓经济发展的办法不多; 作风 answers 以会议落实会议).
@@ -215,18 +272,20 @@ def _join_list(items: list[str]) -> str:
     return "、".join(items[:-1]) + glue + items[-1]
 
 
+# --- the speaker ------------------------------------------------------------------------------------
+
 _SOBER = ("安全", "应急", "消防", "防汛", "信访", "事故")
 _GOV_HEAD = re.compile(r"(?:区|县|市|旗|州|镇|乡)长$")
-_DEPT_HEAD = re.compile(r"(?:局|站|委|办|所|中心|院)(?:副)?(?:局长|站长|主任|书记|院长|所长)$")
+_DEPT_HEAD = re.compile(r"(?:局|站|委|办|所|中心|院|科|处|部)(?:副)?(?:局长|站长|主任|书记|院长|所长|科长|处长|部长)$")
 
 
 @dataclass(frozen=True)
 class Speaker:
     """Who speaks, as far as the wording depends on it.
 
-    ``own``: names of the speaker's own unit (written 我们, never 「××方面」); ``dept``: a
-    department head (全系统, 科室 are his words; a 区长 says 全区上下, 各部门); ``deputy``: 分管 fits
-    only a deputy; ``sober``: a safety-type occasion, where praise is measured.
+    ``own``: names of the speaker's own unit (written 我们 after the first time); ``dept``: a
+    department head, who reports to a meeting others convene (no 「我们召开」); ``deputy``: a
+    deputy; ``sober``: a safety-type occasion.
     """
 
     own: tuple[str, ...] = ()
@@ -249,327 +308,160 @@ def speaker_model(meta: dict[str, Any], organisations: list[dict[str, Any]]) -> 
                    and "街道" not in role, deputy="副" in role, sober=any(w in where for w in _SOBER))
 
 
-_REGION_START = re.compile(r"^(?:全县|全区|全市|全省|全旗|全镇|全街道|全乡|农村居民|城镇居民|城乡居民)")
-_ACTION = re.compile(r"(?:推广|建成|建设|开展|组建|组织|引进|实施|推行|培训|举办|创建|打造|改造|完成|新建|"
-                     r"整治|铺设|拆除|化解|追讨|盘活|检查|督促|挂牌|排查|查处|投入|投资|购置|招录|参加|讲)")
-_SUBJECT_STRIP = re.compile(r"^(?:还|并|同时|全[县区市省镇乡旗州]|全街道|全年|当年|累计|共)")
-_SUBJECT_TAIL = re.compile(r"(?:稳定在|达到|达|增长|压减至|突破|超过|为|占比|同比|新增|累计|共|约|近|逾|总额|"
-                           r"完成|实现|增速|、)+$")
+def _convenes(meta: dict[str, Any], speaker: Speaker) -> bool:
+    """Whether the speaker may say 我们召开 of the occasion: not a department head at a meeting
+    of a government or party committee above him (a bureau chief does not convene 县政府常务会议)."""
+    occasion = str(meta.get("occasion") or "")
+    if speaker.dept:
+        return False
+    if any(occasion.startswith(name) for name in speaker.own):
+        return True  # 区长 at 区政府…会: his own meeting
+    return not re.search(r"[县区市省州旗镇乡](?:人民)?(?:政府|委|人大|政协)", occasion[:8])
 
 
-# Words a subject must not carry: an honour or a leading role said twice would be a claim of ours.
-# …nor anything a figure check could read as a number of ours (十三件, 一期, 首批).
-_NOT_SUBJECT = re.compile(r"牵头|率先|首创|获|表彰|表扬|排名|预计|惠及|受到|首批|首期|[二三四五六七八九十两百千万亿余○零]"
-                          r"|一[个名项次户人家所件批期座条套处位]")
+_REGION_START = re.compile(r"^(?:全县|全区|全市|全省|全旗|全镇|全街道|全乡|全州|全盟|全国|农村居民|城镇居民|城乡居民)")
 
 
-def _subject(clause: str, orgs: Iterable[str]) -> str:
-    """What a fact clause is about, in its own words, without the figure (粮食播种面积, 新建高标准农田)."""
-    for org in orgs:
-        clause = clause.removeprefix(org)
-    clause = _SUBJECT_STRIP.sub("", clause)
-    head = re.split(r"[0-9０-９]", clause, maxsplit=1)[0]
-    head = _SUBJECT_TAIL.sub("", head)
-    if (not 3 <= len(head) <= 10 or re.search(r"[、，；：（(]", head) or len(head) == len(clause) > 10
-            or head.endswith("的") or _NOT_SUBJECT.search(head) or head.count("“") != head.count("”") or re.match(r"[一二两三四五六七八九十]次", head)):
-        return ""
-    return head
-
-
-def item_subjects(items: list[dict[str, Any]], limit: int = 4) -> list[str]:
-    """Up to ``limit`` distinct subjects of a point's items, one per item first."""
-    orgs = [o for i in items for o in [i.get("org_name")] if o]
-    out: list[str] = []
-    for item in items:
-        for clause in _clause(item["statement"]).split("，"):
-            subject = _subject(clause, orgs)
-            if subject and subject not in out:
-                out.append(subject)
-                break
-    for item in items:
-        for clause in _clause(item["statement"]).split("，")[1:]:
-            subject = _subject(clause, orgs)
-            if subject and subject not in out and len(out) < limit:
-                out.append(subject)
-    return out[:limit]
-
-
-_PREDICATE = re.compile(r"(?:再...|(?:持续|不断|明显|取得|加快|稳步|全面|显著|大幅|有效|逐步|更加|日益|扎实|成效)..)$")
-
-
-def theme_topic(theme: str) -> str:
-    """The field a result-shaped theme is about: 粮食生产再获丰收 -> 粮食生产 ('' if none)."""
-    if "，" in theme or len(theme) < 6:
-        return ""
-    head = _PREDICATE.sub("", theme)
-    return head if head != theme and 2 <= len(head) <= 8 else ""
-
-
-def _topic_like(theme: str) -> bool:
-    """A theme that reads as a topic (粮食生产再获丰收), not a slogan of two verb phrases."""
-    return "，" not in theme and len(theme) <= 12 and not re.match(r"(?:坚持|推动|在|把|以)", theme)
-
-
-class _Words(dict):  # type: ignore[type-arg]
-    """Format fields: named values, plus fresh four-character words drawn on demand."""
-
-    def __init__(self, writer: _Writer, fields: dict[str, str]) -> None:
-        super().__init__(fields)
-        self.writer = writer
-
-    def __missing__(self, key: str) -> str:
-        kind = {"e": "effort", "g": "good", "w": "demand", "m": "method"}.get(key[:1])
-        if kind is None:
-            raise KeyError(key)
-        value = self.writer.word(kind)
-        self[key] = value
-        return value
+_KEY = re.compile(r"[\W_]+")
+_LEADING_COPULA = re.compile(r"^(?:是|也|还|都|就)+")
+_OPENING_REQUEST = re.compile(r"[，,]?\s*(?:不妥之处[，,]?\s*)?(?:请|敬请|恳请)[^，。；]{0,12}?(?:批评指正|指正|指导)$")
 
 
 class _Writer:
-    """Composes one section; holds the seeded choice so phrasing is reproducible."""
+    """Composes one section from its spec and facts; deterministic."""
 
-    def __init__(self, phrases: dict[str, Any], rng: random.Random, section: dict[str, Any],
-                 facts: dict[str, Any]) -> None:
+    def __init__(self, phrases: dict[str, Any], section: dict[str, Any], facts: dict[str, Any]) -> None:
         self.phrases = phrases
-        self.rng = rng
         self.section = section
         self.facts = facts
         self.meta = facts.get("meta", {})
         self.genre = section.get("genre", "work_report")
+        self.role = section.get("role", "body")
         self.markers: list[str] = section.get("markers") or []
         self.points: list[dict[str, Any]] = section.get("points") or []
         self.links: dict[str, Any] = section.get("links") or {}
         self.target = int(section.get("target_chars") or 0)
-        self.uses: dict[str, int] = {}
-        self.said: set[str] = set()
-        self.words_left: dict[str, list[str]] = {}
-        self.tags: dict[str, dict[str, Any]] = {}
-        self.credited = False
-        self.said_pasts: set[str] = set()
-        self.work_named = False
-        self.own_named = False
-        self.shortcomings = [_clause(x) for x in
-                             (facts.get("shortcomings") or self.links.get("shortcomings") or [])]
         self.speaker = speaker_model(self.meta, facts.get("organisations") or [])
-        # What the phrase preconditions are checked against; per point facts are set by the writer.
-        self.ctx: dict[str, Any] = {"dept": self.speaker.dept, "deputy": self.speaker.deputy,
-                                    "principal": not self.speaker.deputy, "sober": self.speaker.sober}
+        self.own_named = False
 
-    # phrase choice ------------------------------------------------------------------------
+    # phrase bank ---------------------------------------------------------------------------
 
-    def options(self, path: str) -> list[str]:
-        """The phrases of ``path`` whose preconditions hold here (see :meth:`fits`)."""
+    def phrase(self, path: str, **fields: Any) -> str:
+        """The phrase at ``path`` for this genre, its slots filled ('' when the bank has none)."""
         node: Any = self.phrases
         for key in path.split("."):
             node = node.get(key, {}) if isinstance(node, dict) else {}
         if isinstance(node, dict):
-            node = node.get(self.genre) or node.get("default") or []
-        out = []
-        for entry in node:
-            text = entry["t"] if isinstance(entry, dict) else entry
-            if len(node) >= 8 and self._set_aside(text):
-                continue
-            if isinstance(entry, dict):
-                if self.fits(entry):
-                    out.append(entry["t"])
-                    self.tags[entry["t"]] = entry
-            else:
-                out.append(entry)
-        return out
+            node = node.get(self.genre, node.get("default", ""))
+        if not isinstance(node, str):
+            return ""
+        try:
+            return node.format(**fields)
+        except (KeyError, IndexError):
+            return ""
 
-    def _set_aside(self, text: str) -> bool:
-        """A quarter of every large bank is left out, chosen by the facts file: two reports of one
-        genre then draw on different phrases instead of sharing the whole bank word for word."""
-        key = f"{self.meta.get('title', '')}|{self.meta.get('occasion', '')}|{text}".encode()
-        return hashlib.sha256(key).digest()[0] % 4 == 0
-
-    def fits(self, entry: dict[str, Any]) -> bool:
-        """A tagged phrase is used only where what it presupposes is true of this point and speaker.
-
-        ``if``: conditions that must all hold (``action`` the point states an action, not only
-        results; ``multi`` two or more items; ``orgs2`` two or more organisations; ``dept`` a
-        department-level speaker (全系统, 科室); ``deputy`` a deputy; ``principal`` not a deputy;
-        ``sober``/``not_sober`` a safety-type occasion or not). ``claims``: words the phrase says
-        of the speaker's work; it is dropped when a listed shortcoming names any of them.
-        ``credit``: thanks others for the work; one such sentence per section.
-        """
-        ctx = self.ctx
-        for cond in entry.get("if") or []:
-            negate = cond.startswith("not_")
-            if bool(ctx.get(cond.removeprefix("not_"))) == negate:
-                return False
-        if any(w in s for w in entry.get("claims") or [] for s in self.shortcomings):
-            return False
-        # Credit to others only once, and only where others did the work (a point with units in
-        # it): a duty report's own study or integrity is nobody else's achievement.
-        return not (entry.get("credit") and (self.credited or not ctx.get("collective", True)))
-
-    def pick(self, path: str, *, required: bool = True, **fields: str) -> str:
-        """An unused phrase of ``path`` with its fields filled; '' when all are used and not required.
-
-        Every phrase serves once per section however it is filled: a template read twice with
-        other words in it is still the same sentence to a listener."""
-        options = self.options(path)
-        fresh = [o for o in options if not self.uses.get(o)]
-        if not fresh:
-            if not required or not options:
-                return ""
-            fresh = options
-        self.rng.shuffle(fresh)
-        for choice in fresh:
-            try:
-                text = choice.format_map(_Words(self, fields))
-            except KeyError:
-                continue  # a slot this place cannot fill (no next theme, no subjects)
-            if fields.get("work") and "这项工作" in text and not self.work_named:
-                # Once a paragraph, 这项工作 becomes the field's own name (科技支撑工作): the
-                # sentence then says what it is about, and differs from one facts file to another.
-                text = text.replace("这项工作", fields["work"], 1)
-                self.work_named = True
-            if text not in self.said:
-                self.uses[choice] = self.uses.get(choice, 0) + 1
-                self.said.add(text)
-                if self.tags.get(choice, {}).get("credit"):
-                    self.credited = True
-                return text
-        return "" if not required else fresh[0].format_map(_Words(self, fields))
-
-    def word(self, kind: str) -> str:
-        left = self.words_left.get(kind)
-        if not left:
-            left = list(self.phrases.get("words", {}).get(kind) or ["扎实推进"])
-            self.rng.shuffle(left)
-            self.words_left[kind] = left
-        return left.pop()
+    def gap(self, budget: int, written: int, role: str | None = None, wanted: str | None = None) -> str:
+        """A gap marker for what a point's facts leave short of its budget ('' when they nearly fill it)."""
+        missing = budget - written
+        if missing < GAP_MIN_CHARS or missing < budget * GAP_MIN_SHARE:
+            return ""
+        what = wanted or self.phrase(f"gaps.{role or self.role}") or self.phrase("gaps.body")
+        return gap_marker(what, max(GAP_MIN_CHARS, round(missing, -1)))
 
     def marker(self, n: int) -> str:
         return self.markers[n] if n < len(self.markers) else ""
 
     def budget(self, n: int) -> int:
-        return int(self.points[n]["chars"]) if n < len(self.points) else 0
+        return int(self.points[n].get("chars") or 0) if n < len(self.points) else 0
 
     @property
     def period(self) -> str:
-        return self.meta.get("period") or "近年来"
-
-    @property
-    def next_part_unheaded(self) -> bool:
-        """The part after this one has no heading: what follows the last point would be read
-        as belonging to it, so this section ends with its last point."""
-        parts = [p for p in self.section.get("outline") or [] if p.get("role") != "salutation"]
-        ids = [p["id"] for p in parts]
-        sid = self.section.get("id")
-        if sid not in ids or ids.index(sid) + 1 >= len(ids):
-            return False
-        return not parts[ids.index(sid) + 1].get("heading")
+        return self.meta.get("period") or ""
 
     @property
     def first_person(self) -> bool:
         return self.genre == "duty_report"
 
-    def fill(self, text: str, budget: int, paths: list[str], cap: int = 2, **fields: str) -> str:
-        """Append at most ``cap`` expansion sentences from ``paths`` (taken in turn) while ``text``
-        is short of ``budget``; stop when the banks run dry or the next would overshoot.
-
-        The cap is small on purpose: past two stock sentences a paragraph reads as padding, and a
-        shortfall is better filled from the facts' own words (see ``_highlight``) or left short.
-        The theme is restated at most once: after one sentence has named it, templates that need
-        it are skipped."""
-        tries = 0
-        added = 0
-        while len(text) < budget * 0.93 and tries < 8 * len(paths) and added < cap:
-            path = paths[tries % len(paths)]
-            tries += 1
-            extra = self.pick(path, required=False, **fields)
-            if extra and extra[:4] in {x[:4] for x in re.split(r"(?<=[。！？])", text) if x}:
-                continue  # no two sentences of a paragraph open alike (我将坚持…我将坚持…)
-            if extra and len(text) + len(extra) <= budget * 1.12:
-                text += extra
-                added += 1
-                if fields.get("theme") and fields["theme"] in extra:
-                    fields = {k: v for k, v in fields.items() if k != "theme"}
-                if fields.get("topic") and text.count(fields["topic"]) >= 3:
-                    # the field's name twice beside the heading is enough for one paragraph
-                    fields = {k: v for k, v in fields.items() if k not in ("topic", "work")}
-        return text
+    def count_lead(self, path: str, n: int, **fields: Any) -> str:
+        """The part's lead-in before a list of ``n`` points (none for a single point)."""
+        if n < 2:
+            return ""
+        text = self.phrase(path, count=cn_count(n), **fields)
+        return text.lstrip("，") if text.startswith("，") else text
 
     # fact sentences -----------------------------------------------------------------------
 
-    def items_text(self, items: list[dict[str, Any]]) -> str:
-        """The items of a highlight as sentences: one per organisation, its items joined by ；.
+    def statement(self, item: dict[str, Any], org: str | None, first_of_org: bool) -> str:
+        """One item as written in the facts, with who did it in front when the facts leave it out,
+        and what its figures show (:func:`evaluation`) after it."""
+        st = signed_change(_clause(item["statement"]))
+        own = bool(org) and org in self.speaker.own
+        if _REGION_START.match(st):
+            pass  # 全市事故起数…: a region-wide figure is nobody's
+        elif own and first_of_org:
+            if not st.startswith(org or "") and _VERB_START.match(st):
+                st = (org if not self.own_named else "我们") + st
+            self.own_named = True
+        elif org and first_of_org and org not in st and _VERB_START.match(st):
+            st = org + st
+        elif not org and self.first_person and _VERB_START.match(st):
+            st = "我" + st
+        verdict = evaluation(st)
+        return st + ("，" + verdict if verdict and verdict not in st else "")
 
-        An organisation is named once per run of its items, so no three sentences in a row open
-        with the same name; an item the facts give without a subject gets its organisation (or,
-        in a duty report, 我) in front.
+    def items_text(self, items: list[dict[str, Any]]) -> str:
+        """The items of a highlight, one sentence each; an organisation is named before the first
+        of its items that has no subject of its own.
+
+        The speaker's own unit, unattributed and region-wide items come first: an item written
+        全县… names no unit, so no other unit's name may stand before its figures in the paragraph.
         """
-        groups: list[tuple[str | None, list[str]]] = []
-        own_set = set(self.speaker.own)
-        # The speaker's own unit (and unattributed items) first: an item written 我们… or 全县…
-        # names no unit, so no other unit's name may stand before its figures in the paragraph.
-        items = sorted(items, key=lambda i: 0 if (i.get("org_name") in own_set or not i.get("org_name")
+        own = set(self.speaker.own)
+        items = sorted(items, key=lambda i: 0 if (i.get("org_name") in own or not i.get("org_name")
                                                   or _REGION_START.match(i["statement"])) else 1)
+        groups: list[tuple[str | None, list[str]]] = []
         for item in items:
             org = item.get("org_name")
-            statement = _link_clauses(_clause(item["statement"]))
-            if groups and groups[-1][0] == org:
-                groups[-1][1].append(statement)
-            else:
-                groups.append((org, [statement]))
-        sentences = []
-        for org, statements in groups:
-            parts = []
-            own = bool(org) and org in own_set
-            for k, st in enumerate(statements):
-                if own:
-                    st = self._own_statement(org or "", st, first=k == 0)
-                elif _REGION_START.match(st):
-                    pass  # 全市事故起数…: a region-wide figure is nobody's 方面
-                elif org and k > 0 and st.startswith(org) and _VERB_START.match(st[len(org):]):
-                    st = st[len(org):]  # the run already names it
-                elif k == 0 and org and org not in st:
-                    st = (org + st) if _VERB_START.match(st) else f"{org}方面，{st}"
-                elif k == 0 and not org and self.first_person and _VERB_START.match(st):
-                    st = "我" + st
-                parts.append(st)
-            joined = "；".join(parts)
-            text = joined if len(joined) <= 110 else "。".join(parts)
-            if len(sentences) % 2 == 0 and len(text) <= 100 and _ACTION.search(text[:12]):
-                # A short evaluation after an action (never after a bare figure: 「116%，推进有力」),
-                # in the sentence itself: judgement woven into the account, not piled up after it.
-                text += self.pick("achievements.item_tail", required=False)
-            sentences.append(text + "。")
-        return "".join(sentences)
-
-    def _own_statement(self, org: str, st: str, first: bool) -> str:
-        """The speaker's own unit: named once in the section (the validators want its name, a
-        listener wants to know who 我们 are), then 我们; a region-wide figure gets no unit at all."""
-        body = st[len(org):] if st.startswith(org) else st
-        if not _VERB_START.match(body):
-            return st  # 全县粮食播种面积…, 农村居民人均可支配收入…: nobody's 方面
-        if not self.own_named:
-            self.own_named = True
-            return org + body
-        return ("我们" if first else "") + body
+            first = not groups or groups[-1][0] != org
+            st = self.statement(item, org, first_of_org=first)
+            if first:
+                groups.append((org, [st]))
+                continue
+            if org and st.startswith(org) and _VERB_START.match(st[len(org):]):
+                st = st[len(org):]  # the run already names it: no three sentences open with one name
+            groups[-1][1].append(st)
+        out = []
+        for _, statements in groups:
+            joined = "；".join(statements)
+            out.append(_sentence(joined) if len(joined) <= 110 else "".join(_sentence(x) for x in statements))
+        return "".join(out)
 
     def measures_text(self, measures: list[str]) -> str:
-        """Measures as directives with varied openers; a clause gets 确保/力争, never 要切实."""
+        """Measures as written, joined by ；, the first with the genre's lead word (要/我们将/我将)
+        unless it already says how it is meant."""
         out = []
-        for m in (_clause(x) for x in measures):
-            if m.startswith(("要", "将", "我将")):
-                out.append(m)
+        for k, m in enumerate(_clause(x) for x in measures):
+            if not m:
                 continue
-            if _FRAMED.match(m):
-                path = "plans.frame_lead"  # 进一步围绕, 全力再建, 坚决严格: one adverb is enough
-            elif _VERB_START.match(m):
-                path = "plans.vp_lead"
-            else:  # a clause with its own subject; a target said with 以上/左右 is striven for, not ensured
-                path = "plans.target_lead" if re.search(r"左右|以上|以内|约|力争", m) else "plans.clause_lead"
-            lead = self.pick(path, required=False) or self.options(path)[0]
-            if self.first_person and lead.startswith("我") and out:
-                lead = lead[1:]  # 我将… ；将…
-            out.append(lead + m)
+            if k == 0 and not _MODAL.match(m) and _VERB_START.match(m):
+                m = self.phrase("measure_lead") + m
+            out.append(m)
         return "；".join(out) + "。" if out else ""
+
+    def names_sentence(self, written: str) -> str:
+        """Every name and honour this section must state that its facts have not stated yet."""
+        names = [n for n in self.facts.get("names") or [] if n.get("text") and n["text"] not in written]
+        honours = [n for n in self.facts.get("honours") or [] if n.get("text") and n["text"] not in written]
+        out = ""
+        if len(honours) == 1:
+            out += self.phrase("facts.honours_one", honours=_quote(honours[0]))
+        elif honours:
+            out += self.phrase("facts.honours_many", honours="、".join(_quote(n) for n in honours))
+        if len(names) == 1:
+            out += self.phrase("facts.names_one", names=_quote(names[0]))
+        elif names:
+            out += self.phrase("facts.names_many", names="、".join(_quote(n) for n in names))
+        return out
 
     # roles ------------------------------------------------------------------------------
 
@@ -583,315 +475,165 @@ class _Writer:
             text = _clause(text)
             if self.genre == "duty_report":  # 请予评议 belongs to the closing of a duty report
                 text = re.sub(r"[，,]?\s*请予(?:评议|审议)$", "", text)
+            # The request for guidance is the closing's: said in the opening too, it is said twice.
+            text = _clause(_OPENING_REQUEST.sub("", text))
             if text:
                 body.append(_sentence(text))
-        lead = ""
-        # The facts' own opening says why we are here; a frame for the occasion is added only
-        # when they say nothing, or for a meeting speech, which opens by naming the meeting.
-        if occasion and (not body or self.genre == "leader_speech"):
-            # An occasion is a noun phrase (…会议) or an event (…视察…工作): each gets a frame with
-            # its own verb, never the bare name as a clause.
-            is_meeting = occasion.endswith(("会", "会议"))
-            lead = self.pick("opening.meeting_lead" if is_meeting else "opening.visit_lead",
-                             required=False, occasion=occasion)
         if self.facts.get("summary"):  # only present when the blueprint feeds it here
             body.append(_sentence(self.facts["summary"]))
+        lead = ""
+        if occasion and self.genre == "leader_speech" and occasion.endswith(("会", "会议")) \
+                and not any(occasion in b for b in body):
+            kind = "convener" if _convenes(self.meta, self.speaker) else "guest"
+            lead = self.phrase(f"structural.meeting.{kind}", occasion=occasion)
         text = lead + "".join(body)
-        text = self.fill(text, self.target, ["opening.self"], cap=3, period=self.period)
         parts = [p for p in self.links.get("parts") or [] if p]
-        if parts and "如下" not in text:
-            text += self.pick("opening.announce", parts=_join_list(parts))
-        return [text or self.pick("opening.self", period=self.period)]
+        if parts and not re.search(r"汇报如下|报告如下|总结如下|讲几点", text):
+            at = occasion and not lead and not any(occasion in b for b in body)
+            text += self.phrase("structural.announce_at" if at else "structural.announce",
+                                parts=_join_list(parts), occasion=occasion)
+        if not body:
+            text += self.gap(self.target, len(text), "opening")
+        return [text]
 
     def write_achievements(self) -> list[str]:
         highlights = self.facts.get("highlights") or []
-        count = cn_ordinal(len(highlights)) if highlights else ""
         summary = self.facts.get("summary")
         if summary:
-            intro = self.pick("achievements.intro", period=self.period, summary=_clause(summary), count=count)
+            intro = (f"{self.period}，" if self.period and not _clause(summary).startswith(self.period) else "")
+            intro += _sentence(summary) + self.count_lead("structural.lead.achievements_after_summary", len(highlights))
         else:
-            intro = self.pick("achievements.intro_plain", period=self.period, count=count)
-        # The evaluation goes before the 归纳起来… lead-in, which must end the paragraph.
-        if "。" in intro:
-            head, _, lead_in = intro.rpartition("。")
-            if len(highlights) == 1:  # 一个方面 is no list: the point follows the summary directly
-                lead_in = ""
-            intro = head + "。" + self.pick("achievements.intro_eval", required=False) + lead_in
-        elif len(highlights) == 1:
-            intro = intro.split("，")[0] + ("，我主要做了以下工作：" if self.first_person else "，主要工作如下：")
-        topics = [t for t in (theme_topic(_clause(h["theme"])) for h in highlights) if t]
-        if len(topics) >= 3 and len(topics) == len(highlights) and intro.endswith("："):
-            # Before the list, the fields it covers, named as the facts name them.
-            head, _, lead_in = intro[:-1].rpartition("。")
-            preview = self.pick("achievements.preview", required=False, topics="、".join(topics))
-            if preview and head:
-                intro = head + "。" + preview + lead_in + "："
+            intro = self.count_lead("structural.lead.achievements", len(highlights), period=self.period or "这一时期")
         paragraphs = [intro]
+        written = intro
         for n, hl in enumerate(highlights):
-            paragraphs.append(self._highlight(n, hl))
-        if self.next_part_unheaded and len(paragraphs) > 1:
-            # The unheaded part that follows (总结与不足) sums up; only unsaid names stay here.
-            paragraphs[-1] += self._names_sentence()
-            return paragraphs
-        closing = self._achievements_close(highlights)
-        paragraphs.extend(p for p in closing if p)
+            para = self._highlight(n, hl)
+            paragraphs.append(para)
+            written += para
+        tail = self.names_sentence(written)
+        if self.facts.get("summing_up"):
+            tail += _sentence(self.facts["summing_up"])
+        if tail:
+            paragraphs.append(tail)
+        if not highlights:
+            paragraphs.append(self.gap(self.target, sum(map(len, paragraphs)), wanted="主要工作和成效（事实文件未列出）"))
         return paragraphs
 
-    def _point_context(self, items: list[dict[str, Any]], theme: str) -> None:
-        """What the phrases of this point may presuppose (see :meth:`fits`)."""
-        orgs = {i["org_name"] for i in items if i.get("org_name")}
-        said = theme + "".join(i["statement"] for i in items)
-        self.ctx.update(
-            action=any(_ACTION.search(c[:8]) for i in items for c in _clause(i["statement"]).split("，")),
-            multi=len(items) >= 2, orgs2=len(orgs) >= 2, own_in=bool(orgs & set(self.speaker.own)),
-            collective=bool(orgs) or not self.first_person,
-            integrity=any(w in said for w in ("廉洁", "八项规定", "纪律", "个人事项")))
-
     def _highlight(self, n: int, hl: dict[str, Any]) -> str:
-        marker = self.marker(n)
         theme = _clause(hl["theme"])
+        if _placeholder(theme) is not None:
+            theme = ""
         items = hl.get("items") or []
-        self._point_context(items, theme)
-        text = f"{marker}{theme}。"
+        first = _clause(items[0]["statement"]) if items else ""
+        if theme and _KEY.sub("", first).startswith(_KEY.sub("", theme)):
+            theme = ""  # the first fact opens with the theme itself: said once, not twice
+        text = f"{self.marker(n)}{theme}。" if theme else self.marker(n)
         if hl.get("lead"):
             text += _sentence(hl["lead"])
-        budget = self.budget(n) or 200
-        facts_text = self.items_text(items)
-        if self.ctx["integrity"]:
-            # 述廉: the facts, then affirmation and commitment only — no 成效, no credit to others.
-            return self.fill(text + facts_text, budget, ["achievements.integrity"], cap=4)
-        # 做法概括 before the examples when the point has room for it.
-        if len(text) + len(facts_text) < budget * 0.8:
-            text += self.pick("achievements.approach", required=False)
-        if facts_text:
-            lead = self.pick("achievements.examples_lead", required=False)
-            text += (lead + "，" if lead else "") + facts_text
-        orgs = list(dict.fromkeys(i["org_name"] for i in items if i.get("org_name")))
-        if len(orgs) >= 2 and len(text) < budget * 0.9:
-            # After the last figure of the paragraph, so naming them cannot misattribute one.
-            text += self.pick("achievements.orgs", required=False, orgs=_join_list(orgs))
-        fields = {"theme": theme} if _topic_like(theme) else {}
-        self.work_named = False
-        if theme_topic(theme):
-            fields["topic"] = theme_topic(theme)
-            work = re.sub(r"(?:水平|活力|渠道|能力|总量)$", "", fields["topic"])
-            if len(work) >= 3:
-                fields["work"] = work + "工作"
-        subjects = item_subjects(items)
-        if len(subjects) >= 2 and len(text) < budget * 0.9:
-            # The point's own 小结: what it did, named by the facts' own subjects.
-            text += self.pick("achievements.recap", required=False, subjects=_join_list(subjects), **fields)
-            if fields.get("theme") and theme in text[text.index("。") + 1:]:
-                fields = {}
-        bridge = ""
-        if n + 1 < len(self.points):
-            after = _clause(self.points[n + 1].get("theme") or "")
-            if _topic_like(after):
-                bridge = self.pick("achievements.bridge", required=False, next=after)
-        text = self.fill(text, budget - len(bridge),
-                         ["achievements.topic", "achievements.eval", "achievements.meaning", "achievements.close"], cap=14, **fields)
-        return text + bridge
+        text += self.items_text(items)
+        return text + self.gap(self.budget(n), len(text))
 
-    def _achievements_close(self, highlights: list[dict[str, Any]]) -> list[str]:
-        """排比 of the themes, names and honours still unsaid, the summing-up, thanks."""
-        out = []
-        themes = [_first_clause(_clause(h["theme"])) for h in highlights]
-        sentences = ""
-        if len(themes) >= 3:
-            middle = "、".join(themes[1:-1])
-            sentences += self.pick("achievements.parallel", required=False,
-                                   themes=f"从{themes[0]}，到{middle}，再到{themes[-1]}")
-        deeds = [d for h in highlights for d in item_subjects(h.get("items") or [], limit=2)
-                 if _ACTION.match(d)][:4]
-        if len(deeds) >= 3:
-            # 排比 of what was done, in the facts' own verbs: 新建高标准农田、培训农民、完成农村改厕.
-            sentences += self.pick("achievements.deeds", required=False, deeds="、".join(deeds))
-        sentences += self._names_sentence()
-        if self.genre == "leader_speech":
-            sentences += self.pick("achievements.thanks", required=False)
-        if sentences:
-            out.append(sentences)
-        if self.facts.get("summing_up"):
-            out.append(self.pick("achievements.summing_up", summing_up=_clause(self.facts["summing_up"])))
-        return out
-
-    def _names_sentence(self) -> str:
-        """Every name and honour this section must state itself, once; 等 only after two or more."""
-        names = [n for n in self.facts.get("names") or []]
-        honours = [n for n in self.facts.get("honours") or []]
-        out = ""
-        if len(names) == 1:
-            out += self.pick("achievements.names_one", name=names[0]["text"])
-        elif names:
-            out += self.pick("achievements.names_many", names="、".join(_quote(n) for n in names))
-        if len(honours) == 1:
-            out += self.pick("achievements.honours_one", honours=_quote(honours[0]))
-        elif honours:
-            out += self.pick("achievements.honours_many", honours="、".join(_quote(n) for n in honours))
-        return out
+    def _shortcoming_points(self, shortcomings: list[str]) -> list[str]:
+        """One paragraph per shortcoming (numbered), with the plan that answers it when there is one."""
+        plans = [{"theme": _clause(t)} for t in self.links.get("plan_themes") or []]
+        answered = {k: plans[n]["theme"] for n, k in _answered_by(plans, shortcomings).items()}
+        paragraphs = []
+        for i, s in enumerate(shortcomings):
+            marker = self.marker(i) if len(shortcomings) > 1 else ""
+            sep = "，" if marker.startswith(("第", "首", "其", "再", "最")) else ""
+            what = _placeholder(s)
+            if what is not None:
+                paragraphs.append(marker + sep + gap_marker(what or self.phrase("gaps.shortcomings"),
+                                                            self.budget(i) or None))
+                continue
+            text = f"{marker}{sep}{s}。"
+            if i in answered:  # 不足 → 打算, said where the shortcoming is admitted
+                text += self.phrase("facts.answered", plan=answered[i])
+            paragraphs.append(text + self.gap(self.budget(i), len(text)))
+        return paragraphs
 
     def write_assessment(self) -> list[str]:
         shortcomings = [_clause(s) for s in self.facts.get("shortcomings") or []]
         paragraphs = []
-        summing = self.facts.get("summing_up")
-        if summing:
-            text = self.pick("assessment.summing", summing_up=_clause(summing))
-            themes = [_first_clause(_clause(t)) for t in self.links.get("highlight_themes") or []]
-            if len(themes) >= 3 and self.section.get("enumerator", "none") == "none":
-                # Part one ended with its last point: the summing-up recalls its themes as 排比.
-                text = self.pick("assessment.parallel", required=False,
-                                 themes=f"从{themes[0]}，到{'、'.join(themes[1:-1])}，再到{themes[-1]}") + text
-            paragraphs.append(text + self.pick("assessment.summing_eval", required=False))
-        turn = self.pick("assessment.turn")
-        if self.section.get("enumerator", "none") == "none":
-            if all(s.endswith("转变") for s in shortcomings):
-                listed = "，".join(shortcomings) + "还需要再下功夫。"
-                text = turn + listed
-            else:
-                text = turn.rstrip("，：") + "，" + self.pick("assessment.list_lead") + "；".join(shortcomings) + "。"
-                text += self.pick("assessment.list_tail", required=False)
-            text += self.pick("assessment.resolve", required=False)
-            if len(text) + sum(map(len, paragraphs)) < self.target * 0.9:
-                text += self.pick("assessment.bridge", required=False)
-            if paragraphs:
-                paragraphs[0] += text
-            else:
-                paragraphs.append(text)
+        if self.facts.get("summing_up"):
+            paragraphs.append(_sentence(self.facts["summing_up"]))
+        if not shortcomings:
             return paragraphs
-        paragraphs.append(turn.rstrip("，") if turn.endswith("：") else turn.rstrip("，") + "：")
-        plans = [{"theme": _clause(t)} for t in self.links.get("plan_themes") or []]
-        answered = {k: plans[n]["theme"] for n, k in _answered_by(plans, shortcomings).items()}
-        for i, s in enumerate(shortcomings):
-            marker = self.marker(i) if len(shortcomings) > 1 else ""
-            sep = "，" if marker.startswith(("第", "首", "其", "再", "最")) else ""
-            text = f"{marker}{sep}{s}。"
-            if i in answered:  # 不足 → 打算, said where the shortcoming is admitted
-                text += self.pick("assessment.answered", required=False, plan=answered[i])
-            text = self.fill(text, self.budget(i) or 80, ["assessment.reflect"], cap=1 if i in answered else 2)
+        if self.section.get("enumerator", "none") == "none":
+            real = [s for s in shortcomings if _placeholder(s) is None]
+            text = ""
+            if real:
+                shift = all(x.endswith("转变") for x in real)
+                lead = self.phrase("structural.lead.shortcomings_shift" if shift else "structural.lead.shortcomings")
+                text = lead + "；".join(real) + "。"
+            if len(real) < len(shortcomings):
+                text += gap_marker(self.phrase("gaps.shortcomings"))
+            text += self.gap(self.target, len(text) + sum(map(len, paragraphs)))
             paragraphs.append(text)
-        paragraphs.append(self.pick("assessment.resolve"))
-        return paragraphs
+            return paragraphs
+        if len(shortcomings) > 1:
+            paragraphs.append(self.phrase("structural.lead.shortcomings"))
+        return paragraphs + self._shortcoming_points(shortcomings)
 
     def write_situation(self) -> list[str]:
         context = "".join(_sentence(c) for c in self.facts.get("context") or [])
         shortcomings = [_clause(s) for s in self.facts.get("shortcomings") or []]
-        first = (context or self.pick("situation.context_lead")) + self.pick("situation.turn")
-        paragraphs = [first]
-        for i, s in enumerate(shortcomings):
-            marker = self.marker(i) if len(shortcomings) > 1 else ""
-            text = f"{marker}，{s}。" if marker else f"{s}。"
-            paragraphs.append(self.fill(text, self.budget(i) or 80, ["situation.analysis"], cap=3))
-        paragraphs.append(self.pick("situation.close") + self.pick("situation.urgency", required=False))
-        return paragraphs
+        first = context + (self.phrase("structural.lead.shortcomings") if len(shortcomings) > 1 else "")
+        return [first, *self._shortcoming_points(shortcomings)]
 
     def write_plans(self) -> list[str]:
         plans = self.facts.get("plans") or []
-        count = cn_ordinal(len(plans)) if plans else ""
-        context = [_clause(c) for c in self.facts.get("context") or []]
-        intro = ""
-        if context:
-            lead = self.pick("plans.context_lead", required=False)
-            if lead and (context[0].startswith(lead.rstrip("，")) or re.match(r"[0-9０-９今明当新本]", context[0])):
-                lead = ""  # the context already says when
-            intro = lead + "。".join(context) + "。"
+        context = "".join(_sentence(c) for c in self.facts.get("context") or [])
+        paragraphs = [context + self.count_lead("structural.lead.plans", len(plans))]
         shortcomings = [_clause(x) for x in self.links.get("shortcomings") or []]
         answers = _match_shortcomings(plans, shortcomings)
-        if shortcomings and len(answers) == len(shortcomings):
-            # 对症下药 only when every shortcoming has its plan; otherwise the claim is false.
-            intro += self.pick("plans.answer", required=False)
-        lead_in = self.pick("plans.intro", count=count)
-        if len(plans) == 1:
-            lead_in = re.sub(r"(?:重点|着力|突出)?(?:在|抓好|做好)?(?:以下)?一个方面.*?[：:]$", "重点抓好以下工作：", lead_in)
-        intro += lead_in
-        paragraphs = [intro]
         for n, plan in enumerate(plans):
-            marker = self.marker(n)
             theme = _clause(plan["theme"])
-            self.ctx.update(answers=n in answers)
-            text = f"{marker}{theme}。"
-            if n in answers:  # the plan that answers a shortcoming says so: 成绩 → 不足 → 打算
-                problem = answers[n]
-                # 由…向…的转变 names a change still to make, not a problem: it is pushed, not fixed.
-                path = "plans.answer_shift" if problem.endswith("转变") else "plans.answer_one"
-                text += self.pick(path, required=False, problem=problem)
+            what = _placeholder(theme)
+            if what is not None:
+                paragraphs.append(self.marker(n) + gap_marker(what or self.phrase("gaps.plans"), self.budget(n) or None))
+                continue
+            measures = plan.get("measures") or []
+            if measures and _KEY.sub("", measures[0]).startswith(_KEY.sub("", theme)):
+                text = self.marker(n)  # the first measure opens with the theme: said once
             else:
-                text += self.pick("plans.meaning", required=False, theme=_first_clause(theme) if "，" in theme
-                                  and len(theme) > 14 else theme)
-            past = self._builds_on(plan)
-            if past:
-                text += self.pick("plans.build", required=False, past=past)
-            text += self.measures_text(plan.get("measures") or [])
-            text = self.fill(text, self.budget(n) or 150, ["plans.method", "plans.goal"], cap=6)
-            paragraphs.append(text)
+                text = f"{self.marker(n)}{theme}。"
+            if n in answers:  # the plan that answers a shortcoming says so: 不足 → 打算
+                problem = _LEADING_COPULA.sub("", answers[n])  # 针对的是 + 是数量…: one 是
+                # 由…向…的转变 names a change still to make, not a problem: it is pushed, not fixed.
+                path = "facts.answer_shift" if problem.endswith("转变") else "facts.answer_one"
+                text += self.phrase(path, problem=problem)
+            text += self.measures_text(measures)
+            paragraphs.append(text + self.gap(self.budget(n), len(text)))
+        if not plans:
+            paragraphs.append(self.gap(self.target, len(context), "plans"))
         return paragraphs
-
-    def _builds_on(self, plan: dict[str, Any]) -> str:
-        """The achievement a plan continues, when they share words (稳住粮食生产基本盘 after
-        粮食生产再获丰收): 成绩 → 打算 said in the facts' own words."""
-        mine = {g for g in _grams(plan.get("theme", "") + "".join(plan.get("measures") or []))
-                if not g.startswith("#")}
-        best = ("", 0)
-        for theme in self.links.get("highlight_themes") or []:
-            theme = _clause(theme)
-            shared = len(mine & _grams(theme))
-            if _topic_like(theme) and shared >= 2 and shared > best[1] and theme not in self.said_pasts:
-                best = (theme, shared)
-        if best[0]:
-            self.said_pasts.add(best[0])
-        return best[0]
 
     def write_requirements(self) -> list[str]:
-        bank = list(self.phrases.get("requirements", {}).get("points") or [])
-        chosen = sorted(self.rng.sample(range(len(bank)), min(3, len(bank))))
-        paragraphs = [self.pick("requirements.intro")]
-        themes = [_clause(t) for t in self.links.get("plan_themes") or []]
-        for k, idx in enumerate(chosen):
-            point = bank[idx]
-            text = f"{self.marker(k)}要{_clause(point['theme']).removeprefix('要')}。"
-            text += "".join(point.get("body") or [])
-            if k == 1 and len(themes) >= 2:
-                listed = ("、".join(_first_clause(t) for t in themes[:3]) + "等") if len(themes) > 3 \
-                    else _join_list([_first_clause(t) for t in themes])
-                text += f"对{listed}重点任务，要逐项细化、逐项推进。"
-            paragraphs.append(text)
-        close = self.pick("requirements.close")
-        if self.next_part_unheaded:
-            paragraphs[-1] += close
-        else:
-            paragraphs.append(close)
-        return paragraphs
+        """No facts feed the requirements: the lead-in, then the points the blueprint expects,
+        each a gap for one requirement the speaker must state (not three stock paragraphs)."""
+        lead = self.phrase("structural.lead.requirements")
+        markers = self.markers[:3] or [""]
+        each = max(0, self.target - len(lead)) // len(markers)
+        wanted = self.phrase("gaps.requirements")
+        return [lead, *(m + gap_marker(wanted, max(GAP_MIN_CHARS, round(each, -1))) for m in markers)]
 
     def write_closing(self) -> list[str]:
         closing = self.facts.get("closing") or {}
-        wishes = [_clause(w) for w in closing.get("wishes") or []]
-        requests = [_clause(r) for r in closing.get("requests") or []]
+        wishes = [_clause(w) for w in closing.get("wishes") or [] if _clause(w)]
+        requests = [_clause(r) for r in closing.get("requests") or [] if _clause(r)]
         paragraphs = []
         if wishes:
-            lead = self.pick("closing.wish_first")
-            if lead.endswith("希望") and re.match(r"[^，。]{0,12}要", wishes[0]):
-                lead = lead[:-2]  # 希望……要…… says the wish twice: the 要 already asks
             end = "！" if self.genre == "leader_speech" else "。"
-            paragraphs.append(lead + "。".join(wishes) + end)
-        plan_themes = [_clause(t) for t in self.links.get("plan_themes") or []]
-        if 2 <= len(plan_themes) <= 5 and all("，" not in t and len(t) <= 12 for t in plan_themes):
-            # The commitment names what was promised: the plans' own themes as 排比.
-            paragraphs.append(self.pick("closing.plans", required=False, plans="，".join(plan_themes)))
-        call = self.pick("closing.call", required=False)
-        if call:
-            paragraphs.append(call)
-        if sum(map(len, paragraphs)) + sum(map(len, requests)) < self.target * 0.7:
-            # Courtesy before the request, so the speech still ends by asking for guidance.
-            thanks = self.pick("closing.thanks", required=False)
-            if thanks:
-                paragraphs.append(thanks)
+            paragraphs.append(self.phrase("structural.wish_lead") + "。".join(wishes) + end)
         for r in requests:
-            # 最后 and 同时 need something before them; a first sentence opens with 在此.
-            lead = self.pick("closing.request_lead", required=False) if paragraphs else "在此，"
-            paragraphs.append((lead or "在此，") + r + "。")
-        end = self.pick("closing.end")
-        asks_guidance = any(w in "".join(requests) for w in ("指导", "指正", "评议"))
-        if self.genre == "duty_report" or not asks_guidance:
-            paragraphs.append(end)
+            lead = self.phrase("facts.request_lead") if not r.startswith(("请", "恳请", "敬请")) or paragraphs else ""
+            paragraphs.append(lead + _sentence(r))
+        if not paragraphs:
+            paragraphs.append(self.gap(self.target, 0, "closing") or gap_marker(self.phrase("gaps.closing")))
+        asked = any(w in "".join(requests) for w in ("评议", "审议", "指正", "指导"))
+        if self.genre == "leader_speech" or not asked:
+            paragraphs.append(self.phrase("structural.end"))
         return paragraphs
 
     def write_body(self) -> list[str]:

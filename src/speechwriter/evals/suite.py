@@ -70,7 +70,12 @@ METRICS: dict[str, tuple[str, bool]] = {
     "length_deviation": ("字数偏离目标的比例", False),
     "speaking_minutes": ("预计讲话分钟数", True),
     "repetition_rate": ("重复句占比", False),
-    "copy_ratio": ("照抄事实原文（连续12字以上）的字数占比", False),
+    "copy_ratio": ("照抄事实原文（连续12字以上）的字数占比（只报告，不是缺陷）", False),
+    "ungrounded_per_1k": ("每千字中不带事实的句子数（结构句、待补标记除外）", False),
+    "ungrounded_share": ("不带事实的句子的字数占比", False),
+    "gaps": ("待补标记个数", False),
+    "over_budget": ("超出目标字数的比例（不足目标记 0：目标是上限）", False),
+    "accounted_deviation": ("正文加待补字数偏离目标的比例", False),
     "cross_section_repeats": ("在不同章节重复出现的句子数", False),
     "style_lints": ("文风问题个数（如「要切实」后接名词），警告", False),
     "warnings": ("警告个数", False),
@@ -412,6 +417,9 @@ def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
         "invented_figures": float(sum(1 for c in codes if c == "F204")),
         "name_recall": 1.0 - missing_names / len(names) if names else 1.0,
         "length_deviation": round(abs(report.chars - target) / target, 4),
+        # The target is a budget: over it is a fault, under it is accounted for by the gaps.
+        "over_budget": round(max(0.0, report.chars / target - 1), 4),
+        "accounted_deviation": round(abs(report.chars + sum(g.chars or 0 for g in draft.gaps) - target) / target, 4),
         "speaking_minutes": report.speaking_minutes,
         "repetition_rate": round(repeats / sentences, 4),
         "warnings": float(len(report.warnings)),
@@ -422,11 +430,17 @@ def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
 
 def speech_metrics(draft: Any, facts: Any) -> dict[str, float]:
     """How much the draft reads as a speech rather than a list of the facts (see metrics.py)."""
-    from ..metrics import copy_ratio, repeated_sentences, style_lints
+    from ..engines.offline import OfflineComposer
+    from ..metrics import copy_ratio, grounding, repeated_sentences, style_lints
 
     bodies = [s.body for s in draft.sections]
+    prose = "\n".join(s.body for s in draft.sections if s.role != "salutation")
+    measured = grounding(prose, facts, OfflineComposer.from_prompts().structural_templates())
     return {
         "copy_ratio": copy_ratio("\n".join(bodies), facts.prose()),
+        "ungrounded_per_1k": measured.per_thousand,
+        "ungrounded_share": measured.share,
+        "gaps": float(len(draft.gaps)),
         "cross_section_repeats": float(len(repeated_sentences(bodies))),
         "style_lints": float(sum(len(style_lints(b)) for b in bodies)),
     }

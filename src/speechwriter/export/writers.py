@@ -89,12 +89,25 @@ def plan_exports(formats: str | None, base: Path, force: bool = False,
     return plan
 
 
+def check_gaps(draft: Draft, allow_gaps: bool = False) -> None:
+    """Refuse to export a draft that still has 【待补】 markers, unless ``allow_gaps``: a document
+    handed on must never carry a gap silently."""
+    gaps = draft.gaps
+    if gaps and not allow_gaps:
+        first = gaps[0]
+        where = next((s.heading or s.title or s.id for s in draft.sections if s.id == first.section), first.section)
+        raise InputError(f"稿件还有 {len(gaps)} 处待补（第一处在「{where}」：{first.wanted}），未导出；"
+                         "补齐后再导出，或加 --allow-gaps 连同待补标记一起导出")
+
+
 def export_draft(draft: Draft, fmt: str, path: Path, *, force: bool = False, fonts: Fonts | None = None,
-                 chars_per_minute: int = 240, template: Path | None = None) -> Path:
+                 chars_per_minute: int = 240, template: Path | None = None, allow_gaps: bool = False) -> Path:
     """Write ``draft`` as ``fmt`` to ``path`` atomically; never overwrites without ``force``.
 
     ``template`` is a unit's own .docx (红头, styles, page set-up) used as the base of docx and pdf.
+    A draft with gap markers is refused (:func:`check_gaps`) unless ``allow_gaps``.
     """
+    check_gaps(draft, allow_gaps)
     target = ensure_parent(_target(Path(path), fmt, force))  # ``-o build/x.docx`` creates build/
     if fmt == "md":
         return write_text_atomic(target, draft.to_markdown())

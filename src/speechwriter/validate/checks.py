@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..facts.model import Facts
 from ..figures.quantities import Lexicon, Mention, Quantity, find_quantities, load_lexicon
 from ..files import read_text
+from ..gaps import find_gaps
 
 __all__ = ["CHECKS", "Finding", "Report", "ValidatorConfig", "draft_from_text", "find_headings", "load_speech", "validate"]
 
@@ -250,7 +251,9 @@ def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: Val
         ctx.period = [m.quantity for m in find_quantities(facts.meta.period)]
     for s in draft.sections:
         text = s.body
-        ctx.mentions[s.id] = find_quantities(text, skip_spans=_name_spans(text, names), lexicon=lexicon)
+        # A gap marker's 约N字 is an instruction to the writer, not a figure of the speech.
+        skip = _name_spans(text, names) + [(g.start, g.end) for g in find_gaps(text)]
+        ctx.mentions[s.id] = find_quantities(text, skip_spans=sorted(skip), lexicon=lexicon)
         if s.heading:
             ctx.heading_mentions[s.id] = find_quantities(s.heading, skip_spans=_name_spans(s.heading, names),
                                                          lexicon=lexicon)
@@ -727,16 +730,26 @@ def _locate(draft: Draft, needle: str) -> tuple[str | None, int, int]:
 
 
 def check_length(ctx: _Context) -> list[Finding]:
-    """Total and per-section length against the blueprint's targets; speaking time."""
+    """Total and per-section length against the blueprint's targets; speaking time.
+
+    The target is a budget, not a floor: L401 says how far the text is from it and how much the
+    draft's gap markers would add (a short draft with honest gaps is not padded to length)."""
     out: list[Finding] = []
     target = ctx.facts.meta.target.resolved_chars(ctx.cpm)
     total = ctx.draft.chars
     tol = ctx.config.length_tolerance
     if total < target * (1 - tol) or total > target * (1 + tol):
-        kind = "偏短" if total < target else "偏长"
-        out.append(Finding(code="L401", severity="warning",
-                           message=f"全文 {total} 字，{kind}（目标 {target} 字，允许 ±{round(tol * 100)}%）",
-                           suggestion=f"{'扩写' if total < target else '压缩'}到约 {target} 字"))
+        gaps = ctx.draft.gaps
+        owed = sum(g.chars or 0 for g in gaps)
+        if total > target:
+            message = f"全文 {total:,} 字，比目标 {target:,} 字多 {total - target:,} 字（允许 ±{round(tol * 100)}%）"
+            suggestion = f"压缩到约 {target:,} 字"
+        else:
+            message = f"全文 {total:,} 字，比目标 {target:,} 字少 {target - total:,} 字"
+            if gaps:
+                message += f"；待补 {len(gaps)} 处，约 {owed:,} 字，补齐后约 {total + owed:,} 字"
+            suggestion = ("先补齐待补处；" if gaps else "") + "篇幅是上限而非下限，不要为凑字数加套话"
+        out.append(Finding(code="L401", severity="warning", message=message, suggestion=suggestion))
     for s in ctx.draft.sections:
         spec = next((x for x in ctx.blueprint.sections if x.id == s.id), None)
         if spec is None or spec.role == "salutation":
@@ -746,7 +759,7 @@ def check_length(ctx: _Context) -> list[Finding]:
         if want >= 100 and (s.chars < want * (1 - stol) or s.chars > want * (1 + stol)):
             out.append(Finding(code="L402", severity="info", section=s.id,
                                message=f"「{spec.title}」{s.chars} 字，目标约 {want} 字",
-                               suggestion=f"{'扩写' if s.chars < want else '压缩'}到约 {want} 字"))
+                               suggestion=f"压缩到约 {want} 字" if s.chars > want else "据实补写（先补齐待补处），不要为凑字数加套话"))
     return out
 
 
@@ -769,12 +782,19 @@ _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|</?(?:facts|section)>|TODO|XXX|\[\[|\
 _SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
 
 
+def mask_gaps(text: str) -> str:
+    """``text`` with every gap marker blanked out by line breaks of the same length (spans hold)."""
+    for g in find_gaps(text):
+        text = text[:g.start] + "\n" * (g.end - g.start) + text[g.end:]
+    return text
+
+
 def check_style(ctx: _Context) -> list[Finding]:
     """Repetition, half-width punctuation, long sentences, banned phrases, leftovers."""
     out: list[Finding] = []
     seen: dict[str, tuple[str, int]] = {}
     for s in ctx.draft.sections:
-        body = s.body
+        body = mask_gaps(s.body)  # markers are reported by the gaps check, not as prose
         hw = _half_width_marks(body)
         if hw:
             a, b = hw[0]
@@ -824,6 +844,7 @@ CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
 # of the family may import this one for Finding and _Context without a cycle.
 FAMILY_MODULES: tuple[str, ...] = (
     "repeats",
+    "gaps",
     "masking",
     "consistency",
     "usage",
