@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .sources import Source
+from .meta import SourceMeta, date_of, read_preamble, split_inline_preamble
+from .sources import Block, Source
 from .text import clip_theme, heading_of, runin_of, split_clauses, split_spans
 
 __all__ = ["Clause", "Node", "Outline", "Sentence", "outline_of", "section_kind"]
@@ -77,6 +78,7 @@ class Outline:
     salutation: str | None
     nodes: list[Node]
     sentences: list[Sentence]
+    meta: SourceMeta = field(default_factory=SourceMeta)
 
     def chain(self, node: int | None) -> list[Node]:
         """The node and its ancestors, innermost first."""
@@ -94,16 +96,33 @@ def outline_of(source: Source) -> Outline:
     stack: list[int] = [0]
     title = salutation = None
     seen_heading = False
-    for p, block in enumerate(source.blocks):
+    preamble: list[str] = []
+    inline = SourceMeta()
+    for p, block in enumerate(_blocks(source)):
         text = block.text
-        if p == 0 and block.level in (None, 1) and len(text) <= 40 and heading_of(text) is None \
-                and not any(ch in "。！？；" for ch in text):
-            title = text.strip("#").strip()
+        if p == 0 and len(text) > 200 and block.level is None:
+            # A text copied as one line: title, date, role and salutation run into its first sentence.
+            inline, inline_salutation, start = split_inline_preamble(text)
+            salutation = inline_salutation or salutation
+            text = text[start:].strip()
+            if not text:
+                continue
+        if not seen_heading and salutation is None and len(text) <= 60 and block.level in (None, 1) \
+                and heading_of(text) is None and not any(ch in "。！？；" for ch in text) \
+                and not (text.endswith(("：", ":")) and _SALUTATION.search(text)):
+            preamble.append(text)  # above the salutation: title, date line, role and name, caption
+            if title is None and p == 0:
+                title = text.strip("#").strip()
             continue
-        if not seen_heading and salutation is None and len(text) <= 40 and text.endswith(("：", ":")) \
+        if not seen_heading and salutation is None and len(text) <= 80 and text.endswith(("：", ":")) \
                 and _SALUTATION.search(text):
-            salutation = text
+            salutation = re.split(r"[。！？]|摄", text)[-1].strip()  # not a photo caption run into it
             continue
+        if not seen_heading and salutation is None and not sentences:
+            m = _INLINE_SALUTATION.match(text)  # 女士们，先生们，同志们：今天，……
+            if m and _SALUTATION.search(m.group(1)):
+                salutation = m.group(1)
+                text = text[m.end():].strip()
         heading = heading_of(text, block.level, unnumbered=block.level is None)
         body = text
         if heading is not None:
@@ -120,7 +139,62 @@ def outline_of(source: Source) -> Outline:
                 continue
             body = heading.rest
         _add_paragraph(body, block.line, p, stack[-1], nodes, sentences)
-    return Outline(source, title, salutation, nodes, sentences)
+    meta = read_preamble(preamble)
+    for name in ("title", "occasion", "date", "speaker_name", "speaker_role"):
+        if getattr(meta, name) is None and getattr(inline, name) is not None:
+            setattr(meta, name, getattr(inline, name))
+    meta.role_stated = meta.role_stated or inline.role_stated
+    if meta.title is None and title and not preamble[1:] and date_of(title) is None:
+        meta.title = title
+    return Outline(source, meta.title, salutation, nodes, sentences, meta)
+
+
+_INLINE_SALUTATION = re.compile(r"^((?:尊敬的|亲爱的|各位|女士们|先生们|同志们|朋友们)[^。！？：:]{0,100}?)[：:]")
+# A run-in part heading inside a one-line text: 「……。二、弘扬企业家精神改革开放以来，……」.
+_RUNIN_PART = re.compile(r"(?<=[。！？”])\s*([一二三四五六七八九十]{1,2})、")
+# Where such a heading ends: it has no full stop, so the next sentence's usual first words mark it.
+_PART_BODY_START = re.compile(r"“|我们|我在|我国|我|改革开放以来|近年来|当前|今年|建议稿|党的|这")
+_CN_ORDER = "一二三四五六七八九十"
+
+
+def _blocks(source: Source) -> list[Block]:
+    """The source's paragraphs, with a long paragraph cut where a run-in part heading starts
+    (一、 … 二、 … counted in order), so one-line texts get their parts."""
+    out: list[Block] = []
+    for block in source.blocks:
+        if block.level is not None or len(block.text) < 600:
+            out.append(block)
+            continue
+        cuts: list[int] = []
+        expected = 1
+        for m in _RUNIN_PART.finditer(block.text):
+            if m.group(1) == _CN_ORDER[expected - 1:expected]:
+                cuts.append(m.start(1))
+                expected += 1
+        if len(cuts) < 2:
+            out.append(block)
+            continue
+        pieces = [block.text[a:b] for a, b in zip([0, *cuts], [*cuts, len(block.text)], strict=True)]
+        for piece in pieces:
+            piece = piece.strip()
+            if not piece:
+                continue
+            if re.match(r"[一二三四五六七八九十]{1,2}、", piece):
+                head_end = _heading_end(piece)
+                if head_end:
+                    out.append(Block(block.line, piece[:head_end]))
+                    piece = piece[head_end:]
+            out.append(Block(block.line, piece))
+    return out
+
+
+def _heading_end(piece: str) -> int:
+    """Where a run-in heading without its own full stop ends (0: it has one, or none is found)."""
+    first = re.search(r"[。！？，,：:；]", piece)
+    limit = min(first.start() if first else len(piece), 40)
+    for m in _PART_BODY_START.finditer(piece, 4, limit):
+        return m.start()
+    return 0
 
 
 _INNER_POINT = re.compile(r"[：:，,](?=\s*(?:[一二三四五六七八九十]{1,3}是|第[一二三四五六七八九十]{1,3}[，、,]))")

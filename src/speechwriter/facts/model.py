@@ -289,6 +289,7 @@ class Closing(_Model):
 
     wishes: list[str] = Field(default_factory=list, description="希望与号召")
     requests: list[str] = Field(default_factory=list, description="请求，如：请领导批评指导")
+    thanks: list[str] = Field(default_factory=list, description="致谢，如：谢谢大家")
 
 
 @dataclass(frozen=True, slots=True)
