@@ -164,7 +164,8 @@ class _SourceExtractor:
         """Every statement of a point is kept (the speech is drafted from all of them), except
         what reports on the meeting itself: 刚才……作了发言 is context, not an achievement."""
         return bool(figures) or bool(_names_in(text)) or bool(_AWARD.search(text)) or \
-            (len(_strip_end(text)) >= 6 and not _MEETING.search(text))
+            (len(_strip_end(text)) >= 6 and not _MEETING.search(text)
+             and max(map(len, re.split(r"[，,、]", _strip_end(text)))) > 4)  # not a table's header row
 
     # -- shortcomings ------------------------------------------------------------------------
 
@@ -260,9 +261,18 @@ class _SourceExtractor:
     def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False) -> None:
         kept = [(s, self._without_theme(s)) for s in members[1:]]
         if figures_only:  # the situation before the points: context, except the targets
-            for s, t in kept:
-                if t and not self.figures(t) and len(self.context) < MAX_CONTEXT and len(t) >= 6:
-                    self.context.append((t, _provenance(self.source, s)))
+            for s in members:
+                t = _strip_end(s.text[runin_of(s.text):])
+                if len(t) < 6:
+                    continue
+                if not self.figures(t):
+                    if len(self.context) < MAX_CONTEXT:
+                        self.context.append((t, _provenance(self.source, s)))
+                    continue
+                theme, rest = clip_theme(t)
+                self._add_plan(theme, [_strip_end(rest)] if rest else [],
+                               [_provenance(self.source, s, "主题取自句首，请提炼")])
+            return
         kept = [(s, t) for s, t in kept if t and (self.figures(t) if figures_only else self.keep(t, self.figures(t)))]
         first = _strip_end(members[0].text[runin_of(members[0].text):])
         theme, rest = clip_theme(first)
@@ -489,7 +499,7 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
         speaker["name"] = said.speaker_name
     meta: dict[str, Any] = {"genre": genre, "title": title, "speaker": speaker}
     if role is None:
-        extraction.comment(("meta", "speaker"), "待填：材料中没有讲话人身份或职务（如：市委分管领导）")
+        extraction.comment(("meta", "speaker"), "待填：讲话人身份或职务（材料中没有写明，如：市委分管领导）")
     elif not stated:
         extraction.comment(("meta", "speaker"), f"待核：材料只说「我代表{role}」，请写明讲话人职务")
     if said.occasion:

@@ -107,7 +107,7 @@ def outline_of(source: Source) -> Outline:
             text = text[start:].strip()
             if not text:
                 continue
-        if not seen_heading and salutation is None and len(text) <= 60 and block.level in (None, 1) \
+        if not seen_heading and salutation is None and len(text) <= 60 and (block.level is None or p == 0) \
                 and heading_of(text) is None and not any(ch in "。！？；" for ch in text) \
                 and not (text.endswith(("：", ":")) and _SALUTATION.search(text)):
             preamble.append(text)  # above the salutation: title, date line, role and name, caption
