@@ -53,7 +53,8 @@ def fit_limits(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], li
     merged = _merge(plans, MAX_COUNTS["plans"], _absorb_plan)
     if merged:
         warnings.append(f"打算过多，已把相邻的 {merged} 处合并（标为待核）")
-    _cap_items(highlights, warnings)
+    _cap_items(highlights, warnings, sum(len(p["figures"]) for p in plans))
+    _cap_plan_figures(highlights, plans, warnings)
     for plan in plans:
         limit = MAX_COUNTS["list"]
         if len(plan["measures"]) > limit:
@@ -68,13 +69,37 @@ def fit_limits(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], li
             del values[limit:]
 
 
-def _cap_items(highlights: list[dict[str, Any]], warnings: list[str]) -> None:
+def _cap_plan_figures(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], warnings: list[str]) -> None:
+    """The figure cap counts the plans' figures too: drop the last measures until it holds."""
+    total = sum(len(i["figures"]) for hl in highlights for i in hl["items"]) + sum(len(p["figures"]) for p in plans)
+    dropped = 0
+    for plan in reversed(plans):
+        while total > MAX_COUNTS["figures"] and plan["measures"]:
+            plan["measures"].pop()
+            text = plan["theme"] + "".join(plan["measures"])
+            kept = [f for f in plan["figures"] if f in text]
+            total -= len(plan["figures"]) - len(kept)
+            plan["figures"] = kept
+            dropped += 1
+        if total > MAX_COUNTS["figures"] and plan["figures"]:
+            total -= len(plan["figures"])
+            plan["figures"] = []  # the theme's own target stays as words
+    if dropped:
+        warnings.append(f"数字超过一个事实文件的上限（{MAX_COUNTS['figures']} 个），已略去后面 {dropped} 条措施；"
+                        "材料过多时请分篇抽取")
+
+
+def _cap_items(highlights: list[dict[str, Any]], warnings: list[str], reserved: int = 0) -> None:
+    """Keep the items within their cap, and their figures within what the plans leave of the cap
+    (the plans keep at least half of it)."""
+    budget = max(MAX_COUNTS["figures"] // 2, MAX_COUNTS["figures"] - reserved)
+
     def total() -> tuple[int, int]:
         items = [i for hl in highlights for i in hl["items"]]
         return len(items), sum(len(i["figures"]) for i in items)
 
     n_items, n_figures = total()
-    if n_items <= MAX_COUNTS["highlights.items"] and n_figures <= MAX_COUNTS["figures"]:
+    if n_items <= MAX_COUNTS["highlights.items"] and n_figures <= budget:
         return
     dropped = 0
     for hl in reversed(highlights):  # first what holds no figure, from the end
@@ -86,7 +111,7 @@ def _cap_items(highlights: list[dict[str, Any]], warnings: list[str]) -> None:
             dropped += 1
             n_items -= 1
     for hl in reversed(highlights):
-        while hl["items"] and (n_items > MAX_COUNTS["highlights.items"] or n_figures > MAX_COUNTS["figures"]):
+        while hl["items"] and (n_items > MAX_COUNTS["highlights.items"] or n_figures > budget):
             item = hl["items"].pop()
             dropped += 1
             n_items -= 1
