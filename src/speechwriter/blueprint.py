@@ -116,6 +116,8 @@ class Blueprint(_Model):
     name: str = Field(..., description="文种中文名，如：工作汇报")
     description: str = ""
     chars_per_minute: int = Field(240, gt=0, description="语速（字/分钟），用于估算讲话时长")
+    phrasing: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$",
+                                 description="离线撰稿器沿用哪个文种的措辞库（如 work_report）；不填则用本文种 id")
     sections: list[SectionSpec] = Field(..., min_length=1)
 
     _sha256: str = PrivateAttr("")

@@ -301,7 +301,7 @@ class PromptLibrary:
             "examples": examples,
             "examples_block": data_block("examples", [e["text"] for e in examples]) if examples else "",
             "facts_block": data_block("facts", {"meta": meta, **data}),
-            "section_block": data_block("section", {"genre": blueprint.id, **spec}),
+            "section_block": data_block("section", {"genre": blueprint.phrasing or blueprint.id, **spec}),
         }
         sys_name, sys_path = self.system_template(blueprint.id)
         sec_name, sec_path = self.section_template(blueprint.id, section)
