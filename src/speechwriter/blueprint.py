@@ -101,6 +101,8 @@ class SectionSpec(_Model):
     share: float = Field(0.1, gt=0, le=1, description="占全文长度的目标比例")
     lead_share: float = Field(0.15, ge=0, lt=1,
                               description="总述、小结、过渡等要点以外的文字占本章节长度的比例，其余按要点分配")
+    part: int | None = Field(None, ge=0, description="由事实文件 parts 中第几部分（从 0 起）写成；"
+                             "撰稿时按事实文件自动加入，蓝图文件中一般不写")
 
     @model_validator(mode="after")
     def _heading_has_level(self) -> SectionSpec:
@@ -145,6 +147,32 @@ class Blueprint(_Model):
         hint = f"，是否想写「{close[0]}」？" if close else ""
         raise InputError(f"文种 {self.id} 没有章节「{section_id}」{hint}"
                          f"（可选：{'、'.join(s.id for s in self.sections)}）")
+
+    def with_parts(self, parts: list[tuple[str, str | None, float]]) -> Blueprint:
+        """This genre with a section for each part of the source's own, as (heading, after, share):
+        inserted after the section ``after`` (before the closing when None or unknown), in order.
+        The parts' shares are taken from the other sections, so the total stays the same."""
+        if not parts:
+            return self
+        sections = list(self.sections)
+        ids = [s.id for s in sections]
+        taken = sum(share for _, _, share in parts)
+        scale = max(0.2, 1 - taken)
+        sections = [s.model_copy(update={"share": max(0.005, s.share * scale)}) for s in sections]
+        last_after: dict[str, int] = {}
+        for n, (heading, after, share) in enumerate(parts):
+            text = heading.replace("{", "｛").replace("}", "｝")  # a heading is a template: no Jinja in it
+            spec = SectionSpec(id=f"part_{n + 1}", title=text, role="plans", heading=text, level=1,
+                               enumerator="paren", point_level=2, feeds=["parts"], share=min(1.0, max(0.01, share)),
+                               part=n)
+            if after in ids:
+                at = last_after.get(after, [s.id for s in sections].index(after)) + 1
+            else:
+                at = next((i for i, s in enumerate(sections) if s.role == "closing"), len(sections))
+            sections.insert(at, spec)
+            if after is not None:
+                last_after[after] = at
+        return self.model_copy(update={"sections": sections})
 
     def heading_numbers(self) -> dict[str, str]:
         """Section id -> heading number (一、 二、 …), counted per level in blueprint order."""

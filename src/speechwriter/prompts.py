@@ -64,6 +64,10 @@ def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
         elif name == "plans":
             value = [{"theme": p["theme"], "measures": p["measures"],
                       "figures": [f["raw"] for f in p["figures"] if f["required"]]} for p in value]
+        elif name == "parts" and section.part is not None:  # a part of the source's own: written as plans
+            points = value[section.part]["points"] if section.part < len(value) else []
+            name, value = "plans", [{"theme": p["theme"], "measures": p["measures"],
+                                     "figures": [f["raw"] for f in p["figures"] if f["required"]]} for p in points]
         out[name] = value
     out["organisations"] = [{"name": o.name, "short": o.short_name} for o in facts.organisations]
     return out

@@ -19,7 +19,7 @@ from .figures import figures_in, quoted_spans
 from .outline import outline_of
 from .sources import Source
 
-__all__ = ["Coverage", "coverage_of", "carries_content", "facts_texts"]
+__all__ = ["Coverage", "carries_content", "coverage_of", "facts_texts"]
 
 _ACTION = re.compile(r"要|将|必须|坚持|推进|推动|加强|加快|实施|开展|完善|建设|建立|健全|深化|落实|确保|力争|提高|提升|"
                      r"优化|强化|促进|保障|支持|鼓励|引导|希望|请|努力|着力|抓好|做好|实现|完成|发挥|扩大|稳定|防范|"

@@ -45,7 +45,7 @@ def _absorb_plan(a: dict[str, Any], b: dict[str, Any]) -> None:
 
 
 def fit_limits(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], lists: dict[str, list[Any]],
-               warnings: list[str]) -> None:
+               warnings: list[str], more_plans: list[dict[str, Any]] | None = None) -> None:
     """Shrink the extracted lists in place to the facts file's limits; say what was done."""
     merged = _merge(highlights, MAX_COUNTS["highlights"], _absorb_highlight)
     if merged:
@@ -53,9 +53,10 @@ def fit_limits(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], li
     merged = _merge(plans, MAX_COUNTS["plans"], _absorb_plan)
     if merged:
         warnings.append(f"打算过多，已把相邻的 {merged} 处合并（标为待核）")
-    _cap_items(highlights, warnings, sum(len(p["figures"]) for p in plans))
-    _cap_plan_figures(highlights, plans, warnings)
-    for plan in plans:
+    every_plan = plans + (more_plans or [])  # the points of the source's own parts count too
+    _cap_items(highlights, warnings, sum(len(p["figures"]) for p in every_plan))
+    _cap_plan_figures(highlights, every_plan, warnings)
+    for plan in every_plan:
         limit = MAX_COUNTS["list"]
         if len(plan["measures"]) > limit:
             text = plan["theme"] + "".join(plan["measures"][:limit])

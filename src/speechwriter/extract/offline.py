@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..facts import Organisation
+from ..facts.model import MAX_COUNTS
 from .figures import figures_in, numeral_names, quoted_spans, written_whole
 from .limits import fit_limits
 from .meta import SourceMeta, period_of, role_in_body
@@ -55,6 +56,7 @@ _MEETING = re.compile(r"^(?:刚才|刚刚)|出席(?:今天|这次|本次)|(?:今
 _CLOSING = re.compile(r"^(?:在此[，,]?(?:也|还|再次)?(?:真诚地|衷心地)?(?:希望|感谢|恳请|请)|让我们|最后|希望|相信|预祝|祝|衷心祝愿|谢谢|再次(?:感谢|表示)|请|恳请|同志们[，,！]|各位代表[，,！])|"
                       r"谢谢大家|预祝.*(?:成功|圆满)|批评指正|批评指导|多提宝贵意见|请予审议")
 _REQUEST = re.compile(r"请|恳请|批评指正|指导|审议|宝贵意见")
+_GLOSSARY = re.compile(r"名词解释|名词注释|注释|附[：:]|附件")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
 FLAT_PARAGRAPHS = 3  # a heading over this many paragraphs with figures and no points of its own
 PLACEHOLDER_THEME = "（待补充主题）"
@@ -136,6 +138,9 @@ class _SourceExtractor:
         self.highlights: list[dict[str, Any]] = []
         self.shortcomings: list[tuple[str, dict[str, Any]]] = []
         self.plans: list[dict[str, Any]] = []
+        self.parts: dict[int, list[dict[str, Any]]] = {}  # top-level node -> its points
+        self._sink = self.plans  # where _add_plan puts a point: the plans, or a part of the source's own
+        self.glossary: list[str] = []
         self.context: list[tuple[str, dict[str, Any]]] = []
         self.names: list[str] = []
         self.honours: list[tuple[str, str | None]] = []
@@ -234,7 +239,11 @@ class _SourceExtractor:
         # A plans section with points of its own opens with the situation: context, unless it sets targets.
         with_points = {nodes[key].parent for key in groups if not isinstance(key, tuple)}
         for key, members in groups.items():
-            if isinstance(key, tuple):
+            top = self._top(key[2] if isinstance(key, tuple) else key)
+            self._sink = self.parts.setdefault(top, []) if top in self.own else self.plans
+            if isinstance(key, tuple) and top in self.own:
+                self._paragraph_plan(members)  # a part of its own has no context: its paragraphs are points
+            elif isinstance(key, tuple):
                 self._paragraph_plan(members, figures_only=key[2] in with_points)
             else:
                 self._plan(nodes[key], members)
@@ -259,6 +268,9 @@ class _SourceExtractor:
         self._add_plan(node.theme, measures, prov)
 
     def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False) -> None:
+        members = [m for m in members if not _VOCATIVE_SENTENCE.match(m.text)]  # 各位代表！ is no theme
+        if not members:
+            return
         kept = [(s, self._without_theme(s)) for s in members[1:]]
         if figures_only:  # the situation before the points: context, except the targets
             for s in members:
@@ -300,7 +312,7 @@ class _SourceExtractor:
         figures = [f for f in figures if f in text]
         for m in measures:
             self.names += _names_in(m)
-        self.plans.append({"theme": theme, "measures": measures, "figures": figures, "provenance": prov})
+        self._sink.append({"theme": theme, "measures": measures, "figures": figures, "provenance": prov})
 
     def _without_theme(self, s: Sentence) -> str:
         parts = [c for c in s.clauses if not c.theme]
@@ -466,7 +478,36 @@ class _SourceExtractor:
             by_key[node_index] = {"theme": node.theme or PLACEHOLDER_THEME, "items": [], "_line": node.line}
         return by_key[node_index]
 
+    def _top(self, node: int) -> int:
+        """The top-level part a node belongs to (0 for text before any heading)."""
+        chain = self.outline.chain(node)
+        return chain[-2].index if len(chain) >= 2 else 0
+
+    def mark_parts(self) -> None:
+        """Parts of the source's own: a top-level part after the plans that reports no result
+        (加强政府自身建设, 需要说明的几个重点问题) is kept as a part with its heading and points, drafted
+        where it stands; a glossary (名词解释) becomes notes for the writer."""
+        nodes = self.outline.nodes
+        self.own: set[int] = set()
+        seen_plans = False
+        for root in [n for n in nodes[1:] if n.parent == 0 and not n.runin]:
+            if _GLOSSARY.search(root.theme):
+                for s in self.outline.sentences:
+                    if self._top(s.node) == root.index:
+                        self.used.add(s.index)
+                        if len(self.glossary) < MAX_OPENING:
+                            self.glossary.append(_strip_end(s.text))
+                continue
+            if root.kind == "plans":
+                seen_plans = True
+            elif seen_plans and root.kind == "achievements" and len(root.theme) >= 4:
+                self.own.add(root.index)
+        for n in nodes:
+            if self._top(n.index) in self.own:
+                n.kind = "plans"
+
     def run(self) -> _SourceExtractor:
+        self.mark_parts()
         self.take_closing()
         self.take_opening()
         self.take_meeting()
@@ -535,7 +576,7 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
 
 def extract_offline(sources: list[Source], organisations: list[Organisation], *, genre: str = "work_report",
                     genre_name: str = "工作汇报", needs: tuple[str, ...] = ("highlights", "shortcomings", "plans"),
-                    ) -> Extraction:
+                    plans_section: str | None = "plans") -> Extraction:
     """Extract facts from ``sources`` by rule; see the module docstring.
 
     Raises :class:`~speechwriter.errors.InputError` for a source without a single figure.
@@ -566,9 +607,13 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     honours = [{"text": h, "org": o} if o else h for h, o in dict.fromkeys(x for ex in extractors for x in ex.honours)
                if h not in names]
     opening = [x for ex in extractors for x in ex.opening]
+    parts = [{"heading": ex.outline.nodes[top].theme, "after": plans_section, "points": points}
+              for ex in extractors for top, points in ex.parts.items() if points]
+    part_points = [p for part in parts for p in part["points"]]
     fit_limits(highlights, plans, {"names": names, "honours": honours, "shortcomings": shortcomings,
-                                   "context": context, "opening": opening}, extraction.warnings)
-    incomplete = _refigure(highlights, plans,
+                                   "context": context, "opening": opening}, extraction.warnings,
+               more_plans=part_points)
+    incomplete = _refigure(highlights, plans + part_points,
                            numeral_names(names + [h if isinstance(h, str) else h["text"] for h in honours]))
     chars = sum(len(s.text) for ex in extractors for s in ex.outline.sentences)
     data: dict[str, Any] = {"meta": _meta([ex.outline for ex in extractors], organisations, genre, genre_name,
@@ -603,6 +648,10 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     for n, (_, prov) in enumerate(context):
         extraction.comment(("context", n), f"来源：{prov['file']}:{prov['line']}")
     data["plans"] = plans
+    if parts:
+        data["parts"] = parts[:MAX_COUNTS["parts"]]
+        for k in range(len(data["parts"])):
+            extraction.comment(("parts", k), "原文自有的部分，文种章节中没有对应的位置：撰稿时单独成节，排在原文的位置")
     for p, plan in enumerate(plans):
         for r in [x["review"] for x in plan["provenance"] if x.get("review")]:
             extraction.comment(("plans", p), f"待核：{r}")
@@ -617,8 +666,11 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
             extraction.comment(("closing", key, n), f"来源：{prov['file']}:{prov['line']}")
     if closing:
         data["closing"] = closing
+    glossary = [g for ex in extractors for g in ex.glossary]
     data["notes"] = [f"本文件由 speechwriter facts extract 离线抽取（基于规则，未调用大模型），来源："
                      f"{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]
+    if glossary:  # a glossary explains terms for the reader; the writer may need it, the draft does not
+        data["notes"] += [f"原文名词解释：{g}" for g in glossary[:MAX_COUNTS["list"] - 1]]
     extraction.data = data
     return extraction
 
