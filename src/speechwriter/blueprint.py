@@ -23,6 +23,7 @@ from .files import read_text
 __all__ = [
     "CN_ORDINALS",
     "Blueprint",
+    "blueprint_json_schema",
     "Enumerator",
     "Role",
     "SectionSpec",
@@ -185,6 +186,19 @@ class Blueprint(_Model):
                     counters[deeper] = 0
                 numbers[s.id] = level_marker(s.level, counters[s.level])
         return numbers
+
+
+def blueprint_json_schema() -> dict[str, Any]:
+    """JSON Schema of a blueprint file (``prompts/blueprints/<genre>.yaml``), for editors and docs.
+
+    ``id`` may be left out of the file (it defaults to the file name), and ``part`` is set by the
+    drafting for a part of the source's own, so neither is required here.
+    """
+    schema = Blueprint.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "speechwriter blueprint (genre) file"
+    schema["required"] = [r for r in schema.get("required", []) if r != "id"]
+    return schema
 
 
 def _search_dirs(prompts_dirs: Iterable[Path] | None) -> list[Path]:

@@ -21,16 +21,25 @@ def facts_check(
                                                        "也可在一个 --sources 后列出多个）")] = None,
     more: Annotated[list[Path] | None, typer.Argument(metavar="[SRC...]", help="--sources 之后的其余材料",
                                                       show_default=False)] = None,
+    prompts: PromptsOpt = None,
 ) -> None:
     """检查事实文件并显示摘要；加 --sources 时逐个核对数字在材料中的出处（有找不到出处的数字时退出码为 1）。
+    加 --prompts 时文种也可以是该目录 blueprints/ 中自定义的文种，并同时检查该文种的蓝图文件。
 
     \b
     示例：speechwriter facts check fixtures/facts/work_report_gongqingfu.yaml
     示例：speechwriter facts check facts.yaml --sources 工会.txt 团委.txt 妇联.docx
+    示例：speechwriter facts check 主持词.yaml --prompts 我的提示词
     """
     from ..facts import check_facts
 
-    facts = check_facts(file, workspace().library().genres())
+    library = workspace(prompts).library()
+    facts = check_facts(file, library.genres())
+    blueprint = library.blueprint(facts.meta.genre)  # a user genre's blueprint is checked too
+    from ..prompts import check_needs
+
+    for spec in blueprint.sections:
+        check_needs(facts, blueprint, spec)
     out = console()
     out.print(facts)
     out.print(f"[green]✔[/green] {file}：检查通过")
@@ -102,18 +111,22 @@ def facts_extract(
 @command(facts_app, "schema")
 def facts_schema(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="写入文件而不是打印")] = None,
+    blueprint: Annotated[bool, typer.Option("--blueprint", help="输出文种蓝图（blueprints/*.yaml）的 JSON Schema")] = False,
     force: ForceOpt = False,
 ) -> None:
-    """输出事实文件的 JSON Schema，供编辑器自动补全。
+    """输出事实文件（或加 --blueprint 时文种蓝图）的 JSON Schema，供编辑器自动补全。
 
     \b
     示例：speechwriter facts schema -o facts.schema.json
+    示例：speechwriter facts schema --blueprint -o blueprint.schema.json
     """
     import json
 
+    from ..blueprint import blueprint_json_schema
     from ..facts import facts_json_schema
 
-    text = json.dumps(facts_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    schema = blueprint_json_schema() if blueprint else facts_json_schema()
+    text = json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
         return
