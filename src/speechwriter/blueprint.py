@@ -23,10 +23,10 @@ from .files import read_text
 __all__ = [
     "CN_ORDINALS",
     "Blueprint",
-    "blueprint_json_schema",
     "Enumerator",
     "Role",
     "SectionSpec",
+    "blueprint_json_schema",
     "enumerator_word",
     "level_marker",
     "list_blueprints",
