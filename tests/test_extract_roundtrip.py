@@ -129,3 +129,31 @@ def test_content_sentences_are_facts_measures_or_requirements() -> None:
     assert carries_content("要加快推进园区基础设施建设，提升承载能力。")
     assert not carries_content("刚才，5位同志作了很好的发言，讲得很好。")
     assert not carries_content("同志们！")
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("prefix", "genre", "heading"), [
+    ("13_", "government_report", "加强政府自身建设"),
+    ("30_", "government_report", "加强政府自身建设"),
+    ("16_", "government_report", "全面加强政府自身建设"),
+    ("34_", "leader_speech", "需要说明的几个重点问题"),
+])
+def test_a_part_of_the_sources_own_is_drafted_where_the_source_had_it(prefix: str, genre: str, heading: str,
+                                                                      tmp_path: Path) -> None:
+    from speechwriter.validate import validate
+    from speechwriter.workspace import Workspace
+
+    result = extract_facts([_path(prefix)], genre=genre, output_name=str(tmp_path / "f.yaml"))
+    facts = result.facts
+    part = next(p for p in facts.parts if p.heading == heading)
+    assert len(part.points) >= 3 and all(p.measures or p.theme for p in part.points)
+    ws = Workspace(tmp_path)
+    draft = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
+    ids = [s.id for s in draft.sections]
+    at = next(i for i, s in enumerate(draft.sections) if s.heading and heading in s.heading)
+    plans_at = next(i for i, s in enumerate(draft.sections) if s.role == "plans" and s.id != ids[at])
+    assert plans_at < at < ids.index(draft.sections[-1].id)  # after the plans, before the closing
+    body = draft.sections[at].body
+    assert sum(p.theme[:6] in body for p in part.points) >= len(part.points) * 0.8
+    report = validate(draft, facts, ws.library().blueprint(genre))
+    assert [f"{f.code} {f.message}" for f in report.errors if f.code.startswith("F")] == []

@@ -20,12 +20,13 @@ Kind = str  # "achievements" | "plans" | "shortcomings"
 _PLANS = re.compile(r"今后|下一步|打算|安排|思路|任务|计划|目标|展望|部署|重点工作|努力方向|工作要点|总体要求|主要要求|"
                     r"明年|新的一年|新一年|建议|措施")
 _SHORTCOMINGS = re.compile(r"不足|问题|差距|短板|弱项|困难|教训")
+_EXPLAINED = re.compile(r"需要说明|说明的|几个重点问题|若干问题|几个问题")  # questions explained, not problems admitted
 _SALUTATION = re.compile(r"同志|代表|领导|各位|女士|先生|朋友|主席|书记|大家|委员|老师|同学")
 
 
 def section_kind(heading: str) -> Kind:
     """What a section is about, from its heading's words."""
-    if _SHORTCOMINGS.search(heading) and len(heading) <= 20:
+    if _SHORTCOMINGS.search(heading) and len(heading) <= 20 and not _EXPLAINED.search(heading):
         return "shortcomings"
     if _PLANS.search(heading):
         return "plans"
