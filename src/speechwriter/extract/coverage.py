@@ -18,6 +18,7 @@ from ..facts import Facts
 from .figures import figures_in, quoted_spans
 from .outline import outline_of
 from .sources import Source
+from .text import runin_of
 
 __all__ = ["Coverage", "carries_content", "coverage_of", "facts_texts"]
 
@@ -30,7 +31,7 @@ _NOISE = re.compile(r"[\s，。、；：！？,.;:!?“”‘’\"'（）()《�
 
 
 def _bigrams(text: str) -> set[str]:
-    t = _NOISE.sub("", text)
+    t = _NOISE.sub("", text[runin_of(text):])  # 一是 / —— say where a point starts, not what it says
     return {t[i:i + 2] for i in range(len(t) - 1)}
 
 
@@ -52,7 +53,8 @@ def facts_texts(facts: Facts) -> list[str]:
     texts = [hl.theme + "。" + "。".join(i.statement for i in hl.items) for hl in facts.highlights]
     texts += [p.theme + "。" + "。".join(p.measures) for p in facts.plans]
     texts += [*facts.opening, facts.summary or "", facts.summing_up or "", *facts.shortcomings, *facts.context,
-              *facts.closing.wishes, *facts.closing.requests, *facts.closing.thanks, facts.meta.title]
+              *facts.closing.wishes, *facts.closing.requests, *facts.closing.thanks, facts.meta.title,
+              *facts.notes]  # a glossary is kept for the writer as notes
     for part in getattr(facts, "parts", []):
         texts += [part.heading, *(p.theme for p in part.points), *(m for p in part.points for m in p.measures)]
     return [t for t in texts if t]

@@ -77,7 +77,8 @@ def _squeeze(text: str) -> str:
 def read_preamble(lines: list[str]) -> SourceMeta:
     """Read the lines above the salutation (title, date and occasion, role and name, captions)."""
     meta = SourceMeta()
-    for raw in lines:
+    title_at = -1
+    for at, raw in enumerate(lines):
         line = _clean(raw)
         if not line or _CAPTION.search(line):
             continue
@@ -102,11 +103,12 @@ def read_preamble(lines: list[str]) -> SourceMeta:
             meta.speaker_name = re.sub(r"[\s?？　]", "", role.group(2))
             meta.role_stated = True
             continue
-        if _NAME_ONLY.match(line) and meta.title is not None and meta.speaker_name is None:
-            meta.speaker_name = line  # a name line under the title
+        if _NAME_ONLY.match(line) and title_at == at - 1 and meta.speaker_name is None:
+            meta.speaker_name = line  # a name line right under the title
             continue
-        if meta.title is None and len(line) <= 60 and not any(ch in "。！？；" for ch in line):
-            meta.title = re.sub(r"[（(]全文[）)]$", "", _squeeze(line)).strip()
+        title = re.sub(r"[（(]全文[）)]$", "", _squeeze(line)).strip()
+        if meta.title is None and 4 <= len(title) <= 60 and not any(ch in "。！？；" for ch in line):
+            meta.title, title_at = title, at  # (a shorter line is a fragment of a title broken by the page)
     return meta
 
 

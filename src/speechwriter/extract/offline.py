@@ -56,7 +56,7 @@ _MEETING = re.compile(r"^(?:刚才|刚刚)|出席(?:今天|这次|本次)|(?:今
 _CLOSING = re.compile(r"^(?:在此[，,]?(?:也|还|再次)?(?:真诚地|衷心地)?(?:希望|感谢|恳请|请)|让我们|最后|希望|相信|预祝|祝|衷心祝愿|谢谢|再次(?:感谢|表示)|请|恳请|同志们[，,！]|各位代表[，,！])|"
                       r"谢谢大家|预祝.*(?:成功|圆满)|批评指正|批评指导|多提宝贵意见|请予审议")
 _REQUEST = re.compile(r"请|恳请|批评指正|指导|审议|宝贵意见")
-_GLOSSARY = re.compile(r"名词解释|名词注释|注释|附[：:]|附件")
+_GLOSSARY = re.compile(r"※?(?:名词解释|名词注释|注释|附[：:]|附件)※?")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
 FLAT_PARAGRAPHS = 3  # a heading over this many paragraphs with figures and no points of its own
 PLACEHOLDER_THEME = "（待补充主题）"
@@ -326,9 +326,10 @@ class _SourceExtractor:
     def take_closing(self) -> None:
         """The speech's last words: from its last vocative (同志们！ 各位代表！) on, or the trailing
         sentences of hope, thanks and request (让我们…… 希望…… 谢谢大家 请予审议)."""
-        sentences = self.outline.sentences
-        if not sentences:
+        unused = [s for s in self.outline.sentences if s.index not in self.used]
+        if not unused:
             return
+        sentences = self.outline.sentences[:unused[-1].index + 1]  # the speech ends before a glossary
         start = len(sentences)
         tail = max(0, len(sentences) - max(6, len(sentences) // 8))
         vocative = next((s.index for s in reversed(sentences[tail:]) if _VOCATIVE.match(s.text)
@@ -500,14 +501,31 @@ class _SourceExtractor:
                 continue
             if root.kind == "plans":
                 seen_plans = True
-            elif seen_plans and root.kind == "achievements" and len(root.theme) >= 4:
+            elif seen_plans and root.kind == "achievements" and len(root.theme) >= 4 \
+                    and (root.level >= 1 or (len(root.theme) >= 6 and root.theme[-1] not in "“‘（(《")):
                 self.own.add(root.index)
         for n in nodes:
             if self._top(n.index) in self.own:
                 n.kind = "plans"
 
+    def take_footnotes(self) -> None:
+        """Footnotes at the end (【1】…, [2]…) under a 名词解释 line explain terms: notes for the writer."""
+        sentences = self.outline.sentences
+        k = len(sentences)
+        while k > 0 and (_NOTE.match(sentences[k - 1].text) or sentences[k - 1].index in self.used
+                         or any(_NOTE.match(t.text) for t in sentences if t.paragraph == sentences[k - 1].paragraph)):
+            k -= 1
+        if k > 0 and _GLOSSARY.fullmatch(_strip_end(sentences[k - 1].text)):
+            k -= 1
+        for s in sentences[k:]:
+            if s.index not in self.used:
+                self.used.add(s.index)
+                if len(self.glossary) < MAX_OPENING and not _GLOSSARY.fullmatch(_strip_end(s.text)):
+                    self.glossary.append(_strip_end(s.text))
+
     def run(self) -> _SourceExtractor:
         self.mark_parts()
+        self.take_footnotes()
         self.take_closing()
         self.take_opening()
         self.take_meeting()

@@ -28,8 +28,9 @@ def section_kind(heading: str) -> Kind:
     """What a section is about, from its heading's words."""
     if _SHORTCOMINGS.search(heading) and len(heading) <= 20 and not _EXPLAINED.search(heading):
         return "shortcomings"
-    if _PLANS.search(heading):
-        return "plans"
+    if _PLANS.search(heading) or (re.match(r"^[0-9]{4}年", heading) and "主要工作" in heading
+                                  and not re.search(r"回顾|成就|成绩|情况|完成", heading)):
+        return "plans"  # 2021年主要工作: the year's tasks
     return "achievements"
 
 
