@@ -38,10 +38,13 @@ def facts_check(
     blueprint = library.blueprint(facts.meta.genre)  # a user genre's blueprint is checked too
     from ..prompts import check_needs
 
-    for spec in blueprint.sections:
-        check_needs(facts, blueprint, spec)
     out = console()
     out.print(facts)
+    for spec in blueprint.sections:  # the file is valid; a draft would still need these fields
+        try:
+            check_needs(facts, blueprint, spec)
+        except InputError as exc:
+            console(stderr=True).print(f"[yellow]注意：[/yellow]{exc.detail}，起草前请补上")
     out.print(f"[green]✔[/green] {file}：检查通过")
     if more and not sources:
         raise InputError(f"多余的参数：{' '.join(map(str, more))}（来源材料请写在 --sources 之后）")
@@ -137,8 +140,8 @@ def facts_schema(
 @command(facts_app, "init")
 def facts_init(
     path: Annotated[Path, typer.Argument(help="要创建的事实文件（.yaml）")],
-    genre: Annotated[str, typer.Option("--genre", "-g", help="文种：work_report、leader_speech、"
-                                       "duty_report、annual_summary")] = "work_report",
+    genre: Annotated[str, typer.Option("--genre", "-g", help="文种：work_report、leader_speech、duty_report、annual_summary、government_report、opening_address"
+                                       )] = "work_report",
     force: ForceOpt = False,
 ) -> None:
     """创建带注释的事实文件模板（可直接通过 facts check）。

@@ -56,6 +56,7 @@ _MEETING = re.compile(r"^(?:刚才|刚刚)|出席(?:今天|这次|本次)|(?:今
 _CLOSING = re.compile(r"^(?:在此[，,]?(?:也|还|再次)?(?:真诚地|衷心地)?(?:希望|感谢|恳请|请)|让我们|最后|希望|相信|预祝|祝|衷心祝愿|谢谢|再次(?:感谢|表示)|请|恳请|同志们[，,！]|各位代表[，,！])|"
                       r"谢谢大家|预祝.*(?:成功|圆满)|批评指正|批评指导|多提宝贵意见|请予审议")
 _REQUEST = re.compile(r"请|恳请|批评指正|指导|审议|宝贵意见")
+_WELCOME = re.compile(r"^(?:大家好|值此|首先|今天|在这里|欣闻|金秋|阳春)|欢迎|问候|祝贺|致以|感谢|隆重集会|召开|开幕")
 _GLOSSARY = re.compile(r"※?(?:名词解释|名词注释|注释|附[：:]|附件)※?")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
 FLAT_PARAGRAPHS = 3  # a heading over this many paragraphs with figures and no points of its own
@@ -141,6 +142,7 @@ class _SourceExtractor:
         self.parts: dict[int, list[dict[str, Any]]] = {}  # top-level node -> its points
         self._sink = self.plans  # where _add_plan puts a point: the plans, or a part of the source's own
         self.glossary: list[str] = []
+        self.opened: set[int] = set()  # sentences taken as the opening: never a highlight's theme
         self.context: list[tuple[str, dict[str, Any]]] = []
         self.names: list[str] = []
         self.honours: list[tuple[str, str | None]] = []
@@ -365,13 +367,21 @@ class _SourceExtractor:
         for s in self.outline.sentences:
             if s.index not in self.used and _MEETING.search(s.text):
                 self.used.add(s.index)
+                self.opened.add(s.index)
                 if len(self.opening) < MAX_OPENING:
                     self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
 
     def take_opening(self) -> None:
-        """Before the first heading of a structured source: the opening words, not results."""
-        if len(self.outline.nodes) < 2:
-            return  # no headings at all: the whole text is the body
+        """Before the first heading of a structured source: the opening words, not results.
+        Without headings: the greeting, welcome and thanks the text opens with (大家好！值此……之际，……欢迎)."""
+        if not any(not n.runin for n in self.outline.nodes[1:]):
+            for s in self.outline.sentences:
+                if s.index in self.used or not _WELCOME.search(s.text[:40]):
+                    break
+                self.used.add(s.index)
+                self.opened.add(s.index)
+                self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
+            return  # the rest of the text is the body
         first_heading = min(n.line for n in self.outline.nodes[1:])
         for s in self.outline.sentences:
             if s.line >= first_heading or s.node != 0:
@@ -469,7 +479,9 @@ class _SourceExtractor:
             if key not in by_key:
                 para = [t for t in self.outline.sentences[max(0, s.index - 200):s.index + 1]
                         if t.paragraph == s.paragraph]
-                first = next((t for t in para if _VOCATIVE.sub("", t.text).strip()), para[0])  # not 「各位代表！」
+                # Not 「各位代表！」, nor the greeting and welcome already taken as the opening.
+                first = next((t for t in para if _VOCATIVE.sub("", t.text).strip()
+                              and t.index not in self.opened), para[-1])
                 theme = clip_theme(_VOCATIVE.sub("", first.text[runin_of(first.text):]) or first.text)[0] \
                     or PLACEHOLDER_THEME
                 by_key[key] = {"theme": theme, "items": [], "_review": "主题取自段落首句，请提炼",
