@@ -157,3 +157,18 @@ def test_a_part_of_the_sources_own_is_drafted_where_the_source_had_it(prefix: st
     assert sum(p.theme[:6] in body for p in part.points) >= len(part.points) * 0.8
     report = validate(draft, facts, ws.library().blueprint(genre))
     assert [f"{f.code} {f.message}" for f in report.errors if f.code.startswith("F")] == []
+
+
+def test_an_unheaded_address_opens_with_its_welcome_and_a_list_intro_is_no_heading(tmp_path: Path) -> None:
+    src = tmp_path / "致辞.txt"
+    src.write_text("各位来宾：大家好！值此论坛开幕之际，我代表主办单位表示热烈欢迎。今年论坛吸引了300家企业参会，"
+                   "签约项目25个。希望大家深入交流、共谋发展。预祝论坛圆满成功！谢谢大家。", encoding="utf-8")
+    facts = extract_facts([src], genre="opening_address").facts
+    assert facts.opening[:2] == ["大家好", "值此论坛开幕之际，我代表主办单位表示热烈欢迎"]
+    assert all(h.theme != "大家好" for h in facts.highlights)
+    assert facts.closing.thanks == ["谢谢大家"] and "预祝论坛圆满成功" in facts.closing.wishes
+    plan = tmp_path / "目标.txt"
+    plan.write_text("一、去年工作回顾\n全县生产总值增长8%。\n二、今年的任务\n今年经济社会发展的主要预期目标是：生产总值增长7%；"
+                    "新增就业2000人。\n", encoding="utf-8")
+    themes = [p.theme for p in extract_facts([plan], genre="government_report").facts.plans]
+    assert "今年经济社会发展的主要预期目标" in themes  # not 「……目标是」 as a heading

@@ -307,6 +307,8 @@ class _SourceExtractor:
 
     def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]]) -> None:
         theme = _strip_end(theme)
+        if measures and len(theme) > 6:  # 「……预期目标是：」 introduces its list; as a heading it ends at the noun
+            theme = re.sub(r"(?:主要是|主要有|如下|是|为)$", "", theme)
         if not theme:
             return
         text = theme + "".join(measures)
