@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["SourceMeta", "date_of", "period_of", "read_preamble", "role_in_body", "split_inline_preamble"]
+__all__ = ["SourceMeta", "date_of", "is_meta_line", "period_of", "read_preamble", "role_in_body", "split_inline_preamble"]
 
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
@@ -72,6 +72,15 @@ def _clean(line: str) -> str:
 def _squeeze(text: str) -> str:
     """「政 府 工 作 报 告」 → 「政府工作报告」: spaces between Chinese characters are layout."""
     return re.sub(r"(?<=[\u4e00-\u9fff])[\s　]+(?=[\u4e00-\u9fff])", "", text)
+
+
+def is_meta_line(line: str) -> bool:
+    """A line above the salutation that says who, when or where (a date and occasion line, a role
+    and name, a name alone, a photo caption or page residue), as opposed to a heading of the body."""
+    line = _clean(line)
+    inner = line.strip("（）() ")
+    return bool(date_of(inner) or (_OCCASION.match(inner)) or _ROLE_NAME.match(line) or _NAME_ONLY.match(line)
+                or _CAPTION.search(line))
 
 
 def read_preamble(lines: list[str]) -> SourceMeta:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .meta import SourceMeta, date_of, read_preamble, split_inline_preamble
+from .meta import SourceMeta, date_of, is_meta_line, read_preamble, split_inline_preamble
 from .sources import Block, Source
 from .text import clip_theme, heading_of, runin_of, split_clauses, split_spans
 
@@ -100,7 +100,11 @@ def outline_of(source: Source) -> Outline:
     seen_heading = False
     preamble: list[str] = []
     inline = SourceMeta()
-    for p, block in enumerate(_blocks(source)):
+    blocks = _blocks(source)
+    # Everything above a salutation line near the top is preamble (title, date line, role and name).
+    above = next((p for p, b in enumerate(blocks[:12]) if len(b.text) <= 80 and b.text.endswith(("：", ":"))
+                  and _SALUTATION.search(b.text) and heading_of(b.text) is None), -1)
+    for p, block in enumerate(blocks):
         text = block.text
         if p == 0 and len(text) > 200 and block.level is None:
             # A text copied as one line: title, date, role and salutation run into its first sentence.
@@ -109,7 +113,8 @@ def outline_of(source: Source) -> Outline:
             text = text[start:].strip()
             if not text:
                 continue
-        if not seen_heading and salutation is None and len(text) <= 60 and (block.level is None or p == 0) \
+        if not seen_heading and salutation is None and not sentences and len(preamble) < 8 and len(text) <= 60 \
+                and (p == 0 or p < above or (block.level is None and is_meta_line(text))) \
                 and heading_of(text) is None and not any(ch in "。！？；" for ch in text) \
                 and not (text.endswith(("：", ":")) and _SALUTATION.search(text)):
             preamble.append(text)  # above the salutation: title, date line, role and name, caption
