@@ -56,6 +56,7 @@ _MEETING = re.compile(r"^(?:刚才|刚刚)|出席(?:今天|这次|本次)|(?:今
 _CLOSING = re.compile(r"^(?:在此[，,]?(?:也|还|再次)?(?:真诚地|衷心地)?(?:希望|感谢|恳请|请)|让我们|最后|希望|相信|预祝|祝|衷心祝愿|谢谢|再次(?:感谢|表示)|请|恳请|同志们[，,！]|各位代表[，,！])|"
                       r"谢谢大家|预祝.*(?:成功|圆满)|批评指正|批评指导|多提宝贵意见|请予审议")
 _REQUEST = re.compile(r"请|恳请|批评指正|指导|审议|宝贵意见")
+_EXPERIENCE = re.compile(r"(?:深深|深刻(?:地)?|深切|切身)体会到|工作体会")
 _WELCOME = re.compile(r"^(?:大家好|值此|首先|今天|在这里|欣闻|金秋|阳春)|欢迎|问候|祝贺|致以|感谢|隆重集会|召开|开幕")
 _GLOSSARY = re.compile(r"※?(?:名词解释|名词注释|注释|附[：:]|附件)※?")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
@@ -404,6 +405,22 @@ class _SourceExtractor:
             if self.summing_up is None:
                 self.summing_up = (_strip_end(s.text), _provenance(self.source, s))
             self.used.add(s.index)
+        self.take_experience()
+
+    def take_experience(self) -> None:
+        """The lessons a review draws (我们深刻体会到，……必须……): the 体会 that sums it up, kept whole."""
+        if self.summing_up is not None:
+            return
+        for s in self.outline.sentences:
+            if s.index in self.used or self.kind(s) != "achievements" or not _EXPERIENCE.search(s.text[:40]):
+                continue
+            para = [t for t in self.outline.sentences[s.index:s.index + 40] if t.paragraph == s.paragraph
+                    and t.index not in self.used]
+            text = "".join(_strip_end(_VOCATIVE.sub("", t.text)) + "。" for t in para)
+            if len(text) >= 12 and not re.search(r"(?:方面|如下|以下)$", _strip_end(s.text)):  # not a mere lead-in
+                self.summing_up = (_strip_end(text), _provenance(self.source, s))
+                self.used.update(t.index for t in para)
+            return
 
     def _flat_sections(self) -> set[int]:
         """Headings whose body is several paragraphs with figures and no points of its own:
