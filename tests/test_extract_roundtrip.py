@@ -16,6 +16,7 @@ import pytest
 from speechwriter.extract import extract_facts, read_source
 from speechwriter.extract.coverage import carries_content, coverage_of
 from speechwriter.extract.meta import date_of, read_preamble, split_inline_preamble
+from speechwriter.extract.outline import outline_of
 
 from .conftest import SHARED
 
@@ -71,6 +72,13 @@ def test_round_trip_keeps_the_speech(row: tuple, tmp_path: Path) -> None:
     assert meta.target.resolved_chars() >= source.chars * 0.8  # as long as the source, not a fraction
     closing = facts.closing
     assert closing.wishes or closing.requests or closing.thanks, "the closing is lost"
+    # Every point of the source (a heading under one of its parts) is kept as a theme or in the text.
+    outline = outline_of(source)
+    themes = {h.theme for h in facts.highlights} | {p.theme for p in facts.plans} | \
+        {x.theme for part in facts.parts for x in part.points} | {part.heading for part in facts.parts}
+    said = "\n".join(facts.prose())
+    points = [n.theme for n in outline.nodes[1:] if not n.runin and n.parent and outline.nodes[n.parent].parent == 0]
+    assert [t for t in points if t not in themes and t not in said] == []
     themes = [p.theme for p in facts.plans]
     for start in plans:
         assert any(t.startswith(start) for t in themes), f"plan point {start} lost"

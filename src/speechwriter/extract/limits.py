@@ -32,7 +32,10 @@ def _size(group: dict[str, Any]) -> int:
 
 
 def _absorb_highlight(a: dict[str, Any], b: dict[str, Any]) -> None:
-    a["items"] = a["items"] + b["items"]
+    # b's theme is kept as a statement of its own, so the merged point still says it.
+    heading = [{"org": None, "statement": b["theme"], "figures": [], "provenance": []}] \
+        if b["theme"] != a["theme"] and not b["theme"].startswith("（待") else []
+    a["items"] = a["items"] + heading + b["items"]
     a["_review"] = MERGED.format(limit=MAX_COUNTS["highlights"], what="亮点")
 
 

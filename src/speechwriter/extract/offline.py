@@ -432,8 +432,10 @@ class _SourceExtractor:
                 continue  # already known: spare the figure search
             if s.index not in self.used and self.kind(s) == "achievements" and self.figures(s.text):
                 paragraphs.setdefault(s.node, set()).add(s.paragraph)
+        # Only a top-level part (一、2021年工作回顾) is read so: a point's own heading (（一）……) is the
+        # source's structure and stays the theme of all its paragraphs.
         return {n for n, ps in paragraphs.items() if n != 0 and not self.outline.nodes[n].runin
-                and len(ps) >= FLAT_PARAGRAPHS}
+                and self.outline.nodes[n].parent == 0 and len(ps) >= FLAT_PARAGRAPHS}
 
     def take_highlights(self) -> None:
         by_key: dict[Any, dict[str, Any]] = {}

@@ -20,6 +20,7 @@ Kind = str  # "achievements" | "plans" | "shortcomings"
 _PLANS = re.compile(r"今后|下一步|打算|安排|思路|任务|计划|目标|展望|部署|重点工作|努力方向|工作要点|总体要求|主要要求|"
                     r"明年|新的一年|新一年|建议|措施")
 _SHORTCOMINGS = re.compile(r"不足|问题|差距|短板|弱项|困难|教训")
+_DONE = re.compile(r"圆满完成|全面完成|顺利完成|取得了|取得(?:重大|明显|显著|积极|新的|长足)|成效|成绩|成就|回顾|显著|明显")
 _EXPLAINED = re.compile(r"需要说明|说明的|几个重点问题|若干问题|几个问题")  # questions explained, not problems admitted
 _SALUTATION = re.compile(r"同志|代表|领导|各位|女士|先生|朋友|主席|书记|大家|委员|老师|同学")
 
@@ -28,6 +29,8 @@ def section_kind(heading: str) -> Kind:
     """What a section is about, from its heading's words."""
     if _SHORTCOMINGS.search(heading) and len(heading) <= 20 and not _EXPLAINED.search(heading):
         return "shortcomings"
+    if _DONE.search(heading):
+        return "achievements"  # 三年行动计划圆满完成: a plan carried out is a result
     if _PLANS.search(heading) or (re.match(r"^[0-9]{4}年", heading) and "主要工作" in heading
                                   and not re.search(r"回顾|成就|成绩|情况|完成", heading)):
         return "plans"  # 2021年主要工作: the year's tasks
@@ -132,6 +135,10 @@ def outline_of(source: Source) -> Outline:
                 text = text[m.end():].strip()
         heading = heading_of(text, block.level, unnumbered=block.level is None)
         body = text
+        if heading is not None and heading.level >= 3 and block.level is None \
+                and (len(heading.text) > 24 or (re.search(r"[，,]", heading.text) and re.search(r"[0-9%％]", heading.text))):
+            # 「2、新建污水管道22.3公里，……。」 is an item of a list, not a heading: its words are content.
+            body, heading = text[_ITEM_NUMBER.match(text).end():], None  # type: ignore[union-attr]
         if heading is not None:
             seen_heading = True
             while len(stack) > 1 and nodes[stack[-1]].level >= heading.level:
@@ -156,6 +163,7 @@ def outline_of(source: Source) -> Outline:
     return Outline(source, meta.title, salutation, nodes, sentences, meta)
 
 
+_ITEM_NUMBER = re.compile(r"^\s*[（(]?\s*[0-9]{1,2}\s*[）)]?\s*[、．.]?\s*")
 _INLINE_SALUTATION = re.compile(r"^((?:尊敬的|亲爱的|各位|女士们|先生们|同志们|朋友们)[^。！？：:]{0,100}?)[：:]")
 # A run-in part heading inside a one-line text: 「……。二、弘扬企业家精神改革开放以来，……」.
 _RUNIN_PART = re.compile(r"(?<=[。！？”])\s*([一二三四五六七八九十]{1,2})、")
