@@ -21,7 +21,7 @@ _PLANS = re.compile(r"今后|下一步|打算|安排|思路|任务|计划|目标
                     r"明年|新的一年|新一年|建议|措施")
 _SHORTCOMINGS = re.compile(r"不足|问题|差距|短板|弱项|困难|教训")
 _DONE = re.compile(r"圆满完成|全面完成|顺利完成|取得了|取得(?:重大|明显|显著|积极|新的|长足)|成效|成绩|成就|回顾|显著|明显")
-_EXPLAINED = re.compile(r"需要说明|说明的|几个重点问题|若干问题|几个问题")  # questions explained, not problems admitted
+_EXPLAINED = re.compile(r"需要说明|说明的|几个重点问题|若干问题|几个问题|补短板|补齐短板|强弱项|解决.{0,8}问题")  # questions explained, not problems admitted
 _SALUTATION = re.compile(r"同志|代表|领导|各位|女士|先生|朋友|主席|书记|大家|委员|老师|同学")
 
 
