@@ -440,7 +440,10 @@ def test_a_long_report_is_fitted_to_what_a_facts_file_may_hold(tmp_path: Path) -
     result = extract_facts([src])
     facts = result.facts
     assert len(facts.highlights) == MAX_COUNTS["highlights"] and len(facts.plans) == MAX_COUNTS["plans"]
-    assert sum(len(h.items) for h in facts.highlights) == 60  # merged, nothing lost
+    statements = [i.statement for h in facts.highlights for i in h.items]
+    assert sum("全年完成项目" in s for s in statements) == 60  # merged, nothing lost
+    kept = {h.theme for h in facts.highlights} | set(statements)
+    assert all(f"第{n}项工作" in kept for n in range(1, 61))  # a merged point keeps its theme as a statement
     assert any("合并" in w for w in result.warnings) and "由相邻几部分合并" in result.text
     assert check_provenance(facts, result.sources) == []
 

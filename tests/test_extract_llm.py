@@ -218,3 +218,48 @@ def test_a_reply_cut_at_the_length_limit_is_asked_again_in_halves(tmp_path: Path
     raws = {f.raw for hl in result.facts.highlights for i in hl.items for f in i.figures}
     assert {"12场", "186万元", "92%"} <= raws
     assert check_provenance(result.facts, result.sources) == []
+
+
+# --- the whole speech: opening, closing, parts of the source's own -----------------------------------
+
+def test_the_reply_keeps_opening_closing_and_the_sources_own_parts(tmp_path: Path) -> None:
+    src = tmp_path / "报告.txt"
+    src.write_text("各位代表：\n现在，我代表县人民政府向大会报告工作，请予审议。\n一、去年工作回顾\n全县新建厂房12万平方米。\n"
+                   "二、今年主要任务\n年内新建标准厂房5万平方米。\n三、加强政府自身建设\n坚持依法行政，全年办理建议80件。\n"
+                   "各位代表！让我们团结一心，为完成全年任务而努力奋斗！\n", encoding="utf-8")
+
+    def reply(request: dict) -> Step:
+        ids = {s["text"]: s["id"] for s in source_of(request)["sentences"]}
+
+        def sid(start: str) -> str:
+            return next(v for k, v in ids.items() if k.startswith(start))
+
+        bad = "S999" if not is_reask(request) else sid("让我们")  # a first reply cites a sentence that is not there
+        body = {"highlights": [{"theme": "去年工作回顾", "items": [
+                    {"org": None, "statement": "全县新建厂房12万平方米", "figures": ["12万平方米"],
+                     "sentences": [sid("全县")]}]}],
+                "plans": [{"theme": "今年主要任务", "measures": ["年内新建标准厂房5万平方米"], "figures": ["5万平方米"],
+                           "sentences": [sid("年内")]}],
+                "opening": [{"text": "现在，我代表县人民政府向大会报告工作", "sentences": [sid("现在")]}],
+                "closing": {"wishes": [{"text": "让我们团结一心，为完成全年任务而努力奋斗", "sentences": [bad]}],
+                            "requests": [{"text": "请予审议", "sentences": [sid("现在")]}]},
+                "parts": [{"heading": "加强政府自身建设", "points": [
+                    {"theme": "坚持依法行政", "measures": ["全年办理建议80件"], "figures": ["80件"],
+                     "sentences": [sid("坚持")]}]}]}
+        return Step(reply=json.dumps(body, ensure_ascii=False))
+
+    with FakeLLMServer(reply) as server:
+        result = extract_facts([src], genre="government_report", engine=engine_for(server),
+                               workspace=Workspace(tmp_path), output_name=str(tmp_path / "facts.yaml"))
+        system = server.requests[0]["messages"][0]["content"]
+        schema = server.requests[0]["response_format"]["json_schema"]["schema"]["properties"]
+        assert server.calls == 2 and "S999" in server.requests[1]["messages"][-1]["content"]
+    assert {"opening", "closing", "parts", "context"} <= set(schema)
+    assert "closing" in system and "parts" in system and "刚才" in system
+    facts = result.facts
+    assert facts.closing.wishes == ["让我们团结一心，为完成全年任务而努力奋斗"] and facts.closing.requests == ["请予审议"]
+    assert facts.opening == ["现在，我代表县人民政府向大会报告工作"]
+    assert [(p.heading, p.after) for p in facts.parts] == [("加强政府自身建设", "tasks")]
+    assert [f.figure.raw for f in facts.figure_refs()][-1] == "80件"
+    assert check_provenance(facts, result.sources) == []
+    assert facts.meta.addressees == ["各位代表"] and facts.meta.speaker.role == "县人民政府"

@@ -26,6 +26,7 @@ __all__ = [
     "Enumerator",
     "Role",
     "SectionSpec",
+    "blueprint_json_schema",
     "enumerator_word",
     "level_marker",
     "list_blueprints",
@@ -101,6 +102,8 @@ class SectionSpec(_Model):
     share: float = Field(0.1, gt=0, le=1, description="占全文长度的目标比例")
     lead_share: float = Field(0.15, ge=0, lt=1,
                               description="总述、小结、过渡等要点以外的文字占本章节长度的比例，其余按要点分配")
+    part: int | None = Field(None, ge=0, description="由事实文件 parts 中第几部分（从 0 起）写成；"
+                             "撰稿时按事实文件自动加入，蓝图文件中一般不写")
 
     @model_validator(mode="after")
     def _heading_has_level(self) -> SectionSpec:
@@ -116,6 +119,8 @@ class Blueprint(_Model):
     name: str = Field(..., description="文种中文名，如：工作汇报")
     description: str = ""
     chars_per_minute: int = Field(240, gt=0, description="语速（字/分钟），用于估算讲话时长")
+    phrasing: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$",
+                                 description="离线撰稿器沿用哪个文种的措辞库（如 work_report）；不填则用本文种 id")
     sections: list[SectionSpec] = Field(..., min_length=1)
 
     _sha256: str = PrivateAttr("")
@@ -144,6 +149,32 @@ class Blueprint(_Model):
         raise InputError(f"文种 {self.id} 没有章节「{section_id}」{hint}"
                          f"（可选：{'、'.join(s.id for s in self.sections)}）")
 
+    def with_parts(self, parts: list[tuple[str, str | None, float]]) -> Blueprint:
+        """This genre with a section for each part of the source's own, as (heading, after, share):
+        inserted after the section ``after`` (before the closing when None or unknown), in order.
+        The parts' shares are taken from the other sections, so the total stays the same."""
+        if not parts:
+            return self
+        sections = list(self.sections)
+        ids = [s.id for s in sections]
+        taken = sum(share for _, _, share in parts)
+        scale = max(0.2, 1 - taken)
+        sections = [s.model_copy(update={"share": max(0.005, s.share * scale)}) for s in sections]
+        last_after: dict[str, int] = {}
+        for n, (heading, after, share) in enumerate(parts):
+            text = heading.replace("{", "｛").replace("}", "｝")  # a heading is a template: no Jinja in it
+            spec = SectionSpec(id=f"part_{n + 1}", title=text, role="plans", heading=text, level=1,
+                               enumerator="paren", point_level=2, feeds=["parts"], share=min(1.0, max(0.01, share)),
+                               part=n)
+            if after in ids:
+                at = last_after.get(after, [s.id for s in sections].index(after)) + 1
+            else:
+                at = next((i for i, s in enumerate(sections) if s.role == "closing"), len(sections))
+            sections.insert(at, spec)
+            if after is not None:
+                last_after[after] = at
+        return self.model_copy(update={"sections": sections})
+
     def heading_numbers(self) -> dict[str, str]:
         """Section id -> heading number (一、 二、 …), counted per level in blueprint order."""
         counters: dict[int, int] = {}
@@ -155,6 +186,19 @@ class Blueprint(_Model):
                     counters[deeper] = 0
                 numbers[s.id] = level_marker(s.level, counters[s.level])
         return numbers
+
+
+def blueprint_json_schema() -> dict[str, Any]:
+    """JSON Schema of a blueprint file (``prompts/blueprints/<genre>.yaml``), for editors and docs.
+
+    ``id`` may be left out of the file (it defaults to the file name), and ``part`` is set by the
+    drafting for a part of the source's own, so neither is required here.
+    """
+    schema = Blueprint.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "speechwriter blueprint (genre) file"
+    schema["required"] = [r for r in schema.get("required", []) if r != "id"]
+    return schema
 
 
 def _search_dirs(prompts_dirs: Iterable[Path] | None) -> list[Path]:

@@ -87,6 +87,17 @@ class Outline:
         return out
 
 
+def with_facts_parts(blueprint: Blueprint, facts: Facts) -> Blueprint:
+    """The genre's sections plus one for each part of the source's own (``facts.parts``), placed
+    where the source had it; a part's share of the length is its share of the facts' text."""
+    if not facts.parts or any(s.part is not None for s in blueprint.sections):
+        return blueprint
+    total = sum(len(t) for t in facts.prose()) or 1
+    parts = [(p.heading, p.after, sum(len(x.theme) + sum(map(len, x.measures)) for x in p.points) / total)
+             for p in facts.parts]
+    return blueprint.with_parts(parts)
+
+
 def point_budgets(section_chars: int, weights: list[int], lead_share: float) -> list[int]:
     """Split a section's length between its points, after the lead/summary share, by weight."""
     if not weights:
@@ -101,7 +112,9 @@ def _point_sources(facts: Facts, section: SectionSpec) -> list[tuple[str, int]]:
     if section.role == "achievements":
         return [(h.theme, len(h.lead or "") + sum(len(i.statement) for i in h.items)) for h in facts.highlights]
     if section.role == "plans":
-        return [(p.theme, sum(len(m) for m in p.measures)) for p in facts.plans]
+        plans = facts.parts[section.part].points if section.part is not None and section.part < len(facts.parts) \
+            else facts.plans
+        return [(p.theme, sum(len(m) for m in p.measures)) for p in plans]
     if section.role in ("assessment", "situation") and section.enumerator != "none":
         return [(s, len(s)) for s in facts.shortcomings]
     return []

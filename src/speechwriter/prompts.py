@@ -66,6 +66,10 @@ def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
         elif name == "plans":
             value = [{"theme": p["theme"], "measures": p["measures"],
                       "figures": [f["raw"] for f in p["figures"] if f["required"]]} for p in value]
+        elif name == "parts" and section.part is not None:  # a part of the source's own: written as plans
+            points = value[section.part]["points"] if section.part < len(value) else []
+            name, value = "plans", [{"theme": p["theme"], "measures": p["measures"],
+                                     "figures": [f["raw"] for f in p["figures"] if f["required"]]} for p in points]
         out[name] = value
     out["organisations"] = [{"name": o.name, "short": o.short_name} for o in facts.organisations]
     return out
@@ -314,7 +318,7 @@ class PromptLibrary:
             "examples": examples,
             "examples_block": data_block("examples", [e["text"] for e in examples]) if examples else "",
             "facts_block": data_block("facts", {"meta": meta, **data}),
-            "section_block": data_block("section", {"genre": blueprint.id, **spec}),
+            "section_block": data_block("section", {"genre": blueprint.phrasing or blueprint.id, **spec}),
             "sequential": previous is not None,
             "previous_block": _previous_block(blueprint, previous),
             "shortcomings_before": _shortcomings_before(blueprint, section),

@@ -22,24 +22,36 @@ def facts_check(
     more: Annotated[list[Path] | None, typer.Argument(metavar="[SRC...]", help="--sources 之后的其余材料",
                                                       show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出检查结果（不核对 --sources）")] = False,
+    prompts: PromptsOpt = None,
 ) -> None:
     """检查事实文件并显示摘要（FILE 为 - 时从标准输入读）；加 --sources 时逐个核对数字在材料中的出处（有找不到出处的数字时退出码为 1）。
+    加 --prompts 时文种也可以是该目录 blueprints/ 中自定义的文种，并同时检查该文种的蓝图文件。
 
     \b
     示例：speechwriter facts check fixtures/facts/work_report_gongqingfu.yaml
     示例：speechwriter facts check facts.yaml --sources 工会.txt 团委.txt 妇联.docx
+    示例：speechwriter facts check 主持词.yaml --prompts 我的提示词
     """
     from ..facts import check_facts
 
-    facts = check_facts(file, workspace().library().genres())
+    library = workspace(prompts).library()
+    facts = check_facts(file, library.genres())
+    blueprint = library.blueprint(facts.meta.genre)  # a user genre's blueprint is checked too
     if as_json:
         if sources or more:
             raise InputError("--json 不能与 --sources 同用")
         print_json({"ok": True, "file": str(file), "title": facts.meta.title, "genre": facts.meta.genre,
                     "sha256": facts.sha256, "figures": [f.raw for f in _figures(facts)]})
         return
+    from ..prompts import check_needs
+
     out = console()
     out.print(facts)
+    for spec in blueprint.sections:  # the file is valid; a draft would still need these fields
+        try:
+            check_needs(facts, blueprint, spec)
+        except InputError as exc:
+            console(stderr=True).print(f"[yellow]注意：[/yellow]{exc.detail}，起草前请补上")
     _check_consistency(facts, file, out)
     out.print(f"[green]✔[/green] {file}：检查通过")
     if more and not sources:
@@ -139,18 +151,22 @@ def facts_extract(
 @command(facts_app, "schema")
 def facts_schema(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="写入文件而不是打印")] = None,
+    blueprint: Annotated[bool, typer.Option("--blueprint", help="输出文种蓝图（blueprints/*.yaml）的 JSON Schema")] = False,
     force: ForceOpt = False,
 ) -> None:
-    """输出事实文件的 JSON Schema，供编辑器自动补全。
+    """输出事实文件（或加 --blueprint 时文种蓝图）的 JSON Schema，供编辑器自动补全。
 
     \b
     示例：speechwriter facts schema -o facts.schema.json
+    示例：speechwriter facts schema --blueprint -o blueprint.schema.json
     """
     import json
 
+    from ..blueprint import blueprint_json_schema
     from ..facts import facts_json_schema
 
-    text = json.dumps(facts_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    schema = blueprint_json_schema() if blueprint else facts_json_schema()
+    text = json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
         return
@@ -161,8 +177,8 @@ def facts_schema(
 @command(facts_app, "init")
 def facts_init(
     path: Annotated[Path, typer.Argument(help="要创建的事实文件（.yaml）")],
-    genre: Annotated[str, typer.Option("--genre", "-g", help="文种：work_report、leader_speech、"
-                                       "duty_report、annual_summary")] = "work_report",
+    genre: Annotated[str, typer.Option("--genre", "-g", help="文种：work_report、leader_speech、duty_report、annual_summary、government_report、opening_address"
+                                       )] = "work_report",
     example: Annotated[str | None, typer.Option("--example", "-e", metavar="NAME",
                                                 help="改为写出一个填好的示例（文件名或标题，如 work_report_gongqingfu）")] = None,
     force: ForceOpt = False,

@@ -130,7 +130,9 @@ def extract_facts(
     if engine == "offline" or (isinstance(engine, Engine) and engine.rule_based):  # rules extract offline
         from .offline import extract_offline
 
-        extraction = extract_offline(srcs, organisations, genre=genre, genre_name=blueprint.name, needs=needs)
+        plans_section = next((s.id for s in blueprint.sections if s.role == "plans"), None)
+        extraction = extract_offline(srcs, organisations, genre=genre, genre_name=blueprint.name, needs=needs,
+                                     plans_section=plans_section)
         engine_name = "offline"
     else:
         from .llm import extract_with_llm

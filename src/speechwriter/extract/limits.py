@@ -32,7 +32,10 @@ def _size(group: dict[str, Any]) -> int:
 
 
 def _absorb_highlight(a: dict[str, Any], b: dict[str, Any]) -> None:
-    a["items"] = a["items"] + b["items"]
+    # b's theme is kept as a statement of its own, so the merged point still says it.
+    heading = [{"org": None, "statement": b["theme"], "figures": [], "provenance": []}] \
+        if b["theme"] != a["theme"] and not b["theme"].startswith("（待") else []
+    a["items"] = a["items"] + heading + b["items"]
     a["_review"] = MERGED.format(limit=MAX_COUNTS["highlights"], what="亮点")
 
 
@@ -45,7 +48,7 @@ def _absorb_plan(a: dict[str, Any], b: dict[str, Any]) -> None:
 
 
 def fit_limits(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], lists: dict[str, list[Any]],
-               warnings: list[str]) -> None:
+               warnings: list[str], more_plans: list[dict[str, Any]] | None = None) -> None:
     """Shrink the extracted lists in place to the facts file's limits; say what was done."""
     merged = _merge(highlights, MAX_COUNTS["highlights"], _absorb_highlight)
     if merged:
@@ -53,8 +56,10 @@ def fit_limits(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], li
     merged = _merge(plans, MAX_COUNTS["plans"], _absorb_plan)
     if merged:
         warnings.append(f"打算过多，已把相邻的 {merged} 处合并（标为待核）")
-    _cap_items(highlights, warnings)
-    for plan in plans:
+    every_plan = plans + (more_plans or [])  # the points of the source's own parts count too
+    _cap_items(highlights, warnings, sum(len(p["figures"]) for p in every_plan))
+    _cap_plan_figures(highlights, every_plan, warnings)
+    for plan in every_plan:
         limit = MAX_COUNTS["list"]
         if len(plan["measures"]) > limit:
             text = plan["theme"] + "".join(plan["measures"][:limit])
@@ -68,13 +73,37 @@ def fit_limits(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], li
             del values[limit:]
 
 
-def _cap_items(highlights: list[dict[str, Any]], warnings: list[str]) -> None:
+def _cap_plan_figures(highlights: list[dict[str, Any]], plans: list[dict[str, Any]], warnings: list[str]) -> None:
+    """The figure cap counts the plans' figures too: drop the last measures until it holds."""
+    total = sum(len(i["figures"]) for hl in highlights for i in hl["items"]) + sum(len(p["figures"]) for p in plans)
+    dropped = 0
+    for plan in reversed(plans):
+        while total > MAX_COUNTS["figures"] and plan["measures"]:
+            plan["measures"].pop()
+            text = plan["theme"] + "".join(plan["measures"])
+            kept = [f for f in plan["figures"] if f in text]
+            total -= len(plan["figures"]) - len(kept)
+            plan["figures"] = kept
+            dropped += 1
+        if total > MAX_COUNTS["figures"] and plan["figures"]:
+            total -= len(plan["figures"])
+            plan["figures"] = []  # the theme's own target stays as words
+    if dropped:
+        warnings.append(f"数字超过一个事实文件的上限（{MAX_COUNTS['figures']} 个），已略去后面 {dropped} 条措施；"
+                        "材料过多时请分篇抽取")
+
+
+def _cap_items(highlights: list[dict[str, Any]], warnings: list[str], reserved: int = 0) -> None:
+    """Keep the items within their cap, and their figures within what the plans leave of the cap
+    (the plans keep at least half of it)."""
+    budget = max(MAX_COUNTS["figures"] // 2, MAX_COUNTS["figures"] - reserved)
+
     def total() -> tuple[int, int]:
         items = [i for hl in highlights for i in hl["items"]]
         return len(items), sum(len(i["figures"]) for i in items)
 
     n_items, n_figures = total()
-    if n_items <= MAX_COUNTS["highlights.items"] and n_figures <= MAX_COUNTS["figures"]:
+    if n_items <= MAX_COUNTS["highlights.items"] and n_figures <= budget:
         return
     dropped = 0
     for hl in reversed(highlights):  # first what holds no figure, from the end
@@ -86,7 +115,7 @@ def _cap_items(highlights: list[dict[str, Any]], warnings: list[str]) -> None:
             dropped += 1
             n_items -= 1
     for hl in reversed(highlights):
-        while hl["items"] and (n_items > MAX_COUNTS["highlights.items"] or n_figures > MAX_COUNTS["figures"]):
+        while hl["items"] and (n_items > MAX_COUNTS["highlights.items"] or n_figures > budget):
             item = hl["items"].pop()
             dropped += 1
             n_items -= 1

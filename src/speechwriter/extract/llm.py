@@ -70,6 +70,22 @@ class ReplyPlan(BaseModel):
     sentences: list[str] = Field(..., min_length=1)
 
 
+class ReplyLine(BaseModel):
+    text: str = Field(..., min_length=1, description="原句或对原句的紧缩")
+    sentences: list[str] = Field(..., min_length=1)
+
+
+class ReplyClosing(BaseModel):
+    wishes: list[ReplyLine] = Field(default_factory=list, description="结尾的希望与号召（让我们……、希望……）")
+    requests: list[ReplyLine] = Field(default_factory=list, description="结尾的请求（请予审议、请领导批评指导）")
+    thanks: list[ReplyLine] = Field(default_factory=list, description="结尾的致谢（谢谢大家）")
+
+
+class ReplyPart(BaseModel):
+    heading: str = Field(..., min_length=1, description="原文这一部分的标题，照原文")
+    points: list[ReplyPlan] = Field(default_factory=list, description="这一部分的全部要点，每点的全部句子")
+
+
 class ExtractionReply(BaseModel):
     """What the model returns for one chunk of sources."""
 
@@ -77,6 +93,11 @@ class ExtractionReply(BaseModel):
     shortcomings: list[ReplyText] = Field(default_factory=list)
     plans: list[ReplyPlan] = Field(default_factory=list)
     names: list[str] = Field(default_factory=list, description="须原样出现的品牌、项目名（不含引号）")
+    opening: list[ReplyLine] = Field(default_factory=list, description="开场的话，以及讲会议本身的句子（刚才……发言）")
+    context: list[ReplyLine] = Field(default_factory=list, description="今后工作的形势与背景")
+    closing: ReplyClosing = Field(default_factory=ReplyClosing)
+    parts: list[ReplyPart] = Field(default_factory=list,
+                                   description="原文自有、不属于成效/不足/打算的部分（如：加强政府自身建设），照原文顺序")
 
 
 @dataclass
@@ -247,6 +268,15 @@ def check_reply(reply: ExtractionReply, chunk: _Chunk, org_ids: set[str]) -> lis
     for p, plan in enumerate(reply.plans):
         path = f"plans[{p}]"
         figures(path, plan.figures, plan.theme + "".join(plan.measures), cited(path, plan.sentences))
+    for k, part in enumerate(reply.parts):
+        for p, plan in enumerate(part.points):
+            path = f"parts[{k}].points[{p}]"
+            figures(path, plan.figures, plan.theme + "".join(plan.measures), cited(path, plan.sentences))
+    lines = [("opening", reply.opening), ("context", reply.context), ("closing.wishes", reply.closing.wishes),
+             ("closing.requests", reply.closing.requests), ("closing.thanks", reply.closing.thanks)]
+    for name, values in lines:
+        for n, line in enumerate(values):
+            cited(f"{name}[{n}]", line.sentences)
     return errors
 
 
@@ -407,6 +437,29 @@ def _provenance(chunk: _Chunk, sentence_ids: list[str], review: str | None) -> l
     return out
 
 
+def _plan_data(plan: ReplyPlan, chunk: _Chunk) -> dict[str, Any]:
+    return {"theme": plan.theme.strip(), "measures": list(plan.measures),
+            "figures": written_whole(list(plan.figures), [plan.theme, *plan.measures])[0],
+            "provenance": _provenance(chunk, plan.sentences, None)}
+
+
+def _lines_data(replies: list[tuple[ExtractionReply, _Chunk]], plans_section: str | None) -> dict[str, Any]:
+    """Opening, context, closing and the parts of the source's own, in the order of the chunks."""
+    def texts(get: Any) -> list[str]:
+        return list(dict.fromkeys(x.text.strip() for reply, _ in replies for x in get(reply) if x.text.strip()))
+
+    closing = {k: texts(lambda r, k=k: getattr(r.closing, k)) for k in ("wishes", "requests", "thanks")}
+    parts: dict[str, dict[str, Any]] = {}
+    for reply, chunk in replies:
+        for part in reply.parts:
+            target = parts.setdefault(part.heading.strip(), {"heading": part.heading.strip(), "after": plans_section,
+                                                            "points": []})
+            target["points"] += [_plan_data(p, chunk) for p in part.points]
+    return {"opening": texts(lambda r: r.opening), "context": texts(lambda r: r.context),
+            "closing": {k: v for k, v in closing.items() if v},
+            "parts": [p for p in parts.values() if p["points"]]}
+
+
 def _to_facts_data(replies: list[tuple[ExtractionReply, _Chunk]], organisations: list[Organisation]) -> dict[str, Any]:
     highlights: dict[str, dict[str, Any]] = {}
     plans: dict[str, dict[str, Any]] = {}
@@ -470,9 +523,16 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
                                usage=_usage(extractor.stats))
             raise
     extraction = Extraction({})
-    data = _to_facts_data(list(zip(replies, chunks, strict=True)), organisations)
-    fit_limits(data["highlights"], data["plans"], {"names": data["names"], "shortcomings": data["shortcomings"]},
-               extraction.warnings)
+    pairs = list(zip(replies, chunks, strict=True))
+    data = _to_facts_data(pairs, organisations)
+    data.update(_lines_data(pairs, next((s.id for s in blueprint.sections if s.role == "plans"), None)))
+    fit_limits(data["highlights"], data["plans"], {"names": data["names"], "shortcomings": data["shortcomings"],
+                                                   "opening": data["opening"], "context": data["context"],
+                                                   **data["closing"]},
+               extraction.warnings, more_plans=[p for part in data["parts"] for p in part["points"]])
+    for key in ("parts", "closing", "opening", "context"):
+        if not data[key]:
+            del data[key]
     for h, hl in enumerate(data["highlights"]):
         if hl.pop("_review", None):
             extraction.comment(("highlights", h, "theme"), "待核：由相邻几部分合并，请提炼主题")
@@ -482,7 +542,7 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
                 extraction.comment(("highlights", h, "items", i), f"待核：{r}")
     _needs(data, needs, extraction)
     outlines = [outline_of(s) for s in sources]
-    chars = sum(len(i["statement"]) for hl in data["highlights"] for i in hl["items"])
+    chars = sum(len(s.text) for o in outlines for s in o.sentences)  # the draft is as long as the source
     extraction.data = {"meta": _meta(outlines, organisations, genre, blueprint.name, extraction, chars), **data,
                        "notes": [f"本文件由 speechwriter facts extract 调用大模型 {info.model} 抽取，每个数字都已核对"
                                  f"在所引原句中；来源：{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]}

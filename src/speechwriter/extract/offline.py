@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..facts import Organisation
+from ..facts.model import MAX_COUNTS
 from .figures import figures_in, numeral_names, quoted_spans, written_whole
 from .limits import fit_limits
+from .meta import SourceMeta, period_of, role_in_body
 from .organisations import OrgMatcher
 from .outline import Node, Outline, Sentence, outline_of
 from .sources import Source
@@ -47,7 +49,17 @@ _SUMMING = re.compile(r"^(?:总起来讲|总起来说|总的来看|总的来说|
 _END = "。！？!?；;，,：: "
 _WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z](?<![零〇一二两三四五六七八九十百千万亿])")
 
-MAX_CONTEXT = 4
+MAX_CONTEXT = 40
+MAX_OPENING = 40
+_MEETING = re.compile(r"^(?:刚才|刚刚)|出席(?:今天|这次|本次)|(?:今天|这次|本次)(?:的)?(?:座谈会|会议|大会)(?:上)?[，,]?(?:有|大家|各位)|"
+                      r"作了(?:很好的|重要|精彩的)?(?:发言|讲话|报告)|(?:听取|听了)(?:了)?大家")
+_CLOSING = re.compile(r"^(?:在此[，,]?(?:也|还|再次)?(?:真诚地|衷心地)?(?:希望|感谢|恳请|请)|让我们|最后|希望|相信|预祝|祝|衷心祝愿|谢谢|再次(?:感谢|表示)|请|恳请|同志们[，,！]|各位代表[，,！])|"
+                      r"谢谢大家|预祝.*(?:成功|圆满)|批评指正|批评指导|多提宝贵意见|请予审议")
+_REQUEST = re.compile(r"请|恳请|批评指正|指导|审议|宝贵意见")
+_EXPERIENCE = re.compile(r"(?:深深|深刻(?:地)?|深切|切身)体会到|工作体会")
+_WELCOME = re.compile(r"^(?:大家好|值此|首先|今天|在这里|欣闻|金秋|阳春)|欢迎|问候|祝贺|致以|感谢|隆重集会|召开|开幕")
+_GLOSSARY = re.compile(r"※?(?:名词解释|名词注释|注释|附[：:]|附件)※?")
+_VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
 FLAT_PARAGRAPHS = 3  # a heading over this many paragraphs with figures and no points of its own
 PLACEHOLDER_THEME = "（待补充主题）"
 PLACEHOLDER_SHORTCOMING = "（待补充：材料中没有找到不足与差距，请据实填写）"
@@ -128,10 +140,15 @@ class _SourceExtractor:
         self.highlights: list[dict[str, Any]] = []
         self.shortcomings: list[tuple[str, dict[str, Any]]] = []
         self.plans: list[dict[str, Any]] = []
+        self.parts: dict[int, list[dict[str, Any]]] = {}  # top-level node -> its points
+        self._sink = self.plans  # where _add_plan puts a point: the plans, or a part of the source's own
+        self.glossary: list[str] = []
+        self.opened: set[int] = set()  # sentences taken as the opening: never a highlight's theme
         self.context: list[tuple[str, dict[str, Any]]] = []
         self.names: list[str] = []
         self.honours: list[tuple[str, str | None]] = []
         self.opening: list[tuple[str, dict[str, Any]]] = []
+        self.closing: list[tuple[str, str, dict[str, Any]]] = []  # (wishes|requests|thanks, text, provenance)
         self.summing_up: tuple[str, dict[str, Any]] | None = None
         self.dropped = 0
         self.flat: set[int] = set()
@@ -152,7 +169,11 @@ class _SourceExtractor:
         return self.outline.nodes[sentence.node].kind
 
     def keep(self, text: str, figures: list[str]) -> bool:
-        return bool(figures) or bool(_names_in(text)) or bool(_AWARD.search(text))
+        """Every statement of a point is kept (the speech is drafted from all of them), except
+        what reports on the meeting itself: 刚才……作了发言 is context, not an achievement."""
+        return bool(figures) or bool(_names_in(text)) or bool(_AWARD.search(text)) or \
+            (len(_strip_end(text)) >= 6 and not _MEETING.search(text)
+             and max(map(len, re.split(r"[，,、]", _strip_end(text)))) > 4)  # not a table's header row
 
     # -- shortcomings ------------------------------------------------------------------------
 
@@ -221,7 +242,11 @@ class _SourceExtractor:
         # A plans section with points of its own opens with the situation: context, unless it sets targets.
         with_points = {nodes[key].parent for key in groups if not isinstance(key, tuple)}
         for key, members in groups.items():
-            if isinstance(key, tuple):
+            top = self._top(key[2] if isinstance(key, tuple) else key)
+            self._sink = self.parts.setdefault(top, []) if top in self.own else self.plans
+            if isinstance(key, tuple) and top in self.own:
+                self._paragraph_plan(members)  # a part of its own has no context: its paragraphs are points
+            elif isinstance(key, tuple):
                 self._paragraph_plan(members, figures_only=key[2] in with_points)
             else:
                 self._plan(nodes[key], members)
@@ -229,7 +254,9 @@ class _SourceExtractor:
     def _plan(self, node: Node, members: list[Sentence]) -> None:
         measures, prov = [], [_provenance(self.source, node)]
         for s in members:
-            text = self._without_theme(s)
+            own = bool(s.clauses) and s.clauses[0].theme and s.clauses[0].node == node.index
+            # A run-in point deeper down (（一）…… 一是……) keeps its words: they are a measure here.
+            text = self._without_theme(s) if own else _strip_end(s.text[runin_of(s.text):])
             if not text:
                 continue
             figs = self.figures(text)
@@ -244,15 +271,35 @@ class _SourceExtractor:
         self._add_plan(node.theme, measures, prov)
 
     def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False) -> None:
+        members = [m for m in members if not _VOCATIVE_SENTENCE.match(m.text)]  # 各位代表！ is no theme
+        if not members:
+            return
         kept = [(s, self._without_theme(s)) for s in members[1:]]
+        if figures_only:  # the situation before the points: context, except the targets
+            for s in members:
+                t = _strip_end(s.text[runin_of(s.text):])
+                if len(t) < 6:
+                    continue
+                if not self.figures(t):
+                    if len(self.context) < MAX_CONTEXT:
+                        self.context.append((t, _provenance(self.source, s)))
+                    continue
+                theme, rest = clip_theme(t)
+                self._add_plan(theme, [_strip_end(rest)] if rest else [],
+                               [_provenance(self.source, s, "主题取自句首，请提炼")])
+            return
         kept = [(s, t) for s, t in kept if t and (self.figures(t) if figures_only else self.keep(t, self.figures(t)))]
         first = _strip_end(members[0].text[runin_of(members[0].text):])
         theme, rest = clip_theme(first)
         if not kept and not self.figures(first):
-            for s in members[:2]:
+            for s in members:
                 text = _strip_end(s.text[runin_of(s.text):])
                 if len(self.context) < MAX_CONTEXT and len(text) >= 6 and not self.figures(text):
                     self.context.append((text, _provenance(self.source, s)))
+                elif len(text) >= 6 and self.figures(text):  # a target among the context: a plan of its own
+                    theme, rest = clip_theme(text)
+                    self._add_plan(theme, [_strip_end(rest)] if rest else [],
+                                   [_provenance(self.source, s, "主题取自句首，请提炼")])
             return
         measures = ([_strip_end(rest)] if rest else []) + [t for _, t in kept]
         prov = [_provenance(self.source, members[0], "主题取自段落首句，请提炼")] + \
@@ -261,6 +308,8 @@ class _SourceExtractor:
 
     def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]]) -> None:
         theme = _strip_end(theme)
+        if measures and len(theme) > 6:  # 「……预期目标是：」 introduces its list; as a heading it ends at the noun
+            theme = re.sub(r"(?:主要是|主要有|如下|是|为)$", "", theme)
         if not theme:
             return
         text = theme + "".join(measures)
@@ -268,7 +317,7 @@ class _SourceExtractor:
         figures = [f for f in figures if f in text]
         for m in measures:
             self.names += _names_in(m)
-        self.plans.append({"theme": theme, "measures": measures, "figures": figures, "provenance": prov})
+        self._sink.append({"theme": theme, "measures": measures, "figures": figures, "provenance": prov})
 
     def _without_theme(self, s: Sentence) -> str:
         parts = [c for c in s.clauses if not c.theme]
@@ -279,16 +328,70 @@ class _SourceExtractor:
 
     # -- highlights --------------------------------------------------------------------------
 
+    def take_closing(self) -> None:
+        """The speech's last words: from its last vocative (同志们！ 各位代表！) on, or the trailing
+        sentences of hope, thanks and request (让我们…… 希望…… 谢谢大家 请予审议)."""
+        unused = [s for s in self.outline.sentences if s.index not in self.used]
+        if not unused:
+            return
+        sentences = self.outline.sentences[:unused[-1].index + 1]  # the speech ends before a glossary
+        start = len(sentences)
+        tail = max(0, len(sentences) - max(6, len(sentences) // 8))
+        vocative = next((s.index for s in reversed(sentences[tail:]) if _VOCATIVE.match(s.text)
+                         or _VOCATIVE_SENTENCE.match(s.text)), None)
+        if vocative is not None and vocative > len(sentences) // 2:
+            last_para = sentences[vocative].paragraph
+            if all(t.paragraph == last_para or t.paragraph > last_para for t in sentences[vocative:]):
+                start = vocative
+        last = sentences[-1]
+        if start == len(sentences) and last.paragraph > 3 and last.text.endswith(("！", "!")):
+            # A report ends with its call (……而努力奋斗！): the last paragraph is the closing.
+            start = next(t.index for t in sentences if t.paragraph == last.paragraph)
+        while start > tail and _CLOSING.search(_VOCATIVE.sub("", sentences[start - 1].text)):
+            start -= 1
+        while start > tail and start < len(sentences):  # whole paragraphs: one that opens as a closing
+            para = sentences[start - 1].paragraph
+            first = next(t.index for t in sentences[tail:start] if t.paragraph == para)
+            if first == 0 or sentences[first].paragraph == sentences[0].paragraph \
+                    or not _CLOSING.search(_VOCATIVE.sub("", sentences[first].text)):
+                break
+            start = first
+        for s in sentences[start:]:
+            self.used.add(s.index)
+            text = _strip_end(_VOCATIVE.sub("", s.text))
+            if len(text) < 2 or _VOCATIVE_SENTENCE.match(s.text):
+                continue
+            key = "requests" if _REQUEST.search(text) and not text.startswith(("让我们", "希望", "相信")) else \
+                "thanks" if re.match(r"^(?:谢谢|感谢|衷心感谢|再次感谢)", text) else "wishes"
+            self.closing.append((key, text, _provenance(self.source, s)))
+
+    def take_meeting(self) -> None:
+        """Sentences about the meeting itself (刚才，7位代表作了发言) open the speech; no result."""
+        for s in self.outline.sentences:
+            if s.index not in self.used and _MEETING.search(s.text):
+                self.used.add(s.index)
+                self.opened.add(s.index)
+                if len(self.opening) < MAX_OPENING:
+                    self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
+
     def take_opening(self) -> None:
-        """Before the first heading of a structured source: the opening words, not results."""
-        if len(self.outline.nodes) < 2:
-            return  # no headings at all: the whole text is the body
+        """Before the first heading of a structured source: the opening words, not results.
+        Without headings: the greeting, welcome and thanks the text opens with (大家好！值此……之际，……欢迎)."""
+        if not any(not n.runin for n in self.outline.nodes[1:]):
+            for s in self.outline.sentences:
+                if s.index in self.used or not _WELCOME.search(s.text[:40]):
+                    break
+                self.used.add(s.index)
+                self.opened.add(s.index)
+                self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
+            return  # the rest of the text is the body
         first_heading = min(n.line for n in self.outline.nodes[1:])
         for s in self.outline.sentences:
             if s.line >= first_heading or s.node != 0:
                 break
             self.used.add(s.index)
-            if len(self.opening) < 3 and 6 <= len(s.text) <= 120:
+            if len(self.opening) < MAX_OPENING and len(_strip_end(s.text)) >= 4 \
+                    and not _VOCATIVE_SENTENCE.match(s.text):
                 self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
 
     def take_summing_up(self) -> None:
@@ -302,6 +405,22 @@ class _SourceExtractor:
             if self.summing_up is None:
                 self.summing_up = (_strip_end(s.text), _provenance(self.source, s))
             self.used.add(s.index)
+        self.take_experience()
+
+    def take_experience(self) -> None:
+        """The lessons a review draws (我们深刻体会到，……必须……): the 体会 that sums it up, kept whole."""
+        if self.summing_up is not None:
+            return
+        for s in self.outline.sentences:
+            if s.index in self.used or self.kind(s) != "achievements" or not _EXPERIENCE.search(s.text[:40]):
+                continue
+            para = [t for t in self.outline.sentences[s.index:s.index + 40] if t.paragraph == s.paragraph
+                    and t.index not in self.used]
+            text = "".join(_strip_end(_VOCATIVE.sub("", t.text)) + "。" for t in para)
+            if len(text) >= 12 and not re.search(r"(?:方面|如下|以下)$", _strip_end(s.text)):  # not a mere lead-in
+                self.summing_up = (_strip_end(text), _provenance(self.source, s))
+                self.used.update(t.index for t in para)
+            return
 
     def _flat_sections(self) -> set[int]:
         """Headings whose body is several paragraphs with figures and no points of its own:
@@ -313,8 +432,10 @@ class _SourceExtractor:
                 continue  # already known: spare the figure search
             if s.index not in self.used and self.kind(s) == "achievements" and self.figures(s.text):
                 paragraphs.setdefault(s.node, set()).add(s.paragraph)
+        # Only a top-level part (一、2021年工作回顾) is read so: a point's own heading (（一）……) is the
+        # source's structure and stays the theme of all its paragraphs.
         return {n for n, ps in paragraphs.items() if n != 0 and not self.outline.nodes[n].runin
-                and len(ps) >= FLAT_PARAGRAPHS}
+                and self.outline.nodes[n].parent == 0 and len(ps) >= FLAT_PARAGRAPHS}
 
     def take_highlights(self) -> None:
         by_key: dict[Any, dict[str, Any]] = {}
@@ -334,6 +455,8 @@ class _SourceExtractor:
             groups: list[tuple[int, str | None, int, int, str | None]] = []  # node, org, start, end, review
             for c in s.clauses:
                 if c.theme:
+                    if self.outline.nodes[c.node].runin:  # the point stays even when it is all theme
+                        self._highlight_for(by_key, c.node, s)["_point"] = True
                     continue
                 text = s.text[c.start:c.end]
                 org = self.matcher.subject(text[runin_of(text):])
@@ -367,7 +490,8 @@ class _SourceExtractor:
                 hl["items"].append({"org": org, "statement": statement, "figures": figures, "provenance": [prov]})
                 self.names += _names_in(statement)
                 self.honours += [(h, org) for h in _honours_in(statement) if (h, org) not in self.honours]
-        self.highlights = sorted((hl for hl in by_key.values() if hl["items"]), key=lambda hl: hl["_line"])
+        self.highlights = sorted((hl for hl in by_key.values() if hl["items"] or hl.get("_point")),
+                                 key=lambda hl: hl["_line"])
 
     def _highlight_for(self, by_key: dict[Any, dict[str, Any]], node_index: int, s: Sentence) -> dict[str, Any]:
         node = self.outline.nodes[node_index]
@@ -376,7 +500,9 @@ class _SourceExtractor:
             if key not in by_key:
                 para = [t for t in self.outline.sentences[max(0, s.index - 200):s.index + 1]
                         if t.paragraph == s.paragraph]
-                first = next((t for t in para if _VOCATIVE.sub("", t.text).strip()), para[0])  # not 「各位代表！」
+                # Not 「各位代表！」, nor the greeting and welcome already taken as the opening.
+                first = next((t for t in para if _VOCATIVE.sub("", t.text).strip()
+                              and t.index not in self.opened), para[-1])
                 theme = clip_theme(_VOCATIVE.sub("", first.text[runin_of(first.text):]) or first.text)[0] \
                     or PLACEHOLDER_THEME
                 by_key[key] = {"theme": theme, "items": [], "_review": "主题取自段落首句，请提炼",
@@ -386,8 +512,56 @@ class _SourceExtractor:
             by_key[node_index] = {"theme": node.theme or PLACEHOLDER_THEME, "items": [], "_line": node.line}
         return by_key[node_index]
 
+    def _top(self, node: int) -> int:
+        """The top-level part a node belongs to (0 for text before any heading)."""
+        chain = self.outline.chain(node)
+        return chain[-2].index if len(chain) >= 2 else 0
+
+    def mark_parts(self) -> None:
+        """Parts of the source's own: a top-level part after the plans that reports no result
+        (加强政府自身建设, 需要说明的几个重点问题) is kept as a part with its heading and points, drafted
+        where it stands; a glossary (名词解释) becomes notes for the writer."""
+        nodes = self.outline.nodes
+        self.own: set[int] = set()
+        seen_plans = False
+        for root in [n for n in nodes[1:] if n.parent == 0 and not n.runin]:
+            if _GLOSSARY.search(root.theme):
+                for s in self.outline.sentences:
+                    if self._top(s.node) == root.index:
+                        self.used.add(s.index)
+                        if len(self.glossary) < MAX_OPENING:
+                            self.glossary.append(_strip_end(s.text))
+                continue
+            if root.kind == "plans":
+                seen_plans = True
+            elif seen_plans and root.kind == "achievements" and len(root.theme) >= 4 \
+                    and (root.level >= 1 or (len(root.theme) >= 6 and root.theme[-1] not in "“‘（(《")):
+                self.own.add(root.index)
+        for n in nodes:
+            if self._top(n.index) in self.own:
+                n.kind = "plans"
+
+    def take_footnotes(self) -> None:
+        """Footnotes at the end (【1】…, [2]…) under a 名词解释 line explain terms: notes for the writer."""
+        sentences = self.outline.sentences
+        k = len(sentences)
+        while k > 0 and (_NOTE.match(sentences[k - 1].text) or sentences[k - 1].index in self.used
+                         or any(_NOTE.match(t.text) for t in sentences if t.paragraph == sentences[k - 1].paragraph)):
+            k -= 1
+        if k > 0 and _GLOSSARY.fullmatch(_strip_end(sentences[k - 1].text)):
+            k -= 1
+        for s in sentences[k:]:
+            if s.index not in self.used:
+                self.used.add(s.index)
+                if len(self.glossary) < MAX_OPENING and not _GLOSSARY.fullmatch(_strip_end(s.text)):
+                    self.glossary.append(_strip_end(s.text))
+
     def run(self) -> _SourceExtractor:
+        self.mark_parts()
+        self.take_footnotes()
+        self.take_closing()
         self.take_opening()
+        self.take_meeting()
         self.take_shortcomings()
         self.take_summing_up()
         self.take_plans()
@@ -401,42 +575,59 @@ def _has_figures(source: Source) -> bool:
 
 def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str, genre_name: str,
           extraction: Extraction, chars: int) -> dict[str, Any]:
+    """What the speech is, from what the sources say of themselves; 待核 only where they are silent."""
     single = len(outlines) == 1
-    title = outlines[0].title if single and outlines[0].title else None
+    said = outlines[0].meta if single else SourceMeta()
+    title = said.title
     if title is None:
         shorts = "、".join(o.short_name for o in organisations)
         title = f"{shorts}的{genre_name}" if shorts else genre_name
-        extraction.comment(("meta", "title"), "待核：标题为自动拟定，请修改")
+        extraction.comment(("meta", "title"), "待核：材料中没有标题，标题为自动拟定，请修改")
     salutation = next((o.salutation for o in outlines if o.salutation), None)
-    meta: dict[str, Any] = {"genre": genre, "title": title, "speaker": {"role": "待填写"}}
-    extraction.comment(("meta", "speaker"), "待填：讲话人身份或职务（如：市委分管领导）")
+    opening = [s.text for o in outlines for s in o.sentences[:8]]
+    role, stated = (said.speaker_role, True) if said.speaker_role else role_in_body(opening)
+    speaker: dict[str, Any] = {"role": role or "待填写"}
+    if said.speaker_name:
+        speaker["name"] = said.speaker_name
+    meta: dict[str, Any] = {"genre": genre, "title": title, "speaker": speaker}
+    if role is None:
+        extraction.comment(("meta", "speaker"), "待填：讲话人身份或职务（材料中没有写明，如：市委分管领导）")
+    elif not stated:
+        extraction.comment(("meta", "speaker"), f"待核：材料只说「我代表{role}」，请写明讲话人职务")
+    if said.occasion:
+        meta["occasion"] = said.occasion
+    if said.date:
+        meta["date"] = said.date.isoformat()
     if salutation:
         body = salutation.rstrip("：:").strip()
         honorific = "尊敬的" if body.startswith("尊敬的") else ""
-        body = body.removeprefix("尊敬的")
-        meta["addressees"] = [a.strip() for a in re.split(r"[、，,]", body) if a.strip()] or ["同志们"]
+        meta["addressees"] = [a.strip().removeprefix("尊敬的").strip() for a in re.split(r"[、，,]", body)
+                              if a.strip().removeprefix("尊敬的").strip()] or ["同志们"]
         meta["honorific"] = honorific
+        if body.count("尊敬的") > 1:  # 尊敬的各国领导人，尊敬的……: the line is kept as written
+            meta["salutation"] = salutation
     else:
         meta["addressees"] = ["同志们"]
         meta["honorific"] = ""
         extraction.comment(("meta", "addressees"), "待核：材料中没有称呼行，请填写称呼对象")
     for outline in outlines:
-        heading = next((n.theme for n in outline.nodes[1:] if n.kind == "achievements" and not n.runin), "")
-        m = _PERIOD.match(heading)
-        if m:
-            meta["period"] = m.group().removesuffix("度")
+        headings = [n.theme for n in outline.nodes[1:] if n.kind == "achievements" and not n.runin]
+        period = period_of(headings[:1], [s.text for s in outline.sentences[:3]])
+        if period:
+            meta["period"] = period
             break
     else:  # 「市总工会2025年工作情况」: the year in the title
         years = {m.group() for o in outlines for m in re.finditer(r"(?<![0-9])[0-9]{4}年", o.title or "")}
         if len(years) == 1:
             meta["period"] = years.pop()
-    meta["target"] = {"chars": max(1500, min(20000, round(chars * 1.3 / 100) * 100))}
+    # The draft is as long as the source: a round trip must not shrink the speech.
+    meta["target"] = {"chars": max(1500, min(100_000, round(chars / 100) * 100))}
     return meta
 
 
 def extract_offline(sources: list[Source], organisations: list[Organisation], *, genre: str = "work_report",
                     genre_name: str = "工作汇报", needs: tuple[str, ...] = ("highlights", "shortcomings", "plans"),
-                    ) -> Extraction:
+                    plans_section: str | None = "plans") -> Extraction:
     """Extract facts from ``sources`` by rule; see the module docstring.
 
     Raises :class:`~speechwriter.errors.InputError` for a source without a single figure.
@@ -467,12 +658,15 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     honours = [{"text": h, "org": o} if o else h for h, o in dict.fromkeys(x for ex in extractors for x in ex.honours)
                if h not in names]
     opening = [x for ex in extractors for x in ex.opening]
+    parts = [{"heading": ex.outline.nodes[top].theme, "after": plans_section, "points": points}
+              for ex in extractors for top, points in ex.parts.items() if points]
+    part_points = [p for part in parts for p in part["points"]]
     fit_limits(highlights, plans, {"names": names, "honours": honours, "shortcomings": shortcomings,
-                                   "context": context, "opening": opening}, extraction.warnings)
-    incomplete = _refigure(highlights, plans,
+                                   "context": context, "opening": opening}, extraction.warnings,
+               more_plans=part_points)
+    incomplete = _refigure(highlights, plans + part_points,
                            numeral_names(names + [h if isinstance(h, str) else h["text"] for h in honours]))
-    chars = sum(len(i["statement"]) for hl in highlights for i in hl["items"]) + \
-        sum(len(p["theme"]) + sum(map(len, p["measures"])) for p in plans)
+    chars = sum(len(s.text) for ex in extractors for s in ex.outline.sentences)
     data: dict[str, Any] = {"meta": _meta([ex.outline for ex in extractors], organisations, genre, genre_name,
                                           extraction, chars)}
     data["organisations"] = [o.model_dump(exclude_defaults=True) for o in organisations]
@@ -505,14 +699,29 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     for n, (_, prov) in enumerate(context):
         extraction.comment(("context", n), f"来源：{prov['file']}:{prov['line']}")
     data["plans"] = plans
+    if parts:
+        data["parts"] = parts[:MAX_COUNTS["parts"]]
+        for k in range(len(data["parts"])):
+            extraction.comment(("parts", k), "原文自有的部分，文种章节中没有对应的位置：撰稿时单独成节，排在原文的位置")
     for p, plan in enumerate(plans):
         for r in [x["review"] for x in plan["provenance"] if x.get("review")]:
             extraction.comment(("plans", p), f"待核：{r}")
     dropped = sum(ex.dropped for ex in extractors) + incomplete
     if dropped:
         extraction.warnings.append(f"有 {dropped} 处数字的写法无法按原样读回，未列入 figures，请核对")
+    closing: dict[str, list[str]] = {}
+    for key, text, prov in (x for ex in extractors for x in ex.closing):
+        n = len(closing.setdefault(key, []))
+        if n < MAX_OPENING and text not in closing[key]:
+            closing[key].append(text)
+            extraction.comment(("closing", key, n), f"来源：{prov['file']}:{prov['line']}")
+    if closing:
+        data["closing"] = closing
+    glossary = [g for ex in extractors for g in ex.glossary]
     data["notes"] = [f"本文件由 speechwriter facts extract 离线抽取（基于规则，未调用大模型），来源："
                      f"{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]
+    if glossary:  # a glossary explains terms for the reader; the writer may need it, the draft does not
+        data["notes"] += [f"原文名词解释：{g}" for g in glossary[:MAX_COUNTS["list"] - 1]]
     extraction.data = data
     return extraction
 

@@ -56,6 +56,10 @@ def _provenance_of(facts: Facts, ref: FigureRef) -> list[Provenance]:
         h = int(parts[0][len("highlights["):-1])
         i = int(parts[1][len("items["):-1])
         return facts.highlights[h].items[i].provenance
+    if ref.path.startswith("parts"):  # parts[k].points[p].figures[f]
+        k = int(parts[0][len("parts["):-1])
+        p = int(parts[1][len("points["):-1])
+        return facts.parts[k].points[p].provenance
     p = int(parts[0][len("plans["):-1])
     return facts.plans[p].provenance
 

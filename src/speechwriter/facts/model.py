@@ -53,6 +53,7 @@ __all__ = [
     "Meta",
     "NamedThing",
     "Organisation",
+    "Part",
     "Plan",
     "Provenance",
     "Speaker",
@@ -71,7 +72,7 @@ SUPPORTED_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 MAX_DEPTH = 24  # nesting levels, aliases included (the schema itself needs 6)
 MAX_NODES = 50_000  # values after alias expansion
 MAX_NUMBER_DIGITS = 64  # longer integers are an error, not a 4,300-digit conversion
-MAX_COUNTS = {"highlights": 40, "highlights.items": 400, "figures": 1000, "plans": 40, "organisations": 100,
+MAX_COUNTS = {"highlights": 40, "highlights.items": 400, "figures": 1000, "plans": 40, "parts": 20, "organisations": 100,
               "names": 200, "honours": 200, "list": 200}
 DEFAULT_CHARS_PER_MINUTE = 240
 
@@ -291,11 +292,22 @@ class Plan(_Model):
     provenance: list[Provenance] = _provenance_field()
 
 
+class Part(_Model):
+    """A part of the source's own that fits no section of the genre (政府自身建设, 需要说明的几个问题):
+    kept with its heading and points, and drafted as a section of its own where the source had it."""
+
+    heading: str = Field(..., min_length=1, description="这一部分的标题，如：加强政府自身建设")
+    after: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$",
+                              description="排在蓝图哪个章节之后（章节 id）；不填则排在结束语之前")
+    points: list[Plan] = Field(default_factory=list, description="这一部分的要点：主题和全部句子")
+
+
 class Closing(_Model):
     """How the speech ends."""
 
     wishes: list[str] = Field(default_factory=list, description="希望与号召")
     requests: list[str] = Field(default_factory=list, description="请求，如：请领导批评指导")
+    thanks: list[str] = Field(default_factory=list, description="致谢，如：谢谢大家")
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +334,8 @@ class Facts(_Model):
     shortcomings: list[str] = Field(default_factory=list, description="不足与差距")
     context: list[str] = Field(default_factory=list, description="今后工作的形势与背景")
     plans: list[Plan] = Field(default_factory=list, description="今后的思路和打算")
+    parts: list[Part] = Field(default_factory=list, description="原文自有、文种章节容纳不下的部分（标题和要点），"
+                              "按原文位置单独成节")
     closing: Closing = Field(default_factory=Closing)
     notes: list[str] = Field(default_factory=list, description="给撰稿人的备注，不写入稿件")
 
@@ -375,6 +389,11 @@ class Facts(_Model):
             for f, fig in enumerate(plan.figures):
                 yield FigureRef(figure=fig, org=None, text=plan.theme,
                                 path=f"plans[{p}].figures[{f}]")
+        for k, part in enumerate(self.parts):
+            for p, plan in enumerate(part.points):
+                for f, fig in enumerate(plan.figures):
+                    yield FigureRef(figure=fig, org=None, text=plan.theme,
+                                    path=f"parts[{k}].points[{p}].figures[{f}]")
 
     def prose(self) -> list[str]:
         """Every piece of text a speech may state (statements, leads, measures, context …)."""
@@ -384,6 +403,11 @@ class Facts(_Model):
             parts += [hl.theme, hl.lead or "", *(i.statement for i in hl.items)]
         for plan in self.plans:
             parts += [plan.theme, *plan.measures]
+        for part in self.parts:
+            parts.append(part.heading)
+            for plan in part.points:
+                parts += [plan.theme, *plan.measures]
+        parts += self.closing.thanks
         return [p for p in parts if p]
 
     def required_names(self) -> list[NamedThing]:
@@ -900,6 +924,8 @@ def _check_counts(data: dict[str, Any], name: str, source_map: _SourceMap) -> No
         raise too_many(("highlights", h, "items", i), "亮点事项", len(all_items), MAX_COUNTS["highlights.items"])
     figures = sum(len(items(item.get("figures"))) for _, _, item in all_items if isinstance(item, dict))
     figures += sum(len(items(plan.get("figures"))) for plan in items(data.get("plans")) if isinstance(plan, dict))
+    figures += sum(len(items(plan.get("figures"))) for part in items(data.get("parts")) if isinstance(part, dict)
+                   for plan in items(part.get("points")) if isinstance(plan, dict))
     if figures > MAX_COUNTS["figures"]:
         raise too_many(("highlights",), "数字", figures, MAX_COUNTS["figures"])
     for plan_no, plan in enumerate(items(data.get("plans"))):
@@ -964,15 +990,18 @@ def _cross_check(facts: Facts) -> tuple[tuple[Any, ...], str] | None:
                 if wider:
                     return ("highlights", h, "items", i, "figures", f), (
                         f"数字「{fig.raw}」漏掉了陈述中的限定词，应写作「{wider}」")
-    for p, plan in enumerate(facts.plans):
+    plans = [(("plans", p), plan) for p, plan in enumerate(facts.plans)]
+    plans += [(("parts", k, "points", p), plan) for k, part in enumerate(facts.parts)
+              for p, plan in enumerate(part.points)]
+    for where, plan in plans:
         texts = [plan.theme, *plan.measures]
         for f, fig in enumerate(plan.figures):
             if not any(fig.raw in t for t in texts):
-                return ("plans", p, "figures", f), (
+                return (*where, "figures", f), (
                     f"数字「{fig.raw}」没有原样出现在 theme 或 measures 中")
             wider = next((w for t in texts if fig.raw in t for w in [dropped_qualifier(fig.raw, t)] if w), None)
             if wider:
-                return ("plans", p, "figures", f), f"数字「{fig.raw}」漏掉了陈述中的限定词，应写作「{wider}」"
+                return (*where, "figures", f), f"数字「{fig.raw}」漏掉了陈述中的限定词，应写作「{wider}」"
     for field in ("names", "honours"):
         for n, thing in enumerate(getattr(facts, field)):
             if thing.org is not None and thing.org not in seen:

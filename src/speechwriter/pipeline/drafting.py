@@ -415,7 +415,9 @@ async def run_draft(
     This is the one drafting path; :meth:`speechwriter.workspace.Workspace.draft` builds the
     caller (cache, run record) and is what the CLI, the eval runner and refine use.
     """
-    blueprint = library.blueprint(genre or facts.meta.genre)
+    from ..outline import with_facts_parts
+
+    blueprint = with_facts_parts(library.blueprint(genre or facts.meta.genre), facts)
     options = options or DraftOptions()
     if caller.engine.rule_based:  # a rule-based engine cannot follow repair instructions
         options = replace(options, repair_rounds=0)

@@ -246,7 +246,7 @@ def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: Val
     ctx.explained_sources = facts.memo(f"validate.explained_sources:{config.prompts_dirs}",
                                        lambda: _sources_index(facts, lexicon))
     ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
-                  len(facts.shortcomings), len(facts.organisations)} - {0}
+                  len(facts.shortcomings), len(facts.organisations), *(len(p.points) for p in facts.parts)} - {0}
     if facts.meta.period:
         ctx.period = [m.quantity for m in find_quantities(facts.meta.period)]
     for s in draft.sections:
@@ -868,7 +868,10 @@ def all_checks() -> dict[str, Callable[[_Context], list[Finding]]]:
 def validate(draft: Draft, facts: Facts, blueprint: Blueprint, config: ValidatorConfig | None = None,
              checks: Iterable[str] | None = None) -> Report:
     """Run the checks (all by default) and return the report."""
+    from ..outline import with_facts_parts
+
     config = config or ValidatorConfig()
+    blueprint = with_facts_parts(blueprint, facts)  # the facts' own parts are sections of the draft
     ctx = _build_context(draft, facts, blueprint, config)
     found: list[tuple[str, Finding]] = []
     registry = all_checks()
