@@ -38,6 +38,10 @@ PAGE_MM = (210, 297)
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 LINES_PER_PAGE = 22
 CHARS_PER_LINE = 28
+TEXT_HEIGHT_TWIPS = (PAGE_MM[1] - MARGINS_MM["top"] - MARGINS_MM["bottom"]) / 25.4 * 1440  # 12,755.9
+# Whole twips, rounded down: 580 (the rounded 12,756 / 22) gives 22 lines of 12,760 twips, which do not
+# fit, and LibreOffice then sets 21 lines a page.
+LINE_PITCH_TWIPS = int(TEXT_HEIGHT_TWIPS // LINES_PER_PAGE)  # 579
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,10 @@ _RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highli
                       "w:specVanish", "w:oMath")
 _RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
 _PPR_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+_PPR_AFTER_OVERFLOW = ("w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+                       "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                       "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+                       "w:outlineLvl", *_PPR_AFTER_OUTLINE)
 
 CONDENSE_TWIPS = -5  # -0.25 pt a character: 28 characters of 3号 fit the 156 mm text width
 
@@ -348,6 +356,25 @@ STYLES: dict[str, tuple[str, str, str, bool, int | None, bool, str]] = {
 }
 
 
+def _no_hanging_punctuation(ppr: Any) -> None:
+    """Keep a mark that follows a full line of 28 characters on the page in LibreOffice.
+
+    Word hangs such a mark in the margin (its default, ``w:overflowPunct`` on) and prints it; LibreOffice
+    hangs it too but leaves it out of the PDF. LibreOffice (7.4) reads the element inverted: ``val="1"``
+    becomes ``punctuation-wrap="simple"``, so the mark moves to the next line with the character before
+    it. ``val="1"`` is also Word's own default, so Word's page does not change. The rendered-page test
+    (tests/test_export.py) counts every mark and catches a LibreOffice that reads it otherwise.
+    """
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for old in ppr.findall(qn("w:overflowPunct")):
+        ppr.remove(old)
+    el = OxmlElement("w:overflowPunct")
+    el.set(qn("w:val"), "1")
+    ppr.insert_element_before(el, *_PPR_AFTER_OVERFLOW)
+
+
 def _outline_level(ppr: Any, level: int) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -399,6 +426,7 @@ def _define_styles(doc: Any, fonts: Fonts, pitch: float) -> dict[str, Any]:
         if level is not None:
             fmt.keep_with_next = True  # a heading never ends a page
             _outline_level(style.element.get_or_add_pPr(), level)
+        _no_hanging_punctuation(style.element.get_or_add_pPr())
         out[key] = style
     out["body"].next_paragraph_style = out["body"]
     return out
@@ -424,8 +452,7 @@ def build_docx(draft: Draft, fonts: Fonts | None = None, template: Path | None =
 
     fonts = fonts or Fonts()
     body_pt = SIZES["三号"]
-    text_height_pt = (PAGE_MM[1] - MARGINS_MM["top"] - MARGINS_MM["bottom"]) / 25.4 * 72
-    pitch = text_height_pt / LINES_PER_PAGE  # 22 lines a page
+    pitch = LINE_PITCH_TWIPS / 20  # 22 lines a page
     text_width_pt = (PAGE_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72
     # 28 characters a line: each 3号 character is condensed by the few hundredths of a point the
     # text width lacks (w:spacing on the runs), which Word and LibreOffice both honour, unlike a
@@ -524,6 +551,7 @@ def _direct_layout(p: Any, pitch: float, indent: bool) -> None:
     from docx.shared import Pt
 
     _line_spacing(p, pitch)
+    _no_hanging_punctuation(p._p.get_or_add_pPr())
     if indent:
         p.paragraph_format.first_line_indent = Pt((SIZES["三号"] + CONDENSE_TWIPS / 20) * 2)
 
