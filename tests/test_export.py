@@ -305,6 +305,9 @@ def _unit_template(path: Path) -> Path:
     doc.add_paragraph()
     style = doc.styles.add_style("公文一级标题", WD_STYLE_TYPE.PARAGRAPH)
     style.font.size = Pt(18)
+    from docx.shared import Mm
+
+    doc.sections[0].page_width, doc.sections[0].page_height = Mm(210), Mm(297)  # python-docx's default is Letter
     doc.sections[0].left_margin = doc.sections[0].right_margin = Pt(80)
     doc.save(str(path))
     return path

@@ -15,6 +15,7 @@ without the official fonts. A unit's own Word file (红头, styles, page) can be
 from __future__ import annotations
 
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,11 +133,12 @@ def docx_to_pdf(docx: bytes, soffice: str | None = None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="speechwriter-pdf-") as tmp:
         folder = Path(tmp)
         (folder / "doc.docx").write_bytes(docx)
+        env = {**os.environ, "FONTCONFIG_FILE": str(_fontconfig_file(folder))}
         try:
             done = subprocess.run([soffice, "--headless", "--norestore",
                                    f"-env:UserInstallation={(folder / 'profile').as_uri()}",
                                    "--convert-to", "pdf", "--outdir", str(folder), str(folder / "doc.docx")],
-                                  capture_output=True, text=True, timeout=300, check=False)
+                                  capture_output=True, text=True, timeout=300, check=False, env=env)
         except subprocess.TimeoutExpired:
             raise InputError("LibreOffice 转换 PDF 超时（300 秒）") from None
         pdf = folder / "doc.pdf"
@@ -144,6 +146,30 @@ def docx_to_pdf(docx: bytes, soffice: str | None = None) -> bytes:
             why = (done.stderr or done.stdout).strip().splitlines()
             raise InputError(f"LibreOffice 未能生成 PDF（退出码 {done.returncode}）" + (f"：{why[-1]}" if why else ""))
         return pdf.read_bytes()
+
+
+FONT_MAP = Path(__file__).resolve().parent / "data" / "fonts.conf"
+# Where fontconfig's own configuration usually lives (Debian and most Linux, then Homebrew on macOS).
+_SYSTEM_FONTCONFIG = ("/etc/fonts/fonts.conf", "/usr/local/etc/fonts/fonts.conf", "/opt/homebrew/etc/fonts/fonts.conf")
+
+
+def _fontconfig_file(folder: Path) -> Path:
+    """A fontconfig file for LibreOffice: the system's configuration, then the shipped 公文 font map.
+
+    Without the map LibreOffice falls back to one sans face for every CJK font name, so the title, 仿宋,
+    黑体 and 楷体 all look alike; with it each role gets its own free face (see data/fonts.conf).
+    """
+    from xml.sax.saxutils import escape
+
+    own = os.environ.get("FONTCONFIG_FILE")
+    candidates = ([own] if own else []) + list(_SYSTEM_FONTCONFIG)
+    system = next((c for c in candidates if Path(c).is_file()), None)
+    includes = [system, str(FONT_MAP)] if system else [str(FONT_MAP)]
+    body = "".join(f'  <include ignore_missing="yes">{escape(path)}</include>\n' for path in includes)
+    conf = folder / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+                    f"<fontconfig>\n{body}</fontconfig>\n", encoding="utf-8")
+    return conf
 
 
 # --- docx building blocks -----------------------------------------------------------------------
@@ -519,6 +545,7 @@ def _base_document(template: Path | None) -> Any:
         doc = Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a file that is not a Word document
         raise InputError(f"无法读取 Word 模板（{type(exc).__name__}）", path=str(path)) from None
+    _require_a4(doc, path)
     body = doc.element.body
     # trailing empty paragraphs of the template (where a writer would type) are dropped; its 红头 stays
     from docx.oxml.ns import qn
@@ -530,6 +557,18 @@ def _base_document(template: Path | None) -> Any:
         elif child.tag != qn("w:sectPr"):
             break
     return doc
+
+
+def _require_a4(doc: Any, path: Path) -> None:
+    """GB/T 9704 prints on A4: a unit template on another paper (Word's US default is Letter) is refused,
+    rather than turned into a Letter PDF without a word."""
+    section = doc.sections[0]
+    if section.page_width is None or section.page_height is None:
+        return  # no size in the file: Word and LibreOffice use their default, and we set nothing either
+    size = sorted((round(section.page_width.mm, 1), round(section.page_height.mm, 1)))
+    if abs(size[0] - PAGE_MM[0]) > 1 or abs(size[1] - PAGE_MM[1]) > 1:
+        raise InputError(f"模板的纸张是 {size[0]:g}×{size[1]:g} 毫米，不是 A4（210×297 毫米）：公文用 A4 纸"
+                         "（GB/T 9704），请在 Word 的「布局 → 纸张大小」中改为 A4 后再导出", path=str(path))
 
 
 def _has_page_numbers(doc: Any) -> bool:
