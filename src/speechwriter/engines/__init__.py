@@ -31,6 +31,7 @@ class EngineSpec:
     base_url: str | None = None
     temperature: float | None = None
     settings: object | None = None  # config.Settings; typed loosely to keep engines free of config imports
+    check_key: bool = True  # False only to plan requests that are never sent (eval --batch --dry-run)
 
 
 EngineFactory = Callable[[EngineSpec], Engine]
@@ -48,7 +49,8 @@ def _openai(spec: EngineSpec) -> Engine:
 
     chosen = resolve_profile(spec.profile, model=spec.model, base_url=spec.base_url, temperature=spec.temperature,
                              settings=spec.settings)  # type: ignore[arg-type]
-    chosen.key()  # fail now, naming the variable to set, not after the first request
+    if spec.check_key:
+        chosen.key()  # fail now, naming the variable to set, not after the first request
     return OpenAIEngine(chosen)
 
 

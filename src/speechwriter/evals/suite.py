@@ -571,6 +571,7 @@ class RunOptions:
     workdir: Path | None = None
     collector: Any = None  # a RequestCollector: collect uncached requests instead of sending them (batch mode)
     allow_custom_checks: bool = False  # custom checks from outside the project folder may run
+    keyless: bool = False  # engines without an API key: only for a collecting pass that sends nothing (dry run)
     _workspace: Any = field(default=None, repr=False)
 
     def workspace(self) -> Any:
@@ -637,7 +638,8 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
     blueprint = library.blueprint(genre)
     if suite.kind == "validators":
         return await _validators_case(suite, case, variant, facts, blueprint, ws, prompt_dirs, start)
-    engine = ws.engine(variant.engine, profile=variant.profile or settings.get("profile"), prompts=prompt_dirs)
+    engine = ws.engine(variant.engine, profile=variant.profile or settings.get("profile"), prompts=prompt_dirs,
+                       check_key=not opts.keyless)
     options = DraftOptions(repair_rounds=int(settings.get("repair_rounds", 2)),
                            candidates=int(settings.get("candidates", 1)),
                            concurrency=max(1, opts.concurrency), salt=f"repeat{repeat}" if repeat else "")
@@ -654,7 +656,8 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
         return _deferred_result(case, variant, repeat, start)  # the draft is not final yet: judging it would waste a call
     if assertions.judge is not None:
         judge_engine = ws.engine("openai", profile=assertions.judge.profile or variant.profile or settings.get("profile"),
-                                 model=assertions.judge.model, base_url=assertions.judge.base_url)
+                                 model=assertions.judge.model, base_url=assertions.judge.base_url,
+                                 check_key=not opts.keyless)
         with ws.reply_cache(opts.use_cache) as cache:
             judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector)
             verdict = await run_judge(assertions.judge, draft, facts, judge, library,
