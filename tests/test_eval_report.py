@@ -223,3 +223,52 @@ def test_eval_json_output(tmp_path: Path, cli, monkeypatch) -> None:
     data = json.loads(result.stdout)
     assert data["passed"] is True and data["suite"] == "j" and data["report"].endswith("report.html")
     assert [r["case"] for r in data["results"]] == ["a"] and "draft" not in data["results"][0]
+
+
+def test_compare_matches_a_plain_runs_variant_with_the_same_variant_of_a_matrix_run(tmp_path: Path, cli,
+                                                                                   monkeypatch) -> None:
+    """A plain run (built-in prompts, label 'offline') against a matrix run that names the built-in prompts
+    folder next to a bad one ('offline/prompts', 'offline/bad_prompts'): the first columns are one variant."""
+    monkeypatch.chdir(tmp_path)
+    bad = _bad_prompts(tmp_path)
+    suite = tmp_path / "s.yaml"
+    suite.write_text("name: plain\ndefaults:\n  assertions:\n    metrics: {invented_figures: \"== 0\"}\n"
+                     f"cases:\n  - {{id: gqf, facts: {FIX}/work_report_gongqingfu.yaml}}\n", encoding="utf-8")
+    assert cli("eval", suite, "-q").exit_code == 0
+    plain = next((tmp_path / "evals" / "runs").glob("*-plain"))
+    plain.rename(plain.with_name("20000101-000000-plain"))
+    assert cli("eval", suite, "-q", "--prompts", f"{ROOT / 'prompts'},{bad}").exit_code == 1
+    matrix = next(p for p in (tmp_path / "evals" / "runs").glob("*-plain") if p.name != "20000101-000000-plain")
+    assert load_results(matrix).variants == ["offline/prompts", "offline/bad_prompts"]
+    result = cli("eval", "compare", "20000101-000000-plain", matrix.name, "--json")
+    data = json.loads(result.stdout)
+    assert data["coverage"]["compared"] == 1 and data["coverage"]["variants_only_a"] == []
+    assert data["coverage"]["matched"] == {"offline": "offline/prompts"}
+    assert data["coverage"]["variants_only_b"] == ["offline/bad_prompts"]
+    text = cli("eval", "compare", "20000101-000000-plain", matrix.name, "--allow-missing")
+    assert text.exit_code == 0 and "同一变体" in text.stdout and "offline/prompts" in text.stdout
+    # a different variant is not matched: the bad prompts against the plain run's built-in ones
+    only_bad = cli("eval", suite, "-q", "--prompts", str(bad))
+    assert only_bad.exit_code == 1
+    bad_run = max((tmp_path / "evals" / "runs").glob("*-plain"), key=lambda p: p.stat().st_mtime)
+    two = cli("eval", "compare", matrix.name, bad_run.name, "--json")
+    assert json.loads(two.stdout)["coverage"]["matched"] == {}
+
+
+def test_the_default_profile_and_the_same_profile_by_name_are_one_variant(tmp_path: Path, monkeypatch) -> None:
+    from speechwriter.evals import Variant, load_suite
+    from speechwriter.evals.suite import variant_identity
+    from speechwriter.workspace import Workspace
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "speechwriter.toml").write_text(
+        'default_profile = "local"\n[profiles.local]\nbase_url = "http://127.0.0.1:8000/v1"\nmodel = "m1"\n'
+        '[profiles.other]\nbase_url = "http://127.0.0.1:8001/v1"\nmodel = "m2"\n', encoding="utf-8")
+    suite_path = tmp_path / "s.yaml"
+    suite_path.write_text(f"name: p\ncases:\n  - {{id: a, facts: {FIX}/work_report_gongqingfu.yaml}}\n",
+                          encoding="utf-8")
+    suite, ws = load_suite(suite_path), Workspace(tmp_path)
+    plain = variant_identity(suite, Variant(engine="openai"), ws)
+    assert plain and plain == variant_identity(suite, Variant(engine="openai", profile="local"), ws)
+    assert plain != variant_identity(suite, Variant(engine="openai", profile="other"), ws)
+    assert plain != variant_identity(suite, Variant(engine="offline"), ws)

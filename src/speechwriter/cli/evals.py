@@ -151,6 +151,9 @@ def _print_runs(out: Any, runs: list[dict[str, Any]]) -> None:
 
 
 def _print_coverage(out: Any, coverage: Any, name_a: str, name_b: str) -> None:
+    for label_a, label_b in coverage.matched.items():
+        out.print(f"{name_a} 的「{label_a}」与 {name_b} 的「{label_b}」是同一变体（引擎、profile、提示词目录相同），"
+                  "按同一变体对比。", soft_wrap=True, markup=False)
     for what, only, name in (("变体", coverage.variants_only_a, name_a), ("变体", coverage.variants_only_b, name_b),
                              ("用例", coverage.cases_only_a, name_a), ("用例", coverage.cases_only_b, name_b)):
         if only:

@@ -196,6 +196,9 @@ class SuiteResult(BaseModel):
     repeat: int
     results: list[CaseResult]
     folder: str | None = None
+    # label -> what the variant really ran with (engine, resolved profile, model, endpoint, prompt folders):
+    # lets compare match one variant labelled two ways ("offline" and "offline/prompts")
+    variant_ids: dict[str, str] = Field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -889,7 +892,27 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
     results = run_sync(main())
     return SuiteResult(suite=suite.name, suite_path=str(suite.path), kind=suite.kind,
                        started_at=started.isoformat(timespec="seconds"), seconds=round(time.perf_counter() - t0, 3),
-                       variants=[v.label for v in variants], repeat=opts.repeat, results=results)
+                       variants=[v.label for v in variants], repeat=opts.repeat, results=results,
+                       variant_ids={v.label: variant_identity(suite, v, ws) for v in variants})
+
+
+def variant_identity(suite: Suite, variant: Variant, ws: Any) -> str:
+    """What a variant runs with, resolved: the engine, the profile (the default one named), model and
+    endpoint, and every prompts folder searched. Two labels with one identity are one variant."""
+    from ..config import resolve_profile
+    from ..errors import SpeechwriterError
+
+    prompts = variant.prompts or suite.defaults.prompts
+    try:
+        searched = ws.library([suite.resolve(prompts)] if prompts else None).dirs
+        dirs = list(dict.fromkeys(str(d.resolve()) for d in searched))  # the built-in folder named again is one
+        endpoint: list[Any] = []
+        if variant.engine == "openai":
+            profile = resolve_profile(variant.profile or suite.defaults.profile, settings=ws.settings)
+            endpoint = [profile.name, profile.model, profile.public_base_url]
+    except (SpeechwriterError, OSError):
+        return ""  # a variant that cannot even be resolved matches only by its label
+    return json.dumps([variant.engine, endpoint, dirs], ensure_ascii=False)
 
 
 # --- results on disk --------------------------------------------------------------------------
@@ -985,11 +1008,36 @@ class Change:
         return (self.after > self.before) if higher else (self.after < self.before)
 
 
+def match_variants(a: SuiteResult, b: SuiteResult) -> dict[str, str]:
+    """A's variant labels -> B's label for the same variant, where the labels differ.
+
+    Two single-variant runs are one column each, whatever their labels. Otherwise a variant of A whose
+    label B lacks is matched with B's variant of the same identity (:func:`variant_identity`): a plain
+    run's ``offline`` is a matrix run's ``offline/prompts`` when both searched the same prompt folders.
+    """
+    va, vb = list(dict.fromkeys(a.variants)), list(dict.fromkeys(b.variants))
+    if len(va) == 1 and len(vb) == 1:
+        return {va[0]: vb[0]} if va[0] != vb[0] else {}
+    by_identity: dict[str, list[str]] = {}
+    for label in vb:
+        if label not in va and (identity := b.variant_ids.get(label)):
+            by_identity.setdefault(identity, []).append(label)
+    out: dict[str, str] = {}
+    for label in va:
+        if label in vb:
+            continue
+        candidates = by_identity.get(a.variant_ids.get(label) or "", [])
+        if len(candidates) == 1 and candidates[0] not in out.values():
+            out[label] = candidates[0]
+    return out
+
+
 def compare_runs(a: SuiteResult, b: SuiteResult, tolerance: float = 0.0) -> tuple[list[Change], list[Change]]:
-    """(improvements, regressions) of B against A, per case, variant and metric (means)."""
+    """(improvements, regressions) of B against A, per case, variant and metric (means); a variant is
+    reported by B's label, A's variants matched to B's by :func:`match_variants`."""
     agg_a, agg_b = a.aggregate(), b.aggregate()
-    if len(a.variants) == 1 and len(b.variants) == 1:  # one column each: compare them, whatever their labels
-        agg_a = {(case, b.variants[0]): stats for (case, _), stats in agg_a.items()}
+    matched = match_variants(a, b)
+    agg_a = {(case, matched.get(variant, variant)): stats for (case, variant), stats in agg_a.items()}
     better, worse = [], []
     for key, stats_b in agg_b.items():
         stats_a = agg_a.get(key)
@@ -1015,6 +1063,7 @@ class Coverage:
     cases_only_a: list[str]
     cases_only_b: list[str]
     compared: int
+    matched: dict[str, str] = field(default_factory=dict)  # A's label -> B's label of the same variant
 
     @property
     def complete(self) -> bool:
@@ -1024,14 +1073,17 @@ class Coverage:
 def compare_coverage(a: SuiteResult, b: SuiteResult) -> Coverage:
     """Which variants and cases only one run has, and how many (case, variant) pairs both have.
 
-    Two single-variant runs are compared column to column whatever their labels (as :func:`compare_runs` does).
+    Variants are matched as :func:`compare_runs` matches them (:func:`match_variants`).
     """
-    keys_a = {(r.case, r.variant) for r in a.results}
+    matched = match_variants(a, b)
+    keys_a = {(r.case, matched.get(r.variant, r.variant)) for r in a.results}
     keys_b = {(r.case, r.variant) for r in b.results}
-    va, vb = list(dict.fromkeys(a.variants)), list(dict.fromkeys(b.variants))
-    if len(va) == 1 and len(vb) == 1:
-        keys_a = {(case, vb[0]) for case, _ in keys_a}
-        va = vb
+    va = [matched.get(v, v) for v in dict.fromkeys(a.variants)]
+    vb = list(dict.fromkeys(b.variants))
     ca, cb = {c for c, _ in keys_a}, {c for c, _ in keys_b}
-    return Coverage(variants_only_a=[v for v in va if v not in vb], variants_only_b=[v for v in vb if v not in va],
-                    cases_only_a=sorted(ca - cb), cases_only_b=sorted(cb - ca), compared=len(keys_a & keys_b))
+    # the report names A's own labels: what the user typed for that run
+    back = {v: k for k, v in matched.items()}
+    return Coverage(variants_only_a=[back.get(v, v) for v in va if v not in vb],
+                    variants_only_b=[v for v in vb if v not in va], cases_only_a=sorted(ca - cb),
+                    cases_only_b=sorted(cb - ca), compared=len(keys_a & keys_b),
+                    matched={} if len(a.variants) == 1 and len(b.variants) == 1 else matched)
