@@ -272,3 +272,63 @@ def test_the_default_profile_and_the_same_profile_by_name_are_one_variant(tmp_pa
     assert plain and plain == variant_identity(suite, Variant(engine="openai", profile="local"), ws)
     assert plain != variant_identity(suite, Variant(engine="openai", profile="other"), ws)
     assert plain != variant_identity(suite, Variant(engine="offline"), ws)
+
+
+def test_repetition_rate_is_a_share_of_the_sentences(tmp_path: Path) -> None:
+    """Sentences the draft repeats without a closing 。 still count as sentences: the share stays ≤ 1."""
+    from speechwriter.blueprint import load_blueprint
+    from speechwriter.evals.suite import draft_metrics
+    from speechwriter.facts import load_facts
+    from speechwriter.validate import validate
+    from speechwriter.workspace import draft_speech
+
+    facts = load_facts(FIX / "work_report_gongqingfu.yaml")
+    draft = draft_speech(facts)
+    line = "我们要持续加强基层组织建设，推动各项工作落到实处"  # no closing mark: one line, one sentence
+    repeated = draft.model_copy(update={"sections": [
+        s.model_copy(update={"body": "\n".join([line] * 12)}) if s.role != "salutation" else s
+        for s in draft.sections]})
+    report = validate(repeated, facts, load_blueprint(repeated.genre))
+    rate = draft_metrics(repeated, report, facts)["repetition_rate"]
+    assert sum(1 for f in report.warnings if f.code == "T503") >= 11
+    assert 0 < rate <= 1
+
+
+def _two_variant_result(metric: str, before: float, after: float) -> SuiteResult:
+    from speechwriter.evals import CaseResult
+
+    rows = [CaseResult(case="c", variant=v, status="passed", metrics={metric: value, "invented_figures": bad})
+            for v, value, bad in (("a", before, 0.0), ("b", after, 2.0))]
+    return SuiteResult(suite="s", suite_path="s.yaml", kind="drafts", started_at="2026-01-01T00:00:00", seconds=1.0,
+                       variants=["a", "b"], repeat=1, results=rows)
+
+
+def test_a_metric_with_no_good_direction_is_not_coloured(tmp_path: Path) -> None:
+    import re
+
+    from speechwriter.evals.report import render_html
+    from speechwriter.evals.suite import Change
+
+    page = render_html(_two_variant_result("speaking_minutes", 10.0, 12.5))
+
+    def cells(metric: str) -> list[str]:  # the class of each variant's cell in the cases' metric tables
+        return re.findall(rf"<td class='l' title='{metric}'>[^<]*</td><td class='([^']*)'>", page)
+
+    assert cells("speaking_minutes") == ["differs", "differs"]  # different, neither better nor worse
+    assert cells("invented_figures") == ["differs", "differs worse"]  # a metric with a direction still is
+    assert Change("c", "b", "speaking_minutes", 10.0, 12.5).better is None
+
+
+def test_the_report_is_rendered_from_a_shipped_template() -> None:
+    from importlib.resources import files
+
+    from speechwriter.evals import report
+
+    template = files("speechwriter.evals") / "templates" / "report.html.j2"
+    source = template.read_text(encoding="utf-8")
+    assert "{% for" in source and "<details class='case'" in source.replace('"', "'")
+    page = report.render_html(_two_variant_result("figure_recall", 1.0, 0.5))
+    assert page.startswith("<!doctype html>") and "评测报告：s" in page
+    # values are escaped by the template engine, not by hand
+    tricky = _two_variant_result("figure_recall", 1.0, 0.5).model_copy(update={"suite": "<b>x</b>"})
+    assert "<b>x</b>" not in report.render_html(tricky) and "&lt;b&gt;x&lt;/b&gt;" in report.render_html(tricky)

@@ -57,14 +57,14 @@ __all__ = [
     "variant_matrix",
 ]
 
-# Metric -> (description, higher is better)
-METRICS: dict[str, tuple[str, bool]] = {
+# name -> (Chinese label, whether higher is better; None: no better direction, only a difference to note)
+METRICS: dict[str, tuple[str, bool | None]] = {
     "structure_ok": ("结构无错误（1/0）", True),
     "figure_recall": ("必写数字写对的比例", True),
     "invented_figures": ("编造数字的个数", False),
     "name_recall": ("必现名称写对的比例", True),
     "length_deviation": ("字数偏离目标的比例", False),
-    "speaking_minutes": ("预计讲话分钟数", True),
+    "speaking_minutes": ("预计讲话分钟数", None),  # longer or shorter is the brief's business, not a score
     "repetition_rate": ("重复句占比", False),
     "copy_ratio": ("照抄事实原文（连续12字以上）的字数占比", False),
     "cross_section_repeats": ("在不同章节重复出现的句子数", False),
@@ -394,6 +394,9 @@ def threshold_ok(value: float, threshold: Any) -> bool:
 
 # --- metrics ----------------------------------------------------------------------------------
 
+_SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")  # the validators' sentence (validate/checks.py)
+
+
 def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
     """The built-in metrics of one draft."""
     codes = [f.code for f in report.errors]
@@ -401,8 +404,10 @@ def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
     missing_figs = sum(1 for c in codes if c in ("F201", "F202", "F203"))
     names = facts.required_names()
     missing_names = sum(1 for c in codes if c in ("N302", "N303"))
-    sentences = max(1, len(re.findall(r"[。！？]", "\n".join(s.body for s in draft.sections))))
-    repeats = sum(1 for f in report.warnings if f.code == "T503")
+    # sentences as the repetition check (T503) splits them, so that repeats are a share of them (≤ 1):
+    # counting only 。！？ missed lines without a closing mark and gave shares such as 3.676
+    sentences = max(1, sum(1 for s in draft.sections for m in _SENTENCE.finditer(s.body) if m.group().strip()))
+    repeats = len({(f.section, tuple(f.span or ())) for f in report.warnings if f.code == "T503"})
     target = report.target_chars or 1
     return {
         "structure_ok": 0.0 if any(c.startswith("S") for c in codes) else 1.0,
@@ -1003,8 +1008,11 @@ class Change:
     after: float
 
     @property
-    def better(self) -> bool:
+    def better(self) -> bool | None:
+        """Whether the change is an improvement; None for a metric with no better direction."""
         higher = METRICS.get(self.metric, ("", True))[1] if not self.metric.startswith(("judge:", "custom:")) else True
+        if higher is None:
+            return None
         return (self.after > self.before) if higher else (self.after < self.before)
 
 
@@ -1044,8 +1052,8 @@ def compare_runs(a: SuiteResult, b: SuiteResult, tolerance: float = 0.0) -> tupl
         if not stats_a:
             continue
         for metric, sb in stats_b.items():
-            if metric not in stats_a or metric in ("speaking_minutes",):
-                continue
+            if metric not in stats_a or METRICS.get(metric, ("", True))[1] is None:
+                continue  # a metric with no better direction is neither an improvement nor a regression
             before, after = stats_a[metric]["mean"], sb["mean"]
             if abs(after - before) <= tolerance + 1e-12:
                 continue
