@@ -405,18 +405,32 @@ def test_rendered_pages_hold_22_lines_of_28_characters(rendered: Path) -> None:
     assert lengths.count(28) >= len(lengths) // 2, lengths
 
 
-def test_every_punctuation_mark_reaches_the_pdf(draft: Draft, rendered: Path) -> None:
+def _marks(pdf: Path) -> dict[str, int]:
+    from collections import Counter
+
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # the page numbers' dashes are not the text's
+    text = "\n".join(ln for ln in text.splitlines() if not re.fullmatch(r"\s*—\s*\d+\s*—\s*", ln))
+    return Counter(c for c in text if c in PUNCTUATION)
+
+
+def test_every_punctuation_mark_reaches_the_pdf(draft: Draft, rendered: Path, tmp_path: Path) -> None:
     from collections import Counter
 
     source = "".join([draft.title, *(s.heading or "" for s in draft.sections),
                       *(p for s in draft.sections for p in s.paragraphs)])
-    text = subprocess.run(["pdftotext", str(rendered), "-"], capture_output=True, text=True, check=True).stdout
-    # the page numbers' dashes are not the text's
-    text = "\n".join(ln for ln in text.splitlines() if not re.fullmatch(r"\s*—\s*\d+\s*—\s*", ln))
     wanted = Counter(c for c in source if c in PUNCTUATION)
-    found = Counter(c for c in text if c in PUNCTUATION)
     assert sum(wanted.values()) > 100
-    assert found == wanted
+    assert _marks(rendered) == wanted
+    # on a unit's template too, whose own body style says nothing about hanging punctuation
+    from docx.enum.style import WD_STYLE_TYPE
+
+    template = Document(str(_unit_template(tmp_path / "unit.docx")))
+    body = template.styles.add_style("公文正文", WD_STYLE_TYPE.PARAGRAPH)
+    body.font.size = Pt(16)
+    template.save(str(tmp_path / "unit.docx"))
+    unit = _render(draft, tmp_path, template=tmp_path / "unit.docx")
+    assert _marks(unit) == wanted
 
 
 def _faces(pdf: Path) -> dict[str, str]:

@@ -497,6 +497,7 @@ def build_docx(draft: Draft, fonts: Fonts | None = None, template: Path | None =
 
     def add(text: str, key: str, role: str | None = None, size: float = body_pt, bold: bool = False) -> Any:
         p = doc.add_paragraph(style=styles[key])
+        _no_hanging_punctuation(p._p.get_or_add_pPr())  # also over a unit template's own styles
         run = p.add_run(text)
         if direct:
             _set_fonts(run, getattr(fonts, role or STYLES[key][2]), fonts.latin, size, bold=bold,
@@ -590,7 +591,6 @@ def _direct_layout(p: Any, pitch: float, indent: bool) -> None:
     from docx.shared import Pt
 
     _line_spacing(p, pitch)
-    _no_hanging_punctuation(p._p.get_or_add_pPr())
     if indent:
         p.paragraph_format.first_line_indent = Pt((SIZES["三号"] + CONDENSE_TWIPS / 20) * 2)
 
@@ -599,6 +599,7 @@ def _body_paragraph(doc: Any, text: str, fonts: Fonts, styles: dict[str, Any], d
     size = SIZES["三号"]
     sp = CONDENSE_TWIPS
     p = doc.add_paragraph(style=styles["body"])
+    _no_hanging_punctuation(p._p.get_or_add_pPr())  # also over a unit template's own styles
     if direct:
         _direct_layout(p, pitch, True)
     m = _RUN_IN.match(text)
