@@ -41,6 +41,7 @@ def eval_cmd(
     """运行评测套件并打分；对比两次运行；列出历史运行。任一阈值未达标（或有退步）时退出码为 1。
 
     \b
+    示例：speechwriter eval core（随包提供的核心套件，任何目录下都可运行）
     示例：speechwriter eval evals/suites/core.yaml
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek,qwen --repeat 3
     示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
@@ -86,7 +87,7 @@ def eval_cmd(
     failed = False
     ws = workspace()
     err = console(stderr=True)
-    for suite in [evals.load_suite(Path(a)) for a in args]:
+    for suite in [evals.load_suite(_suite_path(a)) for a in args]:
         variants = evals.variant_matrix(suite, engine, profile, prompts)
         opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
                                 use_cache=not no_cache, allow_custom_checks=allow_custom_checks,
@@ -295,3 +296,13 @@ def _print_jobs(out: Any, name: str, run: Any, counts: dict[str, int]) -> None:
         table.add_row(str(job.round), job.batch_id or job.input_file, job.status, str(len(job.requests)),
                       str(len(job.collected)), str(len(job.failed)), notes.get(job.status, ""))
     out.print(table)
+
+
+def _suite_path(arg: str) -> Path:
+    """A suite file, or the name of a shipped suite (``core``, ``validators``) when no such file exists."""
+    from ..examples import shipped_suite
+
+    path = Path(arg)
+    if path.exists():
+        return path
+    return shipped_suite(arg) or path

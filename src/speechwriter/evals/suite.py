@@ -491,7 +491,7 @@ def check_custom_checks_allowed(suite: Suite, project: Path, allowed: bool = Fal
     """
     import sys
 
-    if allowed:
+    if allowed or is_shipped_suite(suite.path):
         return
     root = project.resolve()
     search = [root, *list(suite.path.resolve().parents)[:3]]
@@ -506,6 +506,13 @@ def check_custom_checks_allowed(suite: Suite, project: Path, allowed: bool = Fal
             raise InputError(f"用例「{case.id}」的自定义检查「{path}」来自项目目录之外（{origin or '内置模块'}）。"
                              f"评测套件中的自定义检查会执行 Python 代码；确认可信后加 --allow-custom-checks，"
                              f"或在 speechwriter.toml 中写 allow_custom_checks = true", path=str(suite.path))
+
+
+def is_shipped_suite(path: Path) -> bool:
+    """A suite that came with speechwriter (``eval core``): its custom checks are ours, not code from elsewhere."""
+    from ..examples import examples_dir
+
+    return path.resolve().is_relative_to((examples_dir() / "evals" / "suites").resolve())
 
 
 def check_label(func: Callable[..., Any]) -> str:
@@ -554,17 +561,35 @@ def parse_verdict(text: str, criteria: list[str]) -> JudgeVerdict:
 
 async def run_judge(judge: Judge, draft: Any, facts: Any, caller: Any, library: Any, *,
                     request: Any) -> JudgeVerdict:
-    """Ask the judge model through ``caller`` (cache, continuation), retrying when the reply does not parse."""
+    """Ask the judge model through ``caller`` (cache, continuation) for a verdict of the JudgeVerdict schema.
+
+    The request carries the verdict's JSON Schema, so an engine with structured output (the provider's
+    JSON-schema mode; LangChain's ``with_structured_output``) answers in shape. A reply that still does
+    not parse is re-asked, with what was wrong, by tenacity (at most ``judge.max_attempts`` tries;
+    transport retries stay inside the engine).
+    """
+    from dataclasses import replace
+
+    from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
+    request = replace(request, json_schema=JudgeVerdict.model_json_schema())
     messages = library.judge_messages(judge.criteria, draft, facts)
     last = ""
-    for attempt in range(judge.max_attempts):
-        completion = await caller.call_whole(messages, request, use_cache=attempt == 0)
-        try:
-            return parse_verdict(completion.text, judge.criteria)
-        except (ValueError, ValidationError) as exc:
-            last = str(exc).splitlines()[0]
-            messages = [*messages, {"role": "assistant", "content": completion.text},
-                        library.judge_retry_message(last[:80])]
+    try:
+        async for state in AsyncRetrying(stop=stop_after_attempt(judge.max_attempts), reraise=True,
+                                         retry=retry_if_exception_type((ValueError, ValidationError))):
+            with state:
+                first = state.retry_state.attempt_number == 1
+                completion = await caller.call_whole(messages, request, use_cache=first)
+                try:
+                    return parse_verdict(completion.text, judge.criteria)
+                except (ValueError, ValidationError) as exc:
+                    last = str(exc).splitlines()[0]
+                    messages = [*messages, {"role": "assistant", "content": completion.text},
+                                library.judge_retry_message(last[:80])]
+                    raise
+    except (ValueError, ValidationError):
+        pass
     raise ValueError(f"assert.judge：评审回复 {judge.max_attempts} 次都无法解析：{last}")
 
 
@@ -667,7 +692,8 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
                                  model=assertions.judge.model, base_url=assertions.judge.base_url,
                                  check_key=not opts.keyless)
         with ws.reply_cache(opts.use_cache) as cache:
-            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector)
+            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector,
+                              facts=facts)
             verdict = await run_judge(assertions.judge, draft, facts, judge, library,
                                       request=Request(kind="judge"))
         for s in verdict.scores:
