@@ -194,7 +194,7 @@ def test_a_killed_collect_picks_up_where_it_stopped(tmp_path: Path, endpoint) ->
 
 def test_batch_cli_dry_run_submit_status_collect(tmp_path: Path, endpoint, cli, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "speechwriter.toml").write_text('[prices.fake-model]\ninput = 1.0\noutput = 2.0\n', encoding="utf-8")
+    (tmp_path / "speechwriter.toml").write_text('[prices.fake-model]\ninput = 1.0\noutput = 2.0\nbatch = 0.5\n', encoding="utf-8")
     path = suite_file(tmp_path, 2)
     server = endpoint()
     dry = cli("eval", path, "--engine", "openai", "--batch", "--dry-run", "--json")
@@ -234,3 +234,65 @@ def test_same_step_replies_for_live_and_batch(endpoint) -> None:
         pass
     line = json.loads(server.files[server.batches[batch["id"]].output_file_id])
     assert line["response"]["body"]["choices"][0]["message"]["content"] == "好"
+
+
+def _needs_a_key(monkeypatch) -> None:
+    """Treat the scripted server like a provider's endpoint: it needs an API key, and none is set.
+
+    Only the key rule changes (speechwriter.config); the engine's own guard still keeps tests on 127.0.0.1.
+    """
+    import speechwriter.config as config
+
+    monkeypatch.setattr(config, "is_loopback_url", lambda url: False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
+def test_dry_run_counts_the_requests_without_an_api_key(tmp_path: Path, endpoint, cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = suite_file(tmp_path, 2)
+    server = endpoint()
+    with_key = json.loads(cli("eval", path, "--engine", "openai", "--batch", "--dry-run", "--json").stdout)
+    _needs_a_key(monkeypatch)
+    dry = cli("eval", path, "--engine", "openai", "--batch", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    estimate = json.loads(dry.stdout)
+    assert with_key["requests"] == 10 and estimate["requests"] == 10  # 2 cases x 5 model sections, key or not
+    assert estimate["key_missing"] == ["OPENAI_API_KEY"]
+    text = cli("eval", path, "--engine", "openai", "--batch", "--dry-run")
+    assert "10 个请求" in text.stdout and "OPENAI_API_KEY" in text.stdout
+    assert server.uploads == 0 and chat_posts(server) == 0
+    # without --dry-run the missing key stops the submission with one line naming the variable
+    sent = cli("eval", path, "--engine", "openai", "--batch")
+    assert sent.exit_code == 2 and "OPENAI_API_KEY" in sent.stderr and "Traceback" not in sent.stderr
+    assert server.uploads == 0
+
+
+def test_dry_run_prices_from_the_shipped_table_and_the_users_override(tmp_path: Path, endpoint, cli,
+                                                                      monkeypatch) -> None:
+    from speechwriter.evals.batch import price_table
+    from speechwriter.workspace import Workspace
+
+    monkeypatch.chdir(tmp_path)
+    path = suite_file(tmp_path, 2)
+    endpoint()
+    monkeypatch.setenv("SPEECHWRITER_MODEL", "gpt-4o-mini")  # a model the shipped table prices
+    shipped = price_table(Workspace(tmp_path))["gpt-4o-mini"]
+    assert shipped["currency"] == "USD" and shipped["batch"] == 0.5
+    estimate = json.loads(cli("eval", path, "--engine", "openai", "--batch", "--dry-run", "--json").stdout)
+    expected = (estimate["prompt_tokens"] * shipped["input"] + estimate["completion_tokens"] * shipped["output"]) / 1000
+    assert estimate["price"] == pytest.approx(expected, abs=1e-4) and estimate["price"] > 0
+    assert estimate["batch_price"] == pytest.approx(estimate["price"] * 0.5, abs=1e-4)
+    assert estimate["currency"] == "USD"
+    text = cli("eval", path, "--engine", "openai", "--batch", "--dry-run").stdout
+    assert "实时约" in text and "批处理约" in text and "USD" in text
+    # the user's config overrides the shipped price of the same model
+    (tmp_path / "speechwriter.toml").write_text('[prices."gpt-4o-mini"]\ninput = 1.0\noutput = 2.0\nbatch = 0.25\n',
+                                                encoding="utf-8")
+    mine = json.loads(cli("eval", path, "--engine", "openai", "--batch", "--dry-run", "--json").stdout)
+    assert mine["price"] == pytest.approx((mine["prompt_tokens"] * 1.0 + mine["completion_tokens"] * 2.0) / 1000,
+                                          abs=1e-3)
+    assert mine["batch_price"] == pytest.approx(mine["price"] * 0.25, abs=1e-3)
+    # a model with no known price: the counts, and a plain line saying where to put its price
+    monkeypatch.setenv("SPEECHWRITER_MODEL", "unknown-model")
+    unknown = cli("eval", path, "--engine", "openai", "--batch", "--dry-run")
+    assert "10 个请求" in unknown.stdout and "[prices" in unknown.stdout

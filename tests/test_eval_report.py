@@ -223,3 +223,112 @@ def test_eval_json_output(tmp_path: Path, cli, monkeypatch) -> None:
     data = json.loads(result.stdout)
     assert data["passed"] is True and data["suite"] == "j" and data["report"].endswith("report.html")
     assert [r["case"] for r in data["results"]] == ["a"] and "draft" not in data["results"][0]
+
+
+def test_compare_matches_a_plain_runs_variant_with_the_same_variant_of_a_matrix_run(tmp_path: Path, cli,
+                                                                                   monkeypatch) -> None:
+    """A plain run (built-in prompts, label 'offline') against a matrix run that names the built-in prompts
+    folder next to a bad one ('offline/prompts', 'offline/bad_prompts'): the first columns are one variant."""
+    monkeypatch.chdir(tmp_path)
+    bad = _bad_prompts(tmp_path)
+    suite = tmp_path / "s.yaml"
+    suite.write_text("name: plain\ndefaults:\n  assertions:\n    metrics: {invented_figures: \"== 0\"}\n"
+                     f"cases:\n  - {{id: gqf, facts: {FIX}/work_report_gongqingfu.yaml}}\n", encoding="utf-8")
+    assert cli("eval", suite, "-q").exit_code == 0
+    plain = next((tmp_path / "evals" / "runs").glob("*-plain"))
+    plain.rename(plain.with_name("20000101-000000-plain"))
+    assert cli("eval", suite, "-q", "--prompts", f"{ROOT / 'prompts'},{bad}").exit_code == 1
+    matrix = next(p for p in (tmp_path / "evals" / "runs").glob("*-plain") if p.name != "20000101-000000-plain")
+    assert load_results(matrix).variants == ["offline/prompts", "offline/bad_prompts"]
+    result = cli("eval", "compare", "20000101-000000-plain", matrix.name, "--json")
+    data = json.loads(result.stdout)
+    assert data["coverage"]["compared"] == 1 and data["coverage"]["variants_only_a"] == []
+    assert data["coverage"]["matched"] == {"offline": "offline/prompts"}
+    assert data["coverage"]["variants_only_b"] == ["offline/bad_prompts"]
+    text = cli("eval", "compare", "20000101-000000-plain", matrix.name, "--allow-missing")
+    assert text.exit_code == 0 and "同一变体" in text.stdout and "offline/prompts" in text.stdout
+    # a different variant is not matched: the bad prompts against the plain run's built-in ones
+    only_bad = cli("eval", suite, "-q", "--prompts", str(bad))
+    assert only_bad.exit_code == 1
+    bad_run = max((tmp_path / "evals" / "runs").glob("*-plain"), key=lambda p: p.stat().st_mtime)
+    two = cli("eval", "compare", matrix.name, bad_run.name, "--json")
+    assert json.loads(two.stdout)["coverage"]["matched"] == {}
+
+
+def test_the_default_profile_and_the_same_profile_by_name_are_one_variant(tmp_path: Path, monkeypatch) -> None:
+    from speechwriter.evals import Variant, load_suite
+    from speechwriter.evals.suite import variant_identity
+    from speechwriter.workspace import Workspace
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "speechwriter.toml").write_text(
+        'default_profile = "local"\n[profiles.local]\nbase_url = "http://127.0.0.1:8000/v1"\nmodel = "m1"\n'
+        '[profiles.other]\nbase_url = "http://127.0.0.1:8001/v1"\nmodel = "m2"\n', encoding="utf-8")
+    suite_path = tmp_path / "s.yaml"
+    suite_path.write_text(f"name: p\ncases:\n  - {{id: a, facts: {FIX}/work_report_gongqingfu.yaml}}\n",
+                          encoding="utf-8")
+    suite, ws = load_suite(suite_path), Workspace(tmp_path)
+    plain = variant_identity(suite, Variant(engine="openai"), ws)
+    assert plain and plain == variant_identity(suite, Variant(engine="openai", profile="local"), ws)
+    assert plain != variant_identity(suite, Variant(engine="openai", profile="other"), ws)
+    assert plain != variant_identity(suite, Variant(engine="offline"), ws)
+
+
+def test_repetition_rate_is_a_share_of_the_sentences(tmp_path: Path) -> None:
+    """Sentences the draft repeats without a closing 。 still count as sentences: the share stays ≤ 1."""
+    from speechwriter.blueprint import load_blueprint
+    from speechwriter.evals.suite import draft_metrics
+    from speechwriter.facts import load_facts
+    from speechwriter.validate import validate
+    from speechwriter.workspace import draft_speech
+
+    facts = load_facts(FIX / "work_report_gongqingfu.yaml")
+    draft = draft_speech(facts)
+    line = "我们要持续加强基层组织建设，推动各项工作落到实处"  # no closing mark: one line, one sentence
+    repeated = draft.model_copy(update={"sections": [
+        s.model_copy(update={"body": "\n".join([line] * 12)}) if s.role != "salutation" else s
+        for s in draft.sections]})
+    report = validate(repeated, facts, load_blueprint(repeated.genre))
+    rate = draft_metrics(repeated, report, facts)["repetition_rate"]
+    assert sum(1 for f in report.warnings if f.code == "T503") >= 11
+    assert 0 < rate <= 1
+
+
+def _two_variant_result(metric: str, before: float, after: float) -> SuiteResult:
+    from speechwriter.evals import CaseResult
+
+    rows = [CaseResult(case="c", variant=v, status="passed", metrics={metric: value, "invented_figures": bad})
+            for v, value, bad in (("a", before, 0.0), ("b", after, 2.0))]
+    return SuiteResult(suite="s", suite_path="s.yaml", kind="drafts", started_at="2026-01-01T00:00:00", seconds=1.0,
+                       variants=["a", "b"], repeat=1, results=rows)
+
+
+def test_a_metric_with_no_good_direction_is_not_coloured(tmp_path: Path) -> None:
+    import re
+
+    from speechwriter.evals.report import render_html
+    from speechwriter.evals.suite import Change
+
+    page = render_html(_two_variant_result("speaking_minutes", 10.0, 12.5))
+
+    def cells(metric: str) -> list[str]:  # the class of each variant's cell in the cases' metric tables
+        return re.findall(rf"<td class='l' title='{metric}'>[^<]*</td><td class='([^']*)'>", page)
+
+    assert cells("speaking_minutes") == ["differs", "differs"]  # different, neither better nor worse
+    assert cells("invented_figures") == ["differs", "differs worse"]  # a metric with a direction still is
+    assert Change("c", "b", "speaking_minutes", 10.0, 12.5).better is None
+
+
+def test_the_report_is_rendered_from_a_shipped_template() -> None:
+    from importlib.resources import files
+
+    from speechwriter.evals import report
+
+    template = files("speechwriter.evals") / "templates" / "report.html.j2"
+    source = template.read_text(encoding="utf-8")
+    assert "{% for" in source and "<details class='case'" in source.replace('"', "'")
+    page = report.render_html(_two_variant_result("figure_recall", 1.0, 0.5))
+    assert page.startswith("<!doctype html>") and "评测报告：s" in page
+    # values are escaped by the template engine, not by hand
+    tricky = _two_variant_result("figure_recall", 1.0, 0.5).model_copy(update={"suite": "<b>x</b>"})
+    assert "<b>x</b>" not in report.render_html(tricky) and "&lt;b&gt;x&lt;/b&gt;" in report.render_html(tricky)

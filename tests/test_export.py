@@ -317,6 +317,9 @@ def _unit_template(path: Path) -> Path:
     doc.add_paragraph()
     style = doc.styles.add_style("公文一级标题", WD_STYLE_TYPE.PARAGRAPH)
     style.font.size = Pt(18)
+    from docx.shared import Mm
+
+    doc.sections[0].page_width, doc.sections[0].page_height = Mm(210), Mm(297)  # python-docx's default is Letter
     doc.sections[0].left_margin = doc.sections[0].right_margin = Pt(80)
     doc.save(str(path))
     return path
@@ -365,3 +368,118 @@ def test_docx_round_trip_through_validate_and_refine(cli, draft: Draft, tmp_path
     with pytest.raises(Exception) as err:
         open_target(str(path), Workspace(tmp_path))
     assert "--facts" in str(err.value)
+
+
+# --- the rendered page: 22 lines of 28 characters, every mark kept, four distinct faces ---------
+
+PUNCTUATION = "。，、；：？！“”‘’（）《》…—"
+TEXT_TOP_PT = 37 / 25.4 * 72
+TEXT_BOTTOM_PT = (297 - 35) / 25.4 * 72
+
+
+def _render(draft: Draft, folder: Path, **options) -> Path:
+    _require_libreoffice()
+    return export_draft(draft, "pdf", folder / "d.pdf", **options)
+
+
+@pytest.fixture(scope="module")
+def rendered(draft: Draft, tmp_path_factory) -> Path:
+    return _render(draft, tmp_path_factory.mktemp("pdf"))
+
+
+def _page_lines(pdf: Path) -> list[list[str]]:
+    """The text lines inside the text block of every page, as pdftotext places them (not as we computed)."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        lines = []
+        for y_min, y_max, body in re.findall(r'<line xMin="[0-9.]+" yMin="([0-9.]+)" xMax="[0-9.]+" '
+                                             r'yMax="([0-9.]+)">(.*?)</line>', page, re.S):
+            if float(y_min) >= TEXT_TOP_PT - 2 and float(y_max) <= TEXT_BOTTOM_PT + 2:
+                lines.append("".join(re.findall(r">([^<]*)</word>", body)))
+        pages.append(lines)
+    return pages
+
+
+def test_rendered_pages_hold_22_lines_of_28_characters(rendered: Path) -> None:
+    pages = _page_lines(rendered)
+    assert len(pages) >= 3
+    counts = [len(lines) for lines in pages]
+    # a page of body text is full at 22 lines, counted on the rendered page (the first holds the title
+    # block and its blank line; a heading kept with its text may end a page a line early)
+    assert max(counts) == 22, counts
+    assert counts.count(22) >= (len(pages) - 1) // 2, counts
+    # a line of full-width characters only that runs to the right edge holds 28 of them
+    full_width = [ln for page in pages for ln in page if ln and all(ord(c) > 0x2000 for c in ln)]
+    lengths = [len(ln) for ln in full_width]
+    assert max(lengths) == 28
+    assert lengths.count(28) >= len(lengths) // 2, lengths
+
+
+def _marks(pdf: Path) -> dict[str, int]:
+    from collections import Counter
+
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # the page numbers' dashes are not the text's
+    text = "\n".join(ln for ln in text.splitlines() if not re.fullmatch(r"\s*—\s*\d+\s*—\s*", ln))
+    return Counter(c for c in text if c in PUNCTUATION)
+
+
+def test_every_punctuation_mark_reaches_the_pdf(draft: Draft, rendered: Path, tmp_path: Path) -> None:
+    from collections import Counter
+
+    source = "".join([draft.title, *(s.heading or "" for s in draft.sections),
+                      *(p for s in draft.sections for p in s.paragraphs)])
+    wanted = Counter(c for c in source if c in PUNCTUATION)
+    assert sum(wanted.values()) > 100
+    assert _marks(rendered) == wanted
+    # on a unit's template too, whose own body style says nothing about hanging punctuation
+    from docx.enum.style import WD_STYLE_TYPE
+
+    template = Document(str(_unit_template(tmp_path / "unit.docx")))
+    body = template.styles.add_style("公文正文", WD_STYLE_TYPE.PARAGRAPH)
+    body.font.size = Pt(16)
+    template.save(str(tmp_path / "unit.docx"))
+    unit = _render(draft, tmp_path, template=tmp_path / "unit.docx")
+    assert _marks(unit) == wanted
+
+
+def _faces(pdf: Path) -> dict[str, str]:
+    """Font family (subset prefix dropped; '+bold' when pdftohtml sees a bold face) of each text line."""
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-f", "1", "-l", "6", str(pdf)],
+                         capture_output=True, text=True, check=True).stdout
+    fonts = {i: fam.split("+", 1)[-1] for i, fam in re.findall(r'<fontspec id="(\d+)" size="[0-9.]+" '
+                                                                 r'family="([^"]+)"', xml)}
+    faces: dict[str, str] = {}
+    for font, body in re.findall(r'<text [^>]*font="(\d+)">(.*?)</text>', xml):
+        text = re.sub(r"<[^>]+>", "", body)
+        faces.setdefault(text, fonts[font] + ("+bold" if "<b>" in body else ""))
+    return faces
+
+
+def test_pdf_maps_the_gongwen_fonts_to_distinct_free_faces(draft: Draft, rendered: Path, tmp_path: Path) -> None:
+    faces = _faces(rendered)
+    title = faces["工青妇组织的工作汇报"]
+    heading1 = faces["一、四年来的主要工作成效"]
+    heading2 = next(f for t, f in faces.items() if t.startswith("（一）发挥聚合作用"))
+    body = next(f for t, f in faces.items() if t.startswith("政协首次专题视察"))
+    assert "Serif" in body and "bold" not in body  # 仿宋_GB2312 -> a serif SC face
+    assert "Serif" in title and "bold" in title  # 方正小标宋简体 -> the serif face, bold
+    assert "Sans" in heading1  # 黑体 -> a sans face
+    assert "Kai" in heading2  # 楷体_GB2312 -> a Kai face
+    assert len({title, heading1, heading2, body}) == 4
+    # --fallback-fonts names 宋体 for the title, which is a regular Song face: the title changes
+    fallback = _faces(_render(draft, tmp_path, fonts=Fonts.fallback()))
+    assert "bold" not in fallback["工青妇组织的工作汇报"] and "Serif" in fallback["工青妇组织的工作汇报"]
+    assert "Kai" in next(f for t, f in fallback.items() if t.startswith("（一）发挥聚合作用"))
+
+
+def test_a_template_that_is_not_a4_is_refused(cli, draft: Draft, tmp_path: Path) -> None:
+    letter = Document()  # python-docx's own default page is US Letter
+    letter.save(str(tmp_path / "letter.docx"))
+    src = draft.save(tmp_path / "d.json")
+    for fmt in ("docx", "pdf"):
+        result = cli("export", src, "--format", fmt, "-o", tmp_path / f"x.{fmt}", "--template", tmp_path / "letter.docx")
+        assert result.exit_code == 2 and "A4" in result.stderr and "215.9" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and not (tmp_path / f"x.{fmt}").exists()

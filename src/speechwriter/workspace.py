@@ -149,12 +149,13 @@ class Workspace:
 
     def engine(self, name: str | None = None, *, profile: str | None = None, model: str | None = None,
                base_url: str | None = None, temperature: float | None = None,
-               prompts: Iterable[str | Path] | None = None) -> Engine:
+               prompts: Iterable[str | Path] | None = None, check_key: bool = True) -> Engine:
         """The engine called ``name`` (registered in :data:`speechwriter.engines.ENGINES`).
 
         With None: the OpenAI-compatible engine when an endpoint is configured (a default
         profile, ``OPENAI_BASE_URL`` or ``SPEECHWRITER_MODEL``, or any option here), else the
-        offline composer. Engines are built once per set of options and kept.
+        offline composer. Engines are built once per set of options and kept. ``check_key=False``
+        builds one without an API key, for planning requests that are never sent (a dry run).
         """
         from .config import endpoint_configured
         from .engines import ENGINES, EngineSpec
@@ -165,10 +166,10 @@ class Workspace:
         if name not in ENGINES:
             raise InputError(f"未知引擎「{name}」，可选：{'、'.join(ENGINES)}")
         dirs = tuple(self.library(prompts).user_dirs)
-        key = (name, profile, model, base_url, temperature, dirs)
+        key = (name, profile, model, base_url, temperature, dirs, check_key)
         if key not in self._engines:
             spec = EngineSpec(prompts_dirs=dirs, profile=profile, model=model, base_url=base_url,
-                              temperature=temperature, settings=self.settings)
+                              temperature=temperature, settings=self.settings, check_key=check_key)
             self._engines[key] = ENGINES[name](spec)
         return self._engines[key]
 
@@ -312,7 +313,8 @@ class Workspace:
             recorder = self._new_run(facts, genre, engine, library, options)
         if recorder is not None and on_start:
             on_start(recorder)
-        engine.warm()  # build clients before the first section's clock starts
+        if collector is None:  # a collecting pass sends nothing: no client (and no API key) needed
+            engine.warm()  # build clients before the first section's clock starts
         try:
             with self.reply_cache(use_cache and not engine.rule_based) as cache:
                 caller = self.caller(engine, cache=cache, recorder=recorder, salt=options.salt, prompts=prompts,

@@ -231,6 +231,9 @@ def _print_runs(out: Any, runs: list[dict[str, Any]]) -> None:
 
 
 def _print_coverage(out: Any, coverage: Any, name_a: str, name_b: str) -> None:
+    for label_a, label_b in coverage.matched.items():
+        out.print(f"{name_a} 的「{label_a}」与 {name_b} 的「{label_b}」是同一变体（引擎、profile、提示词目录相同），"
+                  "按同一变体对比。", soft_wrap=True, markup=False)
     for what, only, name in (("变体", coverage.variants_only_a, name_a), ("变体", coverage.variants_only_b, name_b),
                              ("用例", coverage.cases_only_a, name_a), ("用例", coverage.cases_only_b, name_b)):
         if only:
@@ -280,15 +283,12 @@ def batch_submit(suite: Any, variants: list[Any], opts: Any, *, dry_run: bool, f
     out = console()
     if dry_run:
         with console(stderr=True).status("正在生成请求…"):
-            plan, _ = batch.plan_batch(suite, variants, opts)
-        estimate = plan.estimate(ws.settings.prices)
+            plan, _ = batch.plan_batch(suite, variants, opts, keyless=True)  # nothing is sent: no key needed
+        estimate = {**plan.estimate(batch.price_table(ws)), "key_missing": batch.missing_keys(plan, ws)}
         if as_json:
             out.print_json(json.dumps(estimate, ensure_ascii=False))
             return
-        out.print(f"{suite.name}：{estimate['requests']} 个请求，约 {estimate['prompt_tokens']} 输入 tokens、"
-                  f"{estimate['completion_tokens']} 输出 tokens（估算，按 1.5 字/token）")
-        if estimate["price"] is not None:
-            out.print(f"按配置单价：实时约 {estimate['price']:.4f}，批处理约 {estimate['batch_price']:.4f}（按半价估算）")
+        _print_estimate(out, suite.name, estimate)
         return
     with console(stderr=True).status("正在生成请求并上传…"):
         folder, run, plan = batch.submit_batch(suite, variants, opts, client_for=batch.endpoint_clients(ws),
@@ -300,6 +300,31 @@ def batch_submit(suite: Any, variants: list[Any], opts: Any, *, dry_run: bool, f
         return
     out.print(f"已提交 {plan.count} 个请求（{len(run.jobs)} 个批处理）：运行 {folder.name}；用 "
               f"speechwriter eval status {folder.name} 查看，speechwriter eval collect {folder.name} 取回")
+
+
+def _print_estimate(out: Any, suite_name: str, estimate: dict[str, Any]) -> None:
+    out.print(f"{suite_name}：{estimate['requests']} 个请求，约 {estimate['prompt_tokens']} 输入 tokens、"
+              f"{estimate['completion_tokens']} 输出 tokens（估算，按 1.5 字/token）", soft_wrap=True)
+    for row in estimate["models"]:
+        name = row["model"] or "（未指定模型）"
+        if row["price"] is None:
+            out.print(f"  {name}：价格表中没有该模型的单价（在 speechwriter.toml 中写 [prices.\"{name}\"] 的 "
+                      "input、output、batch 即可估算费用）", soft_wrap=True, markup=False)
+            continue
+        unit = f" {row['currency']}" if row["currency"] else ""
+        batch_text = (f"批处理约 {row['batch_price']:.4f}{unit}" if row["batch_price"] is not None
+                      else "该模型没有已知的批处理价格")
+        out.print(f"  {name}：{row['requests']} 个请求，实时约 {row['price']:.4f}{unit}，{batch_text}",
+                  soft_wrap=True, markup=False)
+    if estimate["price"] is not None and len(estimate["models"]) > 1:
+        unit = f" {estimate['currency']}" if estimate["currency"] else ""
+        total = f"合计：实时约 {estimate['price']:.4f}{unit}"
+        if estimate["batch_price"] is not None:
+            total += f"，批处理约 {estimate['batch_price']:.4f}{unit}"
+        out.print(total, soft_wrap=True, markup=False)
+    if estimate["key_missing"]:
+        out.print(f"[yellow]尚未设置 API 密钥（{'、'.join(estimate['key_missing'])}）：估算不需要密钥，"
+                  "实际提交前请设置。[/yellow]", soft_wrap=True)
 
 
 def batch_step(step: str, run_ref: str, *, results: Path | None, repair_sync: bool | None, as_json: bool) -> None:

@@ -33,6 +33,7 @@ class EngineSpec:
     base_url: str | None = None
     temperature: float | None = None
     settings: object | None = None  # config.Settings; typed loosely to keep engines free of config imports
+    check_key: bool = True  # False only to plan requests that are never sent (eval --batch --dry-run)
 
 
 EngineFactory = Callable[[EngineSpec], Engine]
@@ -52,7 +53,8 @@ def _openai(spec: EngineSpec) -> Engine:
                              settings=spec.settings)  # type: ignore[arg-type]
     if chosen.chat_model:
         return _langchain_from(chosen)
-    chosen.key()  # fail now, naming the variable to set, not after the first request
+    if spec.check_key:
+        chosen.key()  # fail now, naming the variable to set, not after the first request
     return OpenAIEngine(chosen)
 
 

@@ -37,7 +37,7 @@ from .report import write_results
 from .suite import RunOptions, Suite, SuiteResult, Variant, load_suite, run_suite, safe_file_name
 
 __all__ = ["BatchJob", "BatchPlan", "BatchRun", "batch_status", "collect_batch", "describe_counts", "endpoint_clients",
-           "plan_batch", "submit_batch"]
+           "missing_keys", "plan_batch", "price_table", "submit_batch"]
 
 BATCH_FILE = "batch.json"
 TERMINAL = ("completed", "failed", "expired", "cancelled")
@@ -98,31 +98,99 @@ class BatchPlan:
             out.setdefault((info.name, info.profile, info.model, info.base_url), []).append(p)
         return out
 
-    def estimate(self, prices: dict[str, dict[str, float]], discount: float = 0.5) -> dict[str, Any]:
-        """Token estimate (about 1.5 Chinese characters a token) and price at the profile's prices."""
-        prompt = sum(sum(len(m["content"]) for m in p.messages) for p in self.requests) / 1.5
-        completion = sum(_expected_reply_chars(p) for p in self.requests) / 1.5
-        out: dict[str, Any] = {"requests": self.count, "prompt_tokens": round(prompt),
-                               "completion_tokens": round(completion), "price": None, "batch_price": None}
-        models = {p.engine.model_name for p in self.requests}
-        if len(models) == 1 and (price := prices.get(next(iter(models)) or "")):
-            full = prompt / 1000 * price.get("input", 0) + completion / 1000 * price.get("output", 0)
-            out["price"] = round(full, 4)
-            out["batch_price"] = round(full * discount, 4)
-        return out
+    def estimate(self, prices: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Token estimate (about 1.5 Chinese characters a token) and the live and batch price of each model.
+
+        ``prices`` is :func:`price_table`: per 1,000 tokens, with ``currency`` and ``batch`` (the batch
+        price as a share of the live one). Totals are given when every model has a price in one currency.
+        """
+        models: dict[str, dict[str, Any]] = {}
+        for p in self.requests:
+            row = models.setdefault(p.engine.model_name or "", {"requests": 0, "prompt": 0.0, "completion": 0.0})
+            row["requests"] += 1
+            row["prompt"] += sum(len(m["content"]) for m in p.messages) / 1.5
+            row["completion"] += _expected_reply_chars(p) / 1.5
+        rows = []
+        for model, row in models.items():
+            price = prices.get(model) or {}
+            live = batch = None
+            if "input" in price or "output" in price:
+                live = row["prompt"] / 1000 * float(price.get("input", 0)) + \
+                    row["completion"] / 1000 * float(price.get("output", 0))
+                batch = live * float(price["batch"]) if price.get("batch") is not None else None
+            rows.append({"model": model, "requests": row["requests"], "prompt_tokens": round(row["prompt"]),
+                         "completion_tokens": round(row["completion"]), "currency": price.get("currency"),
+                         "price": None if live is None else round(live, 4),
+                         "batch_price": None if batch is None else round(batch, 4)})
+        currencies = {r["currency"] for r in rows}
+        priced = bool(rows) and all(r["price"] is not None for r in rows) and len(currencies) == 1
+        return {"requests": self.count, "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
+                "completion_tokens": sum(r["completion_tokens"] for r in rows),
+                "currency": next(iter(currencies)) if priced else None,
+                "price": round(sum(r["price"] for r in rows), 4) if priced else None,
+                "batch_price": round(sum(r["batch_price"] for r in rows), 4)
+                if priced and all(r["batch_price"] is not None for r in rows) else None,
+                "models": rows}
 
 
 def _expected_reply_chars(p: PendingRequest) -> int:
     return 1500 if p.request.kind == "generate" else 300
 
 
+PRICE_FILE = "prices.toml"
+
+
+def price_table(ws: Any) -> dict[str, dict[str, Any]]:
+    """Prices by model: the shipped ``prompts/prices.toml`` (or the user's prompts folder's copy), each
+    model overridden key by key by ``[prices."MODEL"]`` of the user's config."""
+    import tomllib
+
+    _, path = ws.library().find(PRICE_FILE)
+    try:
+        shipped = tomllib.loads(read_text(path, what="价格表"))
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise InputError(f"价格表格式错误：{exc}", path=str(path)) from None
+    table: dict[str, dict[str, Any]] = {}
+    for model, price in shipped.items():
+        if not isinstance(price, dict):
+            raise InputError(f"价格表中「{model}」应为表（[\"{model}\"]）", path=str(path))
+        table[model] = dict(price)
+    for model, price in ws.settings.prices.items():
+        table[model] = {**table.get(model, {}), **price}
+    return table
+
+
+def missing_keys(plan: BatchPlan, ws: Any) -> list[str]:
+    """The environment variables an API key is missing from, for the endpoints ``plan`` would send to."""
+    from ..config import resolve_profile
+
+    missing: list[str] = []
+    for name, profile, model, base_url in plan.by_endpoint():
+        if name != "openai":
+            continue
+        chosen = resolve_profile(profile if profile and profile != "default" else None, settings=ws.settings,
+                                 model=model, base_url=base_url)
+        try:
+            chosen.key()
+        except InputError:
+            if chosen.api_key_env not in missing:
+                missing.append(chosen.api_key_env)
+    return missing
+
+
 # --- planning: a collecting pass ----------------------------------------------------------------
 
-def plan_batch(suite: Suite, variants: list[Variant], opts: RunOptions) -> tuple[BatchPlan, SuiteResult]:
-    """Run the suite collecting, not sending, every request the cache cannot answer."""
+def plan_batch(suite: Suite, variants: list[Variant], opts: RunOptions, *,
+               keyless: bool = False) -> tuple[BatchPlan, SuiteResult]:
+    """Run the suite collecting, not sending, every request the cache cannot answer.
+
+    ``keyless``: build the engines without an API key (a dry run sends nothing, so it needs none and
+    counts the same requests a run with the key would send; :func:`missing_keys` says which are unset).
+    """
     collector = RequestCollector()
     opts = RunOptions(concurrency=opts.concurrency, repeat=opts.repeat, case_filter=opts.case_filter,
-                      use_cache=True, workdir=opts.workdir, collector=collector, _workspace=opts._workspace)
+                      use_cache=True, workdir=opts.workdir, collector=collector,
+                      allow_custom_checks=opts.allow_custom_checks, keyless=keyless, _workspace=opts._workspace)
     result = run_suite(suite, variants, opts)
     return BatchPlan(list(collector.store.values())), result
 
@@ -222,8 +290,14 @@ def submit_batch(suite: Suite, variants: list[Variant], opts: RunOptions, *, cli
                  file_only: bool = False, repair_sync: bool = False) -> tuple[Path, BatchRun, BatchPlan]:
     """Plan, write the JSONL input(s) into a new eval run folder and (unless ``file_only``) upload them."""
     ws = opts.workspace()
-    plan, _ = plan_batch(suite, variants, opts)
+    plan, planned = plan_batch(suite, variants, opts, keyless=True)  # a missing key is named below, once
+    if not file_only and (missing := missing_keys(plan, ws)):  # a JSONL run elsewhere needs no key here
+        raise InputError(f"缺少 API 密钥：请设置环境变量 {'、'.join(missing)} 后再提交"
+                         "（只估算请求数和费用可加 --dry-run，不需要密钥）")
     if not plan.count:
+        errors = [r.error for r in planned.results if r.status == "error" and r.error]
+        if errors:  # every case broke before asking for anything: say why, not "all cached"
+            raise InputError(f"没有生成任何请求：{errors[0]}")
         raise InputError("没有需要发送的请求：所有回复都已在缓存中（直接运行 speechwriter eval 即可）")
     folder = new_run_folder(suite, ws.root)
     run = BatchRun(suite_path=str(suite.path.resolve()), variants=[v.__dict__ for v in variants], repeat=opts.repeat,

@@ -61,14 +61,14 @@ __all__ = [
     "variant_matrix",
 ]
 
-# Metric -> (description, higher is better)
-METRICS: dict[str, tuple[str, bool]] = {
+# name -> (Chinese label, whether higher is better; None: no better direction, only a difference to note)
+METRICS: dict[str, tuple[str, bool | None]] = {
     "structure_ok": ("结构无错误（1/0）", True),
     "figure_recall": ("必写数字写对的比例", True),
     "invented_figures": ("编造数字的个数", False),
     "name_recall": ("必现名称写对的比例", True),
     "length_deviation": ("字数偏离目标的比例", False),
-    "speaking_minutes": ("预计讲话分钟数", True),
+    "speaking_minutes": ("预计讲话分钟数", None),  # longer or shorter is the brief's business, not a score
     "repetition_rate": ("重复句占比", False),
     "copy_ratio": ("照抄事实原文（连续12字以上）的字数占比（只报告，不是缺陷）", False),
     "ungrounded_per_1k": ("每千字中不带事实的句子数（结构句、待补标记除外）", False),
@@ -206,6 +206,9 @@ class SuiteResult(BaseModel):
     repeat: int
     results: list[CaseResult]
     folder: str | None = None
+    # label -> what the variant really ran with (engine, resolved profile, model, endpoint, prompt folders):
+    # lets compare match one variant labelled two ways ("offline" and "offline/prompts")
+    variant_ids: dict[str, str] = Field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -401,6 +404,9 @@ def threshold_ok(value: float, threshold: Any) -> bool:
 
 # --- metrics ----------------------------------------------------------------------------------
 
+_SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")  # the validators' sentence (validate/checks.py)
+
+
 def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
     """The built-in metrics of one draft."""
     codes = [f.code for f in report.errors]
@@ -408,8 +414,10 @@ def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
     missing_figs = sum(1 for c in codes if c in ("F201", "F202", "F203"))
     names = facts.required_names()
     missing_names = sum(1 for c in codes if c in ("N302", "N303"))
-    sentences = max(1, len(re.findall(r"[。！？]", "\n".join(s.body for s in draft.sections))))
-    repeats = sum(1 for f in report.warnings if f.code == "T503")
+    # sentences as the repetition check (T503) splits them, so that repeats are a share of them (≤ 1):
+    # counting only 。！？ missed lines without a closing mark and gave shares such as 3.676
+    sentences = max(1, sum(1 for s in draft.sections for m in _SENTENCE.finditer(s.body) if m.group().strip()))
+    repeats = len({(f.section, tuple(f.span or ())) for f in report.warnings if f.code == "T503"})
     target = report.target_chars or 1
     return {
         "structure_ok": 0.0 if any(c.startswith("S") for c in codes) else 1.0,
@@ -654,6 +662,7 @@ class RunOptions:
     collector: Any = None  # a RequestCollector: collect uncached requests instead of sending them (batch mode)
     allow_custom_checks: bool = False  # custom checks from outside the project folder may run
     only: set[tuple[str, str, int]] | None = None  # run just these (case, variant label, repeat): --rerun-failed
+    keyless: bool = False  # engines without an API key: only for a collecting pass that sends nothing (dry run)
     _workspace: Any = field(default=None, repr=False)
 
     def workspace(self) -> Any:
@@ -720,7 +729,8 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
     blueprint = library.blueprint(genre)
     if suite.kind == "validators":
         return await _validators_case(suite, case, variant, facts, blueprint, ws, prompt_dirs, start)
-    engine = ws.engine(variant.engine, profile=variant.profile or settings.get("profile"), prompts=prompt_dirs)
+    engine = ws.engine(variant.engine, profile=variant.profile or settings.get("profile"), prompts=prompt_dirs,
+                       check_key=not opts.keyless)
     options = DraftOptions(repair_rounds=int(settings.get("repair_rounds", 2)),
                            candidates=int(settings.get("candidates", 1)),
                            concurrency=max(1, opts.concurrency), salt=f"repeat{repeat}" if repeat else "")
@@ -737,7 +747,8 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
         return _deferred_result(case, variant, repeat, start)  # the draft is not final yet: judging it would waste a call
     if assertions.judge is not None:
         judge_engine = ws.engine("openai", profile=assertions.judge.profile or variant.profile or settings.get("profile"),
-                                 model=assertions.judge.model, base_url=assertions.judge.base_url)
+                                 model=assertions.judge.model, base_url=assertions.judge.base_url,
+                                 check_key=not opts.keyless)
         with ws.reply_cache(opts.use_cache) as cache:
             judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector,
                               facts=facts)
@@ -983,7 +994,27 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
     results = run_sync(main())
     return SuiteResult(suite=suite.name, suite_path=str(suite.path), kind=suite.kind,
                        started_at=started.isoformat(timespec="seconds"), seconds=round(time.perf_counter() - t0, 3),
-                       variants=[v.label for v in variants], repeat=opts.repeat, results=results)
+                       variants=[v.label for v in variants], repeat=opts.repeat, results=results,
+                       variant_ids={v.label: variant_identity(suite, v, ws) for v in variants})
+
+
+def variant_identity(suite: Suite, variant: Variant, ws: Any) -> str:
+    """What a variant runs with, resolved: the engine, the profile (the default one named), model and
+    endpoint, and every prompts folder searched. Two labels with one identity are one variant."""
+    from ..config import resolve_profile
+    from ..errors import SpeechwriterError
+
+    prompts = variant.prompts or suite.defaults.prompts
+    try:
+        searched = ws.library([suite.resolve(prompts)] if prompts else None).dirs
+        dirs = list(dict.fromkeys(str(d.resolve()) for d in searched))  # the built-in folder named again is one
+        endpoint: list[Any] = []
+        if variant.engine == "openai":
+            profile = resolve_profile(variant.profile or suite.defaults.profile, settings=ws.settings)
+            endpoint = [profile.name, profile.model, profile.public_base_url]
+    except (SpeechwriterError, OSError):
+        return ""  # a variant that cannot even be resolved matches only by its label
+    return json.dumps([variant.engine, endpoint, dirs], ensure_ascii=False)
 
 
 # --- results on disk --------------------------------------------------------------------------
@@ -1076,24 +1107,52 @@ class Change:
     after: float
 
     @property
-    def better(self) -> bool:
+    def better(self) -> bool | None:
+        """Whether the change is an improvement; None for a metric with no better direction."""
         higher = METRICS.get(self.metric, ("", True))[1] if not self.metric.startswith(("judge:", "custom:")) else True
+        if higher is None:
+            return None
         return (self.after > self.before) if higher else (self.after < self.before)
 
 
+def match_variants(a: SuiteResult, b: SuiteResult) -> dict[str, str]:
+    """A's variant labels -> B's label for the same variant, where the labels differ.
+
+    Two single-variant runs are one column each, whatever their labels. Otherwise a variant of A whose
+    label B lacks is matched with B's variant of the same identity (:func:`variant_identity`): a plain
+    run's ``offline`` is a matrix run's ``offline/prompts`` when both searched the same prompt folders.
+    """
+    va, vb = list(dict.fromkeys(a.variants)), list(dict.fromkeys(b.variants))
+    if len(va) == 1 and len(vb) == 1:
+        return {va[0]: vb[0]} if va[0] != vb[0] else {}
+    by_identity: dict[str, list[str]] = {}
+    for label in vb:
+        if label not in va and (identity := b.variant_ids.get(label)):
+            by_identity.setdefault(identity, []).append(label)
+    out: dict[str, str] = {}
+    for label in va:
+        if label in vb:
+            continue
+        candidates = by_identity.get(a.variant_ids.get(label) or "", [])
+        if len(candidates) == 1 and candidates[0] not in out.values():
+            out[label] = candidates[0]
+    return out
+
+
 def compare_runs(a: SuiteResult, b: SuiteResult, tolerance: float = 0.0) -> tuple[list[Change], list[Change]]:
-    """(improvements, regressions) of B against A, per case, variant and metric (means)."""
+    """(improvements, regressions) of B against A, per case, variant and metric (means); a variant is
+    reported by B's label, A's variants matched to B's by :func:`match_variants`."""
     agg_a, agg_b = a.aggregate(), b.aggregate()
-    if len(a.variants) == 1 and len(b.variants) == 1:  # one column each: compare them, whatever their labels
-        agg_a = {(case, b.variants[0]): stats for (case, _), stats in agg_a.items()}
+    matched = match_variants(a, b)
+    agg_a = {(case, matched.get(variant, variant)): stats for (case, variant), stats in agg_a.items()}
     better, worse = [], []
     for key, stats_b in agg_b.items():
         stats_a = agg_a.get(key)
         if not stats_a:
             continue
         for metric, sb in stats_b.items():
-            if metric not in stats_a or metric in ("speaking_minutes",):
-                continue
+            if metric not in stats_a or METRICS.get(metric, ("", True))[1] is None:
+                continue  # a metric with no better direction is neither an improvement nor a regression
             before, after = stats_a[metric]["mean"], sb["mean"]
             if abs(after - before) <= tolerance + 1e-12:
                 continue
@@ -1111,6 +1170,7 @@ class Coverage:
     cases_only_a: list[str]
     cases_only_b: list[str]
     compared: int
+    matched: dict[str, str] = field(default_factory=dict)  # A's label -> B's label of the same variant
 
     @property
     def complete(self) -> bool:
@@ -1120,14 +1180,17 @@ class Coverage:
 def compare_coverage(a: SuiteResult, b: SuiteResult) -> Coverage:
     """Which variants and cases only one run has, and how many (case, variant) pairs both have.
 
-    Two single-variant runs are compared column to column whatever their labels (as :func:`compare_runs` does).
+    Variants are matched as :func:`compare_runs` matches them (:func:`match_variants`).
     """
-    keys_a = {(r.case, r.variant) for r in a.results}
+    matched = match_variants(a, b)
+    keys_a = {(r.case, matched.get(r.variant, r.variant)) for r in a.results}
     keys_b = {(r.case, r.variant) for r in b.results}
-    va, vb = list(dict.fromkeys(a.variants)), list(dict.fromkeys(b.variants))
-    if len(va) == 1 and len(vb) == 1:
-        keys_a = {(case, vb[0]) for case, _ in keys_a}
-        va = vb
+    va = [matched.get(v, v) for v in dict.fromkeys(a.variants)]
+    vb = list(dict.fromkeys(b.variants))
     ca, cb = {c for c, _ in keys_a}, {c for c, _ in keys_b}
-    return Coverage(variants_only_a=[v for v in va if v not in vb], variants_only_b=[v for v in vb if v not in va],
-                    cases_only_a=sorted(ca - cb), cases_only_b=sorted(cb - ca), compared=len(keys_a & keys_b))
+    # the report names A's own labels: what the user typed for that run
+    back = {v: k for k, v in matched.items()}
+    return Coverage(variants_only_a=[back.get(v, v) for v in va if v not in vb],
+                    variants_only_b=[v for v in vb if v not in va], cases_only_a=sorted(ca - cb),
+                    cases_only_b=sorted(cb - ca), compared=len(keys_a & keys_b),
+                    matched={} if len(a.variants) == 1 and len(b.variants) == 1 else matched)

@@ -15,6 +15,7 @@ without the official fonts. A unit's own Word file (红头, styles, page) can be
 from __future__ import annotations
 
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,10 @@ PAGE_MM = (210, 297)
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 LINES_PER_PAGE = 22
 CHARS_PER_LINE = 28
+TEXT_HEIGHT_TWIPS = (PAGE_MM[1] - MARGINS_MM["top"] - MARGINS_MM["bottom"]) / 25.4 * 1440  # 12,755.9
+# Whole twips, rounded down: 580 (the rounded 12,756 / 22) gives 22 lines of 12,760 twips, which do not
+# fit, and LibreOffice then sets 21 lines a page.
+LINE_PITCH_TWIPS = int(TEXT_HEIGHT_TWIPS // LINES_PER_PAGE)  # 579
 
 
 @dataclass(frozen=True)
@@ -146,11 +151,12 @@ def docx_to_pdf(docx: bytes, soffice: str | None = None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="speechwriter-pdf-") as tmp:
         folder = Path(tmp)
         (folder / "doc.docx").write_bytes(docx)
+        env = {**os.environ, "FONTCONFIG_FILE": str(_fontconfig_file(folder))}
         try:
             done = subprocess.run([soffice, "--headless", "--norestore",
                                    f"-env:UserInstallation={(folder / 'profile').as_uri()}",
                                    "--convert-to", "pdf", "--outdir", str(folder), str(folder / "doc.docx")],
-                                  capture_output=True, text=True, timeout=300, check=False)
+                                  capture_output=True, text=True, timeout=300, check=False, env=env)
         except subprocess.TimeoutExpired:
             raise InputError("LibreOffice 转换 PDF 超时（300 秒）") from None
         pdf = folder / "doc.pdf"
@@ -158,6 +164,30 @@ def docx_to_pdf(docx: bytes, soffice: str | None = None) -> bytes:
             why = (done.stderr or done.stdout).strip().splitlines()
             raise InputError(f"LibreOffice 未能生成 PDF（退出码 {done.returncode}）" + (f"：{why[-1]}" if why else ""))
         return pdf.read_bytes()
+
+
+FONT_MAP = Path(__file__).resolve().parent / "data" / "fonts.conf"
+# Where fontconfig's own configuration usually lives (Debian and most Linux, then Homebrew on macOS).
+_SYSTEM_FONTCONFIG = ("/etc/fonts/fonts.conf", "/usr/local/etc/fonts/fonts.conf", "/opt/homebrew/etc/fonts/fonts.conf")
+
+
+def _fontconfig_file(folder: Path) -> Path:
+    """A fontconfig file for LibreOffice: the system's configuration, then the shipped 公文 font map.
+
+    Without the map LibreOffice falls back to one sans face for every CJK font name, so the title, 仿宋,
+    黑体 and 楷体 all look alike; with it each role gets its own free face (see data/fonts.conf).
+    """
+    from xml.sax.saxutils import escape
+
+    own = os.environ.get("FONTCONFIG_FILE")
+    candidates = ([own] if own else []) + list(_SYSTEM_FONTCONFIG)
+    system = next((c for c in candidates if Path(c).is_file()), None)
+    includes = [system, str(FONT_MAP)] if system else [str(FONT_MAP)]
+    body = "".join(f'  <include ignore_missing="yes">{escape(path)}</include>\n' for path in includes)
+    conf = folder / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+                    f"<fontconfig>\n{body}</fontconfig>\n", encoding="utf-8")
+    return conf
 
 
 # --- docx building blocks -----------------------------------------------------------------------
@@ -169,6 +199,10 @@ _RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highli
                       "w:specVanish", "w:oMath")
 _RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
 _PPR_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+_PPR_AFTER_OVERFLOW = ("w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+                       "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                       "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+                       "w:outlineLvl", *_PPR_AFTER_OUTLINE)
 
 CONDENSE_TWIPS = -5  # -0.25 pt a character: 28 characters of 3号 fit the 156 mm text width
 
@@ -366,6 +400,25 @@ STYLES: dict[str, tuple[str, str, str, bool, int | None, bool, str]] = {
 }
 
 
+def _no_hanging_punctuation(ppr: Any) -> None:
+    """Keep a mark that follows a full line of 28 characters on the page in LibreOffice.
+
+    Word hangs such a mark in the margin (its default, ``w:overflowPunct`` on) and prints it; LibreOffice
+    hangs it too but leaves it out of the PDF. LibreOffice (7.4) reads the element inverted: ``val="1"``
+    becomes ``punctuation-wrap="simple"``, so the mark moves to the next line with the character before
+    it. ``val="1"`` is also Word's own default, so Word's page does not change. The rendered-page test
+    (tests/test_export.py) counts every mark and catches a LibreOffice that reads it otherwise.
+    """
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for old in ppr.findall(qn("w:overflowPunct")):
+        ppr.remove(old)
+    el = OxmlElement("w:overflowPunct")
+    el.set(qn("w:val"), "1")
+    ppr.insert_element_before(el, *_PPR_AFTER_OVERFLOW)
+
+
 def _outline_level(ppr: Any, level: int) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -417,6 +470,7 @@ def _define_styles(doc: Any, fonts: Fonts, pitch: float) -> dict[str, Any]:
         if level is not None:
             fmt.keep_with_next = True  # a heading never ends a page
             _outline_level(style.element.get_or_add_pPr(), level)
+        _no_hanging_punctuation(style.element.get_or_add_pPr())
         out[key] = style
     out["body"].next_paragraph_style = out["body"]
     return out
@@ -442,8 +496,7 @@ def build_docx(draft: Draft, fonts: Fonts | None = None, template: Path | None =
 
     fonts = fonts or Fonts()
     body_pt = SIZES["三号"]
-    text_height_pt = (PAGE_MM[1] - MARGINS_MM["top"] - MARGINS_MM["bottom"]) / 25.4 * 72
-    pitch = text_height_pt / LINES_PER_PAGE  # 22 lines a page
+    pitch = LINE_PITCH_TWIPS / 20  # 22 lines a page
     text_width_pt = (PAGE_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72
     # 28 characters a line: each 3号 character is condensed by the few hundredths of a point the
     # text width lacks (w:spacing on the runs), which Word and LibreOffice both honour, unlike a
@@ -462,6 +515,7 @@ def build_docx(draft: Draft, fonts: Fonts | None = None, template: Path | None =
 
     def add(text: str, key: str, role: str | None = None, size: float = body_pt, bold: bool = False) -> Any:
         p = doc.add_paragraph(style=styles[key])
+        _no_hanging_punctuation(p._p.get_or_add_pPr())  # also over a unit template's own styles
         run = p.add_run(text)
         if direct:
             _set_fonts(run, getattr(fonts, role or STYLES[key][2]), fonts.latin, size, bold=bold,
@@ -509,6 +563,7 @@ def _base_document(template: Path | None) -> Any:
     from ..wordfile import open_docx
 
     doc = open_docx(path, "Word 模板")  # bounded: a template can be a zip bomb too
+    _require_a4(doc, path)
     body = doc.element.body
     # trailing empty paragraphs of the template (where a writer would type) are dropped; its 红头 stays
     from docx.oxml.ns import qn
@@ -520,6 +575,18 @@ def _base_document(template: Path | None) -> Any:
         elif child.tag != qn("w:sectPr"):
             break
     return doc
+
+
+def _require_a4(doc: Any, path: Path) -> None:
+    """GB/T 9704 prints on A4: a unit template on another paper (Word's US default is Letter) is refused,
+    rather than turned into a Letter PDF without a word."""
+    section = doc.sections[0]
+    if section.page_width is None or section.page_height is None:
+        return  # no size in the file: Word and LibreOffice use their default, and we set nothing either
+    size = sorted((round(section.page_width.mm, 1), round(section.page_height.mm, 1)))
+    if abs(size[0] - PAGE_MM[0]) > 1 or abs(size[1] - PAGE_MM[1]) > 1:
+        raise InputError(f"模板的纸张是 {size[0]:g}×{size[1]:g} 毫米，不是 A4（210×297 毫米）：公文用 A4 纸"
+                         "（GB/T 9704），请在 Word 的「布局 → 纸张大小」中改为 A4 后再导出", path=str(path))
 
 
 def _has_page_numbers(doc: Any) -> bool:
@@ -549,6 +616,7 @@ def _body_paragraph(doc: Any, text: str, fonts: Fonts, styles: dict[str, Any], d
     size = SIZES["三号"]
     sp = CONDENSE_TWIPS
     p = doc.add_paragraph(style=styles["body"])
+    _no_hanging_punctuation(p._p.get_or_add_pPr())  # also over a unit template's own styles
     if direct:
         _direct_layout(p, pitch, True)
     m = _RUN_IN.match(text)
