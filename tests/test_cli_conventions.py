@@ -215,7 +215,7 @@ def test_json_on_facts_check_templates_export_and_config_check(cli, tmp_path: Pa
     assert len(closing) == 1 and closing[0]["template"].endswith(".j2")
     assert all(t["source"] in ("builtin", "user", None) for t in templates)
     assert cli("draft", REFERENCE_FACTS, "-o", "d", "-q").exit_code == 0
-    exported = json.loads(cli("export", "d.json", "--format", "txt", "-o", "d.txt", "--json").stdout)
+    exported = json.loads(cli("export", "d.json", "--format", "txt", "-o", "d.txt", "--json", "--allow-gaps").stdout)
     assert exported == {"output": "d.txt", "format": "txt", "bytes": (tmp_path / "d.txt").stat().st_size}
     with FakeLLMServer([Step(reply="好的")]) as server:
         checked = cli("config", "check", "--base-url", server.base_url, "--model", "fake-model", "--json")
