@@ -71,9 +71,6 @@ COMMANDS = {
 class LinePrompt:
     """Commands read from a pipe or a file, one a line, each echoed after its prompt (as a transcript)."""
 
-    MAX_LINE = 20_000
-    """Characters of one command line; a longer one is refused whole (a pasted document, not an instruction)."""
-
     def __init__(self, stream: Any, console: Any) -> None:
         self.stream = stream
         self.console = console
