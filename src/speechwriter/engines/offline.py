@@ -318,6 +318,8 @@ class _Words(dict):  # type: ignore[type-arg]
         self.writer = writer
 
     def __missing__(self, key: str) -> str:
+        if key == "period":  # any phrase may name the period (四年来, 今年以来, 2025年): never a fixed 一年来
+            return self.writer.period
         kind = {"e": "effort", "g": "good", "w": "demand", "m": "method"}.get(key[:1])
         if kind is None:
             raise KeyError(key)
