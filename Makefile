@@ -6,7 +6,7 @@ SW := $(BIN)/speechwriter
 DEMO_FACTS := fixtures/facts/work_report_gongqingfu.yaml
 DEMO_OUT := build/demo
 
-.PHONY: demo test lint bench preview screenshots clean
+.PHONY: demo test lint docs bench preview screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,8 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(SW) facts check $(DEMO_FACTS)
 	@mkdir -p build
-	$(SW) draft $(DEMO_FACTS) -o $(DEMO_OUT) --export docx,reading --force
+	$(SW) draft $(DEMO_FACTS) -o $(DEMO_OUT) --export docx,reading --force --allow-gaps
+	@echo "命令已装在 $(SW)：直接这样运行，或先 source $(BIN)/activate（Windows：.venv\\Scripts\\activate）"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench evals docs
@@ -32,6 +33,10 @@ lint: $(VENV)/.installed-dev
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The user guide as a site in build/site (the tests build it strictly too).
+docs: $(VENV)/.installed-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_all.py

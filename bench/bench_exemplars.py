@@ -36,18 +36,44 @@ def queries(paras: list[str]) -> list[tuple[int, str]]:
 
 
 def evaluate(tokenize, paras: list[str], qs: list[tuple[int, str]]) -> tuple[float, float, float]:
-    from rank_bm25 import BM25Okapi
+    from speechwriter.ranking import BM25
 
     start = time.perf_counter()
-    model = BM25Okapi([tokenize(p) or ["　"] for p in paras])
+    model = BM25([tokenize(p) for p in paras])
     build = time.perf_counter() - start
     hits, rr = 0, 0.0
     for answer, query in qs:
-        scores = model.get_scores(tokenize(query))
+        scores = model.scores(tokenize(query))
         rank = 1 + sum(1 for s in scores if s > scores[answer])
         hits += rank == 1
         rr += 1 / rank
     return hits / len(qs), rr / len(qs), build
+
+
+def compare_rank_bm25(paras: list[str], qs: list[tuple[int, str]]) -> None:
+    """Our pure-Python BM25 against the rank-bm25 package it replaced (when that is installed)."""
+    try:
+        from rank_bm25 import BM25Okapi
+    except ImportError:
+        print("rank-bm25 not installed: no side-by-side comparison")
+        return
+    from speechwriter.ranking import BM25
+
+    docs = [bigrams(p) for p in paras]
+    timings = {}
+    for name, build, score in (("ours", BM25, lambda m, q: m.scores(q)),
+                               ("rank-bm25", lambda d: BM25Okapi([x or ["　"] for x in d]),
+                                lambda m, q: m.get_scores(q))):
+        start = time.perf_counter()
+        model = build(docs)
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        top1 = sum(1 for a, q in qs if (s := score(model, bigrams(q)))[a] >= max(s)) / len(qs)
+        timings[name] = (built, time.perf_counter() - start, top1)
+    (ob, oq, ot), (rb, rq, rt) = timings["ours"], timings["rank-bm25"]
+    report("top-1: ours / rank-bm25", f"{ot:.3f} / {rt:.3f}", "not worse", ot >= rt - 0.002)
+    report("queries: rank-bm25 / ours", f"{rq / oq:.1f}x", ">= 1x", rq >= oq)
+    print(f"index build: ours {ob * 1000:.0f} ms, rank-bm25 {rb * 1000:.0f} ms")
 
 
 def main() -> None:
@@ -59,7 +85,8 @@ def main() -> None:
     print(f"{len(paras)} paragraphs, {len(qs)} queries")
     top1, mrr, build = evaluate(bigrams, paras, qs)
     report("bigram BM25: top-1 / MRR", f"{top1:.3f} / {mrr:.3f}", "top-1 >= 0.8", top1 >= 0.8)
-    bigram_import = process_ms([PYTHON, "-c", "import speechwriter.exemplars, rank_bm25"], repeat=5)
+    bigram_import = process_ms([PYTHON, "-c", "import speechwriter.exemplars, speechwriter.ranking"], repeat=5)
+    compare_rank_bm25(paras, qs)
     try:
         import jieba
     except ImportError:

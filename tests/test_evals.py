@@ -226,6 +226,9 @@ def test_suite_with_llm_engine_and_judge(tmp_path: Path, monkeypatch) -> None:
     def respond(request):
         if "审稿专家" in request["messages"][0]["content"]:
             judged["n"] += 1
+            # structured output: the verdict's schema goes with every judge request
+            schema = request["response_format"]["json_schema"]["schema"]
+            assert "scores" in schema["properties"], schema
             if judged["n"] == 1:
                 return Step(reply="这篇讲话写得不错。")  # malformed: retried
             return Step(reply=json.dumps({"scores": [

@@ -11,7 +11,18 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+
+def _package_version() -> str:
+    # One source of truth: the installed package's metadata (pyproject.toml's version).
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("speechwriter")
+    except PackageNotFoundError:  # a source tree on sys.path without an install
+        return "0+unknown"
+
+
+__version__ = _package_version()
 
 _EXPORTS = {
     "load_facts": "speechwriter.facts",
@@ -22,6 +33,15 @@ _EXPORTS = {
     "parse_quantity": "speechwriter.figures",
     "Quantity": "speechwriter.figures",
     "find_quantities": "speechwriter.figures",
+    "Draft": "speechwriter.draft",
+    "load_draft": "speechwriter.draft",
+    "Report": "speechwriter.validate",
+    "Finding": "speechwriter.validate",
+    "validate_draft": "speechwriter.api",
+    "export_draft": "speechwriter.api",
+    "refine_session": "speechwriter.api",
+    "run_suite": "speechwriter.api",
+    "RefineSession": "speechwriter.refine",
     "Workspace": "speechwriter.workspace",
     "draft_speech": "speechwriter.workspace",
     "extract_facts": "speechwriter.extract",

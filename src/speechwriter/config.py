@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -118,6 +118,12 @@ class Profile(BaseModel):
     max_retry_after: float = Field(60.0, ge=0, description="服务端要求等待（Retry-After）的上限（秒），超过则放弃")
     deadline: float = Field(300.0, gt=0, description="每个请求的总时限（秒，含重试与等待；max_tokens 超过 4000 时按比例放宽）")
     max_reply_chars: int = Field(400_000, gt=0, description="单个回复的字符数上限，超过即中止接收")
+    mask: list[Literal["figures", "people", "organisations", "places"]] = Field(
+        default_factory=list, description="脱敏：发往该接口前替换为占位符的内容（figures 数字、people 人名、"
+        "organisations 单位名称、places 地名）；本机和内网接口一般不需要")
+    chat_model: str | None = Field(None, description="LangChain 聊天模型类的导入路径（如 "
+                                   "langchain_community.chat_models:ChatTongyi）；设置后经 LangChain 调用该模型")
+    chat_model_options: dict[str, Any] = Field(default_factory=dict, description="传给 chat_model 类的其他参数")
 
     def key(self) -> str:
         """The API key, or an error that says exactly where to put it.
@@ -267,8 +273,11 @@ def endpoint_configured(settings: Settings | None = None) -> bool:
 
 def resolve_profile(name: str | None = None, *, settings: Settings | None = None,
                     model: str | None = None, base_url: str | None = None,
-                    temperature: float | None = None) -> Profile:
-    """The profile to use, with environment and command-line overrides applied."""
+                    temperature: float | None = None, require_model: bool = True) -> Profile:
+    """The profile to use, with environment and command-line overrides applied.
+
+    ``require_model=False`` for engines whose model class may name the model itself (LangChain).
+    """
     settings = settings or load_settings()
     chosen = name or os.environ.get("SPEECHWRITER_PROFILE") or settings.default_profile
     if chosen:
@@ -289,7 +298,7 @@ def resolve_profile(name: str | None = None, *, settings: Settings | None = None
             updates[key] = value
     profile = profile.model_copy(update=updates)
     check_base_url(profile.base_url)
-    if not profile.model:
+    if not profile.model and (require_model or not profile.chat_model):
         raise InputError("没有指定模型：请用 --model、环境变量 SPEECHWRITER_MODEL 或 profile 中的 model 指定")
     return profile
 

@@ -11,8 +11,8 @@ figure that comes from them, since no exemplar is part of the facts.
 Why character bigrams and not a word segmenter: on the bundled measurement (``bench/bench_exemplars.py``,
 the 27 corpus texts, ~1,650 paragraphs, half of a paragraph as the query) bigram BM25 finds the source
 paragraph as often as jieba-segmented BM25 (top-1 0.996 vs 0.989), builds its index 4-6x faster and is
-ready about 10x sooner (jieba loads a 20 MB dictionary on first use). The only dependency is
-``rank-bm25`` (pure Python over numpy), imported only when a folder of examples is given.
+ready about 10x sooner (jieba loads a 20 MB dictionary on first use). BM25 itself is a few lines of
+pure Python (:mod:`speechwriter.ranking`, an inverted index), so retrieval needs no numpy.
 """
 
 from __future__ import annotations
@@ -189,9 +189,9 @@ class ExemplarIndex:
             group = [p for p in self.paragraphs if p.role == role]
             if not group:
                 return None
-            from rank_bm25 import BM25Okapi
+            from .ranking import BM25
 
-            self._models[role] = (BM25Okapi([bigrams(p.text) or ["　"] for p in group]), group)
+            self._models[role] = (BM25([bigrams(p.text) for p in group]), group)
         return self._models[role]
 
     def search(self, role: str, query: str, k: int = 2) -> list[Exemplar]:
@@ -201,7 +201,7 @@ class ExemplarIndex:
         if model is None or not tokens or k <= 0:
             return []
         bm25, group = model
-        scores = bm25.get_scores(tokens)
+        scores = bm25.scores(tokens)
         ranked = sorted(range(len(group)), key=lambda i: (-scores[i], i))
         out: list[Exemplar] = []
         for i in ranked:

@@ -327,7 +327,8 @@ class RefineSession:
         """A model call through the workspace: reply cache, continuation of cut replies, run record."""
         ws = self.workspace
         with ws.reply_cache(not self.engine.rule_based) as cache:
-            caller = ws.caller(self.engine, cache=cache, recorder=self._run_record(), prompts=self.library.user_dirs)
+            caller = ws.caller(self.engine, cache=cache, recorder=self._run_record(), prompts=self.library.user_dirs,
+                               facts=self.facts)
             return run_sync(caller.call_whole(messages, request, on_text=on_text, use_cache=use_cache))
 
     def _run_record(self) -> RunRecorder | None:

@@ -176,9 +176,9 @@ class Workspace:
                     model: str | None = None, base_url: str | None = None) -> Engine:
         """The engine a recorded run or session used, unless an option here says otherwise."""
         chosen = name or info.get("name")
-        if chosen != "openai":
+        if chosen not in ("openai", "langchain"):
             return self.engine(chosen)
-        return self.engine("openai", profile=profile or info.get("profile"), model=model or info.get("model"),
+        return self.engine(chosen, profile=profile or info.get("profile"), model=model or info.get("model"),
                            base_url=base_url or info.get("base_url"))
 
     # --- cache, runs, cost ----------------------------------------------------------------
@@ -252,13 +252,24 @@ class Workspace:
 
     def caller(self, engine: Engine, *, cache: ReplyCache | None = None, recorder: RunRecorder | None = None,
                salt: str = "", prompts: Iterable[str | Path] | None = None,
-               max_continuations: int = 2, collector: RequestCollector | None = None) -> EngineCaller:
-        """An :class:`EngineCaller` for ``engine``: cache, run record and continuation prompt wired in."""
+               max_continuations: int = 2, collector: RequestCollector | None = None,
+               facts: Facts | None = None, mask: Iterable[str] | None = None) -> EngineCaller:
+        """An :class:`EngineCaller` for ``engine``: cache, run record and continuation prompt wired in.
+
+        With ``facts``, what ``mask`` names (default: the engine's profile setting) is masked before any
+        request leaves and unmasked in the replies (:mod:`speechwriter.masking`).
+        """
         from .pipeline.calls import EngineCaller
 
+        kinds = tuple(mask) if mask is not None else engine.masking
+        masker = None
+        if facts is not None and kinds and not engine.rule_based:
+            from .masking import Masker
+
+            masker = Masker.from_facts(facts, kinds)
         return EngineCaller(engine, cache=cache, recorder=recorder, salt=salt, max_continuations=max_continuations,
                             continuation=self.library(prompts).continuation_message(), collector=collector,
-                            on_warning=self.warn)
+                            masker=masker, on_warning=self.warn)
 
     def draft(self, facts: Facts, *, genre: str | None = None, engine: Engine | None = None,
               options: DraftOptions | None = None, prompts: Iterable[str | Path] | None = None,
@@ -300,7 +311,8 @@ class Workspace:
         try:
             with self.reply_cache(use_cache and not engine.rule_based) as cache:
                 caller = self.caller(engine, cache=cache, recorder=recorder, salt=options.salt, prompts=prompts,
-                                     max_continuations=options.max_continuations, collector=collector)
+                                     max_continuations=options.max_continuations, collector=collector,
+                                     facts=facts, mask=options.mask)
                 result = await run_draft(facts, genre=genre, caller=caller, library=library, options=options,
                                          progress=progress)
         except BaseException:

@@ -40,6 +40,9 @@ def draft_cmd(
     repair_rounds: Annotated[int, typer.Option("--repair-rounds", min=0, max=10, help="校验后修复的最多轮数")] = 2,
     candidates: Annotated[int, typer.Option("--candidates", "-k", min=1, max=8,
                                             help="每个章节生成几个版本，按校验结果择优")] = 1,
+    mask: Annotated[str | None, typer.Option("--mask", metavar="KINDS",
+                                             help="脱敏：发出前把这些内容换成占位符，逗号分隔：figures、people、"
+                                                  "organisations、places；all 为全部；none 为关闭（默认取 profile 的 mask）")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存")] = False,
     resume: Annotated[str | None, typer.Option("--resume", help="续写中断的运行（运行 id）")] = None,
     prompts: PromptsOpt = None,
@@ -80,7 +83,8 @@ def draft_cmd(
     exports = plan_exports(export, out[0].with_suffix(""), force)  # checked before any engine call
     err = console(stderr=True)
     err.print(f"[dim]使用{eng.describe().label}。[/dim]")
-    options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates)
+    options = DraftOptions(concurrency=concurrency, repair_rounds=repair_rounds, candidates=candidates,
+                           mask=parse_mask(mask))
     board = ProgressBoard()
     started: list[Any] = []
     from rich.live import Live
@@ -154,3 +158,21 @@ def run_summary(result: Any, rule_based: bool) -> str:
     if result.cost is not None:
         parts.append(f"估算费用 {result.cost:.4f}（按配置单价）")
     return " · ".join(parts)
+
+
+def parse_mask(value: str | None) -> tuple[str, ...] | None:
+    """``--mask figures,people`` → the kinds; ``all``; ``none``; None leaves it to the profile."""
+    from ..errors import InputError
+    from ..masking import MASK_KINDS
+
+    if value is None:
+        return None
+    words = [w.strip() for w in value.split(",") if w.strip()]
+    if words in (["none"], []):
+        return ()
+    if words == ["all"]:
+        return MASK_KINDS
+    unknown = [w for w in words if w not in MASK_KINDS]
+    if unknown:
+        raise InputError(f"--mask 不认识「{'、'.join(unknown)}」，可选：{'、'.join(MASK_KINDS)}、all、none")
+    return tuple(words)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,9 +14,10 @@ from .app import QuietOpt, VerboseOpt, app, command, console, is_terminal, print
 
 @command(app, "eval")
 def eval_cmd(
-    args: Annotated[list[str], typer.Argument(metavar="SUITE... | compare RUN_A RUN_B | list | status RUN | collect RUN",
-                                              help="评测套件文件；或 compare 两次运行；或 list；"
-                                                   "或批处理运行的 status / collect")],
+    args: Annotated[list[str], typer.Argument(
+        metavar="SUITE... | compare RUN_A RUN_B | list | view | rescore RUN | review RUN CASE | status RUN | collect RUN",
+        help="评测套件文件（或随包套件名 core）；或 compare 两次运行；或 list；或 rescore 用今天的检查重新打分；"
+             "或 review 记录人工评审；或批处理运行的 status / collect")],
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="引擎，逗号分隔可对比：offline,openai")] = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile，逗号分隔可对比：a,b")] = None,
     prompts: Annotated[str | None, typer.Option("--prompts", help="提示词目录，逗号分隔可对比：dirA,dirB")] = None,
@@ -35,15 +37,34 @@ def eval_cmd(
     allow_missing: Annotated[bool, typer.Option("--allow-missing",
                                                 help="compare：变体或用例只在一次运行中出现时也不算失败")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（运行结果、compare、list、--dry-run、status）")] = False,
+    rerun_failed: Annotated[str | None, typer.Option("--rerun-failed", metavar="RUN",
+                                                     help="只重跑 RUN 中未通过或出错的用例，结果与 RUN 其余用例合成一次完整运行")] = None,
+    rerun_errors: Annotated[str | None, typer.Option("--rerun-errors", metavar="RUN",
+                                                     help="只重跑 RUN 中出错（如连接失败）的用例")] = None,
+    fail_on_regression: Annotated[list[str] | None, typer.Option(
+        "--fail-on-regression", metavar="METRIC",
+        help="compare：只在这些指标退步时失败（退出码 4；可多次，* 为任意指标）")] = None,
+    suite_file: Annotated[Path | None, typer.Option("--suite", help="rescore：用这个套件文件（默认为运行时的套件）")] = None,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="view：本机端口（默认 8765）")] = 8765,
+    verdict: Annotated[str | None, typer.Option("--verdict", help="review：通过 或 不通过")] = None,
+    note: Annotated[str, typer.Option("--note", help="review：评审意见")] = "",
+    reviewer: Annotated[str | None, typer.Option("--by", help="review：评审人（默认为当前用户名）")] = None,
+    variant_label: Annotated[str | None, typer.Option("--variant", help="review：变体（默认为该用例的第一个变体）")] = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """运行评测套件并打分；对比两次运行；列出历史运行。任一阈值未达标（或有退步）时退出码为 1。
 
     \b
+    示例：speechwriter eval core（随包提供的核心套件，任何目录下都可运行）
     示例：speechwriter eval evals/suites/core.yaml
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek,qwen --repeat 3
     示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
+    示例：speechwriter eval compare BASE NEW --fail-on-regression figure_recall --fail-on-regression ungrounded_per_1k
+    示例：speechwriter eval core --rerun-failed 20261129-090000-core
+    示例：speechwriter eval rescore 20261129-090000-core
+    示例：speechwriter eval view（在 http://127.0.0.1:8765/ 浏览历次运行、并排对比两次）
+    示例：speechwriter eval review 20261129-090000-core work_report_gongqingfu --verdict 不通过 --note "开场太长"
     示例：speechwriter eval list
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek --batch
     示例：speechwriter eval collect 20261129-090000-core-batch
@@ -58,10 +79,30 @@ def eval_cmd(
         return
     if args[0] == "list":
         runs = evals.list_eval_runs(workspace().root)
+        for word in case_filter or []:  # --filter on list: a part of the run's name or its suite
+            runs = [r for r in runs if word in r["run"] or word == (r["suite"] or "")]
         if as_json:
             print_json(runs)
             return
         _print_runs(out, runs)
+        return
+    if args[0] == "view":
+        from ..evals.view import RunsServer
+
+        server = RunsServer(workspace().root, port=port)
+        out.print(f"评测运行浏览：http://127.0.0.1:{port or '（自动分配的端口）'}/ · Ctrl-C 结束")
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+        return
+    if args[0] == "rescore":
+        if len(args) != 2:
+            raise InputError("用法：speechwriter eval rescore RUN [--suite SUITE]")
+        _rescore(args[1], suite_file, as_json=as_json, quiet=quiet)
+        return
+    if args[0] == "review":
+        if len(args) != 3 or verdict is None:
+            raise InputError("用法：speechwriter eval review RUN CASE --verdict 通过|不通过 [--note 意见] [--by 评审人]")
+        _review(args[1], args[2], verdict, note, reviewer, variant_label, as_json=as_json)
         return
     if args[0] == "compare":
         if len(args) != 3:
@@ -70,6 +111,22 @@ def eval_cmd(
         run_a, run_b = evals.load_results(args[1], root), evals.load_results(args[2], root)
         better, worse = evals.compare_runs(run_a, run_b, tolerance)
         coverage = evals.compare_coverage(run_a, run_b)
+        if fail_on_regression:
+            from ..evals.history import regressions
+
+            gated = regressions(worse, fail_on_regression)
+            if not as_json:
+                _print_changes(out, better, worse, None if coverage.complete else coverage.compared)
+                _print_reviews(out, run_a, run_b)
+                out.print(f"[red]✘ 门禁指标退步 {len(gated)} 项[/red]" if gated else "[green]✔ 门禁指标没有退步[/green]")
+            else:
+                import dataclasses
+
+                print_json({"gated_regressions": [dataclasses.asdict(c) for c in gated],
+                            "regressed": [dataclasses.asdict(c) for c in worse]})
+            if gated:
+                raise typer.Exit(4)
+            return
         if as_json:
             import dataclasses
 
@@ -80,17 +137,32 @@ def eval_cmd(
             _print_coverage(out, coverage, args[1], args[2])
             if coverage.compared:
                 _print_changes(out, better, worse, None if coverage.complete else coverage.compared)
+            _print_reviews(out, run_a, run_b)
         if worse or (not coverage.complete and not allow_missing) or not coverage.compared:
             raise typer.Exit(1)
         return
     failed = False
     ws = workspace()
     err = console(stderr=True)
-    for suite in [evals.load_suite(Path(a)) for a in args]:
+    previous = None
+    if rerun_failed or rerun_errors:
+        from ..evals.history import rerun_selection
+
+        previous = evals.load_results(rerun_failed or rerun_errors, ws.root)
+        only = rerun_selection(previous, errors_only=rerun_errors is not None and rerun_failed is None)
+        if not only:
+            out.print(f"[green]✔[/green] {rerun_failed or rerun_errors} 中没有需要重跑的用例")
+            return
+    for suite in [evals.load_suite(_suite_path(a)) for a in args]:
         variants = evals.variant_matrix(suite, engine, profile, prompts)
         opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
                                 use_cache=not no_cache, allow_custom_checks=allow_custom_checks,
                                 _workspace=ws)
+        if previous is not None:
+            from ..evals.history import merge_rerun
+
+            opts.only, opts.repeat = only, previous.repeat
+            variants = _previous_variants(suite, previous, variants)
         if batch or dry_run or batch_file_only or _profiles_ask_for_batch(opts, variants):
             batch_submit(suite, variants, opts, dry_run=dry_run, file_only=batch_file_only,
                          repair_sync=repair_sync, as_json=as_json)
@@ -110,6 +182,8 @@ def eval_cmd(
                     err.print(f"{mark} {r.case}（{r.variant}，第 {r.repeat + 1} 次，{r.seconds:.1f} 秒）")
 
             result = evals.run_suite(suite, variants, opts, on_result=done)
+        if previous is not None:
+            result = merge_rerun(previous, result)
         folder = evals.write_results(result, opts.workspace().root)
         failed = failed or result.failed
         if as_json:
@@ -270,3 +344,89 @@ def _print_jobs(out: Any, name: str, run: Any, counts: dict[str, int]) -> None:
         table.add_row(str(job.round), job.batch_id or job.input_file, job.status, str(len(job.requests)),
                       str(len(job.collected)), str(len(job.failed)), notes.get(job.status, ""))
     out.print(table)
+
+
+def _suite_path(arg: str) -> Path:
+    """A suite file, or the name of a shipped suite (``core``, ``validators``) when no such file exists."""
+    from ..examples import shipped_suite
+
+    path = Path(arg)
+    if path.exists():
+        return path
+    return shipped_suite(arg) or path
+
+
+def _previous_variants(suite: Any, previous: Any, variants: list[Any]) -> list[Any]:
+    """The variants of the run being rerun, matched by label among this invocation's (or the suite's)."""
+    by_label = {v.label: v for v in variants}
+    missing = [label for label in previous.variants if label not in by_label]
+    if missing:
+        raise InputError(f"要重跑的运行用到的变体「{'、'.join(missing)}」不在本次的变体中：请用与那次相同的 "
+                         f"--engine/--profile/--prompts", path=previous.folder or None)
+    return [by_label[label] for label in previous.variants]
+
+
+def _print_reviews(out: Any, *runs: Any) -> None:
+    """Human verdicts recorded beside the runs, with who and when, next to the automatic status."""
+    from pathlib import Path as _Path
+
+    from ..evals.history import latest_reviews
+
+    for run in runs:
+        if not run.folder:
+            continue
+        reviews = latest_reviews(_Path(run.folder))
+        if not reviews:
+            continue
+        status = run.case_status()
+        out.print(f"[bold]人工评审（{_Path(run.folder).name}）[/bold]")
+        auto = {"passed": "通过", "failed": "未通过", "error": "出错"}
+        for (case, variant), r in reviews.items():
+            out.print(f"  {case}（{variant}）：人工 {r.verdict}，自动 {auto.get(status.get((case, variant), ''), '—')}"
+                      f" · {r.by} {r.at}{('：' + r.note) if r.note else ''}")
+
+
+def _rescore(run: str, suite_file: Path | None, *, as_json: bool, quiet: bool) -> None:
+    from .. import evals
+    from ..evals.history import rescore
+
+    ws = workspace()
+    old = evals.load_results(run, ws.root)
+    suite = evals.load_suite(suite_file or Path(old.suite_path))
+    new = rescore(old, suite, ws)
+    folder = evals.write_results(new, ws.root)
+    better, worse = evals.compare_runs(old, new)
+    if as_json:
+        import dataclasses
+
+        print_json({"run": str(folder), "passed": not new.failed,
+                    "improved": [dataclasses.asdict(c) for c in better],
+                    "regressed": [dataclasses.asdict(c) for c in worse]})
+    else:
+        out = console()
+        if not quiet:
+            out.print(new)
+        _print_changes(out, better, worse, None)
+        out.print(f"重新打分（未调用模型）：{folder}/report.html")
+    if new.failed:
+        raise typer.Exit(1)
+
+
+def _review(run: str, case: str, verdict: str, note: str, by: str | None, variant: str | None, *,
+            as_json: bool) -> None:
+    from pathlib import Path as _Path
+
+    from .. import evals
+    from ..evals.history import add_review
+
+    ws = workspace()
+    result = evals.load_results(run, ws.root)
+    folder = _Path(result.folder) if result.folder else None
+    if folder is None:
+        raise InputError(f"评测运行「{run}」没有记录结果目录")
+    review = add_review(folder, result, case, verdict, note, by=by, variant=variant)
+    if as_json:
+        print_json(review.to_dict())
+    else:
+        console().print(f"[green]✔[/green] 已记录：{review.case}（{review.variant}）{review.verdict} · {review.by} "
+                        f"{review.at}（{folder / 'reviews.json'}）")

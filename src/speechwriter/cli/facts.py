@@ -126,13 +126,24 @@ def facts_init(
     path: Annotated[Path, typer.Argument(help="要创建的事实文件（.yaml）")],
     genre: Annotated[str, typer.Option("--genre", "-g", help="文种：work_report、leader_speech、"
                                        "duty_report、annual_summary")] = "work_report",
+    example: Annotated[str | None, typer.Option("--example", "-e", metavar="NAME",
+                                                help="改为写出一个填好的示例（文件名或标题，如 work_report_gongqingfu）")] = None,
     force: ForceOpt = False,
 ) -> None:
-    """创建带注释的事实文件模板（可直接通过 facts check）。
+    """创建带注释的事实文件模板（可直接通过 facts check），或用 --example 写出填好的示例。
 
     \b
     示例：speechwriter facts init --genre duty_report 我的述职.yaml
+    示例：speechwriter facts init --example work_report_gongqingfu 汇报.yaml
     """
+    if example is not None:
+        from ..examples import example_facts
+
+        source = example_facts(example)
+        write_new(path, source.read_text(encoding="utf-8"), force)
+        console().print(f"[green]✔[/green] 已写入示例 {path}（{source.stem}），可直接运行 "
+                        f"speechwriter draft {path}")
+        return
     from ..facts.starters import starter_text
 
     write_new(path, starter_text(genre), force)

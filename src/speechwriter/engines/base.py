@@ -175,6 +175,14 @@ class Engine(ABC):
         """Settings safe to store in a run record (never a key)."""
         return {}
 
+    @property
+    def masking(self) -> tuple[str, ...]:
+        """What must be masked before a request leaves (脱敏): kinds of ``speechwriter.masking.MASK_KINDS``.
+
+        Empty for engines that send nothing anywhere (the offline composer) and by default.
+        """
+        return ()
+
     @abstractmethod
     def complete(self, messages: list[Message], request: Request | None = None) -> Completion:
         """Return the reply to ``messages``."""

@@ -173,6 +173,10 @@ class OpenAIEngine(Engine):
     def defaults(self) -> Request:
         return Request(temperature=self.profile.temperature, max_tokens=self.profile.max_tokens)
 
+    @property
+    def masking(self) -> tuple[str, ...]:
+        return tuple(self.profile.mask) if self.profile is not None else ()
+
     def public_settings(self) -> dict[str, Any]:
         return self.profile.public()
 

@@ -523,7 +523,7 @@ def check_custom_checks_allowed(suite: Suite, project: Path, allowed: bool = Fal
     others only with ``allowed`` (``--allow-custom-checks`` or ``allow_custom_checks = true`` in
     speechwriter.toml).
     """
-    if allowed:
+    if allowed or is_shipped_suite(suite.path):
         return
     root = project.resolve()
     search = [root, *list(suite.path.resolve().parents)[:3]]
@@ -538,6 +538,13 @@ def check_custom_checks_allowed(suite: Suite, project: Path, allowed: bool = Fal
             raise InputError(f"用例「{case.id}」的自定义检查「{path}」来自项目目录之外（{outside[0] if outside else '内置模块'}）。"
                              f"评测套件中的自定义检查会执行 Python 代码；确认可信后加 --allow-custom-checks，"
                              f"或在 speechwriter.toml 中写 allow_custom_checks = true", path=str(suite.path))
+
+
+def is_shipped_suite(path: Path) -> bool:
+    """A suite that came with speechwriter (``eval core``): its custom checks are ours, not code from elsewhere."""
+    from ..examples import examples_dir
+
+    return path.resolve().is_relative_to((examples_dir() / "evals" / "suites").resolve())
 
 
 def check_label(func: Callable[..., Any]) -> str:
@@ -586,17 +593,35 @@ def parse_verdict(text: str, criteria: list[str]) -> JudgeVerdict:
 
 async def run_judge(judge: Judge, draft: Any, facts: Any, caller: Any, library: Any, *,
                     request: Any) -> JudgeVerdict:
-    """Ask the judge model through ``caller`` (cache, continuation), retrying when the reply does not parse."""
+    """Ask the judge model through ``caller`` (cache, continuation) for a verdict of the JudgeVerdict schema.
+
+    The request carries the verdict's JSON Schema, so an engine with structured output (the provider's
+    JSON-schema mode; LangChain's ``with_structured_output``) answers in shape. A reply that still does
+    not parse is re-asked, with what was wrong, by tenacity (at most ``judge.max_attempts`` tries;
+    transport retries stay inside the engine).
+    """
+    from dataclasses import replace
+
+    from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
+    request = replace(request, json_schema=JudgeVerdict.model_json_schema())
     messages = library.judge_messages(judge.criteria, draft, facts)
     last = ""
-    for attempt in range(judge.max_attempts):
-        completion = await caller.call_whole(messages, request, use_cache=attempt == 0)
-        try:
-            return parse_verdict(completion.text, judge.criteria)
-        except (ValueError, ValidationError) as exc:
-            last = str(exc).splitlines()[0]
-            messages = [*messages, {"role": "assistant", "content": completion.text},
-                        library.judge_retry_message(last[:80])]
+    try:
+        async for state in AsyncRetrying(stop=stop_after_attempt(judge.max_attempts), reraise=True,
+                                         retry=retry_if_exception_type((ValueError, ValidationError))):
+            with state:
+                first = state.retry_state.attempt_number == 1
+                completion = await caller.call_whole(messages, request, use_cache=first)
+                try:
+                    return parse_verdict(completion.text, judge.criteria)
+                except (ValueError, ValidationError) as exc:
+                    last = str(exc).splitlines()[0]
+                    messages = [*messages, {"role": "assistant", "content": completion.text},
+                                library.judge_retry_message(last[:80])]
+                    raise
+    except (ValueError, ValidationError):
+        pass
     raise ValueError(f"assert.judge：评审回复 {judge.max_attempts} 次都无法解析：{last}")
 
 
@@ -611,6 +636,7 @@ class RunOptions:
     workdir: Path | None = None
     collector: Any = None  # a RequestCollector: collect uncached requests instead of sending them (batch mode)
     allow_custom_checks: bool = False  # custom checks from outside the project folder may run
+    only: set[tuple[str, str, int]] | None = None  # run just these (case, variant label, repeat): --rerun-failed
     _workspace: Any = field(default=None, repr=False)
 
     def workspace(self) -> Any:
@@ -696,7 +722,8 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
         judge_engine = ws.engine("openai", profile=assertions.judge.profile or variant.profile or settings.get("profile"),
                                  model=assertions.judge.model, base_url=assertions.judge.base_url)
         with ws.reply_cache(opts.use_cache) as cache:
-            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector)
+            judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector,
+                              facts=facts)
             verdict = await run_judge(assertions.judge, draft, facts, judge, library,
                                       request=Request(kind="judge"))
         for s in verdict.scores:
@@ -920,6 +947,8 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
             timeout = float(case.overrides.get("timeout", suite.defaults.timeout))
             for v in variants:
                 for r in range(opts.repeat):
+                    if opts.only is not None and (case.id, v.label, r) not in opts.only:
+                        continue
                     jobs.append(_guarded(suite, case, v, r, opts, timeout, sem, on_result))
         return list(await asyncio.gather(*jobs))
 
@@ -962,7 +991,9 @@ def load_results(run: str | Path, base: Path | None = None) -> SuiteResult:
                              path=str(root))
         p = matches[0]
     try:
-        return SuiteResult.model_validate_json((p / "results.json").read_text(encoding="utf-8"))
+        result = SuiteResult.model_validate_json((p / "results.json").read_text(encoding="utf-8"))
+        result.folder = str(p)  # where it is now, even if the folder was moved since it was written
+        return result
     except ValidationError as exc:
         raise InputError(f"不是有效的评测结果：{exc.errors()[0]['msg']}", path=str(p / "results.json")) from None
 

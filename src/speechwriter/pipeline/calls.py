@@ -13,12 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engines.base import Completion, Engine, EngineError, Message, Request
 from ..redact import StreamScrubber, scrub
 from .cache import ReplyCache, cache_key
 from .runs import RunRecorder
+
+if TYPE_CHECKING:
+    from ..masking import Masker
 
 __all__ = ["CallStats", "DeferredRequest", "EngineCaller", "PendingRequest", "RequestCollector"]
 
@@ -84,10 +87,13 @@ class EngineCaller:
 
     def __init__(self, engine: Engine, *, continuation: Message, cache: ReplyCache | None = None,
                  recorder: RunRecorder | None = None, salt: str = "", max_continuations: int = 2,
-                 collector: RequestCollector | None = None,
+                 collector: RequestCollector | None = None, masker: Masker | None = None,
                  on_warning: Callable[[str], None] | None = None) -> None:
         self.engine = engine
         self.on_warning = on_warning  # told once when a reply held the API key
+        # 脱敏: what leaves (and what the cache, the batch queue and the run record keep) is masked;
+        # what the caller gets back is unmasked, so every check runs on the real text.
+        self.masker = masker if masker is not None and masker.active else None
         self.cache = None if engine.rule_based else cache  # rule-based output is cheaper than a lookup
         self.recorder = recorder
         self.salt = salt
@@ -116,15 +122,18 @@ class EngineCaller:
                    on_wait: Callable[[float, str], None] | None = None) -> Completion:
         """One request: from the cache when it holds the reply, else from the engine; recorded either way."""
         section = request.section or "-"
+        if self.masker is not None:
+            messages = self.masker.mask_messages(messages)
         key = self.key(messages, request, variant)
         if self.cache is not None and use_cache:
             hit = self.cache.get(key)
             if hit is not None:
                 hit = self._scrubbed(hit, False)  # a cache written before replies were scrubbed
                 self.stats.cache_hits += 1
+                self._record(section, request.kind, messages, hit, 0.0, "cache-hit", None, [])
+                hit = self._unmasked(hit)
                 if on_cached:
                     on_cached(hit)
-                self._record(section, request.kind, messages, hit, 0.0, "cache-hit", None, [])
                 return hit
         if self.collector is not None:
             self.collector.add(PendingRequest(key, self.engine, list(messages), request))
@@ -155,7 +164,14 @@ class EngineCaller:
                      completion.attempts)
         if self.cache is not None and completion.text.strip() and completion.finish_reason in ("stop", "length"):
             self.cache.put(key, completion)
-        return completion
+        return self._unmasked(completion)
+
+    def _unmasked(self, completion: Completion) -> Completion:
+        if self.masker is None:
+            return completion
+        from dataclasses import replace
+
+        return replace(completion, text=self.masker.unmask(completion.text))
 
     async def call_whole(self, messages: list[Message], request: Request, *, variant: int = 0,
                          use_cache: bool = True, on_text: Callable[[str], None] | None = None,
@@ -214,4 +230,5 @@ class EngineCaller:
             "secret_echoed": bool(completion and completion.secret_echoed),
             "latency_ms": round(seconds * 1000, 1),
             "attempts": [a.to_dict() for a in attempts],
+            **({"masked": sorted(self.masker.kinds)} if self.masker is not None else {}),
         })

@@ -39,6 +39,7 @@ class DraftOptions:
     max_continuations: int = 2
     empty_retries: int = 2
     salt: str = ""  # part of the cache key: repeats of an evaluation get fresh replies
+    mask: tuple[str, ...] | None = None  # 脱敏 kinds; None: the engine's profile decides
 
 
 @dataclass

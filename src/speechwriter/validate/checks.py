@@ -725,6 +725,7 @@ CHECKS: dict[str, Callable[[_Context], list[Finding]]] = {
 # ``CHECK_NAME`` and ``check(ctx) -> list[Finding]``. They are imported on first use, so a module
 # of the family may import this one for Finding and _Context without a cycle.
 FAMILY_MODULES: tuple[str, ...] = (
+    "masking",
 )
 
 
