@@ -302,6 +302,6 @@ def test_facts_extract_with_an_echoing_endpoint(echo_workdir: Path, cli) -> None
         _echo_config(echo_workdir, server.base_url)
         result = cli("facts", "extract", UNION, *[f"--org={o}" for o in ORGS], "--engine", "openai",
                      "--profile", "echo", "-o", echo_workdir / "facts.yaml")
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and "回复中出现了 API 密钥" in result.stderr, result.output
     assert list(echo_workdir.rglob("calls/*.json")), result.output
     assert forms_found(echo_workdir, [result.output]) == []

@@ -29,6 +29,7 @@ from ..engines.base import Completion, Engine, EngineError, Request
 from ..facts import Facts, Organisation
 from ..figures import QuantityError, find_quantities, parse_quantity
 from ..pipeline.calls import CallStats
+from ..redact import scrub
 from .figures import written_whole
 from .limits import fit_limits
 from .offline import PLACEHOLDER_PLAN, PLACEHOLDER_SHORTCOMING, Extraction, _meta
@@ -298,6 +299,7 @@ class _Extractor:
         self.stats = _Stats()
         self.schema = ExtractionReply.model_json_schema()
         self.semaphore = asyncio.Semaphore(max(1, options.concurrency))
+        self.secret_echoes = 0  # replies that held the API key (already removed by the engine)
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
         self.library.find(name)  # a clear error naming the template when it is missing
@@ -335,7 +337,7 @@ class _Extractor:
                 if hit is not None:
                     self.stats.cache_hits += 1
                     self._record(chunk, kind, messages, hit, 0.0, "cache-hit", None)
-                    return hit.text, None, False
+                    return scrub(hit.text)[0], None, False  # a cache written before replies were scrubbed
             start = time.perf_counter()
             self.stats.calls += 1
             try:
@@ -352,6 +354,7 @@ class _Extractor:
             self.stats.prompt_tokens += completion.usage.get("prompt_tokens", 0)
             self.stats.completion_tokens += completion.usage.get("completion_tokens", 0)
             self._record(chunk, kind, messages, completion, time.perf_counter() - start, "ok", None)
+            self.secret_echoes += completion.secret_echoed
             return completion.text, key, completion.finish_reason == "length"
 
     def _record(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]], completion: Completion | None,
@@ -522,6 +525,9 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
             recorder.save_meta(status="failed" if failed else "interrupted", error=str(exc) if failed else None,
                                usage=_usage(extractor.stats))
             raise
+    if extractor.secret_echoes:
+        workspace.warn(f"接口的回复中出现了 API 密钥（{extractor.secret_echoes} 次，已从输出和记录中删去）：请检查 "
+                       f"{engine.base_url or 'OpenAI 官方接口'} 或其间的代理是否在回显请求；密钥可能已泄露，建议更换")
     extraction = Extraction({})
     pairs = list(zip(replies, chunks, strict=True))
     data = _to_facts_data(pairs, organisations)
