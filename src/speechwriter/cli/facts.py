@@ -140,8 +140,8 @@ def facts_schema(
 @command(facts_app, "init")
 def facts_init(
     path: Annotated[Path, typer.Argument(help="要创建的事实文件（.yaml）")],
-    genre: Annotated[str, typer.Option("--genre", "-g", help="文种：work_report、leader_speech、duty_report、annual_summary、government_report、opening_address"
-                                       )] = "work_report",
+    genre: Annotated[str, typer.Option("--genre", "-g", help="文种：work_report、leader_speech、"
+                                       "duty_report、annual_summary")] = "work_report",
     force: ForceOpt = False,
 ) -> None:
     """创建带注释的事实文件模板（可直接通过 facts check）。
