@@ -34,10 +34,10 @@ TEXTS = [
     ("26_", "government_report", None, "河北省人民政府省长", "许勤", ["各位代表"], "2018年", []),
     ("29_", "government_report", None, "河北省人民政府省长", "王正谱", ["各位代表"], "2023年", []),
     ("31_", "leader_speech", None, None, None, ["女士们", "先生们", "同志们"], None, []),
-    ("32_", "leader_speech", None, None, None, None, None, []),
+    ("32_", "speech", None, None, None, None, None, []),
     ("33_", "opening_address", "在2020年中国国际服务贸易交易会全球服务贸易峰会上的致辞", "中华人民共和国主席", "习近平",
      ["各国领导人", "各位国际组织负责人", "各代表团团长", "各位来宾", "女士们", "先生们", "朋友们"], None, []),
-    ("34_", "leader_speech", None, None, None, None, None, []),
+    ("34_", "speech", None, None, None, None, None, []),
 ]
 
 
@@ -144,7 +144,8 @@ def test_content_sentences_are_facts_measures_or_requirements() -> None:
     ("13_", "government_report", "加强政府自身建设"),
     ("30_", "government_report", "加强政府自身建设"),
     ("16_", "government_report", "全面加强政府自身建设"),
-    ("34_", "leader_speech", "需要说明的几个重点问题"),
+    ("34_", "speech", "需要说明的几个重点问题"),
+    ("32_", "speech", "弘扬企业家精神"),
 ])
 def test_a_part_of_the_sources_own_is_drafted_where_the_source_had_it(prefix: str, genre: str, heading: str,
                                                                       tmp_path: Path) -> None:

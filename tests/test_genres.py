@@ -56,12 +56,13 @@ closing:
 """
 
 
-@pytest.mark.parametrize("genre", ["government_report", "opening_address"])
+@pytest.mark.parametrize("genre", ["government_report", "opening_address", "speech"])
 def test_new_genres_have_a_blueprint_a_starter_and_a_style(genre: str, tmp_path: Path) -> None:
     assert genre in BUILTIN
     blueprint = load_blueprint_file(builtin_prompts_dir() / "blueprints" / f"{genre}.yaml")
     assert blueprint.sections[0].role == "salutation" and blueprint.sections[-1].role == "closing"
-    assert abs(sum(s.share for s in blueprint.sections) - 1) < 0.02
+    if genre != "speech":  # a speech's length is in its parts, added at drafting
+        assert abs(sum(s.share for s in blueprint.sections) - 1) < 0.02
     path = tmp_path / "f.yaml"
     path.write_text(starter_text(genre), encoding="utf-8")
     assert load_facts(path).meta.genre == genre

@@ -131,8 +131,10 @@ def extract_facts(
         from .offline import extract_offline
 
         plans_section = next((s.id for s in blueprint.sections if s.role == "plans"), None)
+        # A genre without a results section (speech) keeps every part of the source as a part of its own.
+        all_parts = not any(s.role in ("achievements", "plans") for s in blueprint.sections)
         extraction = extract_offline(srcs, organisations, genre=genre, genre_name=blueprint.name, needs=needs,
-                                     plans_section=plans_section)
+                                     plans_section=plans_section, all_parts=all_parts)
         engine_name = "offline"
     else:
         from .llm import extract_with_llm

@@ -56,7 +56,7 @@ def facts_texts(facts: Facts) -> list[str]:
               *facts.closing.wishes, *facts.closing.requests, *facts.closing.thanks, facts.meta.title,
               *facts.notes]  # a glossary is kept for the writer as notes
     for part in getattr(facts, "parts", []):
-        texts += [part.heading, *(p.theme for p in part.points), *(m for p in part.points for m in p.measures)]
+        texts += [part.heading, *(p.theme + "。" + "。".join(p.measures) for p in part.points)]
     return [t for t in texts if t]
 
 

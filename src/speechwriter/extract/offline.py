@@ -130,7 +130,7 @@ def _names_in(text: str) -> list[str]:
 class _SourceExtractor:
     """Extracts one source into highlights, shortcomings, plans and context."""
 
-    def __init__(self, source: Source, matcher: OrgMatcher, orgs_defined: bool) -> None:
+    def __init__(self, source: Source, matcher: OrgMatcher, orgs_defined: bool, all_parts: bool = False) -> None:
         self.source = source
         self.outline: Outline = outline_of(source)
         self.matcher = matcher
@@ -144,6 +144,7 @@ class _SourceExtractor:
         self._sink = self.plans  # where _add_plan puts a point: the plans, or a part of the source's own
         self.glossary: list[str] = []
         self.opened: set[int] = set()  # sentences taken as the opening: never a highlight's theme
+        self.all_parts = all_parts  # a genre without fixed parts: every part of the source is a part of its own
         self.context: list[tuple[str, dict[str, Any]]] = []
         self.names: list[str] = []
         self.honours: list[tuple[str, str | None]] = []
@@ -385,9 +386,12 @@ class _SourceExtractor:
                 self.opened.add(s.index)
                 self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
             return  # the rest of the text is the body
-        first_heading = min(n.line for n in self.outline.nodes[1:])
+        first_heading = min(n.line for n in self.outline.nodes[1:] if not n.runin)
         for s in self.outline.sentences:
-            if s.line >= first_heading or s.node != 0:
+            # Up to the first heading's section (in a one-line text every sentence is on line 1);
+            # 一是…… run in the opening is still the opening.
+            if self._top(s.node) != 0 or (s.line > first_heading and not self.outline.nodes[s.node].runin
+                                          and s.node != 0):
                 break
             self.used.add(s.index)
             if len(self.opening) < MAX_OPENING and len(_strip_end(s.text)) >= 4 \
@@ -514,7 +518,7 @@ class _SourceExtractor:
 
     def _top(self, node: int) -> int:
         """The top-level part a node belongs to (0 for text before any heading)."""
-        chain = self.outline.chain(node)
+        chain = [n for n in self.outline.chain(node) if not n.runin]  # 一是…… before any heading is no part
         return chain[-2].index if len(chain) >= 2 else 0
 
     def mark_parts(self) -> None:
@@ -523,7 +527,7 @@ class _SourceExtractor:
         where it stands; a glossary (名词解释) becomes notes for the writer."""
         nodes = self.outline.nodes
         self.own: set[int] = set()
-        seen_plans = False
+        seen_plans = seen_review = False
         for root in [n for n in nodes[1:] if n.parent == 0 and not n.runin]:
             if _GLOSSARY.search(root.theme):
                 for s in self.outline.sentences:
@@ -532,8 +536,12 @@ class _SourceExtractor:
                         if len(self.glossary) < MAX_OPENING:
                             self.glossary.append(_strip_end(s.text))
                 continue
-            if root.kind == "plans":
-                seen_plans = True
+            if self.all_parts and len(root.theme) >= 2:
+                self.own.add(root.index)
+            elif root.kind == "plans":
+                seen_plans = seen_review  # after a review: a part after the tasks is one of its own
+            elif not seen_plans and root.kind == "achievements":
+                seen_review = True
             elif seen_plans and root.kind == "achievements" and len(root.theme) >= 4 \
                     and (root.level >= 1 or (len(root.theme) >= 6 and root.theme[-1] not in "“‘（(《")):
                 self.own.add(root.index)
@@ -627,7 +635,7 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
 
 def extract_offline(sources: list[Source], organisations: list[Organisation], *, genre: str = "work_report",
                     genre_name: str = "工作汇报", needs: tuple[str, ...] = ("highlights", "shortcomings", "plans"),
-                    plans_section: str | None = "plans") -> Extraction:
+                    plans_section: str | None = "plans", all_parts: bool = False) -> Extraction:
     """Extract facts from ``sources`` by rule; see the module docstring.
 
     Raises :class:`~speechwriter.errors.InputError` for a source without a single figure.
@@ -640,7 +648,7 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     for source in sources:
         if not _has_figures(source):
             raise InputError("材料中没有找到任何数字，无法从中抽取事实（请检查是否选错了文件）", path=source.name)
-        extractors.append(_SourceExtractor(source, matcher, bool(organisations)).run())
+        extractors.append(_SourceExtractor(source, matcher, bool(organisations), all_parts).run())
     highlights: list[dict[str, Any]] = []
     by_theme: dict[str, dict[str, Any]] = {}
     for ex in extractors:
