@@ -239,7 +239,7 @@ class SuiteResult(BaseModel):
         title = (f"评测 {self.suite}（{len({r.case for r in self.results})} 个用例 × "
                  f"{len(self.variants)} 个变体 × {self.repeat} 次）")
         shown = [m for m in ("figure_recall", "invented_figures", "name_recall", "structure_ok",
-                             "length_deviation", "warnings") if any(m in r.metrics for r in self.results)]
+                             "ungrounded_per_1k", "gaps", "warnings") if any(m in r.metrics for r in self.results)]
         if self.kind == "validators":
             shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names", "consistency", "usage", "counts", "period", "claims")
                                   for k in ("precision", "recall"))]
@@ -285,6 +285,7 @@ def _short_name(metric: str) -> str:
             "structure_ok": "结构", "length_deviation": "长度\n偏差", "warnings": "警告", "errors": "错误",
             "speaking_minutes": "讲话\n分钟", "repetition_rate": "重复率",
             "copy_ratio": "照抄\n占比", "cross_section_repeats": "跨章\n重复", "style_lints": "文风",
+            "ungrounded_per_1k": "无据\n句/千字", "gaps": "待补", "ungrounded_share": "无据\n占比",
             "precision": "精确率", "recall": "召回率", "mutants": "变异", "caught": "捕获",
             "precision:structure": "结构\n精确", "recall:structure": "结构\n召回", "precision:figures": "数字\n精确",
             "recall:figures": "数字\n召回", "precision:names": "名称\n精确", "recall:names": "名称\n召回"}.get(metric, metric)
