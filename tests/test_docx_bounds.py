@@ -72,7 +72,7 @@ def _every_command(tmp_path: Path, hostile: Path) -> dict[str, subprocess.Comple
         assert done.returncode in (0, 1), done.stderr
     return {
         "validate": _run(tmp_path, "validate", str(hostile), "--facts", str(REFERENCE_FACTS)),
-        "export --template": _run(tmp_path, "export", str(draft), "--format", "docx", "--template", str(hostile),
+        "export --template": _run(tmp_path, "export", str(draft), "--format", "docx", "--allow-gaps", "--template", str(hostile),
                                   "-o", str(tmp_path / "出.docx")),
         "facts extract": _run(tmp_path, "facts", "extract", str(hostile), "-o", str(tmp_path / "f.yaml")),
     }

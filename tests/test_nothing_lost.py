@@ -136,10 +136,10 @@ def test_resume_as_printed_uses_the_runs_engine_and_output(workdir: Path, cli, t
 # --- where outputs go ---------------------------------------------------------------------------
 
 def test_output_parents_are_created(workdir: Path, cli) -> None:
-    result = cli("draft", REFERENCE_FACTS, "-o", "build/deep/x", "-q", "--export", "docx")
+    result = cli("draft", REFERENCE_FACTS, "-o", "build/deep/x", "-q", "--export", "docx", "--allow-gaps")
     assert result.exit_code == 0, result.stderr
     assert (workdir / "build/deep/x.json").is_file() and (workdir / "build/deep/x.docx").is_file()
-    exported = cli("export", workdir / "build/deep/x.json", "--format", "txt", "-o", "other/y.txt")
+    exported = cli("export", workdir / "build/deep/x.json", "--format", "txt", "-o", "other/y.txt", "--allow-gaps")
     assert exported.exit_code == 0, exported.stderr
     assert (workdir / "other/y.txt").is_file()
     (workdir / "afile").write_text("x", encoding="utf-8")
@@ -148,10 +148,10 @@ def test_output_parents_are_created(workdir: Path, cli) -> None:
 
 
 def test_export_md_alongside_the_draft_is_not_refused(workdir: Path, cli) -> None:
-    result = cli("draft", REFERENCE_FACTS, "-o", "x", "-q", "--export", "md,txt")
+    result = cli("draft", REFERENCE_FACTS, "-o", "x", "-q", "--export", "md,txt", "--allow-gaps")
     assert result.exit_code == 0, result.stderr
     assert (workdir / "x.md").read_text(encoding="utf-8") == load_draft(workdir / "x.json").to_markdown()
-    again = cli("draft", REFERENCE_FACTS, "-o", "x", "-q", "--export", "md")
+    again = cli("draft", REFERENCE_FACTS, "-o", "x", "-q", "--export", "md", "--allow-gaps")
     assert again.exit_code == 0, again.stderr
 
 
@@ -241,11 +241,11 @@ def test_dash_reads_facts_and_drafts_from_stdin_and_exports_to_stdout(workdir: P
     assert drafted.exit_code == 0, drafted.stderr
     draft_json = (workdir / "from-stdin.json").read_text(encoding="utf-8")
     assert load_draft(workdir / "from-stdin.json").facts_sha256 == load_facts(REFERENCE_FACTS).sha256
-    exported = cli("export", "-", "--format", "md", "-o", "-", input=draft_json)
+    exported = cli("export", "-", "--format", "md", "-o", "-", "--allow-gaps", input=draft_json)
     assert exported.exit_code == 0, exported.stderr
     assert exported.stdout == load_draft(workdir / "from-stdin.json").to_markdown()
     assert not (workdir / "-.md").exists() and not (workdir / "-").exists()
-    docx = cli("export", workdir / "from-stdin.json", "--format", "docx", "-o", "-")
+    docx = cli("export", workdir / "from-stdin.json", "--format", "docx", "-o", "-", "--allow-gaps")
     assert docx.exit_code == 0 and docx.stdout_bytes.startswith(b"PK")
     checked = cli("validate", "-", "--facts", REFERENCE_FACTS, "--json", input=draft_json)
     assert checked.exit_code in (0, 1) and json.loads(checked.stdout)["findings"] is not None
@@ -307,4 +307,4 @@ def test_damaged_run_records_are_one_line(workdir: Path, cli, damage: str) -> No
 @pytest.mark.parametrize("bad", ["/etc", "../x", "*", ".."])
 def test_a_path_is_not_a_run_id(workdir: Path, cli, bad: str) -> None:
     result = cli("runs", "show", bad)
-    assert result.exit_code == 2 and "不是运行 id" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2 and "不是路径" in result.stderr and "Traceback" not in result.output

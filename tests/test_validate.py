@@ -113,7 +113,8 @@ def test_counts_explained_by_the_facts(offline_reference: Draft) -> None:
     draft = _with_replaced(offline_reference, "一是争先创优", "工青妇三家，五大亮点，四个方面。一是争先创优")
     assert _errors(draft) == []
     wrong = _with_replaced(offline_reference, "一是争先创优", "七大亮点。一是争先创优")
-    assert [e.code for e in _errors(wrong)] == ["F204"]
+    # an invented figure, and (since the 核稿 counts check) a count that does not match its list of five
+    assert sorted(e.code for e in _errors(wrong)) == ["E701", "F204"]
 
 
 def test_attribution_to_the_wrong_organisation(offline_reference: Draft) -> None:
@@ -344,7 +345,7 @@ def test_findings_on_a_word_file_give_paragraph_and_column(cli, tmp_path: Path) 
     draft = draft_speech(facts)
     wrong = draft.model_copy(update={"sections": [s.model_copy(update={"body": s.body.replace("56个项目", "58个项目")})
                                                   for s in draft.sections]})
-    path = export_draft(wrong, "docx", tmp_path / "改稿.docx")
+    path = export_draft(wrong, "docx", tmp_path / "改稿.docx", allow_gaps=True)
     lines = docx_lines(path)
     line_no = next(n for n, line in enumerate(lines, 1) if "58个项目" in line)
     column = lines[line_no - 1].index("58个项目") + 1

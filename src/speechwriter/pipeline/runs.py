@@ -181,9 +181,9 @@ def open_run(run_id: str, root: Path) -> RunRecorder:
     import glob
 
     folder = root
-    if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith(".") or "\x00" in run_id:
+    if not run_id or any(c in run_id for c in "/\\*?[]\x00") or run_id.startswith("."):
         raise InputError(f"运行 id「{run_id}」无效：应为 speechwriter runs list 中列出的 id（如 20261128-101500-1234），"
-                         f"不是路径")
+                         f"不是路径或通配符")
     matches = [p for p in folder.glob(f"{glob.escape(run_id)}*") if (p / "run.json").is_file()] \
         if _runs_folder(folder) else []
     if not matches:
