@@ -377,9 +377,7 @@ def test_a_refine_session_ends_finished_in_runs_list(workdir: Path, cli) -> None
 
 
 def test_gap_jumps_to_the_next_marker(workdir: Path) -> None:
-    from speechwriter.gaps import gap_marker
-
-    from speechwriter.gaps import GAP_PATTERN
+    from speechwriter.gaps import GAP_PATTERN, gap_marker
 
     session = start(rewriter(), workdir)
     for sid in session.section_ids:  # begin from a draft with no gaps (the offline composer writes some)
