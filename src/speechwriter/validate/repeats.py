@@ -112,7 +112,10 @@ def sentences(section: str, body: str, kinds: dict[str, re.Pattern[str]] | None 
         start = m.start() + (len(m.group()) - len(m.group().lstrip()))
         end = m.end()
         text = body[start:end]
-        para = start == 0 or body[:start].rstrip(" \t").endswith("\n")
+        j = start - 1  # look back over spaces only: copying the prefix would make this quadratic
+        while j >= 0 and body[j] in " \t":
+            j -= 1
+        para = j < 0 or body[j] == "\n"
         out.append(Sentence(section, start, end, text, formula_kind(text, kinds), para))
     return out
 
