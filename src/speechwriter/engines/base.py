@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal, TypedDict
 from ..errors import SpeechwriterError
 
 __all__ = ["Attempt", "Completion", "Engine", "EngineError", "EngineInfo", "Message", "Request", "RequestKind",
-           "run_sync"]
+           "retrying", "run_sync"]
 
 
 def run_sync(coro: Any) -> Any:
@@ -37,6 +37,24 @@ def run_sync(coro: Any) -> Any:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+def retrying(kwargs: dict[str, Any], *, asynchronous: bool, sleep: Callable[[float], None] | None = None) -> Any:
+    """A tenacity ``Retrying`` (or ``AsyncRetrying``) with ``kwargs``; ``sleep`` replaces real waiting.
+
+    Tests inject ``sleep`` to record the waits instead of sleeping; every engine's retry layer is
+    built here so that injection works the same for all of them.
+    """
+    from tenacity import AsyncRetrying, Retrying
+
+    if sleep is not None:
+        record = sleep
+
+        async def asleep(seconds: float) -> None:
+            record(seconds)
+
+        kwargs = {**kwargs, "sleep": asleep if asynchronous else record}
+    return AsyncRetrying(**kwargs) if asynchronous else Retrying(**kwargs)
 
 
 class Message(TypedDict):

@@ -24,12 +24,12 @@ import contextlib
 import importlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..redact import redact
-from .base import Attempt, Completion, Engine, EngineError, Message, Request
+from .base import Attempt, Completion, Engine, EngineError, Message, Request, retrying
 
 if TYPE_CHECKING:
     from ..config import Profile
@@ -204,21 +204,13 @@ class LangChainEngine(Engine):
                           model=self.model_name, usage=_usage(result), attempts=attempts)
 
     def _retrying(self, asynchronous: bool) -> Any:
-        from tenacity import AsyncRetrying, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+        from tenacity import retry_if_exception, stop_after_attempt, wait_random_exponential
 
         attempts = self.profile.max_attempts if self.profile is not None else 3
         base = self.profile.backoff_base if self.profile is not None else 1.0
-        kwargs: dict[str, Any] = {"stop": stop_after_attempt(attempts),
-                                  "wait": wait_random_exponential(multiplier=base, max=30),
-                                  "retry": retry_if_exception(_transient), "reraise": True}
-        if self._sleep is not None:
-            record = self._sleep
-
-            async def asleep(seconds: float) -> None:
-                record(seconds)
-
-            kwargs["sleep"] = asleep if asynchronous else record
-        return AsyncRetrying(**kwargs) if asynchronous else Retrying(**kwargs)
+        return retrying({"stop": stop_after_attempt(attempts), "wait": wait_random_exponential(multiplier=base, max=30),
+                         "retry": retry_if_exception(_transient), "reraise": True},
+                        asynchronous=asynchronous, sleep=self._sleep)
 
     def _error(self, exc: BaseException, attempts: list[Attempt]) -> EngineError:
         detail = redact(str(exc)).strip().splitlines()[0][:200] if str(exc).strip() else ""
@@ -233,13 +225,8 @@ class LangChainEngine(Engine):
         try:
             for state in self._retrying(False):
                 with state:
-                    start = time.perf_counter()
-                    try:
+                    with _attempt(attempts):
                         result = runnable.invoke(_to_langchain(messages))
-                    except Exception as exc:
-                        attempts.append(Attempt(len(attempts) + 1, "error", _ms(start), redact(str(exc))[:200]))
-                        raise
-                    attempts.append(Attempt(len(attempts) + 1, "ok", _ms(start)))
                     return self._completion(result, attempts)
         except Exception as exc:
             raise self._error(exc, attempts) from None
@@ -254,8 +241,7 @@ class LangChainEngine(Engine):
         try:
             async for state in self._retrying(True):
                 with state:
-                    start = time.perf_counter()
-                    try:
+                    with _attempt(attempts):
                         if on_text is None or request.json_schema is not None:
                             result = await runnable.ainvoke(_to_langchain(messages))
                             if on_text is not None:
@@ -267,14 +253,22 @@ class LangChainEngine(Engine):
                                 piece = _text(chunk)
                                 if piece:
                                     on_text(redact(piece))
-                    except Exception as exc:
-                        attempts.append(Attempt(len(attempts) + 1, "error", _ms(start), redact(str(exc))[:200]))
-                        raise
-                    attempts.append(Attempt(len(attempts) + 1, "ok", _ms(start)))
                     return self._completion(result, attempts)
         except Exception as exc:
             raise self._error(exc, attempts) from None
         raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def _attempt(attempts: list[Attempt]) -> Iterator[None]:
+    """Record one try in ``attempts``: ok, or the error (secrets removed) before it propagates."""
+    start = time.perf_counter()
+    try:
+        yield
+    except Exception as exc:
+        attempts.append(Attempt(len(attempts) + 1, "error", _ms(start), redact(str(exc))[:200]))
+        raise
+    attempts.append(Attempt(len(attempts) + 1, "ok", _ms(start)))
 
 
 def _ms(start: float) -> float:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..config import Profile, check_base_url, is_loopback_url
 from ..redact import StreamScrubber, public_url, redact, scrub
-from .base import Attempt, Completion, Engine, EngineError, Message, Request, run_sync
+from .base import Attempt, Completion, Engine, EngineError, Message, Request, retrying, run_sync
 
 __all__ = ["LOCAL_ONLY_ENV", "OpenAIEngine", "ReplyTooLarge", "RetryableError", "describe_error"]
 
@@ -220,14 +220,7 @@ class OpenAIEngine(Engine):
 
     def _retrying(self, asynchronous: bool, request: Request | None,
                   on_wait: Callable[[float, str], None] | None) -> Any:
-        from tenacity import (
-            AsyncRetrying,
-            Retrying,
-            retry_if_exception,
-            stop_after_attempt,
-            stop_after_delay,
-            wait_random_exponential,
-        )
+        from tenacity import retry_if_exception, stop_after_attempt, stop_after_delay, wait_random_exponential
 
         backoff = wait_random_exponential(multiplier=self.profile.backoff_base, max=30)
         kind = (request or Request()).kind
@@ -262,14 +255,7 @@ class OpenAIEngine(Engine):
             "before_sleep": announce,
             "reraise": True,
         }
-        if self._sleep is not None:
-            record = self._sleep
-
-            async def asleep(seconds: float) -> None:
-                record(seconds)
-
-            kwargs["sleep"] = asleep if asynchronous else record
-        return AsyncRetrying(**kwargs) if asynchronous else Retrying(**kwargs)
+        return retrying(kwargs, asynchronous=asynchronous, sleep=self._sleep)
 
     def _give_up(self, exc: EngineError, attempts: list[Attempt]) -> EngineError:
         after = getattr(exc, "retry_after", None)
