@@ -41,11 +41,13 @@ __all__ = [
     "config_paths",
     "endpoint_configured",
     "is_loopback_url",
+    "is_private_url",
     "load_settings",
     "mask_key",
     "profile_checks",
     "resolve_profile",
     "starter_config",
+    "suggested_mask",
     "user_config_dir",
 ]
 
@@ -70,6 +72,67 @@ def is_loopback_url(url: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# Public cloud endpoints (OpenAI-compatible or not) whose users are likely to be told not to send
+# internal data there: ``config init`` and ``config show`` suggest masking for them. A host matches
+# itself and its subdomains (*.openai.azure.com).
+CLOUD_HOSTS: tuple[str, ...] = (
+    "api.openai.com", "openai.azure.com", "api.anthropic.com", "generativelanguage.googleapis.com",
+    "aiplatform.googleapis.com", "api.mistral.ai", "api.groq.com", "api.together.xyz", "api.fireworks.ai",
+    "openrouter.ai", "api.x.ai", "api.cohere.com", "api.perplexity.ai",
+    "api.deepseek.com", "dashscope.aliyuncs.com", "dashscope-intl.aliyuncs.com", "open.bigmodel.cn",
+    "api.moonshot.cn", "api.moonshot.ai", "qianfan.baidubce.com", "aip.baidubce.com", "ark.cn-beijing.volces.com",
+    "api.siliconflow.cn", "api.baichuan-ai.com", "api.lingyiwanwu.com", "api.minimax.chat", "api.minimaxi.com",
+    "spark-api-open.xf-yun.com", "hunyuan.tencentcloudapi.com", "api.hunyuan.cloud.tencent.com", "api.stepfun.com",
+)
+MASK_ALL = ("figures", "people", "organisations", "places")
+"""Every kind of masking, as a profile's ``mask`` accepts them (the same as ``masking.MASK_KINDS``, a layer up)."""
+# Names that only resolve inside an organisation's own network.
+_PRIVATE_SUFFIXES = (".local", ".lan", ".internal", ".intranet", ".corp", ".home.arpa", ".localdomain")
+
+
+def _host(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".").lower() or None
+    except ValueError:
+        return None
+
+
+def is_private_url(url: str | None) -> bool:
+    """True for an endpoint inside the machine or the organisation: loopback, private and link-local
+    addresses (10/8, 172.16/12, 192.168/16, fc00::/7, fe80::/10), single-label host names and
+    internal suffixes (.local, .lan, .internal, .intranet, .corp). None is the official, public endpoint."""
+    import ipaddress
+
+    if not url:
+        return False
+    if is_loopback_url(url):
+        return True
+    host = _host(url)
+    if host is None:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host or host.endswith(_PRIVATE_SUFFIXES)
+    return address.is_private or address.is_link_local
+
+
+def suggested_mask(url: str | None) -> list[str]:
+    """The masking (脱敏) to suggest for an endpoint: every kind for a known public cloud provider
+    (None: the official OpenAI endpoint), nothing for a loopback, private or unknown one.
+
+    Unknown public hosts get no suggestion rather than a guess: the user knows what their proxy is.
+    """
+    if is_private_url(url):
+        return []
+    host = "api.openai.com" if not url else _host(url)
+    if host and any(host == h or host.endswith("." + h) for h in CLOUD_HOSTS):
+        return list(MASK_ALL)
+    return []
 
 
 def check_base_url(url: str | None) -> None:
@@ -386,6 +449,10 @@ def starter_config() -> str:
     for name, comment, base_url, model, key, extra in _EXAMPLES:
         lines += [f"# {comment}", f"[profiles.{name}]", f'base_url = "{base_url}"', f'model = "{model}"', key]
         lines += [x for x in extra.split("\n") if x]
+        mask = suggested_mask(base_url)
+        if mask:  # a public cloud: internal figures and names stay at home unless the user removes this
+            kinds = ", ".join(f'"{k}"' for k in mask)
+            lines.append(f"mask = [{kinds}]   # 脱敏（建议）：公共云接口，数字、人名、单位、地名换成占位符再发出；不需要时删去")
         lines.append("")
     lines += [
         "# 可选的通用设置（每个 profile 都可写）：",
@@ -394,6 +461,7 @@ def starter_config() -> str:
         "# timeout = 60.0           # 单次请求超时（秒）",
         "# max_attempts = 5         # 失败重试次数上限",
         "# concurrency = 8          # 同时进行的请求数",
+        '# mask = ["figures", "people", "organisations", "places"]   # 脱敏；本机、内网接口默认不脱敏',
         "",
         "# 每千 tokens 单价（用于估算费用，按各家公布的价格填写）：",
         '# [prices."deepseek-chat"]',

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .app import BaseUrlOpt, ForceOpt, ModelOpt, ProfileOpt, command, console, print_json, subgroup, workspace
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 config_app = subgroup("config", "大模型接口配置：生成、查看、检查。")
 
@@ -53,6 +56,7 @@ def config_show(
     from ..redact import public_url
 
     settings = workspace().settings
+    unmasked_clouds = mask_suggestions(settings)
     if as_json:
         try:
             chosen: dict | None = resolve_profile(profile, settings=settings).public(masked=True)
@@ -62,7 +66,7 @@ def config_show(
         print_json({"sources": settings.sources, "default_profile": settings.default_profile,
                     "env_profile": os.environ.get("SPEECHWRITER_PROFILE"),
                     "profiles": {n: p.public(masked=True) for n, p in settings.profiles.items()},
-                    "active": chosen, "problem": problem})
+                    "active": chosen, "problem": problem, "mask_suggested": unmasked_clouds})
         return
     out = console()
     out.print(f"配置文件：{'、'.join(settings.sources) or '（无）'}")
@@ -71,13 +75,17 @@ def config_show(
               f"SPEECHWRITER_MODEL={os.environ.get('SPEECHWRITER_MODEL') or '（未设置）'}")
     if settings.profiles:
         table = Table(show_edge=False)
-        for col in ("profile", "base_url", "model", "密钥"):
+        for col in ("profile", "base_url", "model", "密钥", "脱敏"):
             table.add_column(col)
         for name, prof in settings.profiles.items():
             mark = "（默认）" if name == settings.default_profile else ""
             table.add_row(name + mark, prof.public_base_url or "—", prof.model or "—",
-                          prof.public(masked=True)["api_key"])
+                          prof.public(masked=True)["api_key"], "、".join(prof.mask) or "—")
         out.print(table)
+    for name, kinds in unmasked_clouds.items():
+        listed = ", ".join(f'"{k}"' for k in kinds)
+        out.print(f"提示：profile {name} 是公共云接口，未开启脱敏；单位不许把内部数字、人名发往云端时，"
+                  f"在 [profiles.{name}] 中加 mask = [{listed}]")
     try:
         chosen = resolve_profile(profile, settings=settings)
     except InputError as exc:
@@ -85,6 +93,14 @@ def config_show(
         return
     for key, value in chosen.public(masked=True).items():
         out.print(f"  {key} = {value}")
+
+
+def mask_suggestions(settings: Settings) -> dict[str, list[str]]:
+    """Profiles on a known public cloud with masking off -> the masking to suggest for them."""
+    from ..config import suggested_mask
+
+    return {name: suggested_mask(p.base_url) for name, p in settings.profiles.items()
+            if not p.mask and not p.chat_model and suggested_mask(p.base_url)}
 
 
 @command(config_app, "check")

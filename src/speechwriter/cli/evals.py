@@ -22,6 +22,9 @@ def eval_cmd(
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile，逗号分隔可对比：a,b")] = None,
     prompts: Annotated[str | None, typer.Option("--prompts", help="提示词目录，逗号分隔可对比：dirA,dirB")] = None,
     repeat: Annotated[int, typer.Option("--repeat", "-r", min=1, max=50, help="每个用例重复次数")] = 1,
+    mask: Annotated[list[str] | None, typer.Option(
+        "--mask", metavar="KINDS", help="脱敏变体（可多次，并排对比）：none、all 或 figures,people…；"
+                                        "如 --mask none --mask all")] = None,
     case_filter: Annotated[list[str] | None, typer.Option("--filter", help="按用例 id 或标签筛选（可多次）")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=64, help="同时运行的用例数")] = 4,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用回复缓存")] = False,
@@ -59,6 +62,7 @@ def eval_cmd(
     示例：speechwriter eval core（随包提供的核心套件，任何目录下都可运行）
     示例：speechwriter eval evals/suites/core.yaml
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek,qwen --repeat 3
+    示例：speechwriter eval core --profile cloud --mask none --mask all（脱敏的代价）
     示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
     示例：speechwriter eval compare BASE NEW --fail-on-regression figure_recall --fail-on-regression ungrounded_per_1k
     示例：speechwriter eval core --rerun-failed 20261129-090000-core
@@ -153,8 +157,11 @@ def eval_cmd(
         if not only:
             out.print(f"[green]✔[/green] {rerun_failed or rerun_errors} 中没有需要重跑的用例")
             return
+    from .draft import parse_mask
+
+    masks = [parse_mask(m) for m in mask] if mask else None
     for suite in [evals.load_suite(_suite_path(a)) for a in args]:
-        variants = evals.variant_matrix(suite, engine, profile, prompts)
+        variants = evals.variant_matrix(suite, engine, profile, prompts, masks=masks)
         opts = evals.RunOptions(concurrency=concurrency, repeat=repeat, case_filter=case_filter or [],
                                 use_cache=not no_cache, allow_custom_checks=allow_custom_checks,
                                 _workspace=ws)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -79,15 +79,21 @@ def runs_list(
 
 @command(runs_app, "show")
 def runs_show(run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="运行 id（唯一前缀即可）")],
-              as_json: JsonOpt = False) -> None:
-    """显示一次运行的记录：配置、各章节、每次调用和最后的校验结果。
+              as_json: JsonOpt = False,
+              requests: Annotated[bool, typer.Option("--requests", help="逐条显示发出的请求正文（脱敏时即脱敏后的内容）")]
+              = False) -> None:
+    """显示一次运行的记录：配置、各章节、每次调用和最后的校验结果；加 --requests 显示发出去的每条请求。
 
     \b
     示例：speechwriter runs show 20261128-101500
+    示例：speechwriter runs show 20261128-101500 --requests
     """
     from rich.table import Table
 
     rec = workspace().run(run_id)
+    if requests:
+        _show_requests(rec, as_json)
+        return
     if as_json:
         print_json({"id": rec.id, "meta": rec.meta, "sections": rec.sections(), "calls": rec.calls(),
                     "report": rec.report()})
@@ -112,6 +118,82 @@ def runs_show(run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="运�
         out.print(f"最终校验：{len(errors)} 个错误")
     if isinstance(meta.get("cost"), (int, float)):
         out.print(f"估算费用：{meta['cost']:.4f}（按配置单价）")
+
+
+def sent_requests(rec: Any) -> dict[str, Any]:
+    """What a run sent, as its record keeps it: each call's messages, whether it left, and what was masked.
+
+    A cache hit was answered here and sent nothing. ``leaks`` lists the values the run's facts file
+    declares (of the masked kinds) that still occur in what was sent: empty when masking held, and
+    ``None`` when it cannot be checked (no masking, or the facts file is gone or broken).
+    """
+    calls = []
+    kinds: set[str] = set()
+    for n, call in enumerate(rec.calls(), 1):
+        messages = call.get("messages")
+        if not isinstance(messages, list) or not all(
+                isinstance(m, dict) and isinstance(m.get("content"), str) for m in messages):
+            messages = None  # a damaged or hand-edited record: shown as such, never guessed
+        masked = call.get("masked") if isinstance(call.get("masked"), list) else []
+        kinds.update(str(k) for k in masked)
+        calls.append({"n": n, "section": call.get("section", "-"), "kind": call.get("kind", "-"),
+                      "status": call.get("status", ""), "sent": call.get("status") != "cache-hit",
+                      "masked": [str(k) for k in masked], "messages": messages})
+    engine = rec.meta.get("engine") if isinstance(rec.meta.get("engine"), dict) else {}
+    return {"id": rec.id, "engine": {k: engine.get(k) for k in ("name", "model", "base_url", "profile")},
+            "masked": sorted(kinds), "leaks": _leaks(rec.meta, sorted(kinds), calls), "calls": calls}
+
+
+def _leaks(meta: dict[str, Any], kinds: list[str], calls: list[dict[str, Any]]) -> list[str] | None:
+    import json
+
+    from ..errors import SpeechwriterError
+    from ..facts import load_facts
+    from ..masking import Masker
+
+    path = meta.get("facts_path")
+    if not kinds or not isinstance(path, str):
+        return None
+    try:
+        masker = Masker.from_facts(load_facts(path), kinds)
+    except (SpeechwriterError, OSError):
+        return None
+    sent = json.dumps([c["messages"] for c in calls if c["sent"]], ensure_ascii=False)
+    return masker.leaks(sent)
+
+
+def _show_requests(rec: Any, as_json: bool) -> None:
+    from rich.markup import escape
+    from rich.rule import Rule
+
+    data = sent_requests(rec)
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    engine = data["engine"]
+    out.print(f"[bold]{rec.id}[/bold] · 接口 {escape(str(engine.get('base_url') or '（默认）'))} · "
+              f"模型 {escape(str(engine.get('model')))} · 共 {len(data['calls'])} 次调用")
+    if data["masked"]:
+        out.print(f"已脱敏（{'、'.join(data['masked'])}）：以下即发出的内容，占位符〔数1〕〔单位1〕等代替了事实文件声明的值；"
+                  "事实文件中的其余文字照常发出")
+        if data["leaks"] is None:
+            out.print("（找不到或读不了运行所用的事实文件，未核对请求中是否仍有声明过的值）")
+        elif data["leaks"]:
+            out.print(f"[red]注意：[/red]请求中出现了事实文件声明的值：{escape('、'.join(data['leaks']))}")
+        else:
+            out.print("核对：发出的请求中没有出现事实文件声明的任何一个上述值")
+    else:
+        out.print("未脱敏：以下内容按原文发出")
+    for call in data["calls"]:
+        where = "缓存命中，未发出" if not call["sent"] else call["status"]
+        out.print(Rule(f"#{call['n']:04d} {call['section']} · {call['kind']} · {where}"))
+        if call["messages"] is None:
+            out.print("（这条记录已损坏，无法显示请求正文）")
+            continue
+        for message in call["messages"]:
+            out.print(f"[bold]{escape(str(message.get('role', '?')))}[/bold]：")
+            out.print(message["content"], markup=False)
 
 
 @command(runs_app, "prune")

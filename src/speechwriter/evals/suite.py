@@ -66,6 +66,9 @@ METRICS: dict[str, tuple[str, bool | None]] = {
     "structure_ok": ("结构无错误（1/0）", True),
     "figure_recall": ("必写数字写对的比例", True),
     "invented_figures": ("编造数字的个数", False),
+    "figures_missing": ("漏写或写错的必写数字个数（脱敏时即模型丢掉或改坏的占位符）", False),
+    "mask_problems": ("稿件中留下的占位符个数（M801：模型改坏或编造的〔数1〕一类占位符）", False),
+    "repairs": ("修复请求的轮数（各章节合计）", False),
     "name_recall": ("必现名称写对的比例", True),
     "length_deviation": ("字数偏离目标的比例", False),
     "speaking_minutes": ("预计讲话分钟数", None),  # longer or shorter is the brief's business, not a score
@@ -160,11 +163,16 @@ class Suite(_Model):
 
 @dataclass(frozen=True)
 class Variant:
-    """One column of a comparison: an engine, a profile and a prompts folder."""
+    """One column of a comparison: an engine, a profile, a prompts folder and the masking (脱敏).
+
+    ``mask`` None leaves masking to the profile; ``()`` turns it off; kinds of ``masking.MASK_KINDS``
+    turn it on, so one profile runs masked and unmasked side by side.
+    """
 
     engine: str = "offline"
     profile: str | None = None
     prompts: str | None = None
+    mask: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
@@ -173,7 +181,18 @@ class Variant:
             parts.append(self.profile)
         if self.prompts:
             parts.append(Path(self.prompts).name)
+        if self.mask is not None:
+            parts.append(mask_label(self.mask))
         return "/".join(parts)
+
+
+def mask_label(kinds: tuple[str, ...]) -> str:
+    """``()`` → 不脱敏; every kind → 脱敏; some → 脱敏:figures+people."""
+    from ..masking import MASK_KINDS
+
+    if not kinds:
+        return "不脱敏"
+    return "脱敏" if set(kinds) == set(MASK_KINDS) else "脱敏:" + "+".join(kinds)
 
 
 class CaseResult(BaseModel):
@@ -240,6 +259,9 @@ class SuiteResult(BaseModel):
                  f"{len(self.variants)} 个变体 × {self.repeat} 次）")
         shown = [m for m in ("figure_recall", "invented_figures", "name_recall", "structure_ok",
                              "ungrounded_per_1k", "gaps", "warnings") if any(m in r.metrics for r in self.results)]
+        if any("脱敏" in v for v in self.variants):  # what masking costs, beside the unmasked columns
+            shown += [m for m in ("figures_missing", "mask_problems", "repairs")
+                      if any(m in r.metrics for r in self.results)]
         if self.kind == "validators":
             shown = ["mutants", *(f"{k}:{f}" for f in ("structure", "figures", "names", "consistency", "usage", "counts", "period", "claims")
                                   for k in ("precision", "recall"))]
@@ -286,6 +308,7 @@ def _short_name(metric: str) -> str:
             "speaking_minutes": "讲话\n分钟", "repetition_rate": "重复率",
             "copy_ratio": "照抄\n占比", "cross_section_repeats": "跨章\n重复", "style_lints": "文风",
             "ungrounded_per_1k": "无据\n句/千字", "gaps": "待补", "ungrounded_share": "无据\n占比",
+            "figures_missing": "漏写\n数字", "mask_problems": "占位符\nM801", "repairs": "修复\n轮数",
             "precision": "精确率", "recall": "召回率", "mutants": "变异", "caught": "捕获",
             "precision:structure": "结构\n精确", "recall:structure": "结构\n召回", "precision:figures": "数字\n精确",
             "recall:figures": "数字\n召回", "precision:names": "名称\n精确", "recall:names": "名称\n召回"}.get(metric, metric)
@@ -424,6 +447,8 @@ def draft_metrics(draft: Any, report: Any, facts: Any) -> dict[str, float]:
         "structure_ok": 0.0 if any(c.startswith("S") for c in codes) else 1.0,
         "figure_recall": 1.0 - missing_figs / len(required) if required else 1.0,
         "invented_figures": float(sum(1 for c in codes if c == "F204")),
+        "figures_missing": float(missing_figs),
+        "mask_problems": float(sum(1 for c in codes if c == "M801")),
         "name_recall": 1.0 - missing_names / len(names) if names else 1.0,
         "length_deviation": round(abs(report.chars - target) / target, 4),
         # The target is a budget: over it is a fault, under it is accounted for by the gaps.
@@ -676,10 +701,14 @@ class RunOptions:
 
 
 def variant_matrix(suite: Suite, engines: str | None = None, profiles: str | None = None,
-                   prompts: str | None = None) -> list[Variant]:
-    """Every combination of comma-separated engines × profiles × prompt folders (suite defaults where unset).
+                   prompts: str | None = None,
+                   masks: list[tuple[str, ...] | None] | None = None) -> list[Variant]:
+    """Every combination of comma-separated engines × profiles × prompt folders × masks (suite defaults
+    where unset). ``masks``: each entry one variant's masking (None: the profile's; ``()``: off).
 
     Naming profiles without engines means the OpenAI-compatible engine: a profile is an endpoint.
+    Folders named on the command line are relative to the current folder; the suite's own
+    ``defaults.prompts`` to the suite file, as every other path in it.
     """
     from itertools import product
 
@@ -689,9 +718,11 @@ def variant_matrix(suite: Suite, engines: str | None = None, profiles: str | Non
     engine_list = split(engines, suite.defaults.engine)
     if profiles and not engines:
         engine_list = ["openai"]
-    return [Variant(engine=e, profile=p, prompts=str(Path(d).resolve()) if d else None)
-            for e, p, d in product(engine_list, split(profiles, suite.defaults.profile),
-                                   split(prompts, suite.defaults.prompts))]
+    folders = [str(Path(d).resolve()) for d in split(prompts, None)] if prompts else [
+        str(suite.resolve(suite.defaults.prompts)) if suite.defaults.prompts else None]
+    return [Variant(engine=e, profile=p, prompts=d, mask=m)
+            for e, p, d, m in product(engine_list, split(profiles, suite.defaults.profile), folders,
+                                      masks or [None])]
 
 
 def select_cases(suite: Suite, filters: list[str]) -> list[Case]:
@@ -734,12 +765,15 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
                        check_key=not opts.keyless)
     options = DraftOptions(repair_rounds=int(settings.get("repair_rounds", 2)),
                            candidates=int(settings.get("candidates", 1)),
-                           concurrency=max(1, opts.concurrency), salt=f"repeat{repeat}" if repeat else "")
+                           concurrency=max(1, opts.concurrency), salt=f"repeat{repeat}" if repeat else "",
+                           mask=variant.mask)
     collector = opts.collector.child() if opts.collector is not None else None
     result = await ws.adraft(facts, genre=genre, engine=engine, options=options, prompts=prompt_dirs,
                              use_cache=opts.use_cache, record=False, collector=collector)
     draft, report = result.draft, result.report  # validated once, by the drafting path
     metrics = draft_metrics(draft, report, facts)
+    # each section's history is [errors before, after round 1, …]: one repair request per round after the first
+    metrics["repairs"] = float(sum(len(rounds) - 1 for rounds in result.repaired.values()))
     search = [ws.root, *list(suite.path.parents)[:3]]
     checks: list[dict[str, Any]] = []
     failures = _assert(assertions, metrics, draft, facts, search, checks)
@@ -752,7 +786,7 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
                                  check_key=not opts.keyless)
         with ws.reply_cache(opts.use_cache) as cache:
             judge = ws.caller(judge_engine, cache=cache, salt=f"repeat{repeat}" if repeat else "", collector=collector,
-                              facts=facts)
+                              facts=facts, mask=variant.mask)
             verdict = await run_judge(assertions.judge, draft, facts, judge, library,
                                       request=Request(kind="judge"))
         for s in verdict.scores:
@@ -1015,7 +1049,10 @@ def variant_identity(suite: Suite, variant: Variant, ws: Any) -> str:
             endpoint = [profile.name, profile.model, profile.public_base_url]
     except (SpeechwriterError, OSError):
         return ""  # a variant that cannot even be resolved matches only by its label
-    return json.dumps([variant.engine, endpoint, dirs], ensure_ascii=False)
+    identity: list[Any] = [variant.engine, endpoint, dirs]
+    if variant.mask is not None:  # a masked variant is another variant of the same endpoint
+        identity.append(sorted(variant.mask))
+    return json.dumps(identity, ensure_ascii=False)
 
 
 # --- results on disk --------------------------------------------------------------------------
