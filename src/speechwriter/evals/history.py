@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
     from .suite import CaseResult, Change, Suite, SuiteResult
 
-__all__ = ["Review", "add_review", "load_reviews", "merge_rerun", "regressions", "rerun_selection", "rescore"]
+__all__ = ["Review", "add_review", "import_reviews", "load_reviews", "merge_rerun", "read_review_file", "regressions",
+           "rerun_selection", "rescore"]
 
 Key = tuple[str, str, int]  # case id, variant label, repeat
 VERDICTS = ("通过", "不通过")
@@ -116,24 +117,67 @@ def _reviews_path(folder: Path) -> Path:
     return folder / "reviews.json"
 
 
-def load_reviews(folder: Path) -> list[Review]:
-    """The reviews recorded beside a run's results (latest per case and variant last)."""
-    path = _reviews_path(folder)
-    if not path.is_file():
-        return []
+def read_review_file(path: Path) -> list[Review]:
+    """The reviews in one sidecar file (``eval review`` writes it; the HTML report's button downloads it)."""
+    from ..files import read_text
+
+    text = read_text(path, what="人工评审记录")
     try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-        return [Review(**row) for row in rows]
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"人工评审记录已损坏：{exc}", path=str(path)) from None
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"人工评审记录不是有效的 JSON：{exc.msg}", path=str(path), line=exc.lineno) from None
+    if not isinstance(rows, list):
+        raise InputError("人工评审记录应为列表（每条评审一项）", path=str(path))
+    out = []
+    fields = ("case", "variant", "verdict", "note", "by", "at")
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise InputError(f"第 {n} 条评审应为对象", path=str(path), field=f"[{n - 1}]")
+        missing = [f for f in fields if not isinstance(row.get(f), str)]
+        if missing:
+            raise InputError(f"第 {n} 条评审缺少字段「{missing[0]}」（或不是文字）", path=str(path),
+                             field=f"[{n - 1}].{missing[0]}")
+        if row["verdict"] not in VERDICTS:
+            raise InputError(f"第 {n} 条评审的结论只能是：{'、'.join(VERDICTS)}（收到「{row['verdict']}」）",
+                             path=str(path), field=f"[{n - 1}].verdict")
+        out.append(Review(**{f: row[f] for f in fields}))
+    return out
+
+
+def _merged(reviews: list[Review]) -> list[Review]:
+    """One list from several files: each review once, oldest first (the latest per case decides)."""
+    unique = list(dict.fromkeys(reviews))
+    return sorted(unique, key=lambda r: r.at)
+
+
+def load_reviews(folder: Path) -> list[Review]:
+    """The reviews recorded beside a run's results (latest per case and variant last).
+
+    ``reviews.json`` and any other ``reviews*.json`` placed in the run folder (a browser names a
+    second download ``reviews (1).json``) are read together.
+    """
+    files = sorted(p for p in folder.glob("reviews*.json") if p.is_file())
+    return _merged([r for p in files for r in read_review_file(p)])
+
+
+def _check_against(result: SuiteResult, review: Review, where: str) -> None:
+    pairs = {(r.case, r.variant) for r in result.results}
+    if (review.case, review.variant) not in pairs:
+        known = "、".join(dict.fromkeys(r.case for r in result.results))
+        raise InputError(f"{where}：这次运行中没有用例「{review.case}」的变体「{review.variant}」，可选用例：{known}")
+
+
+def _write_reviews(folder: Path, reviews: list[Review]) -> None:
+    from ..files import write_text_atomic
+
+    write_text_atomic(_reviews_path(folder), json.dumps([r.to_dict() for r in reviews], ensure_ascii=False,
+                                                        indent=2) + "\n")
 
 
 def add_review(folder: Path, result: SuiteResult, case: str, verdict: str, note: str = "", *,
                by: str | None = None, variant: str | None = None) -> Review:
     """Record a verdict on ``case`` of the run in ``folder`` (written atomically to ``reviews.json``)."""
     import getpass
-
-    from ..files import write_text_atomic
 
     if verdict not in VERDICTS:
         raise InputError(f"评审结论只能是：{'、'.join(VERDICTS)}（收到「{verdict}」）")
@@ -146,9 +190,23 @@ def add_review(folder: Path, result: SuiteResult, case: str, verdict: str, note:
         raise InputError(f"用例「{case}」没有变体「{chosen}」，可选：{'、'.join(dict.fromkeys(variants))}")
     review = Review(case=case, variant=chosen, verdict=verdict, note=note,  # type: ignore[arg-type]
                     by=by or getpass.getuser(), at=dt.datetime.now().isoformat(timespec="seconds"))
-    rows = [r.to_dict() for r in load_reviews(folder)] + [review.to_dict()]
-    write_text_atomic(_reviews_path(folder), json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    _write_reviews(folder, [*load_reviews(folder), review])
     return review
+
+
+def import_reviews(folder: Path, result: SuiteResult, path: Path) -> list[Review]:
+    """Merge a sidecar file (downloaded from the HTML report) into the run's ``reviews.json``.
+
+    Every row is checked against the run first: nothing is written unless all of them fit.
+    Returns the reviews that were not recorded yet.
+    """
+    incoming = read_review_file(path)
+    for n, review in enumerate(incoming, 1):
+        _check_against(result, review, f"{path} 第 {n} 条评审")
+    existing = load_reviews(folder)
+    new = [r for r in dict.fromkeys(incoming) if r not in set(existing)]
+    _write_reviews(folder, _merged([*existing, *new]))
+    return new
 
 
 def latest_reviews(folder: Path) -> dict[tuple[str, str], Review]:

@@ -53,6 +53,7 @@ __all__ = [
     "load_results",
     "load_suite",
     "parse_verdict",
+    "planned_jobs",
     "prepare_results_root",
     "render_markdown",
     "run_suite",
@@ -982,14 +983,8 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
 
     async def main() -> list[CaseResult]:
         sem = asyncio.Semaphore(max(1, opts.concurrency))
-        jobs = []
-        for case in cases:
-            timeout = float(case.overrides.get("timeout", suite.defaults.timeout))
-            for v in variants:
-                for r in range(opts.repeat):
-                    if opts.only is not None and (case.id, v.label, r) not in opts.only:
-                        continue
-                    jobs.append(_guarded(suite, case, v, r, opts, timeout, sem, on_result))
+        jobs = [_guarded(suite, case, v, r, opts, float(case.overrides.get("timeout", suite.defaults.timeout)),
+                         sem, on_result) for case, v, r in planned_jobs(suite, variants, opts)]
         return list(await asyncio.gather(*jobs))
 
     results = run_sync(main())
@@ -997,6 +992,15 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
                        started_at=started.isoformat(timespec="seconds"), seconds=round(time.perf_counter() - t0, 3),
                        variants=[v.label for v in variants], repeat=opts.repeat, results=results,
                        variant_ids={v.label: variant_identity(suite, v, ws) for v in variants})
+
+
+def planned_jobs(suite: Suite, variants: list[Variant], opts: RunOptions) -> list[tuple[Case, Variant, int]]:
+    """The (case, variant, repeat) jobs of a run, in the order its results are listed.
+
+    One source for the order: a resumed run lists its results as the uninterrupted run would.
+    """
+    return [(case, v, r) for case in select_cases(suite, opts.case_filter) for v in variants
+            for r in range(opts.repeat) if opts.only is None or (case.id, v.label, r) in opts.only]
 
 
 def variant_identity(suite: Suite, variant: Variant, ws: Any) -> str:
