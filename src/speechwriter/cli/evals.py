@@ -279,7 +279,7 @@ def _print_runs(out: Any, runs: list[dict[str, Any]]) -> None:
         sys.stdout.write("运行\t套件\t时间\t变体\t通过\t用时\n")
         for run in runs:
             sys.stdout.write("\t".join([run["run"], run["suite"] or "", run["started_at"] or "",
-                                        "、".join(run["variants"] or []), f"{run['passed']}/{run['total']}",
+                                        "、".join(run["variants"] or []), _passed_cell(run),
                                         f"{run['seconds'] or 0:.1f}s"]) + "\n")
         return
 
@@ -289,8 +289,14 @@ def _print_runs(out: Any, runs: list[dict[str, Any]]) -> None:
         table.add_column(col)
     for run in runs:
         table.add_row(run["run"], run["suite"] or "", run["started_at"] or "", "、".join(run["variants"] or []),
-                      f"{run['passed']}/{run['total']}", f"{run['seconds'] or 0:.1f}s")
+                      _passed_cell(run), f"{run['seconds'] or 0:.1f}s")
     out.print(table)
+
+
+def _passed_cell(run: dict[str, Any]) -> str:
+    if run.get("unfinished"):
+        return f"未完成（已完成 {run['total']} 个，可用 --resume 续跑）"
+    return f"{run['passed']}/{run['total']}"
 
 
 def _print_coverage(out: Any, coverage: Any, name_a: str, name_b: str) -> None:

@@ -1073,7 +1073,27 @@ def list_eval_runs(base: Path | None = None) -> list[dict[str, Any]]:
         statuses = [r["status"] for r in data.get("results", [])]
         out.append({"run": path.parent.name, "suite": data.get("suite"), "started_at": data.get("started_at"),
                     "variants": data.get("variants"), "passed": statuses.count("passed"), "total": len(statuses),
-                    "seconds": data.get("seconds")})
+                    "seconds": data.get("seconds"), "unfinished": False})
+    out += _unfinished_runs(root)
+    return sorted(out, key=lambda r: r["run"], reverse=True)
+
+
+def _unfinished_runs(root: Path) -> list[dict[str, Any]]:
+    """Runs that were stopped before results.json (``eval --resume`` finishes them): what is on disk so far."""
+    out = []
+    for path in root.glob("*/run.json"):
+        if (path.parent / "results.json").exists():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            statuses = [json.loads(p.read_text(encoding="utf-8")).get("status")
+                        for p in (path.parent / "cases").glob("*.json")]
+            variants = [Variant(**v).label for v in data.get("variants", [])]
+        except (OSError, ValueError, TypeError):
+            continue
+        out.append({"run": path.parent.name, "suite": data.get("suite"), "started_at": data.get("started_at"),
+                    "variants": variants, "passed": statuses.count("passed"), "total": len(statuses),
+                    "seconds": None, "unfinished": True})
     return out
 
 
