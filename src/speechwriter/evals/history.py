@@ -41,42 +41,112 @@ def rescore(result: SuiteResult, suite: Suite, workspace: Workspace | None = Non
     """``result`` with every stored draft checked again by today's validators, metrics and thresholds.
 
     Judge scores are kept as they were (rescoring makes no model call); a case that errored, or whose
-    draft was not stored, keeps its old result. The suite gives the facts and the assertions.
-    """
-    from ..draft import Draft
-    from ..facts.model import load_facts
-    from ..validate import ValidatorConfig, validate
-    from ..workspace import Workspace
-    from .suite import _assert, _merge_assertions, draft_metrics
+    draft was not stored, keeps its old result. The suite gives the facts and the assertions; each
+    variant's drafts are checked with the prompt folders that variant ran with.
 
-    ws = workspace or Workspace()
-    cases = {c.id: c for c in suite.cases}
-    out: list[CaseResult] = []
-    loaded: dict[Path, Any] = {}  # a suite names the same facts file in many cases
-    config = ValidatorConfig(prompts_dirs=[str(d) for d in ws.prompt_dirs])
-    for old in result.results:
-        case = cases.get(old.case)
-        if old.draft is None or case is None or not case.facts:
-            out.append(old)
-            continue
-        draft = Draft.model_validate(old.draft)
-        path = suite.resolve(case.facts)
-        facts = loaded.get(path) or loaded.setdefault(path, load_facts(path))
-        blueprint = ws.library().blueprint(case.genre or draft.genre or facts.meta.genre)
-        report = validate(draft, facts, blueprint, config)
-        assertions = _merge_assertions(suite.defaults.assertions, case.assertions)
-        metrics = draft_metrics(draft, report, facts)
-        metrics.update({k: v for k, v in old.metrics.items() if k.startswith("judge:")})
-        checks: list[dict[str, Any]] = []
-        failures = _assert(assertions, metrics, draft, facts, [ws.root, *list(suite.path.parents)[:3]], checks)
-        judged = [c for c in old.checks if c.get("kind") == "judge"]
-        failures += [f for f in old.failures if f.startswith("评审「")]
-        out.append(old.model_copy(update={
-            "metrics": metrics, "failures": failures, "checks": [*checks, *judged],
-            "status": "failed" if failures else "passed", "findings": [f.model_dump() for f in report.findings],
-            "extra": {**old.extra, "rescored_at": dt.datetime.now().isoformat(timespec="seconds")}}))
+    What does not change from case to case is prepared once per rescore (:class:`_Rescorer`): the
+    facts files, blueprints, validator configurations, merged assertions — and the checks of a draft
+    already checked in this rescore against the same facts and blueprint (repeats, an offline
+    engine, cached replies all store identical drafts), since the validators and metrics are pure.
+    """
+    from ..workspace import Workspace
+
+    rescorer = _Rescorer(result, suite, workspace or Workspace())
+    out = [rescorer.case(old) for old in result.results]
     return result.model_copy(update={"results": out, "folder": None,
                                      "started_at": dt.datetime.now().isoformat(timespec="seconds")})
+
+
+_NOT_CHECKED = ("created_at", "timings_ms")  # fields of a stored draft that no validator or metric reads
+
+
+class _Rescorer:
+    """The per-suite part of a rescore, built once; :meth:`case` does the per-case part."""
+
+    def __init__(self, result: SuiteResult, suite: Suite, ws: Workspace) -> None:
+        self.result, self.suite, self.ws = result, suite, ws
+        self.cases = {c.id: c for c in suite.cases}
+        self.search = [ws.root, *list(suite.path.parents)[:3]]
+        self.now = dt.datetime.now().isoformat(timespec="seconds")
+        self._facts: dict[Path, Any] = {}  # a suite names the same facts file in many cases
+        self._prompts: dict[str, tuple[Any, Any]] = {}
+        self._assertions: dict[str, Any] = {}
+        self._checked: dict[tuple[Any, ...], tuple[Any, Any, dict[str, float], list[dict[str, Any]]]] = {}
+
+    def facts(self, relative: str) -> Any:
+        from ..facts.model import load_facts
+
+        path = self.suite.resolve(relative)
+        if path not in self._facts:
+            self._facts[path] = load_facts(path)
+        return self._facts[path]
+
+    def prompts(self, variant: str) -> tuple[Any, Any]:
+        """The prompt library and validator configuration a variant's drafts were written with."""
+        from ..validate import ValidatorConfig
+
+        if variant not in self._prompts:
+            dirs = _variant_dirs(self.result, variant)
+            library = self.ws.library(dirs) if dirs else self.ws.library()
+            config = ValidatorConfig(prompts_dirs=[str(d) for d in (dirs or self.ws.prompt_dirs)])
+            self._prompts[variant] = (library, config)
+        return self._prompts[variant]
+
+    def assertions(self, case: Any) -> Any:
+        from .suite import _merge_assertions
+
+        if case.id not in self._assertions:
+            self._assertions[case.id] = _merge_assertions(self.suite.defaults.assertions, case.assertions)
+        return self._assertions[case.id]
+
+    def checked(self, old: CaseResult, case: Any) -> tuple[Any, Any, dict[str, float], list[dict[str, Any]]]:
+        """(draft, facts, metrics, findings) of a stored draft, checked once per distinct text."""
+        from ..draft import Draft
+        from ..validate import validate
+        from .suite import draft_metrics
+
+        library, config = self.prompts(old.variant)
+        # when and how fast a draft was written is no input to any check: two drafts that differ only
+        # there are one text
+        text = {k: v for k, v in old.draft.items() if k not in _NOT_CHECKED}
+        key = (json.dumps(text, ensure_ascii=False, sort_keys=True), case.facts, case.genre, old.variant)
+        if key not in self._checked:
+            draft = Draft.model_validate(old.draft)
+            facts = self.facts(case.facts)
+            blueprint = library.blueprint(case.genre or draft.genre or facts.meta.genre)
+            report = validate(draft, facts, blueprint, config)
+            self._checked[key] = (draft, facts, draft_metrics(draft, report, facts),
+                                  [f.model_dump() for f in report.findings])
+        return self._checked[key]
+
+    def case(self, old: CaseResult) -> CaseResult:
+        from .suite import _assert
+
+        case = self.cases.get(old.case)
+        if old.draft is None or case is None or not case.facts:
+            return old
+        draft, facts, measured, findings = self.checked(old, case)
+        metrics = {**measured, **{k: v for k, v in old.metrics.items() if k.startswith("judge:")}}
+        checks: list[dict[str, Any]] = []
+        failures = _assert(self.assertions(case), metrics, draft, facts, self.search, checks)
+        judged = [c for c in old.checks if c.get("kind") == "judge"]
+        failures += [f for f in old.failures if f.startswith("评审「")]
+        return old.model_copy(update={
+            "metrics": metrics, "failures": failures, "checks": [*checks, *judged],
+            "status": "failed" if failures else "passed", "findings": [dict(f) for f in findings],
+            "extra": {**old.extra, "rescored_at": self.now}})
+
+
+def _variant_dirs(result: SuiteResult, variant: str) -> list[Path] | None:
+    """The prompt folders a variant searched (recorded in the run's variant identity), or None."""
+    identity = result.variant_ids.get(variant)
+    if not identity:
+        return None
+    try:
+        dirs = json.loads(identity)[2]
+    except (ValueError, IndexError, TypeError):
+        return None
+    return [Path(d) for d in dirs] if isinstance(dirs, list) and dirs else None
 
 
 # --- rerun what failed --------------------------------------------------------------------------
