@@ -66,9 +66,11 @@ def eval_cmd(
     示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
     示例：speechwriter eval compare BASE NEW --fail-on-regression figure_recall --fail-on-regression ungrounded_per_1k
     示例：speechwriter eval core --rerun-failed 20261129-090000-core
+    示例：speechwriter eval --resume 20261129-090000-core（续跑被 Ctrl-C 或 kill 中断的运行）
     示例：speechwriter eval rescore 20261129-090000-core
     示例：speechwriter eval view（在 http://127.0.0.1:8765/ 浏览历次运行、并排对比两次）
     示例：speechwriter eval review 20261129-090000-core work_report_gongqingfu --verdict 不通过 --note "开场太长"
+    示例：speechwriter eval review 20261129-090000-core --import reviews.json（在 report.html 中评审后下载的文件）
     示例：speechwriter eval list
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek --batch
     示例：speechwriter eval collect 20261129-090000-core-batch
