@@ -134,3 +134,34 @@ def test_the_regression_gate_fails_only_on_the_metrics_it_names(cli, tmp_path, m
     assert gated.exit_code == 4, gated.stdout
     other = cli("eval", "compare", base_name, "worse-hist", "--fail-on-regression", "name_recall")
     assert other.exit_code == 0 and "没有退步" in other.stdout
+
+
+def test_rescore_checks_each_distinct_text_once(tmp_path, monkeypatch):
+    import speechwriter.validate as validate_module
+
+    path = _suite(tmp_path, SUITE.replace("  - id: street", "  - id: gqf2\n    facts: FIX/work_report_gongqingfu.yaml\n"
+                                          "  - id: street"))
+    first, _ = _run(tmp_path, path)
+    gqf, gqf2 = (next(r for r in first.results if r.case == c) for c in ("gqf", "gqf2"))
+    # the same facts give the same text; only when and how fast it was written differ
+    assert gqf.draft["sections"] == gqf2.draft["sections"] and gqf.draft["timings_ms"] != gqf2.draft["timings_ms"]
+    calls: list[str] = []
+    real = validate_module.validate
+
+    def counting(draft, *args, **kwargs):
+        calls.append(draft.title)
+        return real(draft, *args, **kwargs)
+
+    monkeypatch.setattr(validate_module, "validate", counting)
+    changed = gqf2.draft | {"sections": [s | {"body": s["body"] + "另外新建服务站29个。"} if s["role"] != "salutation"
+                                         else s for s in gqf2.draft["sections"]]}
+    edited = first.model_copy(update={"results": [r.model_copy(update={"draft": changed}) if r.case == "gqf2" else r
+                                                  for r in first.results]})
+    new = rescore(edited, load_suite(path), Workspace(tmp_path))
+    assert len(calls) == 4  # gqf, the edited gqf2, safety, street: a text checked once, every text checked
+    by_case = {r.case: r for r in new.results}
+    assert by_case["gqf"].status == "passed" and by_case["gqf2"].status == "failed"
+    assert by_case["gqf2"].metrics["invented_figures"] >= 1
+    unedited = rescore(first, load_suite(path), Workspace(tmp_path))
+    same = {r.case: r.metrics for r in unedited.results}
+    assert len(calls) == 4 + 3 and same["gqf2"] == same["gqf"]

@@ -332,3 +332,92 @@ def test_the_report_is_rendered_from_a_shipped_template() -> None:
     # values are escaped by the template engine, not by hand
     tricky = _two_variant_result("figure_recall", 1.0, 0.5).model_copy(update={"suite": "<b>x</b>"})
     assert "<b>x</b>" not in report.render_html(tricky) and "&lt;b&gt;x&lt;/b&gt;" in report.render_html(tricky)
+
+
+def _copy_run(matrix_run: Path, tmp_path: Path) -> Path:
+    """The module's run in a project folder of this test's own (reviews change the run folder)."""
+    target = tmp_path / "evals" / "runs" / matrix_run.name
+    shutil.copytree(matrix_run, target)
+    return target
+
+
+def test_reviewing_in_the_report_downloads_the_sidecar_that_import_records(matrix_run: Path, tmp_path: Path,
+                                                                           cli, monkeypatch) -> None:
+    import re
+
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    run = _copy_run(matrix_run, tmp_path)
+    good, bad = load_results(run).variants
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(accept_downloads=True)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto((run / "report.html").as_uri())
+            row = page.locator("#row-case-0")  # agri
+            bad_box = row.locator(f".rv[data-variant='{bad}']")
+            good_box = row.locator(f".rv[data-variant='{good}']")
+            bad_box.locator(".rv-note").fill("编造了投入数字")
+            bad_box.locator("button[data-verdict='不通过']").click()
+            good_box.locator("button[data-verdict='通过']").click()
+            good_box.locator("button[data-verdict='不通过']").click()  # changed their mind: the last click counts
+            assert "on" in (good_box.locator("button.rv-fail").get_attribute("class") or "")
+            assert "on" not in (good_box.locator("button.rv-pass").get_attribute("class") or "")
+            page.locator("#row-case-1 .rv").first.locator("button[data-verdict='通过']").click()  # gqf, first variant
+            page.click("#rv-download")  # no reviewer yet: nothing downloads, the page says why
+            assert page.inner_text("#rv-msg") == "请先填写评审人"
+            page.fill("#rv-by", "王秘书")
+            with page.expect_download() as download:
+                page.click("#rv-download")
+            assert download.value.suggested_filename == "reviews.json"
+            saved = tmp_path / "downloaded.json"
+            download.value.save_as(saved)
+            assert errors == []
+        finally:
+            browser.close()
+    rows = json.loads(saved.read_text(encoding="utf-8"))
+    assert [(r["case"], r["variant"], r["verdict"], r["note"], r["by"]) for r in rows] == [
+        ("agri", bad, "不通过", "编造了投入数字", "王秘书"), ("agri", good, "不通过", "", "王秘书"),
+        ("gqf", good, "通过", "", "王秘书")]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", r["at"]) for r in rows)
+
+    monkeypatch.chdir(tmp_path)
+    before = cli("eval", "compare", run.name, run.name).stdout
+    assert "人工" not in before
+    imported = cli("eval", "review", run.name, "--import", saved)
+    assert imported.exit_code == 0, imported.stderr
+    assert "已导入 3 条新评审" in imported.stdout
+    after = cli("eval", "compare", run.name, run.name).stdout
+    assert "agri（" + bad + "）：人工 不通过，自动 未通过 · 王秘书" in after and "编造了投入数字" in after
+    # the run's own report and summary show the verdicts, and the page offers them again for the next download
+    page_text = (run / "report.html").read_text(encoding="utf-8")
+    assert "已记录：不通过 · 王秘书" in page_text
+    summary = (run / "report.md").read_text(encoding="utf-8")
+    assert "## 人工评审" in summary and f"| agri | {bad} | 不通过 | 未通过 | 王秘书 |" in summary
+    again = cli("eval", "review", run.name, "--import", saved)
+    assert "已导入 0 条新评审" in again.stdout  # importing the same file twice records nothing twice
+
+
+def test_a_sidecar_placed_in_the_run_folder_counts_and_a_bad_one_is_one_line(matrix_run: Path, tmp_path: Path,
+                                                                             cli, monkeypatch) -> None:
+    from speechwriter.evals.history import latest_reviews
+
+    run = _copy_run(matrix_run, tmp_path)
+    good, _ = load_results(run).variants
+    row = {"case": "gqf", "variant": good, "verdict": "通过", "note": "可以", "by": "李", "at": "2026-12-03T10:00:00"}
+    (run / "reviews (1).json").write_text(json.dumps([row], ensure_ascii=False), encoding="utf-8")
+    assert latest_reviews(run)[("gqf", good)].by == "李"
+    monkeypatch.chdir(tmp_path)
+    assert "人工 通过" in cli("eval", "compare", run.name, run.name).stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"case": "gqf",\n "verdict": 通过}]', encoding="utf-8")
+    bad = cli("eval", "review", run.name, "--import", broken)
+    assert bad.exit_code == 2 and f"{broken}:2" in bad.stderr and "Traceback" not in bad.stderr
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps([{**row, "case": "nope"}], ensure_ascii=False), encoding="utf-8")
+    refused = cli("eval", "review", run.name, "--import", unknown)
+    assert refused.exit_code == 2 and "没有用例「nope」" in refused.stderr
+    assert not (run / "reviews.json").exists()  # nothing written when a row does not fit

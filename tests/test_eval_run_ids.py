@@ -56,8 +56,8 @@ def test_eval_runs_in_parallel_processes_keep_every_result(tmp_path: Path) -> No
     assert len(runs) == 4
 
 
-def test_an_interrupted_eval_says_a_rerun_is_cheap(tmp_path: Path, cli, monkeypatch) -> None:
-    from speechwriter import evals
+def test_an_interrupted_eval_prints_the_command_that_finishes_it(tmp_path: Path, cli, monkeypatch) -> None:
+    from speechwriter.evals import resume
 
     from .conftest import REFERENCE_FACTS
 
@@ -68,6 +68,9 @@ def test_an_interrupted_eval_says_a_rerun_is_cheap(tmp_path: Path, cli, monkeypa
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(evals, "run_suite", interrupted)
+    monkeypatch.setattr(resume, "run_suite", interrupted)
     result = cli("eval", suite, "-q")
-    assert result.exit_code == 130 and "重新运行同一命令" in result.stderr and "缓存" in result.stderr
+    folder = next((tmp_path / "evals" / "runs").iterdir())
+    assert result.exit_code == 130 and "缓存" in result.stderr
+    assert f"speechwriter eval --resume {folder.name}" in result.stderr
+    assert (folder / "run.json").is_file() and not (folder / "results.json").exists()

@@ -14,10 +14,10 @@ from .app import QuietOpt, VerboseOpt, app, command, console, is_terminal, print
 
 @command(app, "eval")
 def eval_cmd(
-    args: Annotated[list[str], typer.Argument(
+    args: Annotated[list[str] | None, typer.Argument(
         metavar="SUITE... | compare RUN_A RUN_B | list | view | rescore RUN | review RUN CASE | status RUN | collect RUN",
         help="评测套件文件（或随包套件名 core）；或 compare 两次运行；或 list；或 rescore 用今天的检查重新打分；"
-             "或 review 记录人工评审；或批处理运行的 status / collect")],
+             "或 review 记录人工评审；或批处理运行的 status / collect")] = None,
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="引擎，逗号分隔可对比：offline,openai")] = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile，逗号分隔可对比：a,b")] = None,
     prompts: Annotated[str | None, typer.Option("--prompts", help="提示词目录，逗号分隔可对比：dirA,dirB")] = None,
@@ -47,7 +47,11 @@ def eval_cmd(
     fail_on_regression: Annotated[list[str] | None, typer.Option(
         "--fail-on-regression", metavar="METRIC",
         help="compare：只在这些指标退步时失败（退出码 4；可多次，* 为任意指标）")] = None,
+    resume: Annotated[str | None, typer.Option("--resume", metavar="RUN",
+                                               help="续跑被中断（Ctrl-C 或被杀）的运行 RUN：只跑还没有结果的用例，套件和选项沿用 RUN 的")] = None,
     suite_file: Annotated[Path | None, typer.Option("--suite", help="rescore：用这个套件文件（默认为运行时的套件）")] = None,
+    import_file: Annotated[Path | None, typer.Option("--import", metavar="FILE",
+                                                     help="review：导入在 report.html 中评审后下载的 reviews.json")] = None,
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="view：本机端口（默认 8765）")] = 8765,
     verdict: Annotated[str | None, typer.Option("--verdict", help="review：通过 或 不通过")] = None,
     note: Annotated[str, typer.Option("--note", help="review：评审意见")] = "",
@@ -66,9 +70,11 @@ def eval_cmd(
     示例：speechwriter eval compare 20261128-101500-core 20261129-090000-core
     示例：speechwriter eval compare BASE NEW --fail-on-regression figure_recall --fail-on-regression ungrounded_per_1k
     示例：speechwriter eval core --rerun-failed 20261129-090000-core
+    示例：speechwriter eval --resume 20261129-090000-core（续跑被 Ctrl-C 或 kill 中断的运行）
     示例：speechwriter eval rescore 20261129-090000-core
     示例：speechwriter eval view（在 http://127.0.0.1:8765/ 浏览历次运行、并排对比两次）
     示例：speechwriter eval review 20261129-090000-core work_report_gongqingfu --verdict 不通过 --note "开场太长"
+    示例：speechwriter eval review 20261129-090000-core --import reviews.json（在 report.html 中评审后下载的文件）
     示例：speechwriter eval list
     示例：speechwriter eval evals/suites/core.yaml --profile deepseek --batch
     示例：speechwriter eval collect 20261129-090000-core-batch
@@ -76,6 +82,14 @@ def eval_cmd(
     from .. import evals
 
     out = console()
+    args = list(args or [])
+    if resume:
+        if len(args) > 1:
+            raise InputError("用法：speechwriter eval [SUITE] --resume RUN")
+        _resume(resume, Path(_suite_path(args[0])) if args else None, as_json=as_json, quiet=quiet, verbose=verbose)
+        return
+    if not args:
+        raise InputError("用法：speechwriter eval SUITE…（或 compare、list、view、rescore、review；续跑用 --resume RUN）")
     if args[0] in ("status", "collect"):
         if len(args) != 2:
             raise InputError(f"用法：speechwriter eval {args[0]} RUN")
@@ -102,6 +116,11 @@ def eval_cmd(
         if len(args) != 2:
             raise InputError("用法：speechwriter eval rescore RUN [--suite SUITE]")
         _rescore(args[1], suite_file, as_json=as_json, quiet=quiet)
+        return
+    if args[0] == "review" and import_file is not None:
+        if len(args) != 2:
+            raise InputError("用法：speechwriter eval review RUN --import reviews.json")
+        _import_reviews(args[1], import_file, as_json=as_json)
         return
     if args[0] == "review":
         if len(args) != 3 or verdict is None:
@@ -147,7 +166,6 @@ def eval_cmd(
         return
     failed = False
     ws = workspace()
-    err = console(stderr=True)
     previous = None
     if rerun_failed or rerun_errors:
         from ..evals.history import rerun_selection
@@ -166,8 +184,6 @@ def eval_cmd(
                                 use_cache=not no_cache, allow_custom_checks=allow_custom_checks,
                                 _workspace=ws)
         if previous is not None:
-            from ..evals.history import merge_rerun
-
             opts.only, opts.repeat = only, previous.repeat
             variants = _previous_variants(suite, previous, variants)
         if batch or dry_run or batch_file_only or _profiles_ask_for_batch(opts, variants):
@@ -175,42 +191,91 @@ def eval_cmd(
                          repair_sync=repair_sync, as_json=as_json)
             continue
         evals.prepare_results_root(ws.root)  # an unwritable folder fails now, not after every case ran
-        total = len(evals.select_cases(suite, opts.case_filter)) * len(variants) * repeat
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from ..evals.resume import run_recorded
 
-        with Progress(TextColumn(f"{suite.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True, disable=quiet or as_json) as bar:
-            task = bar.add_task("eval", total=total)
-
-            def done(r: Any, t: Any = task) -> None:
-                bar.advance(t)
-                if verbose:
-                    mark = "[green]✔[/green]" if r.status == "passed" else "[red]✘[/red]"
-                    err.print(f"{mark} {r.case}（{r.variant}，第 {r.repeat + 1} 次，{r.seconds:.1f} 秒）")
-
-            try:
-                result = evals.run_suite(suite, variants, opts, on_result=done)
-            except KeyboardInterrupt:
-                err.print("[yellow]已中断，本次评测未写出结果。[/yellow]已完成的用例的模型回复都在回复缓存中"
-                          "（.speechwriter/cache.sqlite），重新运行同一命令会直接取用，几乎不再调用接口、不再计费"
-                          + ("（本次用了 --no-cache，缓存未启用）" if no_cache else ""))
-                raise typer.Exit(130) from None
-        if previous is not None:
-            result = merge_rerun(previous, result)
-        folder = evals.write_results(result, opts.workspace().root)
-        failed = failed or result.failed
-        if as_json:
-            print_json({**result.model_dump(mode="json", exclude={"results"}),
-                        "report": str(folder / "report.html"), "passed": not result.failed,
-                        "results": [r.model_dump(mode="json", exclude={"draft"}) for r in result.results]})
-            continue
-        if not quiet:
-            out.print(result)
-        for r in result.results:
-            if r.status != "passed":
-                out.print(f"[red]✘ {r.case}[/red]（{r.variant}）：{r.error or '；'.join(r.failures)}")
-        out.print(f"结果：{folder}/report.html · {result.seconds:.1f} 秒")
+        total = len(evals.planned_jobs(suite, variants, opts))
+        started: list[Path] = []
+        rerun_of = str(previous.folder) if previous is not None and previous.folder else None
+        with _progress(suite.name, total, quiet=quiet or as_json, verbose=verbose) as done, \
+                _interrupted(started, no_cache):
+            result, folder = run_recorded(suite, variants, opts, on_result=done, on_start=started.append,
+                                          rerun_of=rerun_of)
+        failed = _print_run(out, result, folder, as_json=as_json, quiet=quiet) or failed
     if failed:
+        raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _progress(name: str, total: int, *, quiet: bool, verbose: bool, already: int = 0) -> Any:
+    """A progress bar on stderr; yields the per-result callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = console(stderr=True)
+    with Progress(TextColumn(name), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task("eval", total=total, completed=already)
+
+        def done(r: Any) -> None:
+            bar.advance(task)
+            if verbose:
+                mark = "[green]✔[/green]" if r.status == "passed" else "[red]✘[/red]"
+                err.print(f"{mark} {r.case}（{r.variant}，第 {r.repeat + 1} 次，{r.seconds:.1f} 秒）")
+
+        yield done
+
+
+@contextlib.contextmanager
+def _interrupted(started: list[Path], no_cache: bool) -> Any:
+    """Ctrl-C: the finished cases are on disk; say so, with the exact command that finishes the run."""
+    from ..evals.resume import load_partial, resume_command
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        err = console(stderr=True)
+        if not started:
+            err.print("[yellow]已中断，尚未开始运行用例。[/yellow]")
+            raise typer.Exit(130) from None
+        folder = started[-1]
+        _, done = load_partial(folder)
+        err.print(f"[yellow]已中断。[/yellow]已完成的 {len(done)} 个用例结果已保存在 {folder}"
+                  + ("" if no_cache else "，模型回复也在回复缓存中") + "。继续运行：", soft_wrap=True)
+        err.print(resume_command(folder), markup=False, soft_wrap=True, highlight=False)
+        raise typer.Exit(130) from None
+
+
+def _print_run(out: Any, result: Any, folder: Path, *, as_json: bool, quiet: bool) -> bool:
+    """A finished run's summary (or JSON); whether it failed."""
+    if as_json:
+        print_json({**result.model_dump(mode="json", exclude={"results"}),
+                    "report": str(folder / "report.html"), "passed": not result.failed,
+                    "results": [r.model_dump(mode="json", exclude={"draft"}) for r in result.results]})
+        return bool(result.failed)
+    if not quiet:
+        out.print(result)
+    for r in result.results:
+        if r.status != "passed":
+            out.print(f"[red]✘ {r.case}[/red]（{r.variant}）：{r.error or '；'.join(r.failures)}")
+    out.print(f"结果：{folder}/report.html · {result.seconds:.1f} 秒")
+    return bool(result.failed)
+
+
+def _resume(run: str, suite_file: Path | None, *, as_json: bool, quiet: bool, verbose: bool) -> None:
+    """``eval --resume RUN``: finish a stopped run with its own suite and options."""
+    from ..evals.resume import find_unfinished, resume_run
+
+    ws = workspace()
+    out = console()
+    folder = find_unfinished(run, ws.root)
+    err = console(stderr=True)
+
+    def planned(finished: int, total: int) -> None:
+        if not (quiet or as_json):
+            err.print(f"续跑 {folder.name}：此前已完成 {finished}/{total} 个，本次运行 {total - finished} 个")
+
+    with _progress(folder.name, 0, quiet=True, verbose=verbose) as done, _interrupted([folder], False):
+        result, folder = resume_run(run, ws, suite_file=suite_file, on_result=done, on_plan=planned)
+    if _print_run(out, result, folder, as_json=as_json, quiet=quiet):
         raise typer.Exit(1)
 
 
@@ -223,7 +288,7 @@ def _print_runs(out: Any, runs: list[dict[str, Any]]) -> None:
         sys.stdout.write("运行\t套件\t时间\t变体\t通过\t用时\n")
         for run in runs:
             sys.stdout.write("\t".join([run["run"], run["suite"] or "", run["started_at"] or "",
-                                        "、".join(run["variants"] or []), f"{run['passed']}/{run['total']}",
+                                        "、".join(run["variants"] or []), _passed_cell(run),
                                         f"{run['seconds'] or 0:.1f}s"]) + "\n")
         return
 
@@ -233,8 +298,14 @@ def _print_runs(out: Any, runs: list[dict[str, Any]]) -> None:
         table.add_column(col)
     for run in runs:
         table.add_row(run["run"], run["suite"] or "", run["started_at"] or "", "、".join(run["variants"] or []),
-                      f"{run['passed']}/{run['total']}", f"{run['seconds'] or 0:.1f}s")
+                      _passed_cell(run), f"{run['seconds'] or 0:.1f}s")
     out.print(table)
+
+
+def _passed_cell(run: dict[str, Any]) -> str:
+    if run.get("unfinished"):
+        return f"未完成（已完成 {run['total']} 个，可用 --resume 续跑）"
+    return f"{run['passed']}/{run['total']}"
 
 
 def _print_coverage(out: Any, coverage: Any, name_a: str, name_b: str) -> None:
@@ -463,8 +534,31 @@ def _review(run: str, case: str, verdict: str, note: str, by: str | None, varian
     if folder is None:
         raise InputError(f"评测运行「{run}」没有记录结果目录")
     review = add_review(folder, result, case, verdict, note, by=by, variant=variant)
+    evals.write_reports(result, folder)  # the report and its summary show the verdict too
     if as_json:
         print_json(review.to_dict())
     else:
         console().print(f"[green]✔[/green] 已记录：{review.case}（{review.variant}）{review.verdict} · {review.by} "
                         f"{review.at}（{folder / 'reviews.json'}）")
+
+
+def _import_reviews(run: str, path: Path, *, as_json: bool) -> None:
+    """``eval review RUN --import FILE``: merge the verdicts downloaded from report.html."""
+    from .. import evals
+    from ..evals.history import import_reviews
+
+    ws = workspace()
+    result = evals.load_results(run, ws.root)
+    if not result.folder:
+        raise InputError(f"评测运行「{run}」没有记录结果目录")
+    folder = Path(result.folder)
+    new = import_reviews(folder, result, path)
+    evals.write_reports(result, folder)
+    if as_json:
+        print_json({"imported": [r.to_dict() for r in new], "reviews": str(folder / "reviews.json")})
+        return
+    out = console()
+    for r in new:
+        out.print(f"  {r.case}（{r.variant}）：{r.verdict} · {r.by} {r.at}{('：' + r.note) if r.note else ''}",
+                  markup=False)
+    out.print(f"[green]✔[/green] 已导入 {len(new)} 条新评审（{folder / 'reviews.json'}）")

@@ -37,7 +37,7 @@ from .suite import (
     safe_file_name,
 )
 
-__all__ = ["claim_run_folder", "render_html", "write_results"]
+__all__ = ["claim_run_folder", "render_html", "reviews_markdown", "write_reports", "write_results"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -79,9 +79,34 @@ def write_results(result: SuiteResult, base: Path | None = None, folder: Path | 
     result.folder = str(folder)
     # Case errors carry server messages: no key or URL credential may reach a report.
     write_text_atomic(folder / "results.json", redact(result.model_dump_json(indent=1)) + "\n")
-    write_text_atomic(folder / "report.md", redact(render_markdown(result)))
-    write_text_atomic(folder / "report.html", redact(render_html(result)))
+    write_reports(result, folder)
     return folder
+
+
+def write_reports(result: SuiteResult, folder: Path) -> None:
+    """report.md and report.html of the run in ``folder``, with the human reviews recorded there.
+
+    Called again after ``eval review`` so that both show the latest verdicts with who and when.
+    """
+    from .history import load_reviews
+
+    reviews = load_reviews(folder)
+    write_text_atomic(folder / "report.md", redact(render_markdown(result) + reviews_markdown(result, reviews)))
+    write_text_atomic(folder / "report.html", redact(render_html(result, reviews)))
+
+
+def reviews_markdown(result: SuiteResult, reviews: list[Any]) -> str:
+    """The human verdicts (latest per case and variant) beside the automatic status, for report.md."""
+    if not reviews:
+        return ""
+    latest = {(r.case, r.variant): r for r in reviews}
+    status = result.case_status()
+    lines = ["", "## 人工评审", "", "| 用例 | 变体 | 人工 | 自动 | 评审人 | 时间 | 意见 |", "|---|---|---|---|---|---|---|"]
+    for (case, variant), r in latest.items():
+        auto = STATUS_LABEL.get(status.get((case, variant), ""), "—")
+        note = r.note.replace("|", "｜").replace("\n", " ")
+        lines.append(f"| {case} | {variant} | {r.verdict} | {auto} | {r.by} | {r.at} | {note} |")
+    return "\n".join(lines) + "\n"
 
 
 @cache
@@ -92,13 +117,19 @@ def _environment() -> Any:
                        keep_trailing_newline=True)
 
 
-def render_html(result: SuiteResult) -> str:
-    """A self-contained HTML report: overview, variant comparison, and every case side by side."""
-    return _environment().get_template("report.html.j2").render(**report_view(result))
+def render_html(result: SuiteResult, reviews: list[Any] | None = None) -> str:
+    """A self-contained HTML report: overview, variant comparison, and every case side by side.
+
+    Each case row has 通过/不通过 buttons and a note per variant; the page's button downloads the
+    verdicts (with ``reviews``, those already recorded) as ``reviews.json`` for ``eval review --import``.
+    """
+    return _environment().get_template("report.html.j2").render(**report_view(result, reviews or []))
 
 
-def report_view(result: SuiteResult) -> dict[str, Any]:
+def report_view(result: SuiteResult, reviews: list[Any] | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values (text, never markup)."""
+    reviews = reviews or []
+    latest = {(r.case, r.variant): r for r in reviews}
     labels = check_labels(result)
     case_ids = list(dict.fromkeys(r.case for r in result.results))
     variants = list(result.variants) or list(dict.fromkeys(r.variant for r in result.results))
@@ -116,6 +147,8 @@ def report_view(result: SuiteResult) -> dict[str, Any]:
     for i, case in enumerate(case_ids):
         view = _case_view(case, f"case-{i}", variants, by, status, labels)
         view["overview"] = [_overview_cell(case, v, by, status) for v in variants]
+        view["reviews"] = [{"variant": v, "previous": _review_text(latest.get((case, v)))}
+                           for v in variants if (case, v) in by]
         cases.append(view)
     comparison = [{"id": m, "label": _header(m, labels),
                    "means": [_mean_or_none([s[m]["mean"] for (_, vv), s in agg.items() if vv == v and m in s])
@@ -124,7 +157,15 @@ def report_view(result: SuiteResult) -> dict[str, Any]:
     return {"suite": result.suite, "started_at": result.started_at, "seconds": result.seconds,
             "repeat": result.repeat, "variants": variants, "status_label": STATUS_LABEL,
             "failed_metrics": [{"id": m, "label": _header(m, labels)} for m in failed_metrics],
-            "cases": cases, "comparison": comparison}
+            "cases": cases, "comparison": comparison,
+            "reviews_json": json.dumps([r.to_dict() for r in reviews], ensure_ascii=False)}
+
+
+def _review_text(review: Any) -> str:
+    """A recorded verdict as shown in its row: the verdict, who, when and the note."""
+    if review is None:
+        return ""
+    return f"已记录：{review.verdict} · {review.by} {review.at}" + (f"：{review.note}" if review.note else "")
 
 
 def _mean_or_none(values: list[float]) -> float | None:

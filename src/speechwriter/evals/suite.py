@@ -53,6 +53,7 @@ __all__ = [
     "load_results",
     "load_suite",
     "parse_verdict",
+    "planned_jobs",
     "prepare_results_root",
     "render_markdown",
     "run_suite",
@@ -1016,14 +1017,8 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
 
     async def main() -> list[CaseResult]:
         sem = asyncio.Semaphore(max(1, opts.concurrency))
-        jobs = []
-        for case in cases:
-            timeout = float(case.overrides.get("timeout", suite.defaults.timeout))
-            for v in variants:
-                for r in range(opts.repeat):
-                    if opts.only is not None and (case.id, v.label, r) not in opts.only:
-                        continue
-                    jobs.append(_guarded(suite, case, v, r, opts, timeout, sem, on_result))
+        jobs = [_guarded(suite, case, v, r, opts, float(case.overrides.get("timeout", suite.defaults.timeout)),
+                         sem, on_result) for case, v, r in planned_jobs(suite, variants, opts)]
         return list(await asyncio.gather(*jobs))
 
     results = run_sync(main())
@@ -1031,6 +1026,15 @@ def run_suite(suite: Suite, variants: list[Variant] | None = None, options: RunO
                        started_at=started.isoformat(timespec="seconds"), seconds=round(time.perf_counter() - t0, 3),
                        variants=[v.label for v in variants], repeat=opts.repeat, results=results,
                        variant_ids={v.label: variant_identity(suite, v, ws) for v in variants})
+
+
+def planned_jobs(suite: Suite, variants: list[Variant], opts: RunOptions) -> list[tuple[Case, Variant, int]]:
+    """The (case, variant, repeat) jobs of a run, in the order its results are listed.
+
+    One source for the order: a resumed run lists its results as the uninterrupted run would.
+    """
+    return [(case, v, r) for case in select_cases(suite, opts.case_filter) for v in variants
+            for r in range(opts.repeat) if opts.only is None or (case.id, v.label, r) in opts.only]
 
 
 def variant_identity(suite: Suite, variant: Variant, ws: Any) -> str:
@@ -1106,7 +1110,27 @@ def list_eval_runs(base: Path | None = None) -> list[dict[str, Any]]:
         statuses = [r["status"] for r in data.get("results", [])]
         out.append({"run": path.parent.name, "suite": data.get("suite"), "started_at": data.get("started_at"),
                     "variants": data.get("variants"), "passed": statuses.count("passed"), "total": len(statuses),
-                    "seconds": data.get("seconds")})
+                    "seconds": data.get("seconds"), "unfinished": False})
+    out += _unfinished_runs(root)
+    return sorted(out, key=lambda r: r["run"], reverse=True)
+
+
+def _unfinished_runs(root: Path) -> list[dict[str, Any]]:
+    """Runs that were stopped before results.json (``eval --resume`` finishes them): what is on disk so far."""
+    out = []
+    for path in root.glob("*/run.json"):
+        if (path.parent / "results.json").exists():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            statuses = [json.loads(p.read_text(encoding="utf-8")).get("status")
+                        for p in (path.parent / "cases").glob("*.json")]
+            variants = [Variant(**v).label for v in data.get("variants", [])]
+        except (OSError, ValueError, TypeError):
+            continue
+        out.append({"run": path.parent.name, "suite": data.get("suite"), "started_at": data.get("started_at"),
+                    "variants": variants, "passed": statuses.count("passed"), "total": len(statuses),
+                    "seconds": None, "unfinished": True})
     return out
 
 

@@ -78,7 +78,7 @@ class RunsServer:
         from .history import latest_reviews
         from .suite import list_eval_runs
 
-        runs = list_eval_runs(self.base)
+        runs = [r for r in list_eval_runs(self.base) if not r.get("unfinished")]  # no report yet
         rows = []
         for run in sorted(runs, key=lambda r: r["run"], reverse=True):
             name = html.escape(run["run"])

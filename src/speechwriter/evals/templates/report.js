@@ -53,4 +53,58 @@
   });
   if (location.hash) { var d = document.getElementById(location.hash.slice(1)); if (d && d.tagName === 'DETAILS') d.open = true; }
   apply();
+
+  // Human review: verdicts and notes given in this page, downloaded as reviews.json (the format
+  // `eval review` writes) together with those already recorded, for `eval review RUN --import`.
+  var existing = JSON.parse(one('#review').getAttribute('data-existing') || '[]');
+  var given = {};
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function now() {  // local time, to the second, as Python's isoformat(timespec="seconds") writes it
+    var d = new Date();
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' +
+      pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  }
+  function rows() {
+    var by = one('#rv-by').value.trim();
+    var fresh = Object.keys(given).map(function (k) {
+      var g = given[k];
+      return {case: g.case, variant: g.variant, verdict: g.verdict, note: g.note, by: by, at: g.at};
+    });
+    return existing.concat(fresh);
+  }
+  function refresh() {
+    var n = Object.keys(given).length;
+    one('#rv-count').textContent = n ? '本页已评审 ' + n + ' 项' : '';
+    one('#rv-json').value = JSON.stringify(rows(), null, 2) + '\n';
+  }
+  all('.rv').forEach(function (box) {
+    var key = box.getAttribute('data-case') + '\u0000' + box.getAttribute('data-variant');
+    var note = box.querySelector('.rv-note');
+    function record(verdict) {
+      given[key] = {case: box.getAttribute('data-case'), variant: box.getAttribute('data-variant'),
+                    verdict: verdict, note: note.value.trim(), at: now()};
+      all('button', box).forEach(function (b) { b.classList.toggle('on', b.getAttribute('data-verdict') === verdict); });
+      refresh();
+    }
+    all('button', box).forEach(function (b) {
+      b.addEventListener('click', function () { record(b.getAttribute('data-verdict')); });
+    });
+    note.addEventListener('input', function () { if (given[key]) record(given[key].verdict); });
+  });
+  one('#rv-by').addEventListener('input', refresh);
+  one('#rv-download').addEventListener('click', function () {
+    var msg = one('#rv-msg');
+    if (!one('#rv-by').value.trim()) { msg.textContent = '请先填写评审人'; return; }
+    if (!Object.keys(given).length) { msg.textContent = '还没有评审任何用例'; return; }
+    msg.textContent = '';
+    refresh();
+    var blob = new Blob([one('#rv-json').value], {type: 'application/json'});
+    var a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = 'reviews.json';
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  });
+  refresh();
 })();
