@@ -114,7 +114,7 @@ def test_a_figure_in_no_source_is_rejected_and_re_asked_with_the_error(cli, tmp_
     assert "186万元" in raws and "168万元" not in raws
     monkeypatch.chdir(tmp_path)  # the run record shows the rejected reply and the re-ask
     shown = cli("runs", "show", result.run_id)
-    assert shown.exit_code == 0 and "rejected" in shown.stdout and "reask" in shown.stdout
+    assert shown.exit_code == 0 and "rejected" in shown.stdout and "repair" in shown.stdout
 
 
 def test_malformed_json_is_re_asked(tmp_path: Path) -> None:
