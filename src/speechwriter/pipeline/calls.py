@@ -194,10 +194,15 @@ class EngineCaller:
     async def call_whole(self, messages: list[Message], request: Request, *, variant: int = 0,
                          use_cache: bool = True, on_text: Callable[[str], None] | None = None,
                          on_cached: Callable[[Completion], None] | None = None,
-                         on_wait: Callable[[float, str], None] | None = None) -> Completion:
-        """:meth:`call`, continued while the reply is cut at the length limit; the text is the whole reply."""
+                         on_wait: Callable[[float, str], None] | None = None,
+                         accept: Callable[[Completion], bool] | None = None) -> Completion:
+        """:meth:`call`, continued while the reply is cut at the length limit; the text is the whole reply.
+
+        ``accept`` (see :meth:`call`) judges a first reply that came whole; a cut one is kept as before.
+        """
+        first_ok = None if accept is None else (lambda c: c.finish_reason == "length" or accept(c))
         completion = await self.call(messages, request, variant=variant, use_cache=use_cache, on_text=on_text,
-                                     on_cached=on_cached, on_wait=on_wait)
+                                     on_cached=on_cached, on_wait=on_wait, accept=first_ok)
         if completion.finish_reason == "content_filter":
             raise EngineError("回复被服务端的内容安全策略拦截")
         text = completion.text
