@@ -478,7 +478,7 @@ def source_masker(sources: list[Source], organisations: list[Organisation], kind
         values += [("organisations", name) for name in org.spellings]
         values += [("places", place) for place in (leading_place(n) for n in org.spellings) if place]
     for source in sources:
-        name = read_preamble(source.text.splitlines()[:12]).speaker_name
+        name = read_preamble([b.text for b in source.blocks[:12]]).speaker_name
         if name:
             values.append(("people", name.replace(" ", "").replace("\u3000", "")))
         for s in outline_of(source).sentences:
