@@ -195,7 +195,7 @@ def test_several_sources_and_an_endpoint_without_json_schema(tmp_path: Path) -> 
     sources = (UNION, SOURCES / "团市委.md", SOURCES / "市妇联.txt")
     with FakeLLMServer(respond) as server:
         result = run(server, tmp_path, sources=sources, concurrency=1)
-        assert state["refused"] == 1  # asked once with a schema, then plain JSON for every chunk
+        assert state["refused"] == 1  # refused once; function calling from then on (the JSON read from the text)
         assert server.calls == 1 + len(sources)
     orgs = {i.org for hl in result.facts.highlights for i in hl.items}
     assert orgs == {"union", "youth", "women"}

@@ -232,6 +232,12 @@ class OpenAIEngine(Engine):
         except RuntimeError:
             loop = None
         if self._chat_models is None or self._chat_models[0] is not loop:
+            import warnings
+
+            # A refused method is handled (the next one is tried, and recorded); LangChain's advice
+            # to the developer would only be noise on the user's terminal.
+            warnings.filterwarnings("ignore", message=r"(This model does not support|Invalid schema for) OpenAI's "
+                                    r"structured output", module=r"langchain_openai")
             http = openai.DefaultAsyncHttpxClient(timeout=self.profile.timeout, follow_redirects=False)
             model = ChatOpenAI(model=self.profile.model, base_url=self.profile.base_url, api_key=self.profile.key(),
                                temperature=self.profile.temperature, max_tokens=self.profile.max_tokens,

@@ -550,7 +550,9 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
     chars = sum(len(s.text) for o in outlines for s in o.sentences)  # the draft is as long as the source
     extraction.data = {"meta": _meta(outlines, organisations, genre, blueprint.name, extraction, chars), **data,
                        "notes": [f"本文件由 speechwriter facts extract 调用大模型 {info.model} 抽取，每个数字都已核对"
-                                 f"在所引原句中；来源：{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]}
+                                 f"在所引原句中；来源：{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"
+                                 + (f"发出前已脱敏（{'、'.join(masker.kinds)}，{len(masker.forward)} 处名称和数字换成占位符；"
+                                    "材料的其余文字照原样发出）。" if masker is not None else "")]}
     write_text_atomic(recorder.folder / "extraction.json", json.dumps(extraction.data, ensure_ascii=False, indent=2))
     recorder.save_meta(status="ok", usage=_usage(caller.stats), rounds=extractor.rounds,
                        structured_output=extractor.methods)
