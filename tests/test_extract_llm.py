@@ -114,7 +114,7 @@ def test_a_figure_in_no_source_is_rejected_and_re_asked_with_the_error(cli, tmp_
     assert "186万元" in raws and "168万元" not in raws
     monkeypatch.chdir(tmp_path)  # the run record shows the rejected reply and the re-ask
     shown = cli("runs", "show", result.run_id)
-    assert shown.exit_code == 0 and "rejected" in shown.stdout and "reask" in shown.stdout
+    assert shown.exit_code == 0 and "rejected" in shown.stdout and "repair" in shown.stdout
 
 
 def test_malformed_json_is_re_asked(tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_several_sources_and_an_endpoint_without_json_schema(tmp_path: Path) -> 
     sources = (UNION, SOURCES / "团市委.md", SOURCES / "市妇联.txt")
     with FakeLLMServer(respond) as server:
         result = run(server, tmp_path, sources=sources, concurrency=1)
-        assert state["refused"] == 1  # asked once with a schema, then plain JSON for every chunk
+        assert state["refused"] == 1  # refused once; function calling from then on (the JSON read from the text)
         assert server.calls == 1 + len(sources)
     orgs = {i.org for hl in result.facts.highlights for i in hl.items}
     assert orgs == {"union", "youth", "women"}

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .facts.model import Facts
 
-__all__ = ["MASK_KINDS", "MaskProblem", "Masker"]
+__all__ = ["MASK_KINDS", "MaskProblem", "Masker", "leading_place"]
 
 MASK_KINDS = ("figures", "people", "organisations", "places")
 _LABEL = {"figures": "数", "organisations": "单位", "people": "人名", "places": "地名"}
@@ -62,6 +62,17 @@ class Masker:
         masker = cls(chosen)
         for kind, value, required in _declared(facts, chosen):
             masker._add(kind, value, required)
+        return masker
+
+    @classmethod
+    def from_values(cls, kinds: Iterable[str], values: Iterable[tuple[str, str]]) -> Masker:
+        """A masker for ``(kind, value)`` pairs found elsewhere than in a facts file (``facts extract``'s
+        sources); pairs of a kind not in ``kinds`` are left out, numbering follows the order given."""
+        chosen = tuple(k for k in MASK_KINDS if k in set(kinds))
+        masker = cls(chosen)
+        for kind, value in values:
+            if kind in chosen:
+                masker._add(kind, value, False)
         return masker
 
     def _add(self, kind: str, value: str, required: bool) -> None:
@@ -144,13 +155,21 @@ def _declared(facts: Facts, kinds: tuple[str, ...]) -> list[tuple[str, str, bool
                 out.append(("people", person, True))
     if "places" in kinds:
         for text in [facts.meta.title, *(name for o in facts.organisations for name in o.spellings)]:
-            m = _PLACE.match(text)
-            if m and not m.group("place").startswith(("全", "本", "我", "各", "该")):
-                out.append(("places", m.group("place"), False))
+            place = leading_place(text)
+            if place:
+                out.append(("places", place, False))
     if "figures" in kinds:
         for ref in facts.figure_refs():
             out.append(("figures", ref.figure.raw, ref.figure.required))
     return out
+
+
+def leading_place(text: str) -> str | None:
+    """The place name that opens an organisation's name or a title (青禾县农业农村局 → 青禾县), if any."""
+    m = _PLACE.match(text)
+    if m and not m.group("place").startswith(("全", "本", "我", "各", "该")):
+        return m.group("place")
+    return None
 
 
 def _person_in(addressee: str) -> str | None:

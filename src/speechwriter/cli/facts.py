@@ -119,6 +119,10 @@ def facts_extract(
                                         "（回复不合格时带着问题重问）")] = 3,
     chunk_chars: Annotated[int, typer.Option("--chunk-chars", min=500, max=100_000,
                                              help="openai 引擎：每次请求送出的材料字数上限")] = 6000,
+    mask: Annotated[str | None, typer.Option("--mask", metavar="KINDS",
+                                             help="openai 引擎：脱敏，发出前把材料中的数字（figures）、--org 的单位名称"
+                                                  "（organisations）、其中的地名（places）、署名的讲话人（people）换成"
+                                                  "占位符；all 为全部；none 为关闭（默认取 profile 的 mask）")] = None,
     prompts: PromptsOpt = None,
     force: ForceOpt = False,
 ) -> None:
@@ -128,8 +132,10 @@ def facts_extract(
     示例：speechwriter facts extract 工会.txt 团委.txt 妇联.docx --org union=市总工会,工会 --org youth=团市委,团委 --org women=市妇联,妇联 -o facts.yaml
     """
     from ..extract import LLMOptions, check_output, extract_facts, parse_org_specs, write_facts_file
+    from .draft import parse_mask
 
     orgs = parse_org_specs(org)
+    kinds = parse_mask(mask)
     check_output(output, force)  # before any work
     if engine not in ("offline", "openai"):
         raise InputError(f"未知引擎「{engine}」，可选：offline、openai")
@@ -139,7 +145,7 @@ def facts_extract(
     err.print("[dim]使用内置规则抽取（不调用大模型）。[/dim]" if chosen == "offline" else
               f"[dim]使用{chosen.describe().label}抽取，每条回复都核对数字出处。[/dim]")
     result = extract_facts(sources, orgs=orgs, genre=genre, engine=chosen, workspace=ws, output_name=str(output),
-                           use_cache=not no_cache, llm_options=LLMOptions(chunk_chars=chunk_chars, rounds=rounds))
+                           use_cache=not no_cache, llm_options=LLMOptions(chunk_chars=chunk_chars, rounds=rounds, mask=kinds))
     write_facts_file(result, output, force=force)
     for warning in result.warnings:
         err.print(f"[yellow]注意：[/yellow]{warning}")

@@ -74,15 +74,16 @@ class Request:
     ``kind`` and ``section`` tag the request (sent as ``X-Speechwriter-Kind`` /
     ``X-Speechwriter-Section`` headers by HTTP engines) so that records, fakes and tests tell a
     repair from a generation without reading the prompt's words. ``None`` parameters mean "the
-    engine's configured default". ``json_schema`` asks for a JSON reply of that shape (structured
-    output); engines that cannot enforce it ignore it, so callers still validate the reply.
+    engine's configured default". ``json_schema`` (a pydantic model class, or a JSON schema dict)
+    asks for a JSON reply of that shape (structured output, :mod:`speechwriter.engines.structured`);
+    engines that cannot enforce it ignore it, so callers still validate the reply.
     """
 
     kind: RequestKind = "generate"
     section: str | None = None
     temperature: float | None = None
     max_tokens: int | None = None
-    json_schema: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    json_schema: dict[str, Any] | type | None = field(default=None, hash=False, compare=False)
 
     def headers(self) -> dict[str, str]:
         out = {"X-Speechwriter-Kind": self.kind}
@@ -124,6 +125,8 @@ class Completion:
     attempts: list[Attempt] = field(default_factory=list)
     secret_echoed: bool = False
     """The reply held the API key (an echoing proxy or server); ``text`` has it removed already."""
+    structured: str | None = None
+    """The structured-output method that answered (json_schema, function_calling, json_mode), if any."""
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,14 @@ keys work for every provider. LangChain's own retries are switched off where the
 
 Structured output (``Request.json_schema``: ``facts extract``, the judge) goes through
 ``with_structured_output(..., include_raw=True)``, trying the provider's JSON-schema mode, then
-function calling, then JSON mode — each a LangChain fallback — and hands the caller the JSON text,
-which it validates (and re-asks) as for any engine.
+function calling, then JSON mode — each a LangChain fallback, see :mod:`.structured` — and hands
+the caller the JSON text, which it validates (and re-asks) as for any engine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LangChainEngine", "load_chat_model_class"]
 
-_STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
 # Exceptions whose names say the failure may pass (rate limits, timeouts, dropped connections, 5xx).
 _TRANSIENT_WORDS = ("RateLimit", "Timeout", "Connection", "InternalServer", "ServiceUnavailable", "Overloaded")
 
@@ -122,6 +120,7 @@ class LangChainEngine(Engine):
         self.profile = profile
         self._label = label or type(model).__name__
         self._sleep = sleep  # injected by tests to skip real waiting
+        self._structured_start = 0  # the first structured-output method worth trying (a refused one is skipped)
 
     @classmethod
     def from_profile(cls, profile: Profile) -> LangChainEngine:
@@ -173,32 +172,27 @@ class LangChainEngine(Engine):
     # --- calling ----------------------------------------------------------------------------
 
     def _bound(self, request: Request) -> Any:
-        """The model with this request's parameters, or its structured-output chain."""
+        """The model with this request's parameters, or its structured-output chain (``engines.structured``)."""
         params = {k: v for k, v in (("temperature", request.temperature), ("max_tokens", request.max_tokens))
                   if v is not None and k in _field_names(type(self.model))}
-        model = self.model.bind(**params) if params and not request.json_schema else self.model
         if request.json_schema is None:
-            return model
-        chains = []
-        for method in _STRUCTURED_METHODS:
-            try:
-                chains.append(self.model.with_structured_output(request.json_schema, method=method, include_raw=True))
-            except (TypeError, ValueError, NotImplementedError):
-                continue  # this class does not offer that method
-        if not chains:
-            raise EngineError(f"{self._label} 不支持结构化输出（with_structured_output）")
-        return chains[0].with_fallbacks(chains[1:]) if len(chains) > 1 else chains[0]
+            return self.model.bind(**params) if params else self.model
+        from .structured import build_chain
+
+        try:
+            return build_chain(self.model, request.json_schema, start=self._structured_start, bind=params)
+        except NotImplementedError:
+            raise EngineError(f"{self._label} 不支持结构化输出（with_structured_output）") from None
 
     def _completion(self, result: Any, attempts: list[Attempt]) -> Completion:
-        if isinstance(result, dict) and "raw" in result:  # structured output with include_raw
-            raw = result["raw"]
-            parsed = result.get("parsed")
-            if hasattr(parsed, "model_dump"):
-                parsed = parsed.model_dump()
-            text = json.dumps(parsed, ensure_ascii=False) if parsed is not None else _text(raw)
-            if not text and getattr(raw, "tool_calls", None):
-                text = json.dumps(raw.tool_calls[0].get("args", {}), ensure_ascii=False)
-            return Completion(text=redact(text), model=self.model_name, usage=_usage(raw), attempts=attempts)
+        if isinstance(result, tuple):  # structured output: (method, include_raw result)
+            from .structured import METHODS, reply_of
+
+            method, raw_result = result
+            self._structured_start = max(self._structured_start, METHODS.index(method))
+            reply = reply_of(method, raw_result, [])
+            return Completion(text=redact(reply.text), finish_reason=reply.finish_reason, model=self.model_name,
+                              usage=_usage(reply.raw), attempts=attempts, structured=method)
         meta = getattr(result, "response_metadata", None) or {}
         return Completion(text=redact(_text(result)), finish_reason=str(meta.get("finish_reason") or "stop"),
                           model=self.model_name, usage=_usage(result), attempts=attempts)
@@ -245,7 +239,8 @@ class LangChainEngine(Engine):
                         if on_text is None or request.json_schema is not None:
                             result = await runnable.ainvoke(_to_langchain(messages))
                             if on_text is not None:
-                                on_text(_text(result.get("raw") if isinstance(result, dict) else result))
+                                raw = result[1].get("raw") if isinstance(result, tuple) else result
+                                on_text(_text(raw))
                         else:
                             result = None
                             async for chunk in runnable.astream(_to_langchain(messages)):

@@ -1,8 +1,11 @@
 """The OpenAI-compatible engine: any chat-completions endpoint, streamed through the openai SDK.
 
 Drafting streams through the openai SDK directly: langchain's per-chunk message objects and
-callbacks added a third to a long reply's client time (``bench/bench_llm.py``). ``chat_model``
-still hands out a langchain ``ChatOpenAI`` on the same profile for structured output.
+callbacks added a third to a long reply's client time (``bench/bench_llm.py``). A request with a
+schema (``Request.json_schema``: ``facts extract``, the eval judge) goes through a langchain
+``ChatOpenAI`` on the same profile (:meth:`OpenAIEngine.chat_model`) and its
+``with_structured_output`` — JSON schema, then function calling, then JSON mode as fallbacks
+(:mod:`speechwriter.engines.structured`) — inside the same retry layer and deadline.
 
 One retry layer only: the SDK's own retries are off (``max_retries=0``) and tenacity retries
 429, 500/502/503/504, timeouts and dropped connections with exponential backoff and jitter,
@@ -135,7 +138,10 @@ def _retry_after(exc: Any) -> float | None:
 
 
 class OpenAIEngine(Engine):
-    """Chat completions through ``langchain_openai.ChatOpenAI`` with tenacity retries."""
+    """Chat completions streamed through the openai SDK; structured output through ``ChatOpenAI``.
+
+    Both paths share the one tenacity retry layer, the profile's deadline and the key scrubber.
+    """
 
     name = "openai"
     can_stream = True
@@ -146,6 +152,8 @@ class OpenAIEngine(Engine):
         self.profile = profile
         self._client: Any = None
         self._aclient: tuple[Any, Any] | None = None
+        self._chat_models: tuple[Any, Any] | None = None  # (event loop, ChatOpenAI) for structured output
+        self._structured_start = 0  # the first structured-output method worth trying (a refused one is skipped)
         self._sleep = sleep  # injected by tests to skip real waiting
         check_base_url(profile.base_url)
         if os.environ.get(LOCAL_ONLY_ENV) and not is_loopback_url(profile.base_url):
@@ -209,12 +217,33 @@ class OpenAIEngine(Engine):
         return self._aclient[1]
 
     def chat_model(self) -> Any:
-        """A langchain ``ChatOpenAI`` on this profile (for ``with_structured_output``)."""
+        """A langchain ``ChatOpenAI`` on this profile, for ``with_structured_output``.
+
+        Its own retries are off (tenacity is the one retry layer) and redirects are not followed,
+        as for the streaming client; one per event loop, like the async client.
+        """
+        import asyncio
+
+        import openai
         from langchain_openai import ChatOpenAI
 
-        return ChatOpenAI(model=self.profile.model, base_url=self.profile.base_url, api_key=self.profile.key(),
-                          temperature=self.profile.temperature, max_tokens=self.profile.max_tokens,
-                          timeout=self.profile.timeout, max_retries=0)
+        try:
+            loop: Any = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if self._chat_models is None or self._chat_models[0] is not loop:
+            import warnings
+
+            # A refused method is handled (the next one is tried, and recorded); LangChain's advice
+            # to the developer would only be noise on the user's terminal.
+            warnings.filterwarnings("ignore", message=r"(This model does not support|Invalid schema for) OpenAI's "
+                                    r"structured output", module=r"langchain_openai")
+            http = openai.DefaultAsyncHttpxClient(timeout=self.profile.timeout, follow_redirects=False)
+            model = ChatOpenAI(model=self.profile.model, base_url=self.profile.base_url, api_key=self.profile.key(),
+                               temperature=self.profile.temperature, max_tokens=self.profile.max_tokens,
+                               timeout=self.profile.timeout, max_retries=0, http_async_client=http)
+            self._chat_models = (loop, model)
+        return self._chat_models[1]
 
     # --- retry policy -----------------------------------------------------------------------
 
@@ -276,11 +305,12 @@ class OpenAIEngine(Engine):
                                   "extra_headers": {k: v for k, v in request.headers().items() if v.isascii()}}
         if max_tokens is not None:
             kwargs["max_tokens"] = max_tokens
-        if request.json_schema is not None:  # the provider's JSON-schema structured output
-            name = str(request.json_schema.get("title") or "reply")
+        if request.json_schema is not None:  # a Batch API line: the provider's JSON-schema structured output
+            from .structured import schema_dict, schema_name
+
             kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)[:64],
-                "schema": request.json_schema, "strict": False}}
+                "name": schema_name(request.json_schema), "schema": schema_dict(request.json_schema),
+                "strict": False}}
         return kwargs
 
     def request_body(self, messages: list[Message], request: Request | None = None) -> dict[str, Any]:
@@ -313,6 +343,8 @@ class OpenAIEngine(Engine):
             async with asyncio.timeout(deadline):
                 async for state in self._retrying(True, request, on_wait):
                     with state:
+                        if request is not None and request.json_schema is not None:
+                            return await self._astructured(messages, request, attempts)
                         return await self._aonce(self._kwargs(messages, request), attempts, on_text, scrubber)
         except TimeoutError:
             error = EngineError(f"请求在总时限 {deadline:g} 秒内未完成（profile 的 deadline，含重试与等待），"
@@ -366,6 +398,58 @@ class OpenAIEngine(Engine):
         text, echoed = scrub("".join(reply.pieces))  # a key the server echoed is never shown or stored
         return Completion(text=text, finish_reason=reply.finish, model=self.profile.model,
                           attempts=list(attempts), usage=reply.usage, secret_echoed=echoed)
+
+
+    async def _astructured(self, messages: list[Message], request: Request, attempts: list[Attempt]) -> Completion:
+        """One structured-output request through ``ChatOpenAI.with_structured_output`` (its fallbacks inside)."""
+        from .structured import METHODS, Refused, build_chain, reply_of
+
+        start = time.perf_counter()
+        refused: list[Refused] = []
+        temperature = request.temperature if request.temperature is not None else self.profile.temperature
+        bind: dict[str, Any] = {"temperature": temperature,
+                                "extra_headers": {k: v for k, v in request.headers().items() if v.isascii()}}
+        if request.max_tokens is not None:
+            bind["max_tokens"] = request.max_tokens
+        try:
+            chain = build_chain(self.chat_model(), request.json_schema, start=self._structured_start, bind=bind,
+                                refused=refused)
+            method, result = await chain.ainvoke(_langchain_messages(messages))
+        except Exception as exc:
+            self._refusals(refused, attempts, start)
+            if isinstance(exc, Refused):
+                error: EngineError = EngineError(f"接口不接受结构化输出（{'、'.join(r.method for r in refused)} 均被拒绝）："
+                                                 f"{describe_error(exc.cause, self.profile)}")
+            else:
+                error = describe_error(exc, self.profile)
+            attempts.append(_attempt(attempts, start, "error", error))
+            raise error from None
+        self._refusals(refused, attempts, start)
+        self._structured_start = max(self._structured_start, METHODS.index(method))
+        reply = reply_of(method, result, refused)
+        if len(reply.text) > self.profile.max_reply_chars:
+            error = ReplyTooLarge(f"回复超过 {self.profile.max_reply_chars} 字符的上限（profile 的 max_reply_chars）")
+            attempts.append(_attempt(attempts, start, "error", error))
+            raise error
+        attempts.append(_attempt(attempts, start, "ok", None))
+        text, echoed = scrub(reply.text)  # a key the server echoed is never shown or stored
+        meta = getattr(reply.raw, "usage_metadata", None) or {}
+        usage = {"prompt_tokens": int(meta.get("input_tokens", 0)), "completion_tokens": int(meta.get("output_tokens", 0))}
+        return Completion(text=text, finish_reason=reply.finish_reason, model=self.profile.model,
+                          attempts=list(attempts), usage=usage, secret_echoed=echoed, structured=method)
+
+    def _refusals(self, refused: list[Any], attempts: list[Attempt], start: float) -> None:
+        """Each refused method as an attempt of its own in the record (the request went out and came back 400)."""
+        for r in refused:
+            attempts.append(_attempt(attempts, start, "refused",
+                                     EngineError(f"结构化输出方式 {r.method} 被拒绝，改用下一种："
+                                                 f"{describe_error(r.cause, self.profile)}")))
+        refused.clear()
+
+
+def _langchain_messages(messages: list[Message]) -> list[tuple[str, str]]:
+    role = {"system": "system", "user": "human", "assistant": "ai"}
+    return [(role.get(m["role"], "human"), m["content"]) for m in messages]
 
 
 class _Reply:

@@ -654,17 +654,29 @@ async def run_judge(judge: Judge, draft: Any, facts: Any, caller: Any, library: 
     """
     from dataclasses import replace
 
-    from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+    from tenacity import retry_if_exception_type, stop_after_attempt
 
-    request = replace(request, json_schema=JudgeVerdict.model_json_schema())
+    from ..engines.base import retrying
+
+    request = replace(request, json_schema=JudgeVerdict)
     messages = library.judge_messages(judge.criteria, draft, facts)
     last = ""
+
+    def valid(completion: Any) -> bool:
+        try:
+            parse_verdict(completion.text, judge.criteria)
+        except (ValueError, ValidationError):
+            return False
+        return True
+
     try:
-        async for state in AsyncRetrying(stop=stop_after_attempt(judge.max_attempts), reraise=True,
-                                         retry=retry_if_exception_type((ValueError, ValidationError))):
+        # The one tenacity layer (engines.base.retrying): re-asks here, transport retries inside the engine.
+        async for state in retrying({"stop": stop_after_attempt(judge.max_attempts), "reraise": True,
+                                     "retry": retry_if_exception_type((ValueError, ValidationError))},
+                                    asynchronous=True):
             with state:
                 first = state.retry_state.attempt_number == 1
-                completion = await caller.call_whole(messages, request, use_cache=first)
+                completion = await caller.call_whole(messages, request, use_cache=first, accept=valid)
                 try:
                     return parse_verdict(completion.text, judge.criteria)
                 except (ValueError, ValidationError) as exc:

@@ -1,17 +1,22 @@
 """The LLM extractor: structured output into the facts model, every reply checked against the sources.
 
 The sources go to the model as numbered sentences (``S1``, ``S2`` …, with their headings) inside
-a ``<source>`` data block, in chunks of at most ``chunk_chars`` characters. The model answers
-with JSON in the shape of :class:`ExtractionReply` — requested as the provider's JSON-schema
-structured output (``response_format``), and read from plain text when an endpoint refuses that.
+a ``<source>`` data block, in chunks of at most ``chunk_chars`` characters. The model answers in
+the shape of :class:`ExtractionReply`, asked for through LangChain's ``with_structured_output``
+(the provider's JSON schema, else function calling, else JSON mode: see
+:mod:`speechwriter.engines.structured`); the engine hands back the JSON text the model wrote.
 
 Every reply is validated before it is used: it must be JSON of that shape; each organisation id
 must be one of ``--org``; each cited sentence must exist; each figure must be written in its
 statement and be stated in a cited sentence (found by the validators' own quantity finder); the
 result must load as facts. A reply that fails is sent back with the list of problems, for at most
 ``rounds`` attempts per chunk, and the attempt with the fewest problems is kept. If even that one
-has problems the extraction fails and nothing is written. Good replies are cached, and every call
-is recorded under ``.speechwriter/runs/`` like a draft run.
+has problems the extraction fails and nothing is written.
+
+Every call goes through one :class:`~speechwriter.pipeline.calls.EngineCaller`, as in drafting:
+it records the call under ``.speechwriter/runs/``, caches a reply only once it passes every check,
+and — with masking (脱敏: the profile's ``mask`` or ``--mask``) — replaces what
+:func:`source_masker` knows in every request and unmasks the reply before the checks run.
 """
 
 from __future__ import annotations
@@ -19,27 +24,27 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..engines.base import Completion, Engine, EngineError, Request
+from ..engines.base import Completion, Engine, EngineError, Request, RequestKind
 from ..facts import Facts, Organisation
 from ..figures import QuantityError, find_quantities, parse_quantity
+from ..masking import Masker
 from ..pipeline.calls import CallStats
-from ..redact import scrub
-from .figures import written_whole
+from .figures import figures_in, written_whole
 from .limits import fit_limits
 from .offline import PLACEHOLDER_PLAN, PLACEHOLDER_SHORTCOMING, Extraction, _meta
 from .outline import Outline, Sentence, outline_of
 from .sources import Source
 
 if TYPE_CHECKING:
+    from ..pipeline.calls import EngineCaller
     from ..workspace import Workspace
 
-__all__ = ["ExtractionReply", "LLMOptions", "extract_with_llm", "parse_reply"]
+__all__ = ["ExtractionReply", "LLMOptions", "extract_with_llm", "parse_reply", "source_masker"]
 
 MAX_SPLITS = 4  # a chunk cut off at the model's length limit is halved at most this many times
 
@@ -108,6 +113,7 @@ class LLMOptions:
     chunk_chars: int = 6000
     rounds: int = 3  # attempts per chunk: the first request and up to rounds-1 re-asks
     concurrency: int = 4
+    mask: tuple[str, ...] | None = None  # 脱敏 kinds (speechwriter.masking.MASK_KINDS); None: the profile decides
 
 
 @dataclass
@@ -141,14 +147,6 @@ class _Outcome:
     reply: ExtractionReply | None
     errors: list[str]
     text: str
-
-
-@dataclass
-class _Stats(CallStats):
-    """The call totals, plus whether structured output held and how many rounds each chunk took."""
-
-    structured: bool = True
-    rounds: dict[str, int] = field(default_factory=dict)
 
 
 def _heading_path(outline: Outline, sentence: Sentence) -> str:
@@ -284,22 +282,19 @@ def check_reply(reply: ExtractionReply, chunk: _Chunk, org_ids: set[str]) -> lis
 # --- the run ---------------------------------------------------------------------------------------
 
 class _Extractor:
-    def __init__(self, engine: Engine, library: Any, organisations: list[Organisation], genre_name: str,
-                 options: LLMOptions, cache: Any, recorder: Any, n_chunks: int) -> None:
-        self.engine = engine
-        self.identity = engine.describe().cache_identity()
+    def __init__(self, caller: EngineCaller, library: Any, organisations: list[Organisation], genre_name: str,
+                 options: LLMOptions, recorder: Any, n_chunks: int) -> None:
+        self.caller = caller
         self.library = library
         self.organisations = organisations
         self.org_ids = {o.id for o in organisations}
         self.genre_name = genre_name
         self.options = options
-        self.cache = cache
         self.recorder = recorder
         self.n_chunks = n_chunks
-        self.stats = _Stats()
-        self.schema = ExtractionReply.model_json_schema()
+        self.rounds: dict[str, int] = {}
+        self.methods: dict[str, int] = {}  # structured-output method → replies it gave
         self.semaphore = asyncio.Semaphore(max(1, options.concurrency))
-        self.secret_echoes = 0  # replies that held the API key (already removed by the engine)
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
         self.library.find(name)  # a clear error naming the template when it is missing
@@ -312,68 +307,50 @@ class _Extractor:
                   "sentences": [{"id": sid, "file": src.name, "heading": heading, "text": s.text}
                                 for sid, src, s, heading in chunk.sentences]}
         context = {"genre_name": self.genre_name, "chunk": chunk.index, "chunks": self.n_chunks,
-                   "source_block": data_block("source", source),
-                   "schema_block": json.dumps(self.schema, ensure_ascii=False)}
+                   "source_block": data_block("source", source), "masked": self.caller.masker is not None,
+                   "schema_block": json.dumps(ExtractionReply.model_json_schema(), ensure_ascii=False)}
         return [{"role": "system", "content": self._render("extract/system.j2", context)},
                 {"role": "user", "content": self._render("extract/user.j2", context)}]
 
-    async def ask(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]]) -> tuple[str, str | None, bool]:
-        """The reply text; its cache key when it came from the model (stored once it validates); and
-        whether the model was cut off at its length limit."""
+    def judge(self, text: str, finish_reason: str, chunk: _Chunk) -> _Outcome:
+        """The reply read and checked: the schema, the sources, the facts model, placeholders left."""
+        reply, errors = parse_reply(text)
+        if reply is not None:
+            errors = check_reply(reply, chunk, self.org_ids) + _facts_problems(reply, chunk, self)
+        if self.caller.masker is not None:
+            errors += [f"占位符「{p}」不是材料中给出的，请照材料中的占位符原样抄写" for p in
+                       dict.fromkeys(Masker.placeholders_in(text))]
+        if finish_reason == "length":
+            errors = ["回复超出长度上限被截断；请精简 statement，只输出 JSON", *errors]
+        return _Outcome(reply, errors, text)
+
+    async def ask(self, chunk: _Chunk, kind: RequestKind, convo: list[dict[str, str]]) -> tuple[_Outcome, bool]:
+        """The checked reply, and whether the model was cut off at its length limit.
+
+        The call goes through the run's :class:`EngineCaller` (masking, cache, run record); the
+        cache keeps a reply only when it passes every check.
+        """
+        judged: dict[str, _Outcome] = {}
+
+        def accept(completion: Completion) -> bool:
+            outcome = self.judge(completion.text, completion.finish_reason, chunk)
+            judged[completion.text] = outcome
+            return not outcome.errors
+
+        request = Request(kind=kind, section=chunk.label, json_schema=ExtractionReply)
         async with self.semaphore:  # inside it, so a refused JSON schema is known to the next request
-            return await self._ask(chunk, kind, messages)
-
-    async def _ask(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]]) -> tuple[str, str | None, bool]:
-        from ..pipeline.cache import cache_key
-
-        while True:
-            structured = self.stats.structured
-            request = Request(kind="extract", section=chunk.label,
-                              json_schema=self.schema if structured else None)
-            key = cache_key(self.identity, messages, {"structured": structured, "purpose": "extract",
-                                                      "temperature": self.engine.defaults.temperature})
-            if self.cache is not None:
-                hit = self.cache.get(key)
-                if hit is not None:
-                    self.stats.cache_hits += 1
-                    self._record(chunk, kind, messages, hit, 0.0, "cache-hit", None)
-                    return scrub(hit.text)[0], None, False  # a cache written before replies were scrubbed
-            start = time.perf_counter()
-            self.stats.calls += 1
-            try:
-                completion = await self.engine.acomplete(messages, request)
-            except EngineError as exc:
-                if structured and "400" in str(exc):
-                    # The endpoint does not take a JSON schema: ask for JSON in the text instead.
-                    self.stats.structured = False
-                    self._record(chunk, kind, messages, None, time.perf_counter() - start, "no-structured-output",
-                                 exc)
-                    continue
-                self._record(chunk, kind, messages, None, time.perf_counter() - start, "error", exc)
-                raise
-            self.stats.prompt_tokens += completion.usage.get("prompt_tokens", 0)
-            self.stats.completion_tokens += completion.usage.get("completion_tokens", 0)
-            self._record(chunk, kind, messages, completion, time.perf_counter() - start, "ok", None)
-            self.secret_echoes += completion.secret_echoed
-            return completion.text, key, completion.finish_reason == "length"
-
-    def _record(self, chunk: _Chunk, kind: str, messages: list[dict[str, str]], completion: Completion | None,
-                seconds: float, status: str, error: EngineError | None) -> None:
-        if self.recorder is None:
-            return
-        attempts = completion.attempts if completion is not None else (error.attempts if error else [])
-        self.recorder.record_call(chunk.label, kind, {
-            "status": status, "error": str(error) if error else None, "messages": messages,
-            "reply": completion.text if completion else None, "usage": completion.usage if completion else {},
-            "cached": bool(completion and completion.cached), "structured_output": self.stats.structured,
-            "latency_ms": round(seconds * 1000, 1), "attempts": [a.to_dict() for a in attempts]})
+            completion = await self.caller.call(convo, request, accept=accept)
+        if completion.structured:
+            self.methods[completion.structured] = self.methods.get(completion.structured, 0) + 1
+        outcome = judged.get(completion.text) or self.judge(completion.text, completion.finish_reason, chunk)
+        return outcome, completion.finish_reason == "length"
 
     async def run_chunk(self, chunk: _Chunk) -> ExtractionReply:
         messages = self.messages(chunk)
         best: _Outcome | None = None
         convo = list(messages)
         for attempt in range(1, max(1, self.options.rounds) + 1):
-            text, key, cut = await self.ask(chunk, "extract" if attempt == 1 else "reask", convo)
+            outcome, cut = await self.ask(chunk, "extract" if attempt == 1 else "repair", convo)
             if cut and len(chunk.sentences) > 1 and len(chunk.part) < MAX_SPLITS:
                 # The answer outgrew the model's output limit: ask for each half instead.
                 if self.recorder is not None:
@@ -383,12 +360,7 @@ class _Extractor:
                 first, second = chunk.halves()
                 replies = await asyncio.gather(self.run_chunk(first), self.run_chunk(second))
                 return _joined(replies)
-            reply, errors = parse_reply(text)
-            if reply is not None:
-                errors = check_reply(reply, chunk, self.org_ids) + _facts_problems(reply, chunk, self)
-            if cut:
-                errors = ["回复超出长度上限被截断；请精简 statement，只输出 JSON", *errors]
-            outcome = _Outcome(reply, errors, text)
+            errors = outcome.errors
             if self.recorder is not None and errors:
                 self.recorder.record_call(chunk.label, "rejected", {
                     "status": "rejected", "attempt": attempt, "problems": errors, "latency_ms": 0.0, "usage": {}})
@@ -396,12 +368,10 @@ class _Extractor:
                                                                or len(errors) < len(best.errors))):
                 best = outcome
             if not errors:
-                if self.cache is not None and key is not None:
-                    self.cache.put(key, Completion(text=text))
-                self.stats.rounds[chunk.label] = attempt
-                return reply  # type: ignore[return-value]
+                self.rounds[chunk.label] = attempt
+                return outcome.reply  # type: ignore[return-value]
             repair = self._render("extract/repair.j2", {"errors": errors[:20]})
-            convo = [*convo, {"role": "assistant", "content": text}, {"role": "user", "content": repair}]
+            convo = [*convo, {"role": "assistant", "content": outcome.text}, {"role": "user", "content": repair}]
         assert best is not None
         more = f"（共 {len(best.errors)} 个问题）" if len(best.errors) > 1 else ""
         raise EngineError(f"第 {chunk.index} 段材料（{chunk.where()}）经过 {self.options.rounds} 轮仍未得到"
@@ -491,6 +461,31 @@ def _to_facts_data(replies: list[tuple[ExtractionReply, _Chunk]], organisations:
             "names": [n for n in names if n], "shortcomings": list(shortcomings), "plans": list(plans.values())}
 
 
+def source_masker(sources: list[Source], organisations: list[Organisation], kinds: tuple[str, ...]) -> Masker:
+    """What ``facts extract`` can mask (脱敏) before the sources leave: what the offline finder knows.
+
+    figures: every number the offline finder reads as a figure in the sources' sentences
+    (:func:`.figures.figures_in`); organisations: the ``--org`` names, short names and aliases;
+    places: the place name that opens one of those names (青禾县农业农村局 → 青禾县); people: the
+    speaker named in a source's role-and-name line above the salutation. Everything else in the
+    sources' free text (other people's names, dates, ordinals, unnamed organisations) goes out as it is.
+    """
+    from ..masking import leading_place
+    from .meta import read_preamble
+
+    values: list[tuple[str, str]] = []
+    for org in organisations:
+        values += [("organisations", name) for name in org.spellings]
+        values += [("places", place) for place in (leading_place(n) for n in org.spellings) if place]
+    for source in sources:
+        name = read_preamble([b.text for b in source.blocks[:12]]).speaker_name
+        if name:
+            values.append(("people", name.replace(" ", "").replace("\u3000", "")))
+        for s in outline_of(source).sentences:
+            values += [("figures", m.text) for m in figures_in(s.text)[0]]
+    return Masker.from_values(kinds, values)
+
+
 def extract_with_llm(sources: list[Source], organisations: list[Organisation], *, genre: str,
                      needs: tuple[str, ...], engine: Engine, workspace: Workspace,
                      options: LLMOptions | None = None, use_cache: bool = True,
@@ -498,6 +493,7 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
     """Extract with an LLM; returns the extraction, the engine's label and the run id."""
     from ..engines.base import run_sync
     from ..files import write_text_atomic
+    from ..pipeline.calls import EngineCaller
     from ..pipeline.runs import RunRecorder
 
     options = options or LLMOptions()
@@ -505,11 +501,15 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
     blueprint = library.blueprint(genre)
     chunks = _chunks(sources, options.chunk_chars)
     info = engine.describe()
+    kinds = tuple(options.mask) if options.mask is not None else engine.masking
+    masker = source_masker(sources, organisations, kinds) if kinds and not engine.rule_based else None
     recorder = RunRecorder.create({
         "kind": "extract", "genre": genre, "sources": [s.name for s in sources],
         "engine": {"name": info.name, "model": info.model, "base_url": info.base_url, "profile": info.profile,
                    **({"settings": engine.public_settings()} if engine.public_settings() else {})},
-        "options": dict(options.__dict__), "chunks": len(chunks),
+        "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.__dict__.items()},
+        "chunks": len(chunks),
+        **({"masked": {"kinds": list(masker.kinds), "values": len(masker.forward)}} if masker is not None else {}),
     }, workspace.runs_dir)
     engine.warm()
 
@@ -517,17 +517,16 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
         return list(await asyncio.gather(*(extractor.run_chunk(c) for c in chunks)))
 
     with workspace.reply_cache(use_cache) as cache:
-        extractor = _Extractor(engine, library, organisations, blueprint.name, options, cache, recorder, len(chunks))
+        caller = EngineCaller(engine, continuation=library.continuation_message(), cache=cache, recorder=recorder,
+                              masker=masker, on_warning=workspace.warn)
+        extractor = _Extractor(caller, library, organisations, blueprint.name, options, recorder, len(chunks))
         try:
             replies = run_sync(run_all(extractor))
         except BaseException as exc:
             failed = isinstance(exc, EngineError)
             recorder.save_meta(status="failed" if failed else "interrupted", error=str(exc) if failed else None,
-                               usage=_usage(extractor.stats))
+                               usage=_usage(caller.stats))
             raise
-    if extractor.secret_echoes:
-        workspace.warn(f"接口的回复中出现了 API 密钥（{extractor.secret_echoes} 次，已从输出和记录中删去）：请检查 "
-                       f"{engine.base_url or 'OpenAI 官方接口'} 或其间的代理是否在回显请求；密钥可能已泄露，建议更换")
     extraction = Extraction({})
     pairs = list(zip(replies, chunks, strict=True))
     data = _to_facts_data(pairs, organisations)
@@ -551,14 +550,16 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
     chars = sum(len(s.text) for o in outlines for s in o.sentences)  # the draft is as long as the source
     extraction.data = {"meta": _meta(outlines, organisations, genre, blueprint.name, extraction, chars), **data,
                        "notes": [f"本文件由 speechwriter facts extract 调用大模型 {info.model} 抽取，每个数字都已核对"
-                                 f"在所引原句中；来源：{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"]}
+                                 f"在所引原句中；来源：{'、'.join(s.name for s in sources)}。标有「待核」「待填」的地方请逐项核对。"
+                                 + (f"发出前已脱敏（{'、'.join(masker.kinds)}，{len(masker.forward)} 处名称和数字换成占位符；"
+                                    "材料的其余文字照原样发出）。" if masker is not None else "")]}
     write_text_atomic(recorder.folder / "extraction.json", json.dumps(extraction.data, ensure_ascii=False, indent=2))
-    recorder.save_meta(status="ok", usage=_usage(extractor.stats), rounds=extractor.stats.rounds,
-                       structured_output=extractor.stats.structured)
+    recorder.save_meta(status="ok", usage=_usage(caller.stats), rounds=extractor.rounds,
+                       structured_output=extractor.methods)
     return extraction, f"{info.name}:{info.model}", recorder.id
 
 
-def _usage(stats: _Stats) -> dict[str, int]:
+def _usage(stats: CallStats) -> dict[str, int]:
     return {k: stats.as_dict()[k] for k in ("calls", "cache_hits", "prompt_tokens", "completion_tokens")}
 
 

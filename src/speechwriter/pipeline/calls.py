@@ -10,6 +10,8 @@ get the same caching, continuation and records.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,13 +116,24 @@ class EngineCaller:
             params["max_tokens"] = request.max_tokens
         if self.salt:
             params["salt"] = self.salt
+        if request.json_schema is not None:  # a changed schema must not read replies given to the old one
+            from ..engines.structured import schema_dict
+
+            params["schema"] = hashlib.sha256(json.dumps(schema_dict(request.json_schema), sort_keys=True,
+                                                         ensure_ascii=False).encode()).hexdigest()[:16]
         return cache_key(self._identity, messages, params)
 
     async def call(self, messages: list[Message], request: Request, *, variant: int = 0, use_cache: bool = True,
                    on_text: Callable[[str], None] | None = None,
                    on_cached: Callable[[Completion], None] | None = None,
-                   on_wait: Callable[[float, str], None] | None = None) -> Completion:
-        """One request: from the cache when it holds the reply, else from the engine; recorded either way."""
+                   on_wait: Callable[[float, str], None] | None = None,
+                   accept: Callable[[Completion], bool] | None = None) -> Completion:
+        """One request: from the cache when it holds the reply, else from the engine; recorded either way.
+
+        With ``accept``, a reply is cached only when ``accept`` (given the unmasked reply) holds: the
+        cache then keeps valid replies only, and a cached reply ``accept`` now refuses (its rules
+        changed) is asked again instead of used.
+        """
         section = request.section or "-"
         if self.masker is not None:
             messages = self.masker.mask_messages(messages)
@@ -129,6 +142,9 @@ class EngineCaller:
             hit = self.cache.get(key)
             if hit is not None:
                 hit = self._scrubbed(hit, False)  # a cache written before replies were scrubbed
+                if accept is not None and not accept(self._unmasked(hit)):
+                    hit = None
+            if hit is not None:
                 self.stats.cache_hits += 1
                 self._record(section, request.kind, messages, hit, 0.0, "cache-hit", None, [])
                 hit = self._unmasked(hit)
@@ -162,9 +178,11 @@ class EngineCaller:
         self.stats.completion_tokens += completion.usage.get("completion_tokens", 0)
         self._record(section, request.kind, messages, completion, time.perf_counter() - start, "ok", None,
                      completion.attempts)
-        if self.cache is not None and completion.text.strip() and completion.finish_reason in ("stop", "length"):
+        unmasked = self._unmasked(completion)
+        if (self.cache is not None and completion.text.strip() and completion.finish_reason in ("stop", "length")
+                and (accept is None or accept(unmasked))):
             self.cache.put(key, completion)
-        return self._unmasked(completion)
+        return unmasked
 
     def _unmasked(self, completion: Completion) -> Completion:
         if self.masker is None:
@@ -176,10 +194,15 @@ class EngineCaller:
     async def call_whole(self, messages: list[Message], request: Request, *, variant: int = 0,
                          use_cache: bool = True, on_text: Callable[[str], None] | None = None,
                          on_cached: Callable[[Completion], None] | None = None,
-                         on_wait: Callable[[float, str], None] | None = None) -> Completion:
-        """:meth:`call`, continued while the reply is cut at the length limit; the text is the whole reply."""
+                         on_wait: Callable[[float, str], None] | None = None,
+                         accept: Callable[[Completion], bool] | None = None) -> Completion:
+        """:meth:`call`, continued while the reply is cut at the length limit; the text is the whole reply.
+
+        ``accept`` (see :meth:`call`) judges a first reply that came whole; a cut one is kept as before.
+        """
+        first_ok = None if accept is None else (lambda c: c.finish_reason == "length" or accept(c))
         completion = await self.call(messages, request, variant=variant, use_cache=use_cache, on_text=on_text,
-                                     on_cached=on_cached, on_wait=on_wait)
+                                     on_cached=on_cached, on_wait=on_wait, accept=first_ok)
         if completion.finish_reason == "content_filter":
             raise EngineError("回复被服务端的内容安全策略拦截")
         text = completion.text
@@ -230,5 +253,6 @@ class EngineCaller:
             "secret_echoed": bool(completion and completion.secret_echoed),
             "latency_ms": round(seconds * 1000, 1),
             "attempts": [a.to_dict() for a in attempts],
+            **({"structured_output": completion.structured} if completion and completion.structured else {}),
             **({"masked": sorted(self.masker.kinds)} if self.masker is not None else {}),
         })

@@ -6,7 +6,8 @@ from a script: a list of :class:`Step` consumed in order, or a function of the r
 steps too: an HTTP status with headers (429 with ``Retry-After``), latency, a connection dropped
 mid-stream, a chunk of invalid JSON (``bad_json_at``), an error body echoing any text
 (``error_message``: a server that repeats the key it was sent), an empty reply,
-``finish_reason`` ``length`` or ``content_filter``.
+``finish_reason`` ``length`` or ``content_filter``. A step can answer as a tool call
+(``tool_call``: the function's name, ``reply`` its arguments), as function calling does.
 
 Example::
 
@@ -40,6 +41,7 @@ class Step:
     error_message: str = ""
     prompt_tokens: int | None = None
     bad_json_at: int | None = None  # the 1-based stream chunk sent as invalid JSON
+    tool_call: str | None = None  # answer as a call of this function, with ``reply`` as its arguments (not streamed)
 
 
 Responder = Callable[[dict[str, Any]], Step]
@@ -212,10 +214,16 @@ def _completion(request: dict[str, Any], step: Step) -> dict[str, Any]:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": request.get("model"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": step.reply},
-                     "finish_reason": step.finish_reason}],
+        "choices": [{"index": 0, "message": _message(step), "finish_reason": step.finish_reason}],
         "usage": _usage(request, step),
     }
+
+
+def _message(step: Step) -> dict[str, Any]:
+    if step.tool_call is None:
+        return {"role": "assistant", "content": step.reply}
+    return {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_fake", "type": "function", "function": {"name": step.tool_call, "arguments": step.reply}}]}
 
 
 def _chunk(request: dict[str, Any], delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
