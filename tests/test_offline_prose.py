@@ -133,7 +133,7 @@ def test_thin_facts_give_a_short_draft_with_gaps_that_account_for_the_budget() -
     assert draft.chars < 0.5 * 3000  # nothing padded
     assert len(gaps) >= 4 and all(g.chars and g.chars >= 50 for g in gaps)
     achievements = draft.section("achievements")
-    assert [g.wanted for g in achievements.gaps][:2] == ["典型事例、具体做法或群众评价"] * 2
+    assert [g.wanted for g in achievements.gaps][:2] == ["道路建设提速的主要做法和经验", "集镇环境改善的主要做法和经验"]
     # each point's gap follows that point's own facts, in the same paragraph
     assert next(p for p in achievements.paragraphs if "18公里" in p).endswith("字】")
     assert draft.chars + sum(g.chars or 0 for g in gaps) >= 0.6 * 3000
@@ -157,11 +157,11 @@ def test_placeholders_of_an_extracted_file_become_gaps_not_sentences() -> None:
 # --- 3. evaluations computed from the data ------------------------------------------------------------
 
 def test_evaluations_follow_the_numbers() -> None:
-    assert evaluation("新建高标准农田5.8万亩，完成年度任务的116%") == "超额完成目标任务"
-    assert evaluation("完成年度目标的100%") == "全面完成目标任务"
-    assert evaluation("完成年度任务的92%") == ""  # short of the target: no verdict
-    assert evaluation("营商环境评价排名全省第2位") == "走在全省前列"
-    assert evaluation("营商环境评价排名全省第9位") == ""
+    assert evaluation("计划新建高标准农田5万亩，新建5.8万亩") == "超额完成目标任务"
+    assert evaluation("目标任务100件，完成100件") == "全面完成目标任务"
+    assert evaluation("目标任务100件，完成92件") == ""  # short of the target: no verdict
+    assert evaluation("完成年度任务的116%") == ""  # the rate says it; a verdict would be 套话
+    assert evaluation("营商环境评价排名全省第2位") == ""
     assert evaluation("粮食总产量同比增长3.2%") == ""  # the statement already says it
     assert signed_change("利润同比-3.2%，税收同比+5%") == "利润同比下降3.2%，税收同比增长5%"
 
@@ -297,7 +297,7 @@ def test_the_strongest_item_is_never_a_shortcoming(seams) -> None:
         body = _body(draft)
         assert "短板" not in body
         para = next(p for s in draft.sections for p in s.paragraphs if "116%" in p)
-        assert "超额完成目标任务" in para
+        assert "完成年度目标的116%" in para
 
 
 def test_a_multi_year_review_never_says_nian_chu(seams, every) -> None:
@@ -526,7 +526,7 @@ def test_gap_wording_is_data_a_user_can_override(tmp_path: Path) -> None:
     data["gaps"]["achievements"] = "本单位自定的待补说法：{topic}"
     (tmp_path / "offline").mkdir()
     (tmp_path / "offline" / "phrases.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    draft = _draft(parse_facts(THIN), ws=Workspace(prompts_dirs=[tmp_path]))
+    draft = _draft(parse_facts(THIN), ws=Workspace(prompts=[tmp_path]))
     assert _wanted(draft, "achievements")[0] == "本单位自定的待补说法：道路建设提速"
 
 
