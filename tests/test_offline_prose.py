@@ -574,11 +574,20 @@ def test_the_closing_keeps_what_the_facts_ask_for(seams, every) -> None:
         closing = draft.section("closing").body
         for request in _facts_of(stem).closing.requests:
             assert request.rstrip("。") in closing, (stem, genre)
-    street = every[("duty_report_street", "duty_report")].section("closing").body
-    # the opening's 请予评议 belongs to the closing: moved there, not lost
-    assert "请予评议" in street and "恳请各位领导和同志们批评指正" in street, street
     for genre, draft in seams.items():
         assert "请各位领导批评指正" in draft.section("closing").body, genre
+    # the opening's request is the closing's to say: when the facts' closing asks nothing, it is
+    # moved there, not lost (one request in the whole speech, R801/R803)
+    asks_nothing = SEAMS.replace("closing:\n  requests: [请各位领导批评指正]\n", "")
+    for genre in ("work_report", "annual_summary"):
+        draft = _draft(parse_facts(asks_nothing), genre)
+        assert "请批评指正" in draft.section("closing").body and "批评指正" not in draft.section("opening").body
+        assert _body(draft).count("批评指正") == 1
+    street = every[("duty_report_street", "duty_report")]
+    assert "恳请各位领导和同志们批评指正" in street.section("closing").body
+    alone = _draft(parse_facts(THIN.replace("closing:", "opening:\n  - 现将一年来履职情况报告如下，请予评议\nclosing:")),
+                   "duty_report")
+    assert alone.section("closing").body.endswith("请予评议。") and "请予评议" not in alone.section("opening").body
 
 
 def test_a_government_report_without_experience_facts_gets_a_gap_not_a_failure() -> None:

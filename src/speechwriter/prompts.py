@@ -59,7 +59,7 @@ def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
             continue
         value = dumped.get(name)
         if name == "highlights":
-            value = [_resolve_orgs(facts, hl) for hl in value]
+            value = [_resolve_orgs(facts, hl) for hl in value if section.takes_highlight(hl["theme"])]
         elif name in ("names", "honours"):
             value = [{"text": n["text"], "quoted": n["quoted"]} for n in value
                      if n["required"] and n["text"] not in stated]

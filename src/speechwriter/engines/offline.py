@@ -521,7 +521,7 @@ class _Writer:
         if tail:
             paragraphs.append(tail)
         if not highlights:
-            paragraphs.append(self.gap(self.target, sum(map(len, paragraphs)), wanted="主要工作和成效（事实文件未列出）"))
+            paragraphs.append(self.gap(self.target, sum(map(len, paragraphs)), wanted=self.gap_text("no_highlights")))
         return paragraphs
 
     def _highlight(self, n: int, hl: dict[str, Any]) -> str:
@@ -624,6 +624,8 @@ class _Writer:
         closing = self.facts.get("closing") or {}
         wishes = [_clause(w) for w in closing.get("wishes") or [] if _clause(w)]
         requests = [_clause(r) for r in closing.get("requests") or [] if _clause(r)]
+        if not requests and self.opening_request():
+            requests = [self.opening_request()]  # moved from the opening, not lost
         paragraphs = []
         if wishes:
             end = "！" if self.genre == "leader_speech" else "。"
@@ -633,18 +635,21 @@ class _Writer:
             paragraphs.append(lead + _sentence(r))
         if not paragraphs:
             paragraphs.append(self.gap(self.target, 0, "closing") or gap_marker(self.gap_text("closing")))
-        end = self.phrase("structural.end")
-        said = "".join(requests)
-        # An ending that is itself a request (以上报告，请予评议) is left out only when the facts'
-        # requests make that same request; thanks are left out after any request (no piled endings).
-        own_ask = [w for w in ("评议", "审议") if w in end]
-        if own_ask:
-            keep = not any(w in said for w in own_ask)
-        else:
-            keep = self.genre == "leader_speech" or not any(w in said for w in ("评议", "审议", "指正", "指导"))
-        if keep:
-            paragraphs.append(end)
+        asked = any(w in "".join(requests) for w in ("评议", "审议", "指正", "指导"))
+        if self.genre == "leader_speech" or not asked:
+            paragraphs.append(self.phrase("structural.end"))
         return paragraphs
+
+    def opening_request(self) -> str:
+        """The request the opening's facts make (不妥之处请批评指正): the opening leaves it out, so
+        the closing says it when the facts' closing asks nothing itself; never in a leader's speech."""
+        if self.genre == "leader_speech":
+            return ""
+        for text in self.links.get("opening") or []:
+            m = _OPENING_REQUEST.search(_clause(text))
+            if m:
+                return _clause(m.group(0).lstrip("，, "))
+        return ""
 
     def write_body(self) -> list[str]:
         return [_sentence(str(v)) for v in self.facts.values() if isinstance(v, str)]

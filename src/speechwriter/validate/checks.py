@@ -246,7 +246,10 @@ def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: Val
     ctx.explained_sources = facts.memo(f"validate.explained_sources:{config.prompts_dirs}",
                                        lambda: _sources_index(facts, lexicon))
     ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
-                  len(facts.shortcomings), len(facts.organisations), *(len(p.points) for p in facts.parts)} - {0}
+                  len(facts.shortcomings), len(facts.organisations), *(len(p.points) for p in facts.parts),
+                  # a section that writes only some highlights (述职报告's 廉洁自律 apart) counts its own
+                  *(sum(s.takes_highlight(h.theme) for h in facts.highlights) for s in blueprint.sections
+                    if "highlights" in s.feeds)} - {0}
     if facts.meta.period:
         ctx.period = [m.quantity for m in find_quantities(facts.meta.period)]
     for s in draft.sections:
