@@ -330,7 +330,8 @@ class _Writer:
         if not isinstance(node, str):
             return ""
         try:
-            return node.format(topic=_topic(topic) or "这项工作", **fields)
+            fallback = ((self.phrases.get("gaps") or {}).get("topic_fallback") or {}).get(key) or "这项工作"
+            return node.format(topic=_topic(topic) or fallback, **fields)
         except (KeyError, IndexError):
             return ""
 
@@ -552,6 +553,7 @@ class _Writer:
             text = f"{marker}{sep}{s}。"
             # No 「对此，下一步将……」: which plan answers which shortcoming is the writer's call, not
             # a fact (a blind review found every such link unsupported, some of them wrong).
+            # the gap follows the shortcoming itself: 这一问题, not the shortcoming said again
             paragraphs.append(text + self.gap(self.budget(i), len(text)))
         return paragraphs
 
@@ -572,7 +574,7 @@ class _Writer:
                 text = lead + "；".join(real) + "。"
             if len(real) < len(shortcomings):
                 text += gap_marker(self.gap_text("shortcomings"))
-            text += self.gap(self.target, len(text) + sum(map(len, paragraphs)))
+            text += self.gap(self.target, len(text) + sum(map(len, paragraphs)), wanted=self.gap_text("assessment_all"))
             paragraphs.append(text)
             return paragraphs
         if len(shortcomings) > 1:
