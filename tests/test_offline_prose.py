@@ -595,3 +595,40 @@ def test_a_government_report_without_experience_facts_gets_a_gap_not_a_failure()
     draft = _draft(parse_facts(text), "government_report")
     experience = draft.section("experience")
     assert experience.body and experience.gaps, experience.body
+
+
+ADDRESS = """
+meta:
+  genre: opening_address
+  title: 在青石镇首届茶文化节开幕式上的致辞
+  speaker: {role: 镇长}
+  occasion: 青石镇首届茶文化节开幕大会
+  addressees: [各位来宾, 朋友们]
+  period: 2025年
+  target: {chars: 1500}
+opening:
+  - 大家好
+  - 在首届茶文化节开幕之际，我代表镇党委、镇政府，向各位来宾表示热烈欢迎
+highlights:
+  - theme: 茶产业规模扩大
+    items:
+      - statement: 全镇茶园面积达到3.2万亩
+        figures: [3.2万亩]
+  - theme: 茶旅融合起步
+    items:
+      - statement: 建成茶园观光步道12公里
+        figures: [12公里]
+closing:
+  wishes: [预祝首届茶文化节圆满成功]
+"""
+
+
+def test_an_address_is_not_drafted_as_a_work_meeting() -> None:
+    draft = _draft(parse_facts(ADDRESS), "opening_address")
+    opening = draft.section("welcome").body
+    # the facts' greeting opens it: no 「今天，我们召开……」 in front of 「大家好」
+    assert opening.startswith("大家好") and "召开" not in opening, opening
+    meaning = draft.section("meaning").body
+    assert "方面的工作" not in meaning and "3.2万亩" in meaning, meaning
+    hopes = draft.section("hopes")
+    assert hopes.gaps and "这项工作" not in hopes.gaps[0].wanted and "希望" in hopes.gaps[0].wanted, hopes.body

@@ -359,8 +359,9 @@ class _Writer:
         return self.genre == "duty_report"
 
     def count_lead(self, path: str, n: int, **fields: Any) -> str:
-        """The part's lead-in before a list of ``n`` points (none for a single point)."""
-        if n < 2:
+        """The part's lead-in before a list of ``n`` points (none for a single point, and none in a
+        part whose points are not numbered: an address's 意义 is not 「几个方面的工作」)."""
+        if n < 2 or not self.markers:
             return ""
         text = self.phrase(path, count=cn_count(n), **fields)
         return text.lstrip("，") if text.startswith("，") else text
@@ -483,8 +484,11 @@ class _Writer:
         if self.facts.get("summary"):  # only present when the blueprint feeds it here
             body.append(_sentence(self.facts["summary"]))
         lead = ""
+        # A greeting or welcome of the facts' own (大家好, 值此……之际) opens the speech itself: no
+        # 「今天，我们召开……」 is put in front of it.
+        greets = any(w in "".join(body[:1]) for w in self.phrases.get("greetings") or [])
         if occasion and self.genre == "leader_speech" and occasion.endswith(("会", "会议")) \
-                and not any(occasion in b for b in body):
+                and not any(occasion in b for b in body) and not greets:
             kind = "convener" if _convenes(self.meta, self.speaker) else "guest"
             lead = self.phrase(f"structural.meeting.{kind}", occasion=occasion)
         text = lead + "".join(body)
@@ -611,7 +615,7 @@ class _Writer:
             text += self.measures_text(measures)
             paragraphs.append(text + self.gap(self.budget(n), len(text), topic=theme))
         if not plans:
-            paragraphs.append(self.gap(self.target, len(context), "plans"))
+            paragraphs.append(self.gap(self.target, len(context), wanted=self.gap_text("no_plans")))
         return paragraphs
 
     def write_requirements(self) -> list[str]:
