@@ -632,3 +632,6 @@ def test_an_address_is_not_drafted_as_a_work_meeting() -> None:
     assert "方面的工作" not in meaning and "3.2万亩" in meaning, meaning
     hopes = draft.section("hopes")
     assert hopes.gaps and "这项工作" not in hopes.gaps[0].wanted and "希望" in hopes.gaps[0].wanted, hopes.body
+    # guests are not addressed as 同志们 at the end: the closing calls on whom the salutation names
+    closing = draft.section("wishes").body
+    assert "同志们" not in closing and "预祝首届茶文化节圆满成功" in closing, closing

@@ -635,7 +635,12 @@ class _Writer:
         paragraphs = []
         if wishes:
             end = "！" if self.genre == "leader_speech" else "。"
-            paragraphs.append(self.phrase("structural.wish_lead") + "。".join(wishes) + end)
+            # 同志们， only before an audience the salutation calls so (not 各位来宾 at a summit)
+            addressed = [*(self.links.get("addressees") or []), *(self.meta.get("addressees") or [])]
+            lead = self.phrase("structural.wish_lead")
+            if lead and addressed and not any(lead.rstrip("，,") in a for a in addressed):
+                lead = ""
+            paragraphs.append(lead + "。".join(wishes) + end)
         for r in requests:
             lead = self.phrase("facts.request_lead") if not r.startswith(("请", "恳请", "敬请")) or paragraphs else ""
             paragraphs.append(lead + _sentence(r))
