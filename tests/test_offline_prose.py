@@ -545,6 +545,7 @@ def test_a_leader_speech_without_a_situation_asks_for_one(every) -> None:
     thin = _draft(parse_facts(THIN), "leader_speech")
     situation = thin.section("situation")
     assert situation.paragraphs[0].startswith("【待补：") and "形势" in situation.gaps[0].wanted
+    assert re.search(r"约\d+字】$", situation.paragraphs[0]), situation.paragraphs[0]  # a whole number
     safety = every[("leader_speech_safety", "leader_speech")].section("situation")
     assert not any("形势" in g.wanted for g in safety.gaps)  # its facts state the situation
 

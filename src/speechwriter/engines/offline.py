@@ -593,7 +593,7 @@ class _Writer:
             return [context + lead, *self._shortcoming_points(shortcomings)]
         # The situation is the speaker's judgement, not a fact the composer has: asked for, once.
         wanted = self.gap_text("context")
-        situation = gap_marker(wanted, max(GAP_MIN_CHARS, round(self.target * 0.3, -1))) if wanted else ""
+        situation = gap_marker(wanted, max(GAP_MIN_CHARS, int(round(self.target * 0.3, -1)))) if wanted else ""
         return [situation, lead, *self._shortcoming_points(shortcomings)]
 
     def write_plans(self) -> list[str]:
