@@ -1029,6 +1029,7 @@ _POINT_STARTS = {
     "shouxian": re.compile(r"^(?:首先|其次|再次)"),  # 最后 also opens a closing paragraph: not a point
     "arabic": re.compile(r"^[0-9]+[.．]"),
 }
+_GAP_ONLY = re.compile(r"^【待补[^】]*】$")
 _ANY_POINT = re.compile("|".join(p.pattern for k, p in _POINT_STARTS.items() if k != "shouxian"))
 
 
@@ -1046,6 +1047,8 @@ def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], heading
             continue
         point = _POINT_STARTS.get(spec.enumerator, _ANY_POINT)
         last_point = max((k for k, p in enumerate(paras) if point.match(p)), default=-1)
+        if last_point < 0:  # no numbered points: a paragraph that is only a gap stands for them (提出要求)
+            last_point = max((k for k, p in enumerate(paras) if _GAP_ONLY.match(p)), default=-1)
         if last_point < 0:
             continue
         tail = paras[last_point + 1:]
