@@ -133,7 +133,7 @@ def test_thin_facts_give_a_short_draft_with_gaps_that_account_for_the_budget() -
     assert draft.chars < 0.5 * 3000  # nothing padded
     assert len(gaps) >= 4 and all(g.chars and g.chars >= 50 for g in gaps)
     achievements = draft.section("achievements")
-    assert [g.wanted for g in achievements.gaps][:2] == ["典型事例、具体做法或群众评价"] * 2
+    assert [g.wanted for g in achievements.gaps][:2] == ["道路建设提速的主要做法和经验", "集镇环境改善的主要做法和经验"]
     # each point's gap follows that point's own facts, in the same paragraph
     assert next(p for p in achievements.paragraphs if "18公里" in p).endswith("字】")
     assert draft.chars + sum(g.chars or 0 for g in gaps) >= 0.6 * 3000
@@ -157,11 +157,11 @@ def test_placeholders_of_an_extracted_file_become_gaps_not_sentences() -> None:
 # --- 3. evaluations computed from the data ------------------------------------------------------------
 
 def test_evaluations_follow_the_numbers() -> None:
-    assert evaluation("新建高标准农田5.8万亩，完成年度任务的116%") == "超额完成目标任务"
-    assert evaluation("完成年度目标的100%") == "全面完成目标任务"
-    assert evaluation("完成年度任务的92%") == ""  # short of the target: no verdict
-    assert evaluation("营商环境评价排名全省第2位") == "走在全省前列"
-    assert evaluation("营商环境评价排名全省第9位") == ""
+    assert evaluation("计划新建高标准农田5万亩，新建5.8万亩") == "超额完成目标任务"
+    assert evaluation("目标任务100件，完成100件") == "全面完成目标任务"
+    assert evaluation("目标任务100件，完成92件") == ""  # short of the target: no verdict
+    assert evaluation("完成年度任务的116%") == ""  # the rate says it; a verdict would be 套话
+    assert evaluation("营商环境评价排名全省第2位") == ""
     assert evaluation("粮食总产量同比增长3.2%") == ""  # the statement already says it
     assert signed_change("利润同比-3.2%，税收同比+5%") == "利润同比下降3.2%，税收同比增长5%"
 
@@ -297,7 +297,7 @@ def test_the_strongest_item_is_never_a_shortcoming(seams) -> None:
         body = _body(draft)
         assert "短板" not in body
         para = next(p for s in draft.sections for p in s.paragraphs if "116%" in p)
-        assert "超额完成目标任务" in para
+        assert "完成年度目标的116%" in para
 
 
 def test_a_multi_year_review_never_says_nian_chu(seams, every) -> None:
@@ -448,3 +448,191 @@ def test_lead_words_are_not_repeated_through_the_plans(every) -> None:
         for lead in ("我们将", "我将"):
             assert plans.body.count(lead) <= len(_facts_of(stem).plans) + 1, (stem, genre, lead)
         assert _body(draft).count("这方面") <= "".join(_facts_of(stem).prose()).count("这方面"), (stem, genre)
+
+
+# --- 7. what the second blind review still objected to (#20 follow-up) ----------------------------
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.findall(r"[^。！？\n]+[。！？]", text)]
+
+
+def test_an_evaluation_tail_is_written_only_with_the_comparison_it_rests_on() -> None:
+    # a rate alone, or a rank, already says what it says: a verdict after it reads as 套话
+    assert evaluation("新建高标准农田5.8万亩，完成年度任务的116%") == ""
+    assert evaluation("营商环境评价排名全省第2位") == ""
+    assert evaluation("136台燃气锅炉低氮燃烧改造超额完成，名列全市第1") == ""
+    # the target and the result both stated: the verdict follows from them
+    assert evaluation("年度目标新建高标准农田5万亩，实际新建5.8万亩") == "超额完成目标任务"
+    assert evaluation("计划改造老旧小区10个，完成10个") == "全面完成目标任务"
+    assert evaluation("计划改造老旧小区10个，完成8个") == ""
+
+
+def test_no_draft_adds_a_verdict_its_facts_do_not_state(seams, every) -> None:
+    for (stem, _), draft in every.items():
+        prose = "".join(_facts_of(stem).prose())
+        for verdict in ("超额完成目标任务", "全面完成目标任务"):
+            assert _body(draft).count(verdict) <= prose.count(verdict), (stem, verdict)
+        assert len(re.findall(r"走在[^，。；]{0,4}前列", _body(draft))) <= len(re.findall(r"走在[^，。；]{0,4}前列", prose))
+    para = next(p for s in seams["work_report"].sections for p in s.paragraphs if "116%" in p)
+    assert "超额完成" not in para
+
+
+def test_every_honour_has_its_actor(seams, every) -> None:
+    honours = {"全省粮食生产先进县", "自治区禁毒工作通报表彰", "全区平安建设先进集体"}
+    seen = 0
+    for draft in [*seams.values(), *every.values()]:
+        for sentence in _sentences(_body(draft)):
+            if any(h in sentence for h in honours):
+                seen += 1
+                assert not re.match(r"^(?:先后)?(?:获得|荣获|获评|被评为)", sentence), sentence
+    assert seen >= 3 * len(GENRES)
+    agri = _body(every[("annual_summary_agri", "annual_summary")])
+    assert re.search(r"(?:我们|农业农村局)获得“全省粮食生产先进县”", agri), agri
+    # an honour that is itself a commendation is not called a 荣誉 twice over
+    assert "通报表彰荣誉" not in _body(every[("annual_summary_hailar", "annual_summary")])
+
+
+def test_a_statement_that_opens_with_huo_gets_a_subject() -> None:
+    text = THIN.replace("- statement: 新建公厕6座", "- statement: 获评省级卫生乡镇，新建公厕6座")
+    body = _body(_draft(parse_facts(text)))
+    assert "获评省级卫生乡镇" in body
+    assert not re.search(r"(?:^|[。\n：])获评", body), body
+
+
+def _wanted(draft: Draft, role: str) -> list[str]:
+    return [g.wanted for s in draft.sections if s.role == role for g in s.gaps]
+
+
+def test_gaps_are_worded_in_the_genre_s_terms() -> None:
+    facts = parse_facts(THIN)
+    ws = Workspace()
+    drafts = {g: _draft(facts, g, ws) for g in GENRES}
+    firsts = {g: _wanted(d, "achievements")[0] for g, d in drafts.items()}
+    assert len(set(firsts.values())) == len(GENRES), firsts
+    assert "履职" in firsts["duty_report"]
+    plans = {g: _wanted(d, "plans")[0] for g, d in drafts.items()}
+    assert len(set(plans.values())) >= 3, plans
+    # each point's gap names its point: two gaps of one part never read the same
+    for draft in drafts.values():
+        wanted = _wanted(draft, "achievements")
+        assert len(set(wanted)) == len(wanted), wanted
+
+
+def test_gap_wording_is_data_a_user_can_override(tmp_path: Path) -> None:
+    bank = (Path(__file__).resolve().parent.parent / "prompts" / "offline" / "phrases.yaml").read_text(encoding="utf-8")
+    import yaml
+
+    data = yaml.safe_load(bank)
+    data["gaps"]["achievements"] = "本单位自定的待补说法：{topic}"
+    (tmp_path / "offline").mkdir()
+    (tmp_path / "offline" / "phrases.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    draft = _draft(parse_facts(THIN), ws=Workspace(prompts=[tmp_path]))
+    assert _wanted(draft, "achievements")[0] == "本单位自定的待补说法：道路建设提速"
+
+
+def test_a_duty_report_has_its_own_integrity_part(every) -> None:
+    street = every[("duty_report_street", "duty_report")]
+    integrity = next(s for s in street.sections if s.heading and "廉洁自律" in s.heading)
+    assert "八项规定" in integrity.body and "八项规定" not in street.section("performance").body
+    # the parts are numbered in order and the performance part counts only its own points
+    assert street.section("performance").body.count("（四）") == 0
+    thin = _draft(parse_facts(THIN), "duty_report")
+    part = next(s for s in thin.sections if s.heading and "廉洁自律" in s.heading)
+    assert part.gaps and "廉洁" in part.gaps[0].wanted
+
+
+def test_a_leader_speech_without_a_situation_asks_for_one(every) -> None:
+    thin = _draft(parse_facts(THIN), "leader_speech")
+    situation = thin.section("situation")
+    assert situation.paragraphs[0].startswith("【待补：") and "形势" in situation.gaps[0].wanted
+    assert re.search(r"约\d+字】$", situation.paragraphs[0]), situation.paragraphs[0]  # a whole number
+    safety = every[("leader_speech_safety", "leader_speech")].section("situation")
+    assert not any("形势" in g.wanted for g in safety.gaps)  # its facts state the situation
+
+
+def test_one_gap_per_missing_thing_in_requirements_and_tasks(every) -> None:
+    for (stem, genre), draft in every.items():
+        if genre != "leader_speech":
+            continue
+        requirements = draft.section("requirements")
+        assert len(requirements.gaps) == 1, (stem, requirements.body)
+        asked = set(re.findall(r"[\u4e00-\u9fff]{2}", requirements.gaps[0].wanted))
+        for wanted in _wanted(draft, "plans"):
+            terms = set(re.split(r"[、，（）：和或与]", wanted))
+            assert not any(t and t in requirements.gaps[0].wanted for t in terms if len(t) >= 3), (wanted, asked)
+
+
+def test_an_opening_that_announces_itself_is_not_announced_again(every) -> None:
+    opening = every[("work_report_gongqingfu", "work_report")].section("opening").body
+    assert "再作归纳并介绍今后思路" in opening and "作简要汇报" not in opening, opening
+    text = THIN.replace("closing:", "opening:\n  - 现在，我代表镇人民政府向大会报告工作，请予审议\nclosing:")
+    gov = _draft(parse_facts(text), "government_report").section("opening").body
+    assert "请予审议" in gov and "如下" not in gov, gov
+
+
+def test_the_closing_keeps_what_the_facts_ask_for(seams, every) -> None:
+    for (stem, genre), draft in every.items():
+        closing = draft.section("closing").body
+        for request in _facts_of(stem).closing.requests:
+            assert request.rstrip("。") in closing, (stem, genre)
+    for genre, draft in seams.items():
+        assert "请各位领导批评指正" in draft.section("closing").body, genre
+    # the opening's request is the closing's to say: when the facts' closing asks nothing, it is
+    # moved there, not lost (one request in the whole speech, R801/R803)
+    asks_nothing = SEAMS.replace("closing:\n  requests: [请各位领导批评指正]\n", "")
+    for genre in ("work_report", "annual_summary"):
+        draft = _draft(parse_facts(asks_nothing), genre)
+        assert "请批评指正" in draft.section("closing").body and "批评指正" not in draft.section("opening").body
+        assert _body(draft).count("批评指正") == 1
+    street = every[("duty_report_street", "duty_report")]
+    assert "恳请各位领导和同志们批评指正" in street.section("closing").body
+    alone = _draft(parse_facts(THIN.replace("closing:", "opening:\n  - 现将一年来履职情况报告如下，请予评议\nclosing:")),
+                   "duty_report")
+    assert alone.section("closing").body.endswith("请予评议。") and "请予评议" not in alone.section("opening").body
+
+
+def test_a_government_report_without_experience_facts_gets_a_gap_not_a_failure() -> None:
+    text = THIN.replace("shortcomings: [产业基础薄弱]\n", "")
+    draft = _draft(parse_facts(text), "government_report")
+    experience = draft.section("experience")
+    assert experience.body and experience.gaps, experience.body
+
+
+ADDRESS = """
+meta:
+  genre: opening_address
+  title: 在青石镇首届茶文化节开幕式上的致辞
+  speaker: {role: 镇长}
+  occasion: 青石镇首届茶文化节开幕大会
+  addressees: [各位来宾, 朋友们]
+  period: 2025年
+  target: {chars: 1500}
+opening:
+  - 大家好
+  - 在首届茶文化节开幕之际，我代表镇党委、镇政府，向各位来宾表示热烈欢迎
+highlights:
+  - theme: 茶产业规模扩大
+    items:
+      - statement: 全镇茶园面积达到3.2万亩
+        figures: [3.2万亩]
+  - theme: 茶旅融合起步
+    items:
+      - statement: 建成茶园观光步道12公里
+        figures: [12公里]
+closing:
+  wishes: [预祝首届茶文化节圆满成功]
+"""
+
+
+def test_an_address_is_not_drafted_as_a_work_meeting() -> None:
+    draft = _draft(parse_facts(ADDRESS), "opening_address")
+    opening = draft.section("welcome").body
+    # the facts' greeting opens it: no 「今天，我们召开……」 in front of 「大家好」
+    assert opening.startswith("大家好") and "召开" not in opening, opening
+    meaning = draft.section("meaning").body
+    assert "方面的工作" not in meaning and "3.2万亩" in meaning, meaning
+    hopes = draft.section("hopes")
+    assert hopes.gaps and "这项工作" not in hopes.gaps[0].wanted and "希望" in hopes.gaps[0].wanted, hopes.body
+    # guests are not addressed as 同志们 at the end: the closing calls on whom the salutation names
+    closing = draft.section("wishes").body
+    assert "同志们" not in closing and "预祝首届茶文化节圆满成功" in closing, closing

@@ -102,8 +102,19 @@ class SectionSpec(_Model):
     share: float = Field(0.1, gt=0, le=1, description="占全文长度的目标比例")
     lead_share: float = Field(0.15, ge=0, lt=1,
                               description="总述、小结、过渡等要点以外的文字占本章节长度的比例，其余按要点分配")
+    themes: list[str] = Field(default_factory=list,
+                              description="只写主题含这些词之一的成效亮点（如述职报告单列的廉洁自律部分）")
+    skip_themes: list[str] = Field(default_factory=list,
+                                   description="不写主题含这些词之一的成效亮点（它们由另一章节单独写）")
     part: int | None = Field(None, ge=0, description="由事实文件 parts 中第几部分（从 0 起）写成；"
                              "撰稿时按事实文件自动加入，蓝图文件中一般不写")
+
+    def takes_highlight(self, theme: str) -> bool:
+        """Whether this section writes the highlight with this theme (``themes``, ``skip_themes``):
+        a duty report states its 廉洁自律 in a part of its own, not among the other duties."""
+        if self.themes and not any(w in theme for w in self.themes):
+            return False
+        return not any(w in theme for w in self.skip_themes)
 
     @model_validator(mode="after")
     def _heading_has_level(self) -> SectionSpec:

@@ -110,7 +110,8 @@ def point_budgets(section_chars: int, weights: list[int], lead_share: float) -> 
 def _point_sources(facts: Facts, section: SectionSpec) -> list[tuple[str, int]]:
     """(theme, amount of facts text) for each point of a section, in order."""
     if section.role == "achievements":
-        return [(h.theme, len(h.lead or "") + sum(len(i.statement) for i in h.items)) for h in facts.highlights]
+        return [(h.theme, len(h.lead or "") + sum(len(i.statement) for i in h.items)) for h in facts.highlights
+                if section.takes_highlight(h.theme)]
     if section.role == "plans":
         plans = facts.parts[section.part].points if section.part is not None and section.part < len(facts.parts) \
             else facts.plans
@@ -136,6 +137,7 @@ def _strings(value: Any) -> list[str]:
 def facts_chars(facts: Facts, section: SectionSpec) -> int:
     """Characters of facts text a section is written from (its fed fields, the meta excepted)."""
     dumped = facts.model_dump(mode="json", exclude={"notes"})
+    dumped["highlights"] = [h for h in dumped.get("highlights") or [] if section.takes_highlight(h["theme"])]
     return sum(len(s) for name in section.feeds if name != "meta" for s in _strings(dumped.get(name)))
 
 
@@ -188,6 +190,9 @@ def section_links(facts: Facts, blueprint: Blueprint, section: SectionSpec) -> d
         links["occasion"] = meta.occasion
         links["addressees"] = list(meta.addressees)
         links["speaker_role"] = meta.speaker.role
+    if section.role == "closing":
+        # What the opening says: a request the opening makes (不妥之处请批评指正) is the closing's to say.
+        links["opening"] = list(facts.opening)
     if section.role == "opening":
         # The parts the opening may announce (下面，我讲三个方面…).
         links["parts"] = [s.title for s in blueprint.sections if s.heading]

@@ -59,10 +59,15 @@ def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
             continue
         value = dumped.get(name)
         if name == "highlights":
-            value = [_resolve_orgs(facts, hl) for hl in value]
+            value = [_resolve_orgs(facts, hl) for hl in value if section.takes_highlight(hl["theme"])]
         elif name in ("names", "honours"):
             value = [{"text": n["text"], "quoted": n["quoted"]} for n in value
                      if n["required"] and n["text"] not in stated]
+            if name == "honours":  # who won it: a sentence about an honour needs its actor
+                owners = {n["text"]: facts.org(n.get("org")) for n in dumped.get(name) or []}
+                for n in value:
+                    if owners.get(n["text"]):
+                        n["org_name"] = owners[n["text"]].short_name
         elif name == "plans":
             value = [{"theme": p["theme"], "measures": p["measures"],
                       "figures": [f["raw"] for f in p["figures"] if f["required"]]} for p in value]

@@ -7,9 +7,10 @@ What it writes, and nothing else:
 
 - **fact sentences** — the facts file's own statements, themes, measures, shortcomings, wishes and
   requests, each framed at most by a word that names who did it (the organisation, 我们, 我);
-- **evaluations computed from the data** — 116% of a target reads 超额完成目标任务, a rank among the
-  first three reads 走在…前列; nothing is praised that a figure does not show, and a shortcoming is
-  written only where the facts name one;
+- **evaluations computed from the data**, and only next to the comparison they rest on — a target
+  and a result both stated (计划10个，完成12个) read 超额完成目标任务; a rate or a rank alone is left to
+  speak for itself; nothing is praised that a figure does not show, and a shortcoming is written
+  only where the facts name one;
 - **structural sentences** — the salutation, one announcement of the parts, one lead-in at the
   start of each part, the ending the facts ask for (the short list under ``structural`` in the
   phrase bank, see :func:`structural_templates`);
@@ -165,30 +166,36 @@ class OfflineComposer(Engine):
 
 # --- evaluations computed from the data -----------------------------------------------------------
 
-_OF_TARGET = re.compile(r"(?:完成|达到|为)[^，。；]{0,10}?(?:目标|计划|任务)(?:任务)?的\s*(\d+(?:\.\d+)?)\s*[%％]")
-_RANK = re.compile(r"(?:排名|排|位居|居|位列|列)(全国|全省|全区|全市|全州|全盟|全县|[^，。；\d]{2,6}?)(?:第)"
-                   r"([一二三123])(?:位|名)?")
+# A target stated with its value (目标新建5万亩, 计划改造10个, 任务40件), and any other value of the
+# same unit in the statement (实际新建5.8万亩, 完成8个): the comparison a verdict rests on.
+_NUMBER = r"(\d+(?:\.\d+)?)\s*(万|亿)?([^\d\s，。；、%％])"
+_TARGET_VALUE = re.compile(r"(?:目标|计划|任务)(?:为|是)?[^\d，。；]{0,8}?" + _NUMBER)
+_VALUE = re.compile(_NUMBER)
 _SIGNED = re.compile(r"同比([+\-－＋])\s*(\d+(?:\.\d+)?\s*[%％])")
 
 
 def evaluation(statement: str) -> str:
     """What the figures of one statement show, as a clause ('' when they show nothing to judge).
 
-    Only what follows from the numbers: more than 100% of a target is 超额完成, exactly 100% 全面完成;
-    a rank among the first three of a named scope is 走在…前列. A figure that merely rises or falls
-    is already said by its own words (同比增长…): the composer adds no verdict to it.
+    A verdict is written only next to the comparison it rests on: the statement gives the target
+    and the result (计划改造10个，完成12个 → 超额完成目标任务; equal → 全面完成目标任务). A rate alone
+    (完成年度任务的116%) or a rank (排名全省第2位) already says all it says: a verdict after it is
+    套话 to a reader, so none is added.
     """
-    m = _OF_TARGET.search(statement)
-    if m:
-        share = float(m.group(1))
-        if share > 100:
-            return "超额完成目标任务"
-        if share == 100:
-            return "全面完成目标任务"
-    m = _RANK.search(statement)
-    if m and m.group(1).startswith("全") and "前列" not in statement:
-        return f"走在{m.group(1)}前列"
-    return ""
+    target = _TARGET_VALUE.search(statement)
+    if not target:
+        return ""
+    goal, unit = float(target.group(1)) * _SCALE[target.group(2) or ""], target.group(3)
+    done = [float(m.group(1)) * _SCALE[m.group(2) or ""] for m in _VALUE.finditer(statement, target.end())
+            if m.group(3) == unit]
+    if not done:
+        return ""
+    if done[0] > goal:
+        return "超额完成目标任务"
+    return "全面完成目标任务" if done[0] == goal else ""
+
+
+_SCALE = {"": 1.0, "万": 1e4, "亿": 1e8}
 
 
 def signed_change(statement: str) -> str:
@@ -205,6 +212,8 @@ _VERB_START = re.compile(
     r"瞄准|紧盯|聚焦|围绕|统筹|招录|招引|再建|新建|扩大|拓展|拓宽|优化|规范|整治|治理|排查|督促|动员|宣传|集中|"
     r"协助|多办|化解|解决|带头|带动|参加|参与|盘活|完成|创建|争创|保障|维护|提供|开设|打好|守牢|筑牢|发挥|持续|"
     r"全面|进一步|着力|力争|确保|推广|查处|检查|清理|挂牌|稳[就妥住]|扩|巩固|改善|让|牵头|承办|举办|帮助|服务)")
+# An honour or rating reported without its winner (获评…, 被评为…).
+_WON = re.compile(r"^(?:获|荣获|被评为|被授予|被命名为|入选)")
 # A measure that already says how it is meant (要/将/力争/确保 near its start) gets no lead word:
 # 力争 + 年内力争… would say it twice.
 _MODAL = re.compile(r"^[^，；]{0,6}?(?:要|将|力争|确保|争取|务必|必须)")
@@ -268,6 +277,13 @@ _REGION_START = re.compile(r"^(?:全县|全区|全市|全省|全旗|全镇|全�
 
 
 _KEY = re.compile(r"[\W_]+")
+
+
+def _topic(theme: str) -> str:
+    """A point's theme, short enough to name it inside a gap (its first clause; '' when long)."""
+    head = re.split(r"[，,；;。：:]", _clause(theme), maxsplit=1)[0].strip()
+    # no figures in a gap: the figure checks read them as the draft's own
+    return head if 2 <= len(head) <= 16 and _placeholder(theme) is None and not re.search(r"\d", head) else ""
 _OPENING_REQUEST = re.compile(r"[，,]?\s*(?:不妥之处[，,]?\s*)?(?:请|敬请|恳请)[^，。；]{0,12}?(?:批评指正|指正|指导)$")
 
 
@@ -281,6 +297,7 @@ class _Writer:
         self.meta = facts.get("meta", {})
         self.genre = section.get("genre", "work_report")
         self.role = section.get("role", "body")
+        self.section_id = str(section.get("id") or "")
         self.markers: list[str] = section.get("markers") or []
         self.points: list[dict[str, Any]] = section.get("points") or []
         self.links: dict[str, Any] = section.get("links") or {}
@@ -304,12 +321,27 @@ class _Writer:
         except (KeyError, IndexError):
             return ""
 
-    def gap(self, budget: int, written: int, role: str | None = None, wanted: str | None = None) -> str:
+    def gap_text(self, key: str, topic: str = "", **fields: Any) -> str:
+        """What a gap asks for, in this genre's terms: ``gaps.<key>`` of the phrase bank, looked up
+        by this section's id, then its genre, then ``default``; ``{topic}`` is the point's theme."""
+        node = (self.phrases.get("gaps") or {}).get(key)
+        if isinstance(node, dict):
+            node = node.get(self.section_id) or node.get(self.genre) or node.get("default")
+        if not isinstance(node, str):
+            return ""
+        try:
+            fallback = ((self.phrases.get("gaps") or {}).get("topic_fallback") or {}).get(key) or "这项工作"
+            return node.format(topic=_topic(topic) or fallback, **fields)
+        except (KeyError, IndexError):
+            return ""
+
+    def gap(self, budget: int, written: int, role: str | None = None, wanted: str | None = None,
+            topic: str = "") -> str:
         """A gap marker for what a point's facts leave short of its budget ('' when they nearly fill it)."""
         missing = budget - written
         if missing < GAP_MIN_CHARS or missing < budget * GAP_MIN_SHARE:
             return ""
-        what = wanted or self.phrase(f"gaps.{role or self.role}") or self.phrase("gaps.body")
+        what = wanted or self.gap_text(role or self.role, topic) or self.gap_text("body")
         return gap_marker(what, max(GAP_MIN_CHARS, round(missing, -1)))
 
     def marker(self, n: int) -> str:
@@ -327,8 +359,9 @@ class _Writer:
         return self.genre == "duty_report"
 
     def count_lead(self, path: str, n: int, **fields: Any) -> str:
-        """The part's lead-in before a list of ``n`` points (none for a single point)."""
-        if n < 2:
+        """The part's lead-in before a list of ``n`` points (none for a single point, and none in a
+        part whose points are not numbered: an address's 意义 is not 「几个方面的工作」)."""
+        if n < 2 or not self.markers:
             return ""
         text = self.phrase(path, count=cn_count(n), **fields)
         return text.lstrip("，") if text.startswith("，") else text
@@ -350,6 +383,8 @@ class _Writer:
             st = org + st
         elif not org and self.first_person and _VERB_START.match(st):
             st = "我" + st
+        elif not org and _WON.match(st):
+            st = self.actor(None) + st  # 获评…: an honour is always somebody's
         verdict = evaluation(st)
         return st + ("，" + verdict if verdict and verdict not in st else "")
 
@@ -392,19 +427,42 @@ class _Writer:
             out.append(m)
         return "；".join(out) + "。" if out else ""
 
+    def actor(self, org: str | None) -> str:
+        """Who did it, for a sentence the facts give no subject: another unit by its name, the
+        speaker's own unit by name the first time and 我们 after, 我们 when the facts name nobody."""
+        if org and org not in self.speaker.own:
+            return org
+        if self.own_named or not self.speaker.own:
+            return "我们"
+        self.own_named = True
+        return org or self.speaker.own[-1]
+
+    def honour_form(self, text: str) -> str:
+        """Which honour sentence fits the name: 受到…表彰, 获得…称号, or 获得“…”荣誉 (the default)."""
+        endings = self.phrases.get("honour_endings") or {}
+        for form in ("commended", "titled"):
+            if text.endswith(tuple(endings.get(form) or ())):
+                return form
+        return "one"
+
     def names_sentence(self, written: str) -> str:
         """Every name and honour this section must state that its facts have not stated yet."""
         names = [n for n in self.facts.get("names") or [] if n.get("text") and n["text"] not in written]
         honours = [n for n in self.facts.get("honours") or [] if n.get("text") and n["text"] not in written]
         out = ""
-        if len(honours) == 1:
-            out += self.phrase("facts.honours_one", honours=_quote(honours[0]))
-        elif honours:
-            out += self.phrase("facts.honours_many", honours="、".join(_quote(n) for n in honours))
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for honour in honours:  # one sentence per actor, in the order the facts list them
+            groups.setdefault(self.actor(honour.get("org_name")), []).append(honour)
+        for actor, won in groups.items():
+            if len(won) > 1:
+                out += self.phrase("facts.honours_many", actor=actor, honours="、".join(_quote(n) for n in won))
+                continue
+            out += self.phrase(f"facts.honours_{self.honour_form(won[0]['text'])}", actor=actor,
+                               honours=_quote(won[0]))
         # A name the facts only list says nothing on its own (「相关工作还有“河长制”」): the writer is
         # asked for what was done under it, with the name written in the request.
         if names:
-            out += gap_marker(self.phrase("gaps.names", names="、".join(_quote(n) for n in names)))
+            out += gap_marker(self.gap_text("names", names="、".join(_quote(n) for n in names)))
         return out
 
     # roles ------------------------------------------------------------------------------
@@ -426,13 +484,19 @@ class _Writer:
         if self.facts.get("summary"):  # only present when the blueprint feeds it here
             body.append(_sentence(self.facts["summary"]))
         lead = ""
+        # A greeting or welcome of the facts' own (大家好, 值此……之际) opens the speech itself: no
+        # 「今天，我们召开……」 is put in front of it.
+        greets = any(w in "".join(body[:1]) for w in self.phrases.get("greetings") or [])
         if occasion and self.genre == "leader_speech" and occasion.endswith(("会", "会议")) \
-                and not any(occasion in b for b in body):
+                and not any(occasion in b for b in body) and not greets:
             kind = "convener" if _convenes(self.meta, self.speaker) else "guest"
             lead = self.phrase(f"structural.meeting.{kind}", occasion=occasion)
         text = lead + "".join(body)
         parts = [p for p in self.links.get("parts") or [] if p]
-        if parts and not re.search(r"汇报如下|报告如下|总结如下|讲几点", text):
+        # An opening the facts already make announce what follows (再作归纳并介绍今后思路, 向大会
+        # 报告工作) is not announced a second time.
+        announced = [w for w in self.phrases.get("announced_by") or [] if w]
+        if parts and not any(w in text for w in announced):
             at = occasion and not lead and not any(occasion in b for b in body)
             meeting = bool(occasion) and occasion.endswith(("会", "会议", "大会", "论坛", "仪式"))
             path = ("structural.announce_at" if meeting else "structural.announce_at_event") if at \
@@ -462,7 +526,7 @@ class _Writer:
         if tail:
             paragraphs.append(tail)
         if not highlights:
-            paragraphs.append(self.gap(self.target, sum(map(len, paragraphs)), wanted="主要工作和成效（事实文件未列出）"))
+            paragraphs.append(self.gap(self.target, sum(map(len, paragraphs)), wanted=self.gap_text("no_highlights")))
         return paragraphs
 
     def _highlight(self, n: int, hl: dict[str, Any]) -> str:
@@ -477,7 +541,7 @@ class _Writer:
         if hl.get("lead"):
             text += _sentence(hl["lead"])
         text += self.items_text(items)
-        return text + self.gap(self.budget(n), len(text))
+        return text + self.gap(self.budget(n), len(text), topic=theme)  # '' when the fact says it
 
     def _shortcoming_points(self, shortcomings: list[str]) -> list[str]:
         """One paragraph per shortcoming (numbered), with the plan that answers it when there is one."""
@@ -487,12 +551,13 @@ class _Writer:
             sep = "，" if marker.startswith(("第", "首", "其", "再", "最")) else ""
             what = _placeholder(s)
             if what is not None:
-                paragraphs.append(marker + sep + gap_marker(what or self.phrase("gaps.shortcomings"),
+                paragraphs.append(marker + sep + gap_marker(what or self.gap_text("shortcomings"),
                                                             self.budget(i) or None))
                 continue
             text = f"{marker}{sep}{s}。"
             # No 「对此，下一步将……」: which plan answers which shortcoming is the writer's call, not
             # a fact (a blind review found every such link unsupported, some of them wrong).
+            # the gap follows the shortcoming itself: 这一问题, not the shortcoming said again
             paragraphs.append(text + self.gap(self.budget(i), len(text)))
         return paragraphs
 
@@ -502,7 +567,8 @@ class _Writer:
         if self.facts.get("summing_up"):
             paragraphs.append(_sentence(self.facts["summing_up"]))
         if not shortcomings:
-            return paragraphs
+            # A section of its own (体会与问题) with nothing to say from the facts is a gap, never empty.
+            return paragraphs or [self.gap(self.target, 0, "assessment") or gap_marker(self.gap_text("assessment"))]
         if self.section.get("enumerator", "none") == "none":
             real = [s for s in shortcomings if _placeholder(s) is None]
             text = ""
@@ -511,8 +577,8 @@ class _Writer:
                 lead = self.phrase("structural.lead.shortcomings_shift" if shift else "structural.lead.shortcomings")
                 text = lead + "；".join(real) + "。"
             if len(real) < len(shortcomings):
-                text += gap_marker(self.phrase("gaps.shortcomings"))
-            text += self.gap(self.target, len(text) + sum(map(len, paragraphs)))
+                text += gap_marker(self.gap_text("shortcomings"))
+            text += self.gap(self.target, len(text) + sum(map(len, paragraphs)), wanted=self.gap_text("assessment_all"))
             paragraphs.append(text)
             return paragraphs
         if len(shortcomings) > 1:
@@ -522,8 +588,13 @@ class _Writer:
     def write_situation(self) -> list[str]:
         context = "".join(_sentence(c) for c in self.facts.get("context") or [])
         shortcomings = [_clause(s) for s in self.facts.get("shortcomings") or []]
-        first = context + (self.phrase("structural.lead.shortcomings") if len(shortcomings) > 1 else "")
-        return [first, *self._shortcoming_points(shortcomings)]
+        lead = self.phrase("structural.lead.shortcomings") if len(shortcomings) > 1 else ""
+        if context:
+            return [context + lead, *self._shortcoming_points(shortcomings)]
+        # The situation is the speaker's judgement, not a fact the composer has: asked for, once.
+        wanted = self.gap_text("context")
+        situation = gap_marker(wanted, max(GAP_MIN_CHARS, int(round(self.target * 0.3, -1)))) if wanted else ""
+        return [situation, lead, *self._shortcoming_points(shortcomings)]
 
     def write_plans(self) -> list[str]:
         plans = self.facts.get("plans") or []
@@ -533,45 +604,63 @@ class _Writer:
             theme = _clause(plan["theme"])
             what = _placeholder(theme)
             if what is not None:
-                paragraphs.append(self.marker(n) + gap_marker(what or self.phrase("gaps.plans"), self.budget(n) or None))
+                paragraphs.append(self.marker(n) + gap_marker(what or self.gap_text("plans"), self.budget(n) or None))
                 continue
             measures = plan.get("measures") or []
             if measures and _KEY.sub("", measures[0]).startswith(_KEY.sub("", theme)):
                 text = self.marker(n)  # the first measure opens with the theme: said once
+                theme = ""
             else:
                 text = f"{self.marker(n)}{theme}。"
             text += self.measures_text(measures)
-            paragraphs.append(text + self.gap(self.budget(n), len(text)))
+            paragraphs.append(text + self.gap(self.budget(n), len(text), topic=theme))
         if not plans:
-            paragraphs.append(self.gap(self.target, len(context), "plans"))
+            paragraphs.append(self.gap(self.target, len(context), wanted=self.gap_text("no_plans")))
         return paragraphs
 
     def write_requirements(self) -> list[str]:
-        """No facts feed the requirements: the lead-in, then the points the blueprint expects,
-        each a gap for one requirement the speaker must state (not three stock paragraphs)."""
+        """No facts feed the requirements: the lead-in, then one gap for the requirements the
+        speaker must state. One thing is missing, so one marker asks for it (three identical
+        markers under 一是/二是/三是 said the same thing three times)."""
         lead = self.phrase("structural.lead.requirements")
-        markers = self.markers[:3] or [""]
-        each = max(0, self.target - len(lead)) // len(markers)
-        wanted = self.phrase("gaps.requirements")
-        return [lead, *(m + gap_marker(wanted, max(GAP_MIN_CHARS, round(each, -1))) for m in markers)]
+        wanted = self.gap_text("requirements")
+        return [lead, gap_marker(wanted, max(GAP_MIN_CHARS, round(max(0, self.target - len(lead)), -1)))]
 
     def write_closing(self) -> list[str]:
         closing = self.facts.get("closing") or {}
         wishes = [_clause(w) for w in closing.get("wishes") or [] if _clause(w)]
         requests = [_clause(r) for r in closing.get("requests") or [] if _clause(r)]
+        if not requests and self.opening_request():
+            requests = [self.opening_request()]  # moved from the opening, not lost
         paragraphs = []
         if wishes:
             end = "！" if self.genre == "leader_speech" else "。"
-            paragraphs.append(self.phrase("structural.wish_lead") + "。".join(wishes) + end)
+            # 同志们， only before an audience the salutation calls so (not 各位来宾 at a summit)
+            addressed = [*(self.links.get("addressees") or []), *(self.meta.get("addressees") or [])]
+            lead = self.phrase("structural.wish_lead")
+            if lead and addressed and not any(lead.rstrip("，,") in a for a in addressed):
+                lead = ""
+            paragraphs.append(lead + "。".join(wishes) + end)
         for r in requests:
             lead = self.phrase("facts.request_lead") if not r.startswith(("请", "恳请", "敬请")) or paragraphs else ""
             paragraphs.append(lead + _sentence(r))
         if not paragraphs:
-            paragraphs.append(self.gap(self.target, 0, "closing") or gap_marker(self.phrase("gaps.closing")))
+            paragraphs.append(self.gap(self.target, 0, "closing") or gap_marker(self.gap_text("closing")))
         asked = any(w in "".join(requests) for w in ("评议", "审议", "指正", "指导"))
         if self.genre == "leader_speech" or not asked:
             paragraphs.append(self.phrase("structural.end"))
         return paragraphs
+
+    def opening_request(self) -> str:
+        """The request the opening's facts make (不妥之处请批评指正): the opening leaves it out, so
+        the closing says it when the facts' closing asks nothing itself; never in a leader's speech."""
+        if self.genre == "leader_speech":
+            return ""
+        for text in self.links.get("opening") or []:
+            m = _OPENING_REQUEST.search(_clause(text))
+            if m:
+                return _clause(m.group(0).lstrip("，, "))
+        return ""
 
     def write_body(self) -> list[str]:
         return [_sentence(str(v)) for v in self.facts.values() if isinstance(v, str)]

@@ -246,7 +246,10 @@ def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: Val
     ctx.explained_sources = facts.memo(f"validate.explained_sources:{config.prompts_dirs}",
                                        lambda: _sources_index(facts, lexicon))
     ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
-                  len(facts.shortcomings), len(facts.organisations), *(len(p.points) for p in facts.parts)} - {0}
+                  len(facts.shortcomings), len(facts.organisations), *(len(p.points) for p in facts.parts),
+                  # a section that writes only some highlights (述职报告's 廉洁自律 apart) counts its own
+                  *(sum(s.takes_highlight(h.theme) for h in facts.highlights) for s in blueprint.sections
+                    if "highlights" in s.feeds)} - {0}
     if facts.meta.period:
         ctx.period = [m.quantity for m in find_quantities(facts.meta.period)]
     for s in draft.sections:
@@ -1026,6 +1029,7 @@ _POINT_STARTS = {
     "shouxian": re.compile(r"^(?:首先|其次|再次)"),  # 最后 also opens a closing paragraph: not a point
     "arabic": re.compile(r"^[0-9]+[.．]"),
 }
+_GAP_ONLY = re.compile(r"^【待补[^】]*】$")
 _ANY_POINT = re.compile("|".join(p.pattern for k, p in _POINT_STARTS.items() if k != "shouxian"))
 
 
@@ -1043,6 +1047,8 @@ def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], heading
             continue
         point = _POINT_STARTS.get(spec.enumerator, _ANY_POINT)
         last_point = max((k for k, p in enumerate(paras) if point.match(p)), default=-1)
+        if last_point < 0:  # no numbered points: a paragraph that is only a gap stands for them (提出要求)
+            last_point = max((k for k, p in enumerate(paras) if _GAP_ONLY.match(p)), default=-1)
         if last_point < 0:
             continue
         tail = paras[last_point + 1:]
