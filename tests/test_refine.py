@@ -483,3 +483,18 @@ def test_runs_of_characters_become_one_paste_and_keys_stay_keys() -> None:
     assert [(k.key, k.data) for k in coalesce(keys)] == [
         (Keys.BracketedPaste, "ab"), (Keys.ControlM, "\r"), (Keys.Escape, "\x1b"), ("f", "f"),  # Esc f is Meta-f
         (Keys.BracketedPaste, "gh"), (Keys.Left, "\x1b[D"), ("x", "x")]
+
+
+def test_commands_from_a_file_on_stdin_run_in_a_real_process(workdir: Path) -> None:
+    """``refine … < cmds``: stdin is a file, not a terminal; every line runs, then end of file saves."""
+    import subprocess
+
+    cmds = workdir / "cmds.txt"
+    cmds.write_text("use closing\nhistory\nshow\n", encoding="utf-8")
+    exe = str(Path(sys.executable).with_name("speechwriter"))
+    with cmds.open("rb") as stdin:
+        done = subprocess.run([exe, "refine", str(REFERENCE_FACTS), "--engine", "offline"], cwd=workdir, stdin=stdin,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "[closing]> history" in done.stdout and "v0" in done.stdout and "[closing]> show" in done.stdout
+    assert "已保存会话" in done.stdout and "Traceback" not in done.stdout + done.stderr
