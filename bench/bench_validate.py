@@ -117,6 +117,7 @@ def main() -> None:
 
     family_overhead(bp, cases[SIZES[-1]])
     review_family_cost(bp, cases[SIZES[-1]])
+    megabytes(bp)
 
     synthetic = parse_facts(synthetic_facts(10, 5))
     draft = draft_speech(synthetic, engine=OfflineComposer.from_prompts())
@@ -181,6 +182,48 @@ def review_family_cost(bp: object, case: tuple[object, object, int], rounds: int
     mine = min(cpu["usage/counts/period/claims"]) / min(cpu["core"]) - 1
     report(f"review family added on {chars} chars (cpu)", f"+{whole:.0%} (usage/counts/period/claims +{mine:.0%})",
            "≤ +30%", whole <= 0.30)
+
+
+def megabytes(bp: object, small: int = 80 * 1024, large: int = 8 * 1024 * 1024) -> None:
+    """Time per character of reading, validating and placing the findings (file:line:column) of a
+    speech of 8 MB against one of 80 KB: the corpus lines taken in turn, repeated to the size."""
+    from speechwriter.validate.locations import locate_all
+
+    mixed = corpus_lines()
+    per_char = {}
+    for size, rounds in ((small, 5), (large, 1)):
+        lines, figures, used = [], [], 0
+        while used < size:
+            for line, figs in mixed:
+                if used >= size:
+                    break
+                lines.append(line)
+                figures += figs
+                used += len(line.encode("utf-8")) + 1
+        text = "\n".join(lines)
+        facts = facts_from_figures(text, figures)
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.process_time()
+            draft = draft_from_text(text, bp)
+            found = validate(draft, facts, bp).findings
+            locate_all(text, draft, found)
+            best = min(best, time.process_time() - start)
+        per_char[size] = best / _chars(text)
+        print(f"       {size // 1024} KB ({_chars(text)} chars, {len(found)} findings): {best:.2f} s cpu")
+    ratio = per_char[large] / per_char[small]
+    report("per-char cost 8 MB / 80 KB (read, validate, place)", f"{ratio:.2f}", "≤ 1.3 (linear)", ratio <= 1.3)
+
+
+def corpus_lines() -> list[tuple[str, list[str]]]:
+    """The corpus reports' lines with their figures, taken in turn (as :func:`corpus_cases`)."""
+    per_text = []
+    for spec_path in sorted(FIGURES.glob("*.yaml")):
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        text = (CORPUS / spec["file"]).read_text(encoding="utf-8")
+        if text.count("\n") > 20:
+            per_text.append(_paragraphs(text, [str(f) for f in spec["figures"]]))
+    return [p for group in itertools.zip_longest(*per_text) for p in group if p is not None]
 
 
 def synthetic_facts(n_highlights: int, items: int, seed: int = 1) -> str:

@@ -417,3 +417,84 @@ def test_a_diff_without_colour_marks_deletions_and_insertions_in_text(workdir: P
     assert not colourless(Console(file=io.StringIO(), force_terminal=True, color_system="standard"))
     out = run_repl(start(rewriter("携手并进，做得更好。"), workdir), ["use closing", "更简洁", "diff"])
     assert "{+携手并进" in out and "[-" in out and "-]" in out and "+}" in out
+
+
+# --- hostile and long terminal input -----------------------------------------------------------
+
+def _offline_terminal(workdir: Path, term: str = "dumb"):
+    pexpect = pytest.importorskip("pexpect")
+    exe = str(Path(sys.executable).with_name("speechwriter"))
+    env = {**os.environ, "TERM": term, "COLUMNS": "120", "LINES": "50"}
+    child = pexpect.spawn(exe, ["refine", str(REFERENCE_FACTS), "--engine", "offline"], cwd=str(workdir), env=env,
+                          encoding="utf-8", timeout=90, dimensions=(50, 120))
+    child.expect(r"\[opening\]>")
+    time.sleep(0.3)
+    return pexpect, child
+
+
+@pytest.mark.parametrize("sequence", [
+    "\x1b[200~未闭合的粘贴",  # a bracketed paste that never ends
+    "\x1b", "\x1b[", "\x1b[1;5X", "\x1b[99999999999999999999~", "\x1bO", "\x1b]0;标题\x07", "\x1b[<0;1;1M",
+])
+def test_escape_sequences_in_a_real_terminal_neither_hang_nor_raise(workdir: Path, sequence: str) -> None:
+    """The child must answer the next command; a hang is a pexpect timeout, i.e. a failure."""
+    pexpect, child = _offline_terminal(workdir, term="xterm-256color")
+    child.send(sequence)
+    time.sleep(1.0)  # longer than prompt_toolkit's escape timeout: input pauses, as a person's does
+    child.send("\r")
+    child.send("history\r")
+    child.expect("v0")
+    child.expect(r"\]>")
+    seen = child.before
+    time.sleep(0.5)
+    child.sendcontrol("d")
+    child.expect("已保存会话")
+    child.expect(pexpect.EOF)
+    assert "Unhandled exception" not in seen and "Traceback" not in seen
+
+
+def test_a_long_instruction_typed_ahead_arrives_whole(workdir: Path) -> None:
+    """20,000 characters sent as keys (no bracketed paste), then Enter: the instruction is all of them."""
+    pexpect, child = _offline_terminal(workdir)
+    text = "".join("请把这一部分改得更简洁些"[i % 12] for i in range(20_000))
+    for i in range(0, len(text), 1000):
+        child.send(text[i:i + 1000])
+    child.send("\r")
+    child.expect("离线撰稿器")
+    child.expect(r"\]>")
+    time.sleep(0.5)
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    history = (Path(workdir) / ".speechwriter" / "sessions")
+    lines = next(history.glob("*/input-history")).read_text(encoding="utf-8")
+    assert "+" + text + "\n" in lines  # prompt_toolkit's history file: one "+" line per input line
+
+
+def test_runs_of_characters_become_one_paste_and_keys_stay_keys() -> None:
+    from prompt_toolkit.key_binding import KeyPress
+    from prompt_toolkit.keys import Keys
+
+    from speechwriter.cli.repl import coalesce
+
+    typed = [KeyPress(c, c) for c in "改" * 20_000]
+    assert [(k.key, k.data) for k in coalesce(typed)] == [(Keys.BracketedPaste, "改" * 20_000)]
+    keys = [KeyPress("a", "a"), KeyPress("b", "b"), KeyPress(Keys.ControlM, "\r"), KeyPress(Keys.Escape, "\x1b"),
+            KeyPress("f", "f"), KeyPress("g", "g"), KeyPress("h", "h"), KeyPress(Keys.Left, "\x1b[D"), KeyPress("x", "x")]
+    assert [(k.key, k.data) for k in coalesce(keys)] == [
+        (Keys.BracketedPaste, "ab"), (Keys.ControlM, "\r"), (Keys.Escape, "\x1b"), ("f", "f"),  # Esc f is Meta-f
+        (Keys.BracketedPaste, "gh"), (Keys.Left, "\x1b[D"), ("x", "x")]
+
+
+def test_commands_from_a_file_on_stdin_run_in_a_real_process(workdir: Path) -> None:
+    """``refine … < cmds``: stdin is a file, not a terminal; every line runs, then end of file saves."""
+    import subprocess
+
+    cmds = workdir / "cmds.txt"
+    cmds.write_text("use closing\nhistory\nshow\n", encoding="utf-8")
+    exe = str(Path(sys.executable).with_name("speechwriter"))
+    with cmds.open("rb") as stdin:
+        done = subprocess.run([exe, "refine", str(REFERENCE_FACTS), "--engine", "offline"], cwd=workdir, stdin=stdin,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "[closing]> history" in done.stdout and "v0" in done.stdout and "[closing]> show" in done.stdout
+    assert "已保存会话" in done.stdout and "Traceback" not in done.stdout + done.stderr

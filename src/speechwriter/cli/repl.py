@@ -104,9 +104,15 @@ class RefineRepl:
             return LinePrompt(sys.stdin, self.console)
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory
+        from prompt_toolkit.input import create_input
 
-        return PromptSession(history=FileHistory(str(self.session.folder / "input-history")),
-                             completer=self._completer(), key_bindings=_bindings())
+        prompt = PromptSession(history=FileHistory(str(self.session.folder / "input-history")),
+                               completer=self._completer(), key_bindings=_bindings(),
+                               input=burst_input(create_input()))
+        # A redraw lays out the whole input line (wrapped), so a long one arriving in pieces is
+        # redrawn at most ten times a second, not once per piece.
+        prompt.app.min_redraw_interval = 0.1
+        return prompt
 
     def _completer(self) -> Any:
         from prompt_toolkit.completion import NestedCompleter
@@ -452,6 +458,95 @@ def _bindings() -> Any:
         event.current_buffer.insert_text("\n")
 
     return kb
+
+
+def coalesce(keys: list[Any]) -> list[Any]:
+    """Runs of plain characters read at once become one paste: inserted in one step.
+
+    prompt_toolkit handles every key press on its own (a walk of the whole layout for its key
+    bindings, a completion, a redraw), about half a millisecond each, so 50,000 characters typed
+    ahead or sent by a terminal without bracketed paste took most of a minute. A run of two or
+    more printable characters has no binding of its own, so inserting it whole changes nothing
+    but the time. The character right after Esc stays a key of its own (Esc x is Meta-x).
+    """
+    from prompt_toolkit.key_binding import KeyPress
+    from prompt_toolkit.keys import Keys
+
+    out: list[Any] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if len(run) > 1:
+            out.append(KeyPress(Keys.BracketedPaste, "".join(run)))
+        elif run:
+            out.append(KeyPress(run[0], run[0]))
+        run.clear()
+
+    for kp in keys:
+        plain = not isinstance(kp.key, Keys) and len(kp.data) == 1 and kp.data.isprintable()
+        after_escape = not run and out and out[-1].key == Keys.Escape
+        if plain and not after_escape:
+            run.append(kp.data)
+            continue
+        close_run()
+        out.append(kp)
+    close_run()
+    return out
+
+
+def burst_input(inner: Any) -> Any:
+    """``inner`` (a terminal's prompt_toolkit Input) reading runs of characters as one paste
+    (:func:`coalesce`), and never left waiting inside a bracketed paste that was not closed.
+
+    A terminal sends ESC[200~ … ESC[201~ around a paste; a stray ESC[200~ (typed, or a paste cut
+    short) made prompt_toolkit swallow every later key, Enter and Ctrl-D included, waiting for the
+    end mark. When input pauses (prompt_toolkit flushes after its escape timeout), an open paste is
+    ended and what it held is read as typed keys.
+    """
+    from prompt_toolkit.input import Input
+
+    class BurstInput(Input):
+        def __init__(self) -> None:
+            self.inner = inner
+
+        def fileno(self) -> int:
+            return int(self.inner.fileno())
+
+        def typeahead_hash(self) -> str:
+            return str(self.inner.typeahead_hash())
+
+        def read_keys(self) -> list[Any]:
+            return coalesce(self.inner.read_keys())
+
+        def flush_keys(self) -> list[Any]:
+            parser = getattr(self.inner, "vt100_parser", None)
+            if parser is not None and getattr(parser, "_in_bracketed_paste", False):
+                held = getattr(parser, "_paste_buffer", "")
+                parser._in_bracketed_paste = False
+                parser._paste_buffer = ""
+                parser.feed(held)
+            return coalesce(self.inner.flush_keys())
+
+        @property
+        def closed(self) -> bool:
+            return bool(self.inner.closed)
+
+        def raw_mode(self) -> Any:
+            return self.inner.raw_mode()
+
+        def cooked_mode(self) -> Any:
+            return self.inner.cooked_mode()
+
+        def attach(self, input_ready_callback: Any) -> Any:
+            return self.inner.attach(input_ready_callback)
+
+        def detach(self) -> Any:
+            return self.inner.detach()
+
+        def close(self) -> None:
+            self.inner.close()
+
+    return BurstInput()
 
 
 def _esc(value: Any) -> str:

@@ -74,7 +74,7 @@ def _places(path: Path, draft: object, report: object) -> list[tuple[int, int] |
     findings = report.findings  # type: ignore[attr-defined]
     if suffix == ".json" or str(path) == "-":  # a draft JSON has no lines to point at; stdin is gone
         return [None] * len(findings)
-    from ..validate.locations import locate
+    from ..validate.locations import locate_all
 
     if suffix == ".docx":
         from ..wordfile import read_docx_text
@@ -84,4 +84,4 @@ def _places(path: Path, draft: object, report: object) -> list[tuple[int, int] |
         from ..files import read_text
 
         source = read_text(path, what="稿件文件", max_bytes=4 * 1024 * 1024)
-    return [locate(source, draft, f) for f in findings]  # type: ignore[arg-type]
+    return locate_all(source, draft, findings)  # type: ignore[arg-type]
