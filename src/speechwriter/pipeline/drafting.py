@@ -148,7 +148,8 @@ class _Runner:
         self.recorder = caller.recorder
         self.options = options
         self.progress = progress
-        self.headings = library.headings(facts, blueprint)
+        self.plan = library.plan(facts, blueprint)  # headings and outline: the same for every section
+        self.headings = self.plan.headings
         self.prompts: dict[str, RenderedPrompt] = {}
         self.bodies: dict[str, str] = {}
         self.states = {s.id: SectionProgress(s.id, s.title) for s in blueprint.sections}
@@ -216,7 +217,7 @@ class _Runner:
                 previous = {sid: body for sid, body in self.bodies.items()
                             if order.index(sid) < order.index(spec.id)}
             self.prompts[spec.id] = self.library.render(self.facts, self.blueprint, spec, self.headings.get(spec.id),
-                                                        previous=previous)
+                                                        previous=previous, plan=self.plan)
         return self.prompts[spec.id]
 
     async def write_section(self, spec: SectionSpec) -> None:
