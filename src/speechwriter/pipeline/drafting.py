@@ -15,17 +15,15 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..blueprint import Blueprint, SectionSpec
 from ..draft import Draft, DraftSection, EngineInfo, PromptRecord
 from ..engines.base import Completion, EngineError, Message, Request, RequestKind
 from ..facts.model import Facts
 from ..prompts import PromptLibrary, RenderedPrompt, check_needs
-from ..validate.checks import Finding, Report, validate
 from .calls import EngineCaller
 from .repair import (
-    REPEAT_CODES,
     apply_replacements,
     finding_brief,
     locate_findings,
@@ -34,6 +32,9 @@ from .repair import (
     splice,
     split_units,
 )
+
+if TYPE_CHECKING:
+    from ..validate.checks import Finding, Report
 
 __all__ = ["DraftOptions", "DraftResult", "SectionProgress", "clean_reply", "run_draft"]
 
@@ -103,6 +104,20 @@ class DraftResult:
         return not self.report.errors and not self.failed
 
 
+def validate(draft: Draft, facts: Facts, blueprint: Blueprint) -> Report:
+    """The validators, imported when first needed: a draft sends its first requests before it loads them."""
+    from ..validate.checks import validate as run_checks
+
+    return run_checks(draft, facts, blueprint)
+
+
+def _load_validators() -> None:
+    """Import the validators and their review family (run in a thread while the first replies stream)."""
+    from ..validate.checks import all_checks
+
+    all_checks()
+
+
 # --- reply parsing ------------------------------------------------------------------------------
 
 _PREAMBLE = re.compile(r"^(?:好的|当然|没问题|以下是|下面是|根据您?提供|按照您的要求|明白)[^\n]{0,60}[：:。！]\s*$")
@@ -156,6 +171,7 @@ class _Runner:
         self.failed: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.semaphore = asyncio.Semaphore(max(1, options.concurrency or self.engine.concurrency))
+        self.replied = asyncio.Event()  # the first reply has begun: the requests are out
 
     def emit(self, sid: str, **changes: Any) -> None:
         state = self.states[sid]
@@ -170,6 +186,7 @@ class _Runner:
         tokens_before = self.states[sid].tokens
 
         def on_text(piece: str) -> None:
+            self.replied.set()
             st = self.states[sid]
             cleared = {"waiting": None, "note": ""} if st.waiting is not None else {}
             self.emit(sid, chars=st.chars + len(piece), tokens=st.tokens + 1, **cleared)
@@ -184,6 +201,7 @@ class _Runner:
         method = self.caller.call_whole if whole else self.caller.call
         completion = await method(messages, request, variant=variant, use_cache=use_cache, on_text=on_text,
                                   on_cached=on_cached, on_wait=on_wait)
+        self.replied.set()
         if self.states[sid].waiting is not None:
             self.emit(sid, waiting=None, note="")
         if completion.usage.get("completion_tokens") and not completion.cached:
@@ -284,6 +302,8 @@ class _Runner:
         """One round for what sections repeat of each other: apply each mechanical fix as written
         (delete the repeated sentence, swap the formula) and send the rest to the sentence-level
         repair. A section's new text is kept only when it has fewer repeats and no more errors."""
+        from ..validate.repeats import CODES as REPEAT_CODES
+
         by_section: dict[str, list[Finding]] = {}
         for f in report.findings:
             if f.code in REPEAT_CODES and f.section in self.bodies and f.section not in self.failed:
@@ -348,6 +368,10 @@ class _Runner:
             created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         )
 
+    async def _write_in_order(self, specs: list[SectionSpec]) -> None:
+        for spec in specs:
+            await self.write_section(spec)
+
     async def run(self, resumed: dict[str, dict[str, Any]]) -> DraftResult:
         for spec in self.blueprint.sections:
             check_needs(self.facts, self.blueprint, spec)
@@ -364,11 +388,20 @@ class _Runner:
                 self.emit(spec.id, state="resumed", note="沿用已完成的章节")
             else:
                 pending.append(spec)
-        if self.options.sequential:
-            for spec in pending:
-                await self.write_section(spec)
+        writing = (self._write_in_order(pending) if self.options.sequential else
+                   asyncio.gather(*(self.write_section(spec) for spec in pending)))
+        if pending and not self.engine.rule_based:
+            # The requests go out first; the validators load once the model has begun to answer.
+            written = asyncio.ensure_future(writing)
+            replied = asyncio.ensure_future(self.replied.wait())
+            await asyncio.wait([written, replied], return_when=asyncio.FIRST_COMPLETED)
+            if replied.done():
+                await asyncio.gather(written, asyncio.to_thread(_load_validators))
+            else:
+                replied.cancel()
+                await written
         else:
-            await asyncio.gather(*(self.write_section(spec) for spec in pending))
+            await writing
         repaired: dict[str, list[int]] = {}
         report = validate(self.assemble(), self.facts, self.blueprint)
         if self.recorder:
