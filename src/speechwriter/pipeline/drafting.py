@@ -171,7 +171,7 @@ class _Runner:
         self.failed: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.semaphore = asyncio.Semaphore(max(1, options.concurrency or self.engine.concurrency))
-        self.replied = asyncio.Event()  # the first reply has begun: the requests are out
+        self.loading: asyncio.Future[None] | None = None  # the validators, loading once the model answers
 
     def emit(self, sid: str, **changes: Any) -> None:
         state = self.states[sid]
@@ -180,13 +180,18 @@ class _Runner:
         if self.progress:
             self.progress(state)
 
+    def replied(self) -> None:
+        """The model has begun to answer, so the requests are out: load the validators in a thread meanwhile."""
+        if self.loading is None and not self.engine.rule_based:
+            self.loading = asyncio.ensure_future(asyncio.to_thread(_load_validators))
+
     async def call(self, sid: str, kind: RequestKind, messages: list[Message], variant: int = 0,
                    use_cache: bool = True, whole: bool = False) -> Completion:
         """A call through the caller, with the live view kept up to date."""
         tokens_before = self.states[sid].tokens
 
         def on_text(piece: str) -> None:
-            self.replied.set()
+            self.replied()
             st = self.states[sid]
             cleared = {"waiting": None, "note": ""} if st.waiting is not None else {}
             self.emit(sid, chars=st.chars + len(piece), tokens=st.tokens + 1, **cleared)
@@ -201,7 +206,7 @@ class _Runner:
         method = self.caller.call_whole if whole else self.caller.call
         completion = await method(messages, request, variant=variant, use_cache=use_cache, on_text=on_text,
                                   on_cached=on_cached, on_wait=on_wait)
-        self.replied.set()
+        self.replied()
         if self.states[sid].waiting is not None:
             self.emit(sid, waiting=None, note="")
         if completion.usage.get("completion_tokens") and not completion.cached:
@@ -368,10 +373,6 @@ class _Runner:
             created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         )
 
-    async def _write_in_order(self, specs: list[SectionSpec]) -> None:
-        for spec in specs:
-            await self.write_section(spec)
-
     async def run(self, resumed: dict[str, dict[str, Any]]) -> DraftResult:
         for spec in self.blueprint.sections:
             check_needs(self.facts, self.blueprint, spec)
@@ -388,20 +389,13 @@ class _Runner:
                 self.emit(spec.id, state="resumed", note="沿用已完成的章节")
             else:
                 pending.append(spec)
-        writing = (self._write_in_order(pending) if self.options.sequential else
-                   asyncio.gather(*(self.write_section(spec) for spec in pending)))
-        if pending and not self.engine.rule_based:
-            # The requests go out first; the validators load once the model has begun to answer.
-            written = asyncio.ensure_future(writing)
-            replied = asyncio.ensure_future(self.replied.wait())
-            await asyncio.wait([written, replied], return_when=asyncio.FIRST_COMPLETED)
-            if replied.done():
-                await asyncio.gather(written, asyncio.to_thread(_load_validators))
-            else:
-                replied.cancel()
-                await written
+        if self.options.sequential:
+            for spec in pending:
+                await self.write_section(spec)
         else:
-            await writing
+            await asyncio.gather(*(self.write_section(spec) for spec in pending))
+        if self.loading is not None:
+            await self.loading
         repaired: dict[str, list[int]] = {}
         report = validate(self.assemble(), self.facts, self.blueprint)
         if self.recorder:
