@@ -1,4 +1,4 @@
-"""The first model request goes out before the validators are loaded (they load while the model writes).
+"""The first model request goes out before the validators are imported (they are imported to validate).
 
 Run in a fresh interpreter: the scripted server lives in the same process as ``speechwriter draft``
 and notes, as the first request arrives, which of the draft's later stages are already imported.

@@ -111,13 +111,6 @@ def validate(draft: Draft, facts: Facts, blueprint: Blueprint) -> Report:
     return run_checks(draft, facts, blueprint)
 
 
-def _load_validators() -> None:
-    """Import the validators and their review family (run in a thread while the first replies stream)."""
-    from ..validate.checks import all_checks
-
-    all_checks()
-
-
 # --- reply parsing ------------------------------------------------------------------------------
 
 _PREAMBLE = re.compile(r"^(?:好的|当然|没问题|以下是|下面是|根据您?提供|按照您的要求|明白)[^\n]{0,60}[：:。！]\s*$")
@@ -171,7 +164,6 @@ class _Runner:
         self.failed: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.semaphore = asyncio.Semaphore(max(1, options.concurrency or self.engine.concurrency))
-        self.loading: asyncio.Future[None] | None = None  # the validators, loading once the model answers
 
     def emit(self, sid: str, **changes: Any) -> None:
         state = self.states[sid]
@@ -180,18 +172,12 @@ class _Runner:
         if self.progress:
             self.progress(state)
 
-    def replied(self) -> None:
-        """The model has begun to answer, so the requests are out: load the validators in a thread meanwhile."""
-        if self.loading is None and not self.engine.rule_based:
-            self.loading = asyncio.ensure_future(asyncio.to_thread(_load_validators))
-
     async def call(self, sid: str, kind: RequestKind, messages: list[Message], variant: int = 0,
                    use_cache: bool = True, whole: bool = False) -> Completion:
         """A call through the caller, with the live view kept up to date."""
         tokens_before = self.states[sid].tokens
 
         def on_text(piece: str) -> None:
-            self.replied()
             st = self.states[sid]
             cleared = {"waiting": None, "note": ""} if st.waiting is not None else {}
             self.emit(sid, chars=st.chars + len(piece), tokens=st.tokens + 1, **cleared)
@@ -206,7 +192,6 @@ class _Runner:
         method = self.caller.call_whole if whole else self.caller.call
         completion = await method(messages, request, variant=variant, use_cache=use_cache, on_text=on_text,
                                   on_cached=on_cached, on_wait=on_wait)
-        self.replied()
         if self.states[sid].waiting is not None:
             self.emit(sid, waiting=None, note="")
         if completion.usage.get("completion_tokens") and not completion.cached:
@@ -394,8 +379,6 @@ class _Runner:
                 await self.write_section(spec)
         else:
             await asyncio.gather(*(self.write_section(spec) for spec in pending))
-        if self.loading is not None:
-            await self.loading
         repaired: dict[str, list[int]] = {}
         report = validate(self.assemble(), self.facts, self.blueprint)
         if self.recorder:
