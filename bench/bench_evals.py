@@ -4,7 +4,9 @@ The baseline is the code at BASELINE (the last commit before prompt libraries, b
 phrase banks were loaded once per workspace), checked out into a temporary git worktree and run
 in its own process; the current code runs the same way. The two alternate over ≥ 7 rounds and
 each process reports only the time of ``run_suite`` (imports and interpreter start excluded).
-Target: ≥ 2× faster. Also: 100 cases over HTTP at concurrency 16 vs the ideal.
+Target: ≥ 2× faster. ``--also REV`` times further revisions in the same alternation (e.g. the
+commit before a change, to give that change's own ratio). Also: 100 cases over HTTP at
+concurrency 16 vs the ideal (``--offline-only`` leaves it out).
 """
 
 from __future__ import annotations
@@ -48,15 +50,24 @@ def _run_in(src: Path, suite: Path, workdir: Path) -> tuple[float, int]:
     return float(out[0]), int(out[1])
 
 
-def offline_vs_baseline(suite: Path, tmp: Path) -> None:
-    baseline = tmp / "baseline"
-    made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(baseline), BASELINE],
+def _checkout(rev: str, folder: Path) -> Path | None:
+    """``rev`` in a temporary git worktree at ``folder``; None (with a note) when git cannot."""
+    made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(folder), rev],
                           capture_output=True, text=True)
+    if made.returncode != 0:
+        print(f"       {rev} not available ({made.stderr.strip()[:80]}); not timed")
+        return None
+    return folder
+
+
+def offline_vs_baseline(suite: Path, tmp: Path, also: list[str]) -> None:
     sources = {"now": ROOT / "src"}
-    if made.returncode == 0:
-        sources[f"baseline {BASELINE}"] = baseline / "src"
-    else:
-        print(f"       baseline {BASELINE} not available ({made.stderr.strip()[:80]}); timing the current code only")
+    made = []
+    for label, rev in [(f"baseline {BASELINE}", BASELINE), *((f"at {r}", r) for r in also)]:
+        folder = _checkout(rev, tmp / f"rev-{rev}")
+        if folder is not None:
+            made.append(folder)
+            sources[label] = folder / "src"
     try:
         times: dict[str, list[float]] = {k: [] for k in sources}
         passed: dict[str, int] = {}
@@ -71,13 +82,17 @@ def offline_vs_baseline(suite: Path, tmp: Path) -> None:
             print("       " + t.line(1, "s ") + f"  {passed[t.name]} passed")
         now = timings["now"].median
         report(f"100 offline cases ({passed['now']} passed)", f"{now:.2f} s", "(time)", True)
-        if len(timings) == 2:
-            before = timings[names[1]].median
-            report("100 offline cases: baseline / now", f"{before:.2f} s / {now:.2f} s = {before / now:.1f}x",
-                   "≥ 2x", before / now >= 2)
+        for name in names[1:]:
+            before = timings[name].median
+            if name.startswith("baseline"):
+                report("100 offline cases: baseline / now", f"{before:.2f} s / {now:.2f} s = {before / now:.2f}x",
+                       "≥ 2x", before / now >= 2)
+            else:
+                report(f"100 offline cases: {name} / now", f"{before:.2f} s / {now:.2f} s = {before / now:.2f}x",
+                       "(ratio)", True)
     finally:
-        if made.returncode == 0:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)],
+        for folder in made:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)],
                            capture_output=True)
 
 
@@ -104,12 +119,19 @@ def http_run(suite, tmp: Path) -> None:
            f"{seconds:.1f} s / ideal {ideal:.1f} s = {seconds / ideal:.2f}x", "(ratio, lower is better)", True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--also", action="append", default=[], metavar="REV", help="also time this git revision")
+    parser.add_argument("--offline-only", action="store_true", help="leave out the HTTP run")
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.yaml"
         path.write_text(suite_text(100), encoding="utf-8")
-        offline_vs_baseline(path, Path(tmp))
-        http_run(load_suite(path), Path(tmp))
+        offline_vs_baseline(path, Path(tmp), args.also)
+        if not args.offline_only:
+            http_run(load_suite(path), Path(tmp))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
 - the pipeline's call path (EngineCaller → engine → stream) vs a bare openai SDK streaming call,
   for a 1,200-character reply (target ≤ 5% more);
 - repairing one bad figure in each section vs regenerating that section, in characters sent and
-  received (no tokenizer works offline here, so characters; target ≤ 25%).
+  received (no tokenizer works offline here, so characters; target ≤ 25%);
+- how long after its process starts ``speechwriter draft`` sends its first request, vs a bare openai
+  SDK script sending one streaming request (both fresh processes; target: at most 0.1 s later).
 
 Every comparison alternates its variants in one process over ≥ 7 rounds (min / median / spread).
 """
@@ -144,11 +146,68 @@ def _fix(request: dict) -> str:
     return "\n\n".join(a.replace("，另投入386万元", "") for a in asked) or "（无）"
 
 
+BARE_SDK = """
+import sys, openai
+client = openai.OpenAI(base_url=sys.argv[1], api_key="bench-key", max_retries=0)
+stream = client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": "写一段话"}],
+                                        stream=True)
+for _ in stream:
+    pass
+"""
+
+
+def first_request() -> None:
+    """Seconds from process start to the first request reaching the server (wall clock, one machine)."""
+    import subprocess
+    import time
+
+    from _common import PYTHON
+
+    exe = str(Path(PYTHON).with_name("speechwriter"))
+    arrivals: list[float] = []
+
+    def respond(request):
+        arrivals.append(time.time())
+        return Step(reply="各项工作扎实推进。")
+
+    with FakeLLMServer(respond) as server, tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "OPENAI_API_KEY": KEY, "SPEECHWRITER_MODEL": "fake-model", "NO_COLOR": "1"}
+        runs = iter(range(1000))
+
+        def timed(argv: list[str]) -> float:
+            arrivals.clear()
+            start = time.time()
+            subprocess.run(argv, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return arrivals[0] - start if arrivals else float("nan")
+
+        seen: dict[str, list[float]] = {"speechwriter draft": [], "bare openai SDK script": []}
+
+        def ours() -> None:
+            seen["speechwriter draft"].append(timed(
+                [exe, "draft", str(REPORT), "--engine", "openai", "--base-url", server.base_url, "--no-cache",
+                 "-o", str(Path(tmp) / f"d{next(runs)}"), "-q", "--allow-gaps"]))
+
+        def bare() -> None:
+            seen["bare openai SDK script"].append(timed([PYTHON, "-c", BARE_SDK, server.base_url]))
+
+        alternate({"speechwriter draft (whole run)": ours, "bare openai SDK script (whole run)": bare}, rounds=7)
+    import statistics
+
+    a, b = (statistics.median(v) for v in seen.values())
+    print(f"       first request after start: speechwriter draft {a * 1000:.0f} ms, bare SDK script {b * 1000:.0f} ms")
+    report("first request: draft vs bare SDK script", f"{a:.2f} s / {b:.2f} s = {a - b:+.2f} s", "≤ +0.1 s",
+           a - b <= 0.1)
+
+
 def main() -> None:
     os.environ["SPEECHWRITER_LOCAL_ONLY"] = "1"
+    if "--first-request" in sys.argv[1:]:
+        first_request()
+        return
     wall_vs_slowest_call()
     path_overhead()
     repair_share()
+    first_request()
 
 
 if __name__ == "__main__":

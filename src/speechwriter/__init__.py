@@ -22,8 +22,6 @@ def _package_version() -> str:
         return "0+unknown"
 
 
-__version__ = _package_version()
-
 _EXPORTS = {
     "load_facts": "speechwriter.facts",
     "parse_facts": "speechwriter.facts",
@@ -51,6 +49,9 @@ __all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # reading package metadata costs a third of a bare start: only when asked
+        version = globals()["__version__"] = _package_version()
+        return version
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'speechwriter' has no attribute {name!r}")

@@ -136,8 +136,12 @@ def _strings(value: Any) -> list[str]:
 
 def facts_chars(facts: Facts, section: SectionSpec) -> int:
     """Characters of facts text a section is written from (its fed fields, the meta excepted)."""
-    dumped = facts.model_dump(mode="json", exclude={"notes"})
-    dumped["highlights"] = [h for h in dumped.get("highlights") or [] if section.takes_highlight(h["theme"])]
+    return _fed_chars(facts.model_dump(mode="json", exclude={"notes"}), section)
+
+
+def _fed_chars(dumped: dict[str, Any], section: SectionSpec) -> int:
+    # A copy: the dump is shared by every section of one plan, and each section takes its own highlights.
+    dumped = {**dumped, "highlights": [h for h in dumped.get("highlights") or [] if section.takes_highlight(h["theme"])]}
     return sum(len(s) for name in section.feeds if name != "meta" for s in _strings(dumped.get(name)))
 
 
@@ -153,6 +157,7 @@ def build_outline(facts: Facts, blueprint: Blueprint, headings: dict[str, str]) 
     more than ``chars``. Prompts ask for the budget: a length the facts cannot fill is not asked for.
     """
     target = facts.meta.target.resolved_chars(blueprint.chars_per_minute)
+    dumped = facts.model_dump(mode="json", exclude={"notes"})  # once, not once per section
     parts = []
     for spec in blueprint.sections:
         chars = max(20, round(target * spec.share))
@@ -165,7 +170,7 @@ def build_outline(facts: Facts, blueprint: Blueprint, headings: dict[str, str]) 
         # Requirements and a salutation are written from no facts: their share is their budget.
         # With points, the section's budget is theirs plus what its other facts (a summary, a
         # context) carry; the point facts are not counted twice.
-        own = facts_chars(facts, spec) - sum(n for _, n in sources)
+        own = _fed_chars(dumped, spec) - sum(n for _, n in sources)
         budget = chars if spec.role in ("requirements", "salutation") or not spec.feeds else \
             min(chars, facts_budget(max(0, own)) + sum(p.budget for p in points))
         parts.append(OutlinePart(spec.id, spec.title, spec.role, headings.get(spec.id), chars, points,

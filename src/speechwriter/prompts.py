@@ -26,7 +26,7 @@ from .facts.model import Facts
 from .files import folder_problem, inside_folder, read_text
 from .gaps import gap_marker
 
-__all__ = ["PromptLibrary", "RenderedPrompt", "data_block", "facts_slice", "parse_data_block"]
+__all__ = ["PromptLibrary", "RenderedPrompt", "SpeechPlan", "data_block", "facts_slice", "parse_data_block"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,24 @@ class RenderedPrompt:
     @property
     def rendered_sha256(self) -> str:
         return hashlib.sha256(json.dumps(self.messages, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SpeechPlan:
+    """What every section's prompt of one draft shares, computed once per draft.
+
+    ``headings`` maps a section id to its numbered heading; ``outline`` is the whole speech's plan
+    and ``outline_data`` its JSON-ready form (each render gets its own copy of it).
+    """
+
+    headings: dict[str, str]
+    outline: Any
+    outline_data: list[dict[str, Any]]
+
+
+def _copy_outline(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A render's own copy of the outline data: a template may change what it is given."""
+    return [{**part, "points": [dict(point) for point in part["points"]]} for part in data]
 
 
 def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
@@ -120,6 +138,9 @@ class PromptLibrary:
             if problem:
                 raise InputError(problem, path=str(d))
         self._styles: dict[str, dict[str, Any]] = {}
+        # Heading templates are short strings from blueprints; compiling one costs far more than
+        # rendering it, and the same few are rendered for every draft.
+        self._compiled: dict[str, Any] = {}
 
     @cached_property
     def exemplar_index(self) -> Any:
@@ -207,7 +228,10 @@ class PromptLibrary:
         from jinja2 import TemplateError
 
         try:
-            return self.env.render_bounded(self.env.from_string(source), context).strip()
+            template = self._compiled.get(source)
+            if template is None:
+                template = self._compiled[source] = self.env.from_string(source)
+            return self.env.render_bounded(template, context).strip()
         except (TemplateError, RecursionError) as exc:
             raise _template_error(exc, name) from None
 
@@ -273,20 +297,32 @@ class PromptLibrary:
                 out[s.id] = numbers[s.id] + text
         return out
 
+    def plan(self, facts: Facts, blueprint: Blueprint) -> SpeechPlan:
+        """The headings and the outline of ``facts`` drafted as ``blueprint``, for :meth:`render`."""
+        from .outline import build_outline
+
+        headings = self.headings(facts, blueprint)
+        outline = build_outline(facts, blueprint, headings)
+        return SpeechPlan(headings, outline, outline.to_data())
+
     def render(self, facts: Facts, blueprint: Blueprint, section: SectionSpec,
-               heading: str | None = None, previous: dict[str, str] | None = None) -> RenderedPrompt:
+               heading: str | None = None, previous: dict[str, str] | None = None,
+               plan: SpeechPlan | None = None) -> RenderedPrompt:
         """Render the system and section prompts for one section.
 
         ``previous`` (sequential drafting) maps the ids of the sections already written to their
         text; they go to the model in a ``<previous>`` data block so it continues rather than repeats.
+        ``plan`` is :meth:`plan` of the same facts and blueprint, made once for every section of a
+        draft (without it, it is made here).
         """
-        from .outline import build_outline, section_links
+        from .outline import section_links
 
         check_needs(facts, blueprint, section)
-        headings = self.headings(facts, blueprint)
+        plan = plan or self.plan(facts, blueprint)
         if heading is None and section.heading:
-            heading = headings[section.id]
-        outline = build_outline(facts, blueprint, headings)
+            heading = plan.headings[section.id]
+        outline = plan.outline
+        outline_data = _copy_outline(plan.outline_data)
         part = outline.part(section.id)
         data = facts_slice(facts, section)
         spec = {
@@ -305,7 +341,7 @@ class PromptLibrary:
             "links": section_links(facts, blueprint, section),
             # The parts in order (their points are in the prompt's text outline); enough for a
             # writer to know what comes before and after without repeating every theme as JSON.
-            "outline": [{k: p[k] for k in ("id", "role", "heading", "chars", "budget")} for p in outline.to_data()],
+            "outline": [{k: p[k] for k in ("id", "role", "heading", "chars", "budget")} for p in plan.outline_data],
         }
         if section.role == "requirements":
             spec["markers"] = [enumerator_word(section.enumerator, n, 3) for n in range(1, 4)]
@@ -319,7 +355,7 @@ class PromptLibrary:
             "facts": data,
             "style": style,
             "role_style": style.get("roles", {}).get(section.role, []),
-            "outline": outline.to_data(),
+            "outline": outline_data,
             "examples": examples,
             "examples_block": data_block("examples", [e["text"] for e in examples]) if examples else "",
             "facts_block": data_block("facts", {"meta": meta, **data}),
@@ -379,9 +415,9 @@ def check_needs(facts: Facts, blueprint: Blueprint, section: SectionSpec) -> Non
     """A required section whose facts are empty cannot be written: say which field is missing."""
     if not section.required:
         return
-    dumped = facts.model_dump(mode="json")
     for name in section.needs:
-        value = dumped.get(name)
+        # The field itself, not a dump of all the facts: this runs for every section of every draft.
+        value = getattr(facts, name, None)
         if not value:
             raise InputError(f"文种 {blueprint.id} 的必需章节「{section.title}」({section.id}) "
                              f"需要事实字段 {name}，但它为空或缺失",

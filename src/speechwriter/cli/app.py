@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .. import __version__
 from ..errors import InputError, SpeechwriterError
 from .chinese import ChineseCommand, ChineseGroup
 
@@ -130,6 +129,8 @@ def write_new(path: Path, text: str, force: bool, *, mode: int | None = None) ->
 
 def _version(value: bool) -> None:
     if value:
+        from .. import __version__
+
         typer.echo(f"speechwriter {__version__}")
         raise typer.Exit()
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import InputError
+from ..errors import InputError, SpeechwriterError
 from .app import ForceOpt, PromptsOpt, command, console, print_json, subgroup, workspace, write_new
 
 facts_app = subgroup("facts", "事实文件：检查、模式、初始化、从材料抽取。")
@@ -108,7 +108,9 @@ def _check_sources(facts: Any, paths: list[Path], out: Any) -> None:
 @command(facts_app, "extract")
 def facts_extract(
     sources: Annotated[list[Path], typer.Argument(metavar="SOURCE...", help="材料：.txt、.md 或 .docx，可给多份")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="写出的事实文件（.yaml）")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="写出的事实文件（.yaml）；加 --each 时为目录")],
+    each: Annotated[bool, typer.Option("--each", help="每份材料各抽取一个事实文件，写入 -o 给出的目录"
+                                       "（DIR/材料名.yaml），在同一进程中依次完成")] = False,
     genre: Annotated[str, typer.Option("--genre", "-g", help="文种（蓝图 id）")] = "work_report",
     org: Annotated[list[str] | None, typer.Option("--org", help="组织：ID=名称[,简称]，可多次给出；"
                                                   "按简称/全称把事项归到组织，也按材料文件名归属")] = None,
@@ -130,28 +132,76 @@ def facts_extract(
 
     \b
     示例：speechwriter facts extract 工会.txt 团委.txt 妇联.docx --org union=市总工会,工会 --org youth=团市委,团委 --org women=市妇联,妇联 -o facts.yaml
+    示例：speechwriter facts extract 材料/*.txt --each -o 事实   （每份材料一个事实文件：事实/材料名.yaml）
     """
     from ..extract import LLMOptions, check_output, extract_facts, parse_org_specs, write_facts_file
     from .draft import parse_mask
 
     orgs = parse_org_specs(org)
     kinds = parse_mask(mask)
-    check_output(output, force)  # before any work
     if engine not in ("offline", "openai"):
         raise InputError(f"未知引擎「{engine}」，可选：offline、openai")
+    jobs = _each_outputs(sources, output, force) if each else [([*sources], output)]
+    for _, out_path in jobs:
+        check_output(out_path, force)  # before any work
     ws = workspace(prompts)
     chosen: Any = ws.engine("openai", profile=profile) if engine == "openai" or profile else "offline"
     err = console(stderr=True)
     err.print("[dim]使用内置规则抽取（不调用大模型）。[/dim]" if chosen == "offline" else
               f"[dim]使用{chosen.describe().label}抽取，每条回复都核对数字出处。[/dim]")
-    result = extract_facts(sources, orgs=orgs, genre=genre, engine=chosen, workspace=ws, output_name=str(output),
-                           use_cache=not no_cache, llm_options=LLMOptions(chunk_chars=chunk_chars, rounds=rounds, mask=kinds))
-    write_facts_file(result, output, force=force)
-    for warning in result.warnings:
-        err.print(f"[yellow]注意：[/yellow]{warning}")
-    err.print(f"[green]✔[/green] 已写入 {output}：{len(result.facts.highlights)} 个亮点、{result.items} 个事项、"
-              f"{result.figures} 个数字，{result.to_review} 处待核" + (f"；运行记录 {result.run_id}" if result.run_id else ""))
+    options = LLMOptions(chunk_chars=chunk_chars, rounds=rounds, mask=kinds)
+    failed: list[SpeechwriterError] = []
+    for job_sources, out_path in jobs:
+        try:
+            result = extract_facts(job_sources, orgs=orgs, genre=genre, engine=chosen, workspace=ws,
+                                   output_name=str(out_path), use_cache=not no_cache, llm_options=options)
+            write_facts_file(result, out_path, force=force)
+        except SpeechwriterError as exc:
+            if not each:
+                raise
+            # One source that cannot be read does not cost the others their work.
+            from rich.markup import escape
+
+            err.print(f"[red]错误：[/red]{escape(str(exc))}")
+            failed.append(exc)
+            continue
+        for warning in result.warnings:
+            err.print(f"[yellow]注意：[/yellow]{warning}")
+        err.print(f"[green]✔[/green] 已写入 {out_path}：{len(result.facts.highlights)} 个亮点、{result.items} 个事项、"
+                  f"{result.figures} 个数字，{result.to_review} 处待核"
+                  + (f"；运行记录 {result.run_id}" if result.run_id else ""))
+    if each:
+        done = len(jobs) - len(failed)
+        err.print(f"[dim]共 {len(jobs)} 份材料：已写出 {done} 个事实文件到 {output}"
+                  + (f"，{len(failed)} 份失败" if failed else "") + "。请审核后逐个运行 speechwriter facts check "
+                  f"{output}/材料名.yaml --sources 材料[/dim]")
+        if failed:
+            raise typer.Exit(failed[0].exit_code)
+        return
     err.print(f"[dim]请审核后运行 speechwriter facts check {output} --sources {' '.join(map(str, sources))}[/dim]")
+
+
+def _each_outputs(sources: list[Path], folder: Path, force: bool) -> list[tuple[list[Path], Path]]:
+    """(sources, facts file) for ``--each``: ``folder/<source name>.yaml`` per source, checked before any work."""
+    from ..files import check_writable_dir
+
+    if folder.suffix.lower() in (".yaml", ".yml") or (folder.exists() and not folder.is_dir()):
+        raise InputError("加 --each 时 -o 应为目录（每份材料写出 目录/材料名.yaml）", path=str(folder))
+    seen: dict[str, Path] = {}
+    jobs = []
+    for source in sources:
+        name = source.stem
+        if name in seen:
+            raise InputError(f"两份材料会写到同一个文件 {name}.yaml（另一份是「{seen[name]}」），请改名后再抽取",
+                             path=str(source))
+        seen[name] = source
+        jobs.append(([source], folder / f"{name}.yaml"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"无法创建输出目录（{exc.strerror or exc}）", path=str(folder)) from None
+    check_writable_dir(folder)
+    return jobs
 
 
 @command(facts_app, "schema")

@@ -15,17 +15,15 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..blueprint import Blueprint, SectionSpec
 from ..draft import Draft, DraftSection, EngineInfo, PromptRecord
 from ..engines.base import Completion, EngineError, Message, Request, RequestKind
 from ..facts.model import Facts
 from ..prompts import PromptLibrary, RenderedPrompt, check_needs
-from ..validate.checks import Finding, Report, validate
 from .calls import EngineCaller
 from .repair import (
-    REPEAT_CODES,
     apply_replacements,
     finding_brief,
     locate_findings,
@@ -34,6 +32,9 @@ from .repair import (
     splice,
     split_units,
 )
+
+if TYPE_CHECKING:
+    from ..validate.checks import Finding, Report
 
 __all__ = ["DraftOptions", "DraftResult", "SectionProgress", "clean_reply", "run_draft"]
 
@@ -103,6 +104,13 @@ class DraftResult:
         return not self.report.errors and not self.failed
 
 
+def validate(draft: Draft, facts: Facts, blueprint: Blueprint) -> Report:
+    """The validators, imported when first needed: a draft sends its first requests before it loads them."""
+    from ..validate.checks import validate as run_checks
+
+    return run_checks(draft, facts, blueprint)
+
+
 # --- reply parsing ------------------------------------------------------------------------------
 
 _PREAMBLE = re.compile(r"^(?:好的|当然|没问题|以下是|下面是|根据您?提供|按照您的要求|明白)[^\n]{0,60}[：:。！]\s*$")
@@ -148,7 +156,8 @@ class _Runner:
         self.recorder = caller.recorder
         self.options = options
         self.progress = progress
-        self.headings = library.headings(facts, blueprint)
+        self.plan = library.plan(facts, blueprint)  # headings and outline: the same for every section
+        self.headings = self.plan.headings
         self.prompts: dict[str, RenderedPrompt] = {}
         self.bodies: dict[str, str] = {}
         self.states = {s.id: SectionProgress(s.id, s.title) for s in blueprint.sections}
@@ -216,7 +225,7 @@ class _Runner:
                 previous = {sid: body for sid, body in self.bodies.items()
                             if order.index(sid) < order.index(spec.id)}
             self.prompts[spec.id] = self.library.render(self.facts, self.blueprint, spec, self.headings.get(spec.id),
-                                                        previous=previous)
+                                                        previous=previous, plan=self.plan)
         return self.prompts[spec.id]
 
     async def write_section(self, spec: SectionSpec) -> None:
@@ -283,6 +292,8 @@ class _Runner:
         """One round for what sections repeat of each other: apply each mechanical fix as written
         (delete the repeated sentence, swap the formula) and send the rest to the sentence-level
         repair. A section's new text is kept only when it has fewer repeats and no more errors."""
+        from ..validate.repeats import CODES as REPEAT_CODES
+
         by_section: dict[str, list[Finding]] = {}
         for f in report.findings:
             if f.code in REPEAT_CODES and f.section in self.bodies and f.section not in self.failed:

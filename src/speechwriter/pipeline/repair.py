@@ -14,9 +14,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
-from ..validate.repeats import CODES as REPEAT_CODES  # repaired in a round of their own
-
-__all__ = ["REPEAT_CODES", "Span", "apply_replacements", "finding_brief", "locate_findings", "parse_paragraph_reply", "relevant_facts", "splice",
+__all__ = ["Span", "apply_replacements", "finding_brief", "locate_findings", "parse_paragraph_reply", "relevant_facts", "splice",
            "split_units"]
 
 Span = tuple[int, int]  # [start, end) in the section body
@@ -123,3 +121,13 @@ def apply_replacements(body: str, findings: Iterable[Any]) -> str:
         body = body[:a] + f.replacement + body[b:]
     body = re.sub(r"[ \t]+\n", "\n", body)
     return re.sub(r"\n{3,}", "\n\n", body).strip()
+
+
+def __getattr__(name: str) -> Any:
+    # The repeat codes (repaired in a round of their own) live with the validators, which a draft
+    # needs only once its first replies are in: importing them here would delay the first request.
+    if name == "REPEAT_CODES":
+        from ..validate.repeats import CODES
+
+        return CODES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
