@@ -85,3 +85,31 @@ def test_the_speakers_own_voice_is_no_achievement(tmp_path: Path) -> None:
     assert "贡献了60%的税收" in said
     for voice in ("我说过", "我在去年的调研中讲过", "我曾讲过"):
         assert voice not in said
+
+
+def test_a_long_semicolon_list_becomes_one_item_or_measure_per_clause(tmp_path: Path) -> None:
+    text = """各位代表：
+一、2023年工作回顾
+（一）城乡建设
+新建道路12公里；改造供水管网30公里；新增停车位800个；建成口袋公园6个。
+二、2024年工作安排
+（一）抓好城市更新
+改造老旧小区20个；新建学校3所；新增养老床位500张；整治背街小巷40条。
+"""
+    facts = _facts(tmp_path, text)
+    assert _statements(facts) == ["新建道路12公里", "改造供水管网30公里", "新增停车位800个", "建成口袋公园6个"]
+    plan = next(p for p in facts.plans if p.theme == "抓好城市更新")
+    assert plan.measures == ["改造老旧小区20个", "新建学校3所", "新增养老床位500张", "整治背街小巷40条"]
+
+
+def test_two_clauses_that_make_one_statement_stay_together(tmp_path: Path) -> None:
+    text = """各位代表：
+一、2023年工作回顾
+（一）城乡建设
+新建道路12公里，全部通车；其中农村公路8公里。
+二、2024年工作安排
+（一）抓好城市更新
+改造老旧小区20个。
+"""
+    facts = _facts(tmp_path, text)
+    assert _statements(facts) == ["新建道路12公里，全部通车；其中农村公路8公里"]

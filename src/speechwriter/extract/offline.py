@@ -28,7 +28,7 @@ from .meta import SourceMeta, period_of, role_in_body
 from .organisations import OrgMatcher
 from .outline import Node, Outline, Sentence, outline_of
 from .sources import Source
-from .text import clip_theme, runin_of, strip_note_marks
+from .text import clip_theme, runin_of, split_clauses, strip_note_marks
 
 __all__ = ["Extraction", "extract_offline"]
 
@@ -110,6 +110,24 @@ def _listed(sentence: str) -> list[str]:
         head, colon, tail = (sentence[:m.start()], ":", sentence[m.end():]) if m else (sentence, "", "")
     parts = [p for p in re.split(r"[；;]", tail) if len(_strip_end(p)) >= 4] if colon and len(head) <= 40 else []
     return parts or [sentence]
+
+
+_CONTINUES = re.compile(r"^(?:其中|特别是|尤其是|同比|比上年|占|分别|增长|下降|较|并|且|还|也|为|达)")
+MIN_LISTED = 3  # fewer ；-clauses are one statement more often than a list
+
+
+def _list_clauses(text: str) -> list[str]:
+    """The items of a statement that lists them joined by ； (新建……；改造……；新增……), or the statement.
+
+    Only a list of at least three clauses that each stand alone is cut: a clause that carries on
+    the one before (其中……, 同比……) keeps the statement whole."""
+    spans = split_clauses(text)
+    if len(spans) < MIN_LISTED:
+        return [text]
+    parts = [_strip_end(text[a:b]) for a, b in spans]
+    if any(len(p) < 4 or _CONTINUES.match(p) for p in parts):
+        return [text]
+    return parts
 
 
 def _honours_in(text: str) -> list[str]:
@@ -287,10 +305,10 @@ class _SourceExtractor:
             text = self._without_theme(s) if own else _strip_end(s.text[runin_of(s.text):])
             if not text:
                 continue
-            figs = self.figures(text)
-            if self.keep(text, figs):
-                measures.append(text)
-                prov.append(_provenance(self.source, s))
+            for piece in _list_clauses(text):
+                if self.keep(piece, self.figures(piece)):
+                    measures.append(piece)
+                    prov.append(_provenance(self.source, s))
         if not measures:
             first = next((self._without_theme(s) for s in members if self._without_theme(s)), "")
             if first:
@@ -514,18 +532,18 @@ class _SourceExtractor:
                     groups.append((c.node, org, c.start, c.end, review))
             for node_index, org, start, end, review in groups:
                 text = s.text[start:end]
-                statement = _strip_end(text[runin_of(text):])
-                if len(statement) < 4:
-                    continue
-                figures = self.figures(statement)
-                if not self.keep(statement, figures):
-                    continue
-                self.used.add(s.index)
-                hl = self._highlight_for(by_key, node_index, s)
-                prov = _provenance(self.source, s, review)
-                hl["items"].append({"org": org, "statement": statement, "figures": figures, "provenance": [prov]})
-                self.names += _names_in(statement)
-                self.honours += [(h, org) for h in _honours_in(statement) if (h, org) not in self.honours]
+                for statement in _list_clauses(_strip_end(text[runin_of(text):])):
+                    if len(statement) < 4:
+                        continue
+                    figures = self.figures(statement)
+                    if not self.keep(statement, figures):
+                        continue
+                    self.used.add(s.index)
+                    hl = self._highlight_for(by_key, node_index, s)
+                    prov = _provenance(self.source, s, review)
+                    hl["items"].append({"org": org, "statement": statement, "figures": figures, "provenance": [prov]})
+                    self.names += _names_in(statement)
+                    self.honours += [(h, org) for h in _honours_in(statement) if (h, org) not in self.honours]
         self.highlights = sorted((hl for hl in by_key.values() if hl["items"] or hl.get("_point")),
                                  key=lambda hl: hl["_line"])
 
