@@ -113,3 +113,59 @@ def test_two_clauses_that_make_one_statement_stay_together(tmp_path: Path) -> No
 """
     facts = _facts(tmp_path, text)
     assert _statements(facts) == ["新建道路12公里，全部通车；其中农村公路8公里"]
+
+
+def _offline_draft(tmp_path: Path, facts) -> str:
+    from speechwriter.workspace import Workspace
+
+    ws = Workspace(tmp_path)
+    return ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft.to_markdown()
+
+
+PLANS_WITH_TARGETS = """各位代表：
+一、2023年工作回顾
+（一）城乡建设
+新建道路12公里，新增就业2400人。
+二、2024年工作安排
+今年是攻坚之年，全县有40万群众期盼更好的生活。
+今年经济社会发展的主要预期目标是：生产总值增长6%左右；一般公共预算收入增长5%；城乡居民收入增长7%。
+（一）抓好项目建设
+全年实施重点项目30个，完成投资50亿元。
+（二）抓好城市更新
+改造老旧小区20个，新建学校3所。
+（三）抓好乡村振兴
+新建高标准农田5万亩。
+各位代表，让我们团结一心，为全面完成今年目标任务而努力奋斗！
+"""
+
+
+def test_a_count_in_the_draft_counts_the_sources_points_not_its_lead_paragraphs(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, PLANS_WITH_TARGETS)
+    assert [p.theme for p in facts.plans if not p.lead] == ["抓好项目建设", "抓好城市更新", "抓好乡村振兴"]
+    assert any(p.lead and "6%左右" in p.figures[0].raw for p in facts.plans)
+    draft = _offline_draft(tmp_path, facts)
+    assert "三个方面" in draft and "五个方面" not in draft
+    assert "（一）抓好项目建设" in draft and "（四）" not in draft
+    assert draft.index("生产总值增长6%左右") < draft.index("（一）抓好项目建设")
+
+
+SPEECH_WITH_HOPES = """同志们：
+今天召开全市企业家座谈会。
+一、稳住经济基本盘
+全市企业达到3.2万户，贡献了60%的税收。要落实减税降费政策，全年减负10亿元。
+二、弘扬企业家精神
+企业家是经济活动的重要主体，全市有5000多位企业家。这里，我提两点希望。第一，希望大家敢闯敢试。要在新领域开拓市场。第二，希望大家守法经营。要依法办企业、诚信做生意。
+三、营造良好环境
+要推进简政放权，办事时间压减50%。
+同志们，让我们共同努力！
+"""
+
+
+def test_hopes_are_not_numbered_as_work_items(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, SPEECH_WITH_HOPES, genre="speech")
+    part = next(p for p in facts.parts if p.heading == "弘扬企业家精神")
+    assert [p.theme for p in part.points if not p.lead] == ["希望大家敢闯敢试", "希望大家守法经营"]
+    draft = _offline_draft(tmp_path, facts)
+    section = draft[draft.index("## 二、弘扬企业家精神"):draft.index("## 三、")]
+    assert "工作" not in section and "两点希望" in section
+    assert "（一）希望大家敢闯敢试" in section and "（三）" not in section

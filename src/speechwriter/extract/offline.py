@@ -113,7 +113,9 @@ def _listed(sentence: str) -> list[str]:
 
 
 _CONTINUES = re.compile(r"^(?:其中|特别是|尤其是|同比|比上年|占|分别|增长|下降|较|并|且|还|也|为|达)")
-MIN_LISTED = 3  # fewer ；-clauses are one statement more often than a list
+MIN_LISTED = 3
+_ANNOUNCES = re.compile(r"^(?:这里|下面|在此|为此|今天)?[，,]?(?:我|我们)(?:再|想|就此)?(?:提|讲|谈|说)(?:出)?"
+                        r"[几两二三四五六七八九十]+(?:点|条|个方面)(?:希望|意见|要求|看法|建议)?$")  # fewer ；-clauses are one statement more often than a list
 
 
 def _list_clauses(text: str) -> list[str]:
@@ -291,7 +293,8 @@ class _SourceExtractor:
             top = self._top(key[2] if isinstance(key, tuple) else key)
             self._sink = self.parts.setdefault(top, []) if top in self.own else self.plans
             if isinstance(key, tuple) and top in self.own:
-                self._paragraph_plan(members)  # a part of its own has no context: its paragraphs are points
+                # A part of its own has no context: its paragraphs are points, or the lead before them.
+                self._paragraph_plan(members, lead=key[2] in with_points)
             elif isinstance(key, tuple):
                 self._paragraph_plan(members, figures_only=key[2] in with_points)
             else:
@@ -316,8 +319,10 @@ class _SourceExtractor:
                 prov.append(_provenance(self.source, members[0]))
         self._add_plan(node.theme, measures, prov)
 
-    def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False) -> None:
+    def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False, lead: bool = False) -> None:
         members = [m for m in members if not _VOCATIVE_SENTENCE.match(m.text)]  # 各位代表！ is no theme
+        if lead:  # 「这里，我提几点希望。」: the draft announces the points itself, with their count
+            members = [m for m in members if not _ANNOUNCES.match(_strip_end(m.text))]
         if not members:
             return
         kept = [(s, self._without_theme(s)) for s in members[1:]]
@@ -331,8 +336,9 @@ class _SourceExtractor:
                         self.context.append((t, _provenance(self.source, s)))
                     continue
                 theme, rest = clip_theme(t)
-                self._add_plan(theme, [_strip_end(rest)] if rest else [],
-                               [_provenance(self.source, s, "主题取自句首，请提炼")])
+                measures = _list_clauses(_strip_end(rest)) if rest else []
+                self._add_plan(theme, measures, [_provenance(self.source, s, "主题取自句首，请提炼")] * max(1, len(measures)),
+                               lead=True)
             return
         kept = [(s, t) for s, t in kept if t and (self.figures(t) if figures_only else self.keep(t, self.figures(t)))]
         first = _strip_end(members[0].text[runin_of(members[0].text):])
@@ -350,9 +356,9 @@ class _SourceExtractor:
         measures = ([_strip_end(rest)] if rest else []) + [t for _, t in kept]
         prov = [_provenance(self.source, members[0], "主题取自段落首句，请提炼")] + \
             [_provenance(self.source, s) for s, _ in kept]
-        self._add_plan(theme, [m for m in measures if m], prov)
+        self._add_plan(theme, [m for m in measures if m], prov, lead=lead)
 
-    def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]]) -> None:
+    def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]], lead: bool = False) -> None:
         theme = _strip_end(theme)
         if measures and len(theme) > 6:  # 「……预期目标是：」 introduces its list; as a heading it ends at the noun
             theme = re.sub(r"(?:主要是|主要有|如下|是|为)$", "", theme)
@@ -363,7 +369,10 @@ class _SourceExtractor:
         figures = [f for f in figures if f in text]
         for m in measures:
             self.names += _names_in(m)
-        self._sink.append({"theme": theme, "measures": measures, "figures": figures, "provenance": prov})
+        plan: dict[str, Any] = {"theme": theme, "measures": measures, "figures": figures}
+        if lead:  # before the source's own points: drafted unnumbered, not counted among them
+            plan["lead"] = True
+        self._sink.append({**plan, "provenance": prov})
 
     def _without_theme(self, s: Sentence) -> str:
         parts = [c for c in s.clauses if not c.theme]
