@@ -115,7 +115,7 @@ def _point_sources(facts: Facts, section: SectionSpec) -> list[tuple[str, int]]:
     if section.role == "plans":
         plans = facts.parts[section.part].points if section.part is not None and section.part < len(facts.parts) \
             else facts.plans
-        return [(p.theme, sum(len(m) for m in p.measures)) for p in plans]
+        return [(p.theme, sum(len(m) for m in p.measures)) for p in plans if not p.lead]  # leads are unnumbered
     if section.role in ("assessment", "situation") and section.enumerator != "none":
         return [(s, len(s)) for s in facts.shortcomings]
     return []

@@ -87,14 +87,20 @@ def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
                     if owners.get(n["text"]):
                         n["org_name"] = owners[n["text"]].short_name
         elif name == "plans":
-            value = [{"theme": p["theme"], "measures": p["measures"],
-                      "figures": [f["raw"] for f in p["figures"] if f["required"]]} for p in value]
+            value = [_plan_slice(p) for p in value]
         elif name == "parts" and section.part is not None:  # a part of the source's own: written as plans
             points = value[section.part]["points"] if section.part < len(value) else []
-            name, value = "plans", [{"theme": p["theme"], "measures": p["measures"],
-                                     "figures": [f["raw"] for f in p["figures"] if f["required"]]} for p in points]
+            name, value = "plans", [_plan_slice(p) for p in points]
         out[name] = value
     out["organisations"] = [{"name": o.name, "short": o.short_name} for o in facts.organisations]
+    return out
+
+
+def _plan_slice(plan: dict[str, Any]) -> dict[str, Any]:
+    out = {"theme": plan["theme"], "measures": plan["measures"],
+           "figures": [f["raw"] for f in plan["figures"] if f["required"]]}
+    if plan.get("lead"):  # the source's words before its points: unnumbered, not counted
+        out["lead"] = True
     return out
 
 

@@ -597,9 +597,17 @@ class _Writer:
         return [situation, lead, *self._shortcoming_points(shortcomings)]
 
     def write_plans(self) -> list[str]:
-        plans = self.facts.get("plans") or []
+        everything = self.facts.get("plans") or []
         context = "".join(_sentence(c) for c in self.facts.get("context") or [])
-        paragraphs = [context + self.count_lead("structural.lead.plans", len(plans))]
+        # What the source says before its points (the targets, a part's lead) comes first, unnumbered,
+        # and is not counted: the count is the number of the points it introduces.
+        for lead in (p for p in everything if p.get("lead")):
+            measures = [_clause(m) for m in lead.get("measures") or [] if _clause(m)]
+            context += _clause(lead["theme"]) + ("：" + "；".join(measures) if measures else "") + "。"
+        plans = [p for p in everything if not p.get("lead")]
+        hopes = len(plans) > 1 and all(_clause(p["theme"]).startswith("希望") for p in plans)
+        paragraphs = [context + self.count_lead("structural.lead.hopes" if hopes else "structural.lead.plans",
+                                                len(plans))]
         for n, plan in enumerate(plans):
             theme = _clause(plan["theme"])
             what = _placeholder(theme)

@@ -28,7 +28,7 @@ from .meta import SourceMeta, period_of, role_in_body
 from .organisations import OrgMatcher
 from .outline import Node, Outline, Sentence, outline_of
 from .sources import Source
-from .text import clip_theme, runin_of
+from .text import clip_theme, runin_of, split_clauses, strip_note_marks
 
 __all__ = ["Extraction", "extract_offline"]
 
@@ -36,6 +36,11 @@ _AWARD = re.compile(r"荣获|获评|被评为|评为|授予|称号|表彰|荣誉
 _TRIGGER_SEEN = re.compile(r"存在|面临|看到|认识到|还有|仍有|尚有|不足之处|差距在于")
 _TRIGGER_AWARE = re.compile(r"清醒(?:地)?(?:看到|认识到)|(?:也要|也应|必须)(?:清醒地)?看到")
 _TRIGGER_WHAT = re.compile(r"不足|问题|差距|困难|挑战|短板|弱项|不尽如意|不尽如人意|薄弱|矛盾")
+# 「虽然取得了一些成绩，但……」「尽管……，但前方还有……」: what follows in the paragraph is what is still lacking.
+_CONCESSION = re.compile(r"(?:尽管|虽然|虽)[^。！？；]{0,30}(?:成绩|成效|进展|成就|进步)[^。！？；]{0,12}[，,]\s*"
+                         r"(?:但|可|然而|不过)[^。！？]{0,40}(?:还|仍|依然|尚|也)")
+# 「面对困难和挑战，……」 turns from the problems to the tasks: no result, the writer's context.
+_FACING = re.compile(r"^面对(?:[^，,。]{0,12}的)?(?:困难|挑战|问题|压力|风险)")
 _FALLBACK_WHAT = re.compile(r"问题|不足|差距|短板|弱项|薄弱|不够|有待")
 _RESOLVE = re.compile(r"^(?:对此|对这些|对于这些|针对|我们将|我们一定|我们要|我们必须|这些问题|必须|要|找准|在今后|今后|下一步)"
                       r"|加以解决|高度重视|认真解决|切实解决|努力解决|认真研究|加以改进")
@@ -60,6 +65,10 @@ _EXPERIENCE = re.compile(r"(?:深深|深刻(?:地)?|深切|切身)体会到|工�
 _WELCOME = re.compile(r"^(?:大家好|值此|首先|今天|在这里|欣闻|金秋|阳春)|欢迎|问候|祝贺|致以|感谢|隆重集会|召开|开幕")
 _GLOSSARY = re.compile(r"※?(?:名词解释|名词注释|注释|附[：:]|附件)※?")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
+# The speaker citing himself (我说过, 我曾讲过, 我在……时讲过): his view, not a result of the organisation.
+_VOICE = re.compile(r"^(?:[^，。]{0,12}[，,])?我(?:曾|也|都|多次|反复|一再|曾经)*(?:说过|讲过|强调过|指出过|提出过)"
+                    r"|^(?:[^，。]{0,12}[，,])?我(?:曾|也|多次|曾经)*在[^。！？]{1,40}?(?:时|上|中|期间)(?:曾|也|就|都)*"
+                    r"(?:说过|讲过|强调过|指出过|提出过|讲|说|强调|指出)(?:过)?[，,：:]")
 FLAT_PARAGRAPHS = 3  # a heading over this many paragraphs with figures and no points of its own
 PLACEHOLDER_THEME = "（待补充主题）"
 PLACEHOLDER_SHORTCOMING = "（待补充：材料中没有找到不足与差距，请据实填写）"
@@ -82,7 +91,7 @@ class Extraction:
 
 
 def _strip_end(text: str) -> str:
-    return text.strip().rstrip(_END).strip()
+    return strip_note_marks(text.strip()).rstrip(_END).strip()
 
 
 def _provenance(source: Source, sentence: Sentence | Node, review: str | None = None) -> dict[str, Any]:
@@ -101,6 +110,26 @@ def _listed(sentence: str) -> list[str]:
         head, colon, tail = (sentence[:m.start()], ":", sentence[m.end():]) if m else (sentence, "", "")
     parts = [p for p in re.split(r"[；;]", tail) if len(_strip_end(p)) >= 4] if colon and len(head) <= 40 else []
     return parts or [sentence]
+
+
+_CONTINUES = re.compile(r"^(?:其中|特别是|尤其是|同比|比上年|占|分别|增长|下降|较|并|且|还|也|为|达)")
+MIN_LISTED = 3
+_ANNOUNCES = re.compile(r"^(?:这里|下面|在此|为此|今天)?[，,]?(?:我|我们)(?:再|想|就此)?(?:提|讲|谈|说)(?:出)?"
+                        r"[几两二三四五六七八九十]+(?:点|条|个方面)(?:希望|意见|要求|看法|建议)?$")  # fewer ；-clauses are one statement more often than a list
+
+
+def _list_clauses(text: str) -> list[str]:
+    """The items of a statement that lists them joined by ； (新建……；改造……；新增……), or the statement.
+
+    Only a list of at least three clauses that each stand alone is cut: a clause that carries on
+    the one before (其中……, 同比……) keeps the statement whole."""
+    spans = split_clauses(text)
+    if len(spans) < MIN_LISTED:
+        return [text]
+    parts = [_strip_end(text[a:b]) for a, b in spans]
+    if any(len(p) < 4 or _CONTINUES.match(p) for p in parts):
+        return [text]
+    return parts
 
 
 def _honours_in(text: str) -> list[str]:
@@ -192,6 +221,16 @@ class _SourceExtractor:
             if s.index in self.used:
                 continue
             seen, what = _TRIGGER_SEEN.search(s.text), _TRIGGER_WHAT.search(s.text)
+            if self.kind(s) == "achievements" and _FACING.match(_VOCATIVE.sub("", s.text)) \
+                    and not self.figures(s.text):
+                self.used.add(s.index)
+                if len(self.context) < MAX_CONTEXT:
+                    self.context.append((_strip_end(_VOCATIVE.sub("", s.text)), _provenance(self.source, s)))
+                continue
+            concession = _CONCESSION.search(s.text)
+            if concession and self.kind(s) == "achievements":
+                self._announced(s, concession.end())
+                continue
             if not (seen and what):
                 continue
             if self.kind(s) == "plans" and not _TRIGGER_AWARE.search(s.text):
@@ -206,13 +245,21 @@ class _SourceExtractor:
     def _announced(self, s: Sentence, keyword_end: int) -> None:
         """A sentence that announces shortcomings: take what it lists, or the sentences after it."""
         self.used.add(s.index)
+        if _CONCESSION.search(s.text):  # the announcement itself states no shortcoming: it leads in
+            before = [t for t in self.outline.sentences[max(0, s.index - 4):s.index]
+                      if t.paragraph == s.paragraph and t.index not in self.used and not self.figures(t.text)]
+            for t in [*before, s]:
+                self.used.add(t.index)
+                text = _strip_end(_VOCATIVE.sub("", t.text))
+                if len(text) >= 4 and len(self.context) < MAX_CONTEXT:
+                    self.context.append((text, _provenance(self.source, t)))
         colon = max(s.text.rfind("：", 0, len(s.text)), s.text.rfind(":", 0, len(s.text)))
         found = 0
         if colon > keyword_end - 1 and colon < len(s.text) - 2:
             for part in re.split(r"[；;]", s.text[colon + 1:]):
                 self._shortcoming(s, part)
                 found += 1
-        following = [t for t in self.outline.sentences[s.index + 1:s.index + 12] if t.paragraph == s.paragraph]
+        following = [t for t in self.outline.sentences[s.index + 1:s.index + 24] if t.paragraph == s.paragraph]
         for t in following:
             if _RESOLVE.search(t.text) or t.index in self.used:
                 break
@@ -246,7 +293,8 @@ class _SourceExtractor:
             top = self._top(key[2] if isinstance(key, tuple) else key)
             self._sink = self.parts.setdefault(top, []) if top in self.own else self.plans
             if isinstance(key, tuple) and top in self.own:
-                self._paragraph_plan(members)  # a part of its own has no context: its paragraphs are points
+                # A part of its own has no context: its paragraphs are points, or the lead before them.
+                self._paragraph_plan(members, lead=key[2] in with_points)
             elif isinstance(key, tuple):
                 self._paragraph_plan(members, figures_only=key[2] in with_points)
             else:
@@ -260,10 +308,10 @@ class _SourceExtractor:
             text = self._without_theme(s) if own else _strip_end(s.text[runin_of(s.text):])
             if not text:
                 continue
-            figs = self.figures(text)
-            if self.keep(text, figs):
-                measures.append(text)
-                prov.append(_provenance(self.source, s))
+            for piece in _list_clauses(text):
+                if self.keep(piece, self.figures(piece)):
+                    measures.append(piece)
+                    prov.append(_provenance(self.source, s))
         if not measures:
             first = next((self._without_theme(s) for s in members if self._without_theme(s)), "")
             if first:
@@ -271,8 +319,10 @@ class _SourceExtractor:
                 prov.append(_provenance(self.source, members[0]))
         self._add_plan(node.theme, measures, prov)
 
-    def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False) -> None:
+    def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False, lead: bool = False) -> None:
         members = [m for m in members if not _VOCATIVE_SENTENCE.match(m.text)]  # 各位代表！ is no theme
+        if lead:  # 「这里，我提几点希望。」: the draft announces the points itself, with their count
+            members = [m for m in members if not _ANNOUNCES.match(_strip_end(m.text))]
         if not members:
             return
         kept = [(s, self._without_theme(s)) for s in members[1:]]
@@ -286,8 +336,9 @@ class _SourceExtractor:
                         self.context.append((t, _provenance(self.source, s)))
                     continue
                 theme, rest = clip_theme(t)
-                self._add_plan(theme, [_strip_end(rest)] if rest else [],
-                               [_provenance(self.source, s, "主题取自句首，请提炼")])
+                measures = _list_clauses(_strip_end(rest)) if rest else []
+                self._add_plan(theme, measures, [_provenance(self.source, s, "主题取自句首，请提炼")] * max(1, len(measures)),
+                               lead=True)
             return
         kept = [(s, t) for s, t in kept if t and (self.figures(t) if figures_only else self.keep(t, self.figures(t)))]
         first = _strip_end(members[0].text[runin_of(members[0].text):])
@@ -305,9 +356,9 @@ class _SourceExtractor:
         measures = ([_strip_end(rest)] if rest else []) + [t for _, t in kept]
         prov = [_provenance(self.source, members[0], "主题取自段落首句，请提炼")] + \
             [_provenance(self.source, s) for s, _ in kept]
-        self._add_plan(theme, [m for m in measures if m], prov)
+        self._add_plan(theme, [m for m in measures if m], prov, lead=lead)
 
-    def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]]) -> None:
+    def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]], lead: bool = False) -> None:
         theme = _strip_end(theme)
         if measures and len(theme) > 6:  # 「……预期目标是：」 introduces its list; as a heading it ends at the noun
             theme = re.sub(r"(?:主要是|主要有|如下|是|为)$", "", theme)
@@ -318,7 +369,10 @@ class _SourceExtractor:
         figures = [f for f in figures if f in text]
         for m in measures:
             self.names += _names_in(m)
-        self._sink.append({"theme": theme, "measures": measures, "figures": figures, "provenance": prov})
+        plan: dict[str, Any] = {"theme": theme, "measures": measures, "figures": figures}
+        if lead:  # before the source's own points: drafted unnumbered, not counted among them
+            plan["lead"] = True
+        self._sink.append({**plan, "provenance": prov})
 
     def _without_theme(self, s: Sentence) -> str:
         parts = [c for c in s.clauses if not c.theme]
@@ -456,6 +510,11 @@ class _SourceExtractor:
                 paragraph, last_org = s.paragraph, None
             if s.index in self.used or self.kind(s) != "achievements" or s.paragraph in self.notes:
                 continue
+            if _VOICE.match(_VOCATIVE.sub("", s.text)):
+                self.used.add(s.index)  # the speaker's own words: context for the writer, never a result
+                if len(self.context) < MAX_CONTEXT:
+                    self.context.append((_strip_end(s.text), _provenance(self.source, s)))
+                continue
             groups: list[tuple[int, str | None, int, int, str | None]] = []  # node, org, start, end, review
             for c in s.clauses:
                 if c.theme:
@@ -482,18 +541,18 @@ class _SourceExtractor:
                     groups.append((c.node, org, c.start, c.end, review))
             for node_index, org, start, end, review in groups:
                 text = s.text[start:end]
-                statement = _strip_end(text[runin_of(text):])
-                if len(statement) < 4:
-                    continue
-                figures = self.figures(statement)
-                if not self.keep(statement, figures):
-                    continue
-                self.used.add(s.index)
-                hl = self._highlight_for(by_key, node_index, s)
-                prov = _provenance(self.source, s, review)
-                hl["items"].append({"org": org, "statement": statement, "figures": figures, "provenance": [prov]})
-                self.names += _names_in(statement)
-                self.honours += [(h, org) for h in _honours_in(statement) if (h, org) not in self.honours]
+                for statement in _list_clauses(_strip_end(text[runin_of(text):])):
+                    if len(statement) < 4:
+                        continue
+                    figures = self.figures(statement)
+                    if not self.keep(statement, figures):
+                        continue
+                    self.used.add(s.index)
+                    hl = self._highlight_for(by_key, node_index, s)
+                    prov = _provenance(self.source, s, review)
+                    hl["items"].append({"org": org, "statement": statement, "figures": figures, "provenance": [prov]})
+                    self.names += _names_in(statement)
+                    self.honours += [(h, org) for h in _honours_in(statement) if (h, org) not in self.honours]
         self.highlights = sorted((hl for hl in by_key.values() if hl["items"] or hl.get("_point")),
                                  key=lambda hl: hl["_line"])
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Heading", "clip_theme", "heading_of", "runin_of", "split_clauses", "split_sentences", "split_spans"]
+__all__ = ["Heading", "clip_theme", "heading_of", "runin_of", "split_clauses", "split_sentences", "split_spans", "strip_note_marks"]
 
 _OPENERS = "“‘「『《（(【〔［"
 _CLOSERS = "”’」』》）)】〕］"
@@ -189,3 +189,16 @@ def clip_theme(text: str, limit: int = 32) -> tuple[str, str]:
         if m.start() > limit * 2:
             break
     return body, ""
+
+
+# A footnote mark after a word (“双减”［3］, 12家[4], 攻坚”①, 工程”注1): the reader's pointer to a
+# note, not part of the statement. A mark at the start of a line is the note itself and stays.
+_NOTE_MARK = re.compile(r"(?<=[\u4e00-\u9fff”’》）)A-Za-z%％])\s*(?:［\d{1,3}］|\[\d{1,3}\]|〔\d{1,3}〕|【\d{1,3}】|[①-⑳])"
+                        r"|(?<=[”’》）)])\s*注\d{1,2}(?![0-9])"
+                        r"|(?<=[\u4e00-\u9fff])(?<![关备投专贯倾标批下浇灌加赌])注\d{1,2}(?=[\u4e00-\u9fff]{2})(?![0-9])")
+
+
+def strip_note_marks(text: str) -> str:
+    """``text`` without the footnote marks that follow its words (［4］ [4] ① 注1)."""
+    return _NOTE_MARK.sub("", text) if any(ch in text for ch in "［[〔【注①②③④⑤⑥⑦⑧⑨⑩") or \
+        re.search("[⑪-⑳]", text) else text

@@ -289,6 +289,8 @@ class Plan(_Model):
     theme: str = Field(..., min_length=1, description="要点主题，如：发挥聚合作用，在促进发展上争做表率")
     measures: list[str] = Field(default_factory=list, description="具体措施")
     figures: list[Figure] = Field(default_factory=list, description="措施或主题中的数字（目标值等）")
+    lead: bool = Field(False, description="原文在列出要点之前的概述或目标（如主要预期目标）：撰稿时写在要点之前，"
+                                          "不编号，不计入“几个方面”的数目")
     provenance: list[Provenance] = _provenance_field()
 
 

@@ -245,8 +245,10 @@ def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: Val
                                      lambda: _units_index(ctx.explained))
     ctx.explained_sources = facts.memo(f"validate.explained_sources:{config.prompts_dirs}",
                                        lambda: _sources_index(facts, lexicon))
-    ctx.counts = {len(facts.highlights), len(facts.plans), len(facts.speaking_orgs()) or len(facts.organisations),
-                  len(facts.shortcomings), len(facts.organisations), *(len(p.points) for p in facts.parts),
+    # A plan marked ``lead`` (the targets before the points) is not one of the points a count counts.
+    ctx.counts = {len(facts.highlights), sum(not p.lead for p in facts.plans),
+                  len(facts.speaking_orgs()) or len(facts.organisations), len(facts.shortcomings),
+                  len(facts.organisations), *(sum(not x.lead for x in p.points) for p in facts.parts),
                   # a section that writes only some highlights (述职报告's 廉洁自律 apart) counts its own
                   *(sum(s.takes_highlight(h.theme) for h in facts.highlights) for s in blueprint.sections
                     if "highlights" in s.feeds)} - {0}
