@@ -636,3 +636,33 @@ def test_an_address_is_not_drafted_as_a_work_meeting() -> None:
     # guests are not addressed as 同志们 at the end: the closing calls on whom the salutation names
     closing = draft.section("wishes").body
     assert "同志们" not in closing and "预祝首届茶文化节圆满成功" in closing, closing
+
+
+_WORD_ORDINAL_START = re.compile(r"^(第[一二三四五六七八九十]+|首先|其次|再次|再者|最后)(?=[^，、的])")
+
+
+@pytest.mark.parametrize("style", ["diyi", "shouxian"])
+def test_word_ordinals_take_their_comma_in_every_part(tmp_path: Path, style: str) -> None:
+    """第一/首先 open a point with a comma (第一，…), whichever part numbers with them; 一是 runs on.
+
+    Found in a user genre whose achievements part used 第一: 「第一文旅消费稳步回升。」."""
+    import yaml
+
+    from speechwriter.resources import builtin_prompts_dir
+
+    blueprint = yaml.safe_load((builtin_prompts_dir() / "blueprints" / "work_report.yaml").read_text(encoding="utf-8"))
+    for section in blueprint["sections"]:
+        if section.get("enumerator") not in (None, "none"):
+            section["enumerator"] = style
+    folder = tmp_path / "prompts" / "blueprints"
+    folder.mkdir(parents=True)
+    (folder / "work_report.yaml").write_text(yaml.safe_dump(blueprint, allow_unicode=True), encoding="utf-8")
+    ws = Workspace(tmp_path, prompts=[tmp_path / "prompts"])
+    opened = 0
+    for path in ALL_FIXTURES:
+        draft = _draft(load_facts(path), "work_report", ws)
+        for paragraph in _body(draft).splitlines():
+            paragraph = paragraph.strip()
+            assert not _WORD_ORDINAL_START.match(paragraph), paragraph
+            opened += bool(re.match(r"^(第[一二三四五六七八九十]+|首先|其次|最后)，", paragraph))
+    assert opened >= 10  # the style really numbered points

@@ -74,6 +74,8 @@ def cn_count(n: int) -> str:
 
 # An extracted facts file marks what it could not find with a placeholder in full-width brackets
 # (（待补充：…）): that is a gap, not a sentence of the speech.
+# Ordinals that are words of their own take a comma before the point (第一，…/首先，…); 一是 and （一） run on.
+_WORD_ORDINAL = re.compile(r"^(?:第[一二三四五六七八九十]+|首先|其次|再次|再者|最后)$")
 _PLACEHOLDER = re.compile(r"^[（(]待补充[：:]?(?P<what>[^）)]*)[）)]$")
 
 
@@ -345,7 +347,9 @@ class _Writer:
         return gap_marker(what, max(GAP_MIN_CHARS, round(missing, -1)))
 
     def marker(self, n: int) -> str:
-        return self.markers[n] if n < len(self.markers) else ""
+        """The n-th point's opening word, with the comma a word ordinal takes (第一，/首先，; 一是 and （一） take none)."""
+        word = self.markers[n] if n < len(self.markers) else ""
+        return word + "，" if _WORD_ORDINAL.match(word) else word
 
     def budget(self, n: int) -> int:
         return int(self.points[n].get("chars") or 0) if n < len(self.points) else 0
@@ -548,13 +552,12 @@ class _Writer:
         paragraphs = []
         for i, s in enumerate(shortcomings):
             marker = self.marker(i) if len(shortcomings) > 1 else ""
-            sep = "，" if marker.startswith(("第", "首", "其", "再", "最")) else ""
             what = _placeholder(s)
             if what is not None:
-                paragraphs.append(marker + sep + gap_marker(what or self.gap_text("shortcomings"),
+                paragraphs.append(marker + gap_marker(what or self.gap_text("shortcomings"),
                                                             self.budget(i) or None))
                 continue
-            text = f"{marker}{sep}{s}。"
+            text = f"{marker}{s}。"
             # No 「对此，下一步将……」: which plan answers which shortcoming is the writer's call, not
             # a fact (a blind review found every such link unsupported, some of them wrong).
             # the gap follows the shortcoming itself: 这一问题, not the shortcoming said again
