@@ -14,7 +14,7 @@ from speechwriter.draft import Draft, DraftSection
 from speechwriter.errors import InputError
 from speechwriter.export import export_draft
 from speechwriter.facts import load_facts
-from speechwriter.gaps import gap_marker
+from speechwriter.gaps import find_gaps, gap_marker
 from speechwriter.prompts import PromptLibrary
 from speechwriter.validate import validate
 from speechwriter.workspace import draft_speech
@@ -101,3 +101,26 @@ def test_export_refuses_a_draft_with_gaps_unless_allowed(cli, offline: Draft, tm
     assert allowed.exit_code == 0, allowed.stderr
     text = "\n".join(p.text for p in Document(str(tmp_path / "a.docx")).paragraphs)
     assert text.count("【待补：") == len(offline.gaps)  # carried visibly, never silently dropped
+
+
+def test_a_title_and_role_the_sources_do_not_state_are_gaps_to_export(tmp_path) -> None:
+    """facts extract makes up neither: the title and the speaker's role become gap markers, the draft
+    carries the title's gap (Draft.gaps, G701) and export refuses it until it is filled."""
+    from speechwriter.export.writers import check_gaps
+    from speechwriter.extract import extract_facts
+    from speechwriter.extract.sources import read_source
+    from speechwriter.workspace import Workspace
+
+    text = tmp_path / "材料.txt"
+    text.write_text("同志们：\n\n今年以来，全年新建村级服务站12个，培训骨干320人次。\n\n一、主要工作\n\n"
+                    "（一）抓服务。新建服务站12个，覆盖率达到85%。\n\n（二）抓培训。培训骨干320人次。\n\n"
+                    "二、下一步打算\n\n一是继续建站，计划再建8个。二是扩大培训。\n\n谢谢大家！\n", encoding="utf-8")
+    facts = extract_facts([read_source(text)], output_name=str(tmp_path / "f.yaml")).facts
+    assert find_gaps(facts.meta.title) and find_gaps(facts.meta.speaker.role)
+    draft = Workspace(tmp_path).draft(facts, record=False, use_cache=False).draft
+    assert draft.gaps[0].section == "title" and "标题" in draft.gaps[0].wanted
+    assert any(f.code == "G701" and "标题" in f.message for f in validate(draft, facts, PromptLibrary().blueprint(draft.genre)).findings)
+    with pytest.raises(InputError, match="第一处在「标题」"):
+        check_gaps(draft)
+    filled = draft.model_copy(update={"title": "关于服务站建设的工作汇报"})
+    assert all(g.section != "title" for g in filled.gaps)

@@ -55,6 +55,9 @@ class DraftSection(_Model):
                 for g in find_gaps(self.body)]
 
 
+TITLE_GAP = "title"  # the ``section`` of a gap in the draft's title
+
+
 class DraftGap(_Model):
     """One gap left in a draft: where it is, what a person must add and about how many characters.
 
@@ -112,8 +115,13 @@ class Draft(_Model):
 
     @property
     def gaps(self) -> list[DraftGap]:
-        """Every gap marker still in the draft, section by section."""
-        return [g for s in self.sections for g in s.gaps]
+        """Every gap marker still in the draft: the title's (section ``title``), then section by section.
+
+        A title the sources did not give is a gap too (``facts extract`` writes one there): it must be
+        filled before the draft goes out, like any other."""
+        title = [DraftGap(section=TITLE_GAP, start=g.start, end=g.end, wanted=g.wanted, chars=g.chars)
+                 for g in find_gaps(self.title)]
+        return title + [g for s in self.sections for g in s.gaps]
 
     def shortfall(self, target: int) -> str:
         """The line ``draft`` prints: 全文 2,150 字，目标 4,000 字；待补 3 处，约 1,200 字."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..draft import Draft
+from ..draft import TITLE_GAP, Draft
 from ..errors import InputError
 from ..files import ensure_parent, write_bytes_atomic, write_text_atomic
 
@@ -101,7 +101,8 @@ def check_gaps(draft: Draft, allow_gaps: bool = False) -> None:
     gaps = draft.gaps
     if gaps and not allow_gaps:
         first = gaps[0]
-        where = next((s.heading or s.title or s.id for s in draft.sections if s.id == first.section), first.section)
+        where = "标题" if first.section == TITLE_GAP else \
+            next((s.heading or s.title or s.id for s in draft.sections if s.id == first.section), first.section)
         raise InputError(f"稿件还有 {len(gaps)} 处待补（第一处在「{where}」：{first.wanted}），未导出；"
                          "补齐后再导出，或加 --allow-gaps 连同待补标记一起导出")
 

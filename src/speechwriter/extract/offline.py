@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..facts import Organisation
+from ..gaps import gap_marker
 from ..facts.model import MAX_COUNTS
 from .figures import figures_in, numeral_names, quoted_spans, written_whole
 from .limits import fit_limits
@@ -647,13 +648,14 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
     said = outlines[0].meta if single else SourceMeta()
     title = said.title
     if title is None:
+        # Not made up: a visible gap the draft carries to export (which refuses it until it is filled).
         shorts = "、".join(o.short_name for o in organisations)
-        title = f"{shorts}的{genre_name}" if shorts else genre_name
-        extraction.comment(("meta", "title"), "待核：材料中没有标题，标题为自动拟定，请修改")
+        title = gap_marker(f"标题（材料中没有；可参考：{shorts}的{genre_name}）" if shorts else "标题（材料中没有）")
+        extraction.comment(("meta", "title"), "待填：材料中没有标题，请拟定标题")
     salutation = next((o.salutation for o in outlines if o.salutation), None)
     opening = [s.text for o in outlines for s in o.sentences[:8]]
     role, stated = (said.speaker_role, True) if said.speaker_role else role_in_body(opening)
-    speaker: dict[str, Any] = {"role": role or "待填写"}
+    speaker: dict[str, Any] = {"role": role or gap_marker("讲话人职务（材料中没有写明）")}
     if said.speaker_name:
         speaker["name"] = said.speaker_name
     meta: dict[str, Any] = {"genre": genre, "title": title, "speaker": speaker}
