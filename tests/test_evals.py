@@ -24,7 +24,7 @@ from speechwriter.evals import (
 )
 from speechwriter.testing.fakeserver import FakeLLMServer, Step
 
-from .conftest import ROOT, SECRET_KEY, composer_brain, shared_path
+from .conftest import REFERENCE_FACTS, ROOT, SECRET_KEY, composer_brain, shared_path
 
 SUITES = ROOT / "evals" / "suites"
 FIX = ROOT / "fixtures" / "facts"
@@ -288,3 +288,39 @@ cases:
         result = run_suite(load_suite(path), options=RunOptions(workdir=tmp_path))
     r = result.results[0]
     assert r.status == "error" and "用例「never」" in r.error and "评审回复 2 次都无法解析" in r.error
+
+
+def test_a_run_parses_each_facts_file_once_and_again_after_an_edit(tmp_path: Path) -> None:
+    """100 cases over five files parse five; a file edited during the run is read again."""
+    from speechwriter.evals import RunOptions
+
+    facts = tmp_path / "f.yaml"
+    facts.write_text(REFERENCE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    opts = RunOptions(workdir=tmp_path)
+    first = opts.facts(facts)
+    assert opts.facts(facts) is first
+    facts.write_text(facts.read_text(encoding="utf-8").replace("title:", "title: 改", 1), encoding="utf-8")
+    again = opts.facts(facts)
+    assert again is not first and again.meta.title.startswith("改")
+
+
+def test_the_prompt_version_follows_an_edited_style_file(tmp_path: Path) -> None:
+    """The digest is cached by the files' size and time, so an edit still gives a new version."""
+    import shutil
+
+    from speechwriter.facts import load_facts
+    from speechwriter.prompts import PromptLibrary
+    from speechwriter.resources import builtin_prompts_dir
+
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    shutil.copy(builtin_prompts_dir() / "styles" / "work_report.yaml", styles / "work_report.yaml")
+    library = PromptLibrary([tmp_path])
+    facts = load_facts(REFERENCE_FACTS)
+    blueprint = library.blueprint("work_report")
+    section = blueprint.sections[1]
+    before = library.render(facts, blueprint, section).template_sha256
+    assert library.render(facts, blueprint, section).template_sha256 == before
+    (styles / "work_report.yaml").write_text((styles / "work_report.yaml").read_text(encoding="utf-8")
+                                             + "\n# 本单位的补充说明\n", encoding="utf-8")
+    assert library.render(facts, blueprint, section).template_sha256 != before

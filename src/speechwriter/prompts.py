@@ -138,6 +138,7 @@ class PromptLibrary:
                 raise InputError(problem, path=str(d))
         self.dirs = [*self.user_dirs, builtin_prompts_dir()]
         self._blueprints: dict[str, Blueprint] = {}
+        self._digests: dict[tuple[tuple[str, int, int], ...], str] = {}
         self.examples = [Path(d) for d in (examples or [])]
         for d in self.examples:
             problem = folder_problem(d, "范文目录")
@@ -379,9 +380,17 @@ class PromptLibrary:
             {"role": "user", "content": self._render_file(sec_name, context)},
         ]
         style_files = [d / "styles" / f"{n}.yaml" for n in ("common", blueprint.id) for d in self.dirs]
-        digest = hashlib.sha256(b"\0".join(p.read_bytes() for p in [sys_path, sec_path, *style_files]
-                                            if p.is_file())).hexdigest()
+        digest = self._digest([p for p in [sys_path, sec_path, *style_files] if p.is_file()])
         return RenderedPrompt(section.id, messages, [sys_name, sec_name], digest, payload)
+
+    def _digest(self, files: list[Path]) -> str:
+        """The prompt version: a hash of the files' bytes, read again only when one of them changed
+        (every section of every draft would otherwise re-read and re-hash the same files)."""
+        stats = [p.stat() for p in files]
+        key = tuple((str(p), st.st_mtime_ns, st.st_size) for p, st in zip(files, stats, strict=True))
+        if key not in self._digests:
+            self._digests[key] = hashlib.sha256(b"\0".join(p.read_bytes() for p in files)).hexdigest()
+        return self._digests[key]
 
 
 def _previous_block(blueprint: Blueprint, previous: dict[str, str] | None) -> str:

@@ -703,6 +703,19 @@ class RunOptions:
     only: set[tuple[str, str, int]] | None = None  # run just these (case, variant label, repeat): --rerun-failed
     keyless: bool = False  # engines without an API key: only for a collecting pass that sends nothing (dry run)
     _workspace: Any = field(default=None, repr=False)
+    _facts: dict[tuple[str, int, int], Any] = field(default_factory=dict, repr=False)
+
+    def facts(self, path: Path) -> Any:
+        """The facts file at ``path``, parsed once per run: a suite of 100 cases over five files parses
+        five (facts are not changed after loading, and what is derived from them is memoised on them).
+        Keyed by modification time and size too, so a file edited during a long run is read again."""
+        from ..facts.model import load_facts
+
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key not in self._facts:
+            self._facts[key] = load_facts(path)
+        return self._facts[key]
 
     def workspace(self) -> Any:
         """The workspace every case of the run shares (prompt libraries and engines are built once)."""
@@ -748,7 +761,6 @@ def select_cases(suite: Suite, filters: list[str]) -> list[Case]:
 
 async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opts: RunOptions) -> CaseResult:
     from ..engines.base import Request
-    from ..facts.model import load_facts
     from ..pipeline.drafting import DraftOptions
 
     start = time.perf_counter()
@@ -766,7 +778,7 @@ async def _run_case(suite: Suite, case: Case, variant: Variant, repeat: int, opt
         facts_path = suite.resolve(case.facts)
         if not facts_path.is_file():
             raise ValueError(f"facts：事实文件不存在：{facts_path}")
-        facts = load_facts(facts_path)
+        facts = opts.facts(facts_path)
     prompts = variant.prompts or settings.get("prompts")
     prompt_dirs = [suite.resolve(prompts)] if prompts else None  # None: the workspace's configured folders
     library = ws.library(prompt_dirs)

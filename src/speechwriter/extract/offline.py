@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..facts import Organisation
-from ..gaps import gap_marker
 from ..facts.model import MAX_COUNTS
+from ..gaps import gap_marker
 from .figures import figures_in, numeral_names, quoted_spans, written_whole
 from .limits import fit_limits
 from .meta import SourceMeta, period_of, role_in_body
