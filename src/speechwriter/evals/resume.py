@@ -32,7 +32,7 @@ from .suite import (
     Suite,
     SuiteResult,
     Variant,
-    eval_runs_root,
+    find_run_folder,
     load_suite,
     planned_jobs,
     prepare_results_root,
@@ -127,16 +127,7 @@ def load_partial(folder: Path) -> tuple[RunRecord, list[CaseResult]]:
 
 def find_unfinished(run: str, base: Path | None = None) -> Path:
     """The folder of a run that was started but has no results.json (a name, a unique prefix, or a path)."""
-    p = Path(run)
-    root = eval_runs_root(base)
-    if not (p / RECORD).is_file():
-        matches = [d for d in root.glob(f"{run}*") if (d / RECORD).is_file()] if root.is_dir() else []
-        exact = [d for d in matches if d.name == run]
-        matches = exact or matches
-        if len(matches) != 1:
-            raise InputError(f"找不到可续跑的评测运行「{run}」" if not matches else f"评测运行「{run}」不唯一",
-                             path=str(root))
-        p = matches[0]
+    p = find_run_folder(run, base, RECORD, "可续跑的评测运行")
     if (p / "results.json").is_file():
         raise InputError(f"评测运行「{p.name}」已经完成，无需续跑", path=str(p))
     return p

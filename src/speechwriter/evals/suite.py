@@ -1103,18 +1103,22 @@ def prepare_results_root(base: Path | None = None) -> Path:
     return check_writable_dir(root, "评测结果目录")
 
 
+def find_run_folder(run: str | Path, base: Path | None, marker: str, what: str = "评测运行") -> Path:
+    """The folder of a run holding ``marker``: ``run`` is its path, its name or a unique prefix of it."""
+    p = Path(run)
+    if (p / marker).is_file():
+        return p
+    root = eval_runs_root(base)
+    matches = [d for d in root.glob(f"{run}*") if (d / marker).is_file()] if root.is_dir() else []
+    matches = [d for d in matches if d.name == str(run)] or matches
+    if len(matches) != 1:
+        raise InputError(f"找不到{what}「{run}」" if not matches else f"评测运行「{run}」不唯一", path=str(root))
+    return matches[0]
+
+
 def load_results(run: str | Path, base: Path | None = None) -> SuiteResult:
     """A past run by folder path or name (a unique prefix is enough)."""
-    p = Path(run)
-    if not (p / "results.json").is_file():
-        root = eval_runs_root(base)
-        matches = [d for d in root.glob(f"{run}*") if (d / "results.json").is_file()] if root.is_dir() else []
-        exact = [d for d in matches if d.name == run]
-        matches = exact or matches
-        if len(matches) != 1:
-            raise InputError(f"找不到评测运行「{run}」" if not matches else f"评测运行「{run}」不唯一",
-                             path=str(root))
-        p = matches[0]
+    p = find_run_folder(run, base, "results.json")
     try:
         result = SuiteResult.model_validate_json((p / "results.json").read_text(encoding="utf-8"))
         result.folder = str(p)  # where it is now, even if the folder was moved since it was written
