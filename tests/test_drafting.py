@@ -159,7 +159,7 @@ def test_user_folder_adds_a_genre_and_overrides_a_template(tmp_path: Path) -> No
     facts = load_facts(REFERENCE_FACTS)
     draft = draft_speech(facts, genre="briefing", prompts_dirs=[tmp_path])
     assert draft.section("facts_part").heading == "一、基本情况"
-    assert "第一争先创优" in draft.section("facts_part").body
+    assert "第一，争先创优" in draft.section("facts_part").body
     bp = library.blueprint("work_report")
     prompt = library.render(facts, bp, bp.section("plans"))
     assert prompt.messages[1]["content"].startswith("自定义打算模板 二、今后的工作思路和打算")

@@ -28,7 +28,7 @@ from speechwriter.prompts import PromptLibrary
 from speechwriter.validate import validate
 from speechwriter.workspace import Workspace
 
-from .conftest import ALL_FIXTURES
+from .conftest import ALL_FIXTURES, ROOT
 
 GENRES = ["work_report", "leader_speech", "duty_report", "annual_summary"]
 
@@ -666,3 +666,17 @@ def test_word_ordinals_take_their_comma_in_every_part(tmp_path: Path, style: str
             assert not _WORD_ORDINAL_START.match(paragraph), paragraph
             opened += bool(re.match(r"^(第[一二三四五六七八九十]+|首先|其次|最后)，", paragraph))
     assert opened >= 10  # the style really numbered points
+
+
+def test_a_source_that_announces_its_points_is_not_announced_again() -> None:
+    """「重点在以下四个方面加强和改进工作。下一步，我们将重点抓好四个方面的工作：」 said the same thing twice;
+    and 「下一步……。下一步，要……」 said 下一步 twice."""
+    base = load_facts(ROOT / "fixtures" / "facts" / "annual_summary_agri.yaml")
+    n = len([p for p in base.plans if not p.lead])
+    announced = base.model_copy(update={"context": ["今后，重点在以下几个方面加强和改进工作。"]})
+    body = _part(_draft(announced), "plans")
+    assert body.count("几个方面") == 1 and "方面的工作：" not in body
+    assert "加强和改进工作：" in body
+    stated = base.model_copy(update={"context": ["下一步，要加大政策支持力度。"]})
+    body = _part(_draft(stated), "plans")
+    assert body.count("下一步") == 1 and n > 1

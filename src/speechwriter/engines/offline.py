@@ -74,6 +74,8 @@ def cn_count(n: int) -> str:
 
 # An extracted facts file marks what it could not find with a placeholder in full-width brackets
 # (（待补充：…）): that is a gap, not a sentence of the speech.
+# A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
+_ANNOUNCES = re.compile(r"(?:以下|下面|[一二三四五六七八九十两几]+(?:个方面|点|项))[^。；：]{0,16}[。：]$")
 # Ordinals that are words of their own take a comma before the point (第一，…/首先，…); 一是 and （一） run on.
 _WORD_ORDINAL = re.compile(r"^(?:第[一二三四五六七八九十]+|首先|其次|再次|再者|最后)$")
 _PLACEHOLDER = re.compile(r"^[（(]待补充[：:]?(?P<what>[^）)]*)[）)]$")
@@ -609,8 +611,14 @@ class _Writer:
             context += _clause(lead["theme"]) + ("：" + "；".join(measures) if measures else "") + "。"
         plans = [p for p in everything if not p.get("lead")]
         hopes = len(plans) > 1 and all(_clause(p["theme"]).startswith("希望") for p in plans)
-        paragraphs = [context + self.count_lead("structural.lead.hopes" if hopes else "structural.lead.plans",
-                                                len(plans))]
+        if _ANNOUNCES.search(context):
+            # The source already announces its points (重点在以下四个方面……): said once, as it said it.
+            paragraphs = [context[:-1] + "："]
+        else:
+            lead = self.count_lead("structural.lead.hopes" if hopes else "structural.lead.plans", len(plans))
+            if "下一步" in context:
+                lead = lead.removeprefix("下一步，")  # 「下一步……。下一步，要……」 says it twice
+            paragraphs = [context + lead]
         for n, plan in enumerate(plans):
             theme = _clause(plan["theme"])
             what = _placeholder(theme)
