@@ -35,17 +35,8 @@ from speechwriter.workspace import Workspace  # noqa: E402
 
 FIXTURES = sorted((ROOT / "fixtures" / "facts").glob("*.yaml"))
 CORPUS = ROOT.parent / "shared" / "corpus"
-# Texts of different kinds: national, provincial, city, district and county government work
-# reports, and two speeches; each drafted in the genre closest to it.
-CORPUS_CASES = (
-    ("01_national-gov-report-2022.txt", "work_report"),
-    ("20_hebei-province-gov-report-2001.txt", "annual_summary"),
-    ("02_baoding-city-gov-report-2022.txt", "work_report"),
-    ("04_hailar-district-gov-report-2019.txt", "annual_summary"),
-    ("15_lixian-county-gov-report-2020.txt", "work_report"),
-    ("31_xi-shenzhen-sez-40th-anniversary-speech-2020.txt", "leader_speech"),
-    ("32_xi-entrepreneurs-symposium-speech-2020.txt", "leader_speech"),
-)
+from speechwriter.testing.corpus import GROUNDING_CASES as CORPUS_CASES  # noqa: E402
+
 TARGET_PER_THOUSAND = 3.0
 TARGET_SHARE = 0.08
 

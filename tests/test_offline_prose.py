@@ -25,6 +25,7 @@ from speechwriter.facts import load_facts, parse_facts
 from speechwriter.gaps import find_gaps
 from speechwriter.metrics import grounding, shared_stock_sentences, ungrounded_sentences
 from speechwriter.prompts import PromptLibrary
+from speechwriter.testing.corpus import GROUNDING_CASES
 from speechwriter.validate import validate
 from speechwriter.workspace import Workspace
 
@@ -354,17 +355,7 @@ def test_a_user_phrase_bank_override_is_read(tmp_path: Path) -> None:
 
 # --- 6. the targets of issue 20, pinned ---------------------------------------------------------------
 
-# Corpus texts of different kinds (national, provincial, city, district and county government work
-# reports; two speeches), as bench/offline_prose.py measures them.
-CORPUS_CASES = (
-    ("01_national-gov-report-2022.txt", "work_report"),
-    ("20_hebei-province-gov-report-2001.txt", "annual_summary"),
-    ("02_baoding-city-gov-report-2022.txt", "work_report"),
-    ("04_hailar-district-gov-report-2019.txt", "annual_summary"),
-    ("15_lixian-county-gov-report-2020.txt", "work_report"),
-    ("31_xi-shenzhen-sez-40th-anniversary-speech-2020.txt", "leader_speech"),
-    ("32_xi-entrepreneurs-symposium-speech-2020.txt", "leader_speech"),
-)
+CORPUS_CASES = GROUNDING_CASES  # the texts bench/offline_prose.py measures
 
 
 @pytest.fixture(scope="module")
