@@ -168,4 +168,5 @@ def test_hopes_are_not_numbered_as_work_items(tmp_path: Path) -> None:
     draft = _offline_draft(tmp_path, facts)
     section = draft[draft.index("## 二、弘扬企业家精神"):draft.index("## 三、")]
     assert "工作" not in section and "两点希望" in section
-    assert "（一）希望大家敢闯敢试" in section and "（三）" not in section
+    # The source numbers its hopes 第一，第二，: the draft keeps its marking, and counts nothing more.
+    assert "第一，希望大家敢闯敢试" in section and "第二，希望大家守法经营" in section and "第三" not in section

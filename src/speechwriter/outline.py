@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .blueprint import Blueprint, SectionSpec, enumerator_word
+from .blueprint import Blueprint, Enumerator, SectionSpec, enumerator_word
 from .facts import Facts
 
 __all__ = ["ROLE_LABELS", "Outline", "OutlinePart", "OutlinePoint", "build_outline", "facts_budget",
-           "facts_chars", "point_budgets", "section_links"]
+           "facts_chars", "point_budgets", "point_markers", "section_links"]
 
 # A speech restates its facts in fuller sentences, with a topic sentence per point and a join per
 # part; these factors bound what the facts of a section can honestly fill. Beyond that a writer
@@ -107,17 +107,37 @@ def point_budgets(section_chars: int, weights: list[int], lead_share: float) -> 
     return [max(40, round(body * w / total)) for w in weights]
 
 
-def _point_sources(facts: Facts, section: SectionSpec) -> list[tuple[str, int]]:
-    """(theme, amount of facts text) for each point of a section, in order."""
+def point_markers(enumerator: Enumerator, styles: list[str | None]) -> list[str]:
+    """The word that opens each point: the source's own marking where the facts record it
+    (``style``), the genre's ``enumerator`` otherwise.
+
+    A run of points marked alike is counted on its own (——……，then 一是…… 二是……); a plain
+    paragraph (``none``) and a dash bullet take no number.
+    """
+    if not any(styles):
+        return [enumerator_word(enumerator, k, len(styles)) for k in range(1, len(styles) + 1)]
+    out: list[str] = []
+    k = 0
+    for n, style in enumerate(styles):
+        style = style or enumerator
+        k = k + 1 if n and (styles[n - 1] or enumerator) == style else 1
+        run = k + next((j for j, s in enumerate(styles[n + 1:]) if (s or enumerator) != style), len(styles) - n - 1)
+        out.append("——" if style == "dash" else enumerator_word(style, k, run))  # type: ignore[arg-type]
+    return out
+
+
+def _point_sources(facts: Facts, section: SectionSpec) -> list[tuple[str, int, str | None]]:
+    """(theme, amount of facts text, the source's marking) for each point of a section, in order."""
     if section.role == "achievements":
-        return [(h.theme, len(h.lead or "") + sum(len(i.statement) for i in h.items)) for h in facts.highlights
-                if section.takes_highlight(h.theme)]
+        return [(h.theme, len(h.lead or "") + sum(len(i.statement) for i in h.items), h.style)
+                for h in facts.highlights if section.takes_highlight(h.theme)]
     if section.role == "plans":
         plans = facts.parts[section.part].points if section.part is not None and section.part < len(facts.parts) \
             else facts.plans
-        return [(p.theme, sum(len(m) for m in p.measures)) for p in plans if not p.lead]  # leads are unnumbered
+        # leads are unnumbered
+        return [(p.theme, sum(len(m) for m in p.measures), p.style) for p in plans if not p.lead]
     if section.role in ("assessment", "situation") and section.enumerator != "none":
-        return [(s, len(s)) for s in facts.shortcomings]
+        return [(s, len(s), None) for s in facts.shortcomings]
     return []
 
 
@@ -163,14 +183,14 @@ def build_outline(facts: Facts, blueprint: Blueprint, headings: dict[str, str]) 
         chars = max(20, round(target * spec.share))
         sources = _point_sources(facts, spec)
         # A point's weight grows with its facts, but a thin point still gets a paragraph.
-        shares = point_budgets(chars, [80 + n for _, n in sources], spec.lead_share)
-        points = tuple(OutlinePoint(enumerator_word(spec.enumerator, k, len(sources)), theme, share,
-                                    min(share, facts_budget(n, 1) - SECTION_ALLOWANCE))
-                       for k, ((theme, n), share) in enumerate(zip(sources, shares, strict=True), 1))
+        shares = point_budgets(chars, [80 + n for _, n, _ in sources], spec.lead_share)
+        markers = point_markers(spec.enumerator, [style for _, _, style in sources])
+        points = tuple(OutlinePoint(marker, theme, share, min(share, facts_budget(n, 1) - SECTION_ALLOWANCE))
+                       for marker, (theme, n, _), share in zip(markers, sources, shares, strict=True))
         # Requirements and a salutation are written from no facts: their share is their budget.
         # With points, the section's budget is theirs plus what its other facts (a summary, a
         # context) carry; the point facts are not counted twice.
-        own = _fed_chars(dumped, spec) - sum(n for _, n in sources)
+        own = _fed_chars(dumped, spec) - sum(n for _, n, _ in sources)
         budget = chars if spec.role in ("requirements", "salutation") or not spec.feeds else \
             min(chars, facts_budget(max(0, own)) + sum(p.budget for p in points))
         parts.append(OutlinePart(spec.id, spec.title, spec.role, headings.get(spec.id), chars, points,

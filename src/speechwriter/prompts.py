@@ -338,7 +338,9 @@ class PromptLibrary:
             "role": section.role,
             "heading": heading,
             "enumerator": section.enumerator,
-            "markers": [p.marker for p in part.points] if section.enumerator != "none" else [],
+            # The source's own marking may number the points of an unnumbered genre, or leave a
+            # numbered genre's points plain: the markers are the points', not the genre's.
+            "markers": [p.marker for p in part.points] if any(p.marker for p in part.points) else [],
             # target_chars is the section's share of the whole target; budget_chars what its
             # facts can carry (at most the share). The prompt's text asks for the budget only.
             "target_chars": part.chars,

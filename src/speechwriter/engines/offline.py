@@ -77,6 +77,21 @@ def cn_count(n: int) -> str:
 # A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
 _ANNOUNCES = re.compile(r"(?:以下|下面|[一二三四五六七八九十两几]+(?:个方面|点|项))[^。；：]{0,16}[。：]$")
 # Ordinals that are words of their own take a comma before the point (第一，…/首先，…); 一是 and （一） run on.
+def _marker_kind(marker: str) -> str:
+    """一是 / 第一 / （一） / 1. / 首先: which numbering a marker belongs to."""
+    if marker.endswith("是"):
+        return "yishi"
+    if marker.startswith("第"):
+        return "diyi"
+    if marker.startswith(("（", "(")):
+        return "paren"
+    if marker[:1].isdigit():
+        return "arabic"
+    return "word"
+
+
+_TIME_OPENING = re.compile(r"^(?:[0-9]{4}年|[0-9一二三四五六七八九十两几]+年(?:来|以来|中)|过去|近年来|一年来|这一年|今年|去年|"
+                           r"本届|[^，。]{0,8}以来)")
 _WORD_ORDINAL = re.compile(r"^(?:第[一二三四五六七八九十]+|首先|其次|再次|再者|最后)$")
 _PLACEHOLDER = re.compile(r"^[（(]待补充[：:]?(?P<what>[^）)]*)[）)]$")
 
@@ -367,7 +382,11 @@ class _Writer:
     def count_lead(self, path: str, n: int, **fields: Any) -> str:
         """The part's lead-in before a list of ``n`` points (none for a single point, and none in a
         part whose points are not numbered: an address's 意义 is not 「几个方面的工作」)."""
-        if n < 2 or not self.markers:
+        markers = self.markers[:n]
+        # Only a list numbered as one run is counted: plain paragraphs, dash bullets or two runs
+        # (——…… then 一是……) announce no 「几个方面」 the source never said.
+        if n < 2 or len(markers) < n or not all(markers) or "——" in markers or len(set(markers)) < n \
+                or len({_marker_kind(m) for m in markers}) > 1:
             return ""
         text = self.phrase(path, count=cn_count(n), **fields)
         return text.lstrip("，") if text.startswith("，") else text
@@ -516,7 +535,9 @@ class _Writer:
         highlights = self.facts.get("highlights") or []
         summary = self.facts.get("summary")
         if summary:
-            intro = (f"{self.period}，" if self.period and not _clause(summary).startswith(self.period) else "")
+            # 「2021年，过去一年是……」 says the time twice: a summary that opens with one gets none.
+            intro = (f"{self.period}，" if self.period and not _clause(summary).startswith(self.period)
+                     and not _TIME_OPENING.match(summary) else "")
             intro += _sentence(summary) + self.count_lead("structural.lead.achievements_after_summary", len(highlights))
         else:
             intro = self.count_lead("structural.lead.achievements", len(highlights), period=self.period or "这一时期")

@@ -65,6 +65,9 @@ _REQUEST = re.compile(r"请|恳请|批评指正|指导|审议|宝贵意见")
 _EXPERIENCE = re.compile(r"(?:深深|深刻(?:地)?|深切|切身)体会到|工作体会")
 _WELCOME = re.compile(r"^(?:大家好|值此|首先|今天|在这里|欣闻|金秋|阳春)|欢迎|问候|祝贺|致以|感谢|隆重集会|召开|开幕")
 _GLOSSARY = re.compile(r"※?(?:名词解释|名词注释|注释|附[：:]|附件)※?")
+# Credit for the results and thanks to those who helped (成绩的取得，是……的结果; 向……表示衷心的感谢).
+_ACKNOWLEDGE = re.compile(r"(?:成绩|成就|成效)[^。，,]{0,8}(?:的取得|来之不易|得来)[^。]{0,6}是|是[^。]{2,40}的结果[，,；;。]|"
+                          r"(?:表示|致以)(?:最)?(?:衷心|诚挚|崇高|深深)的?(?:感谢|谢意|敬意)")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
 # The speaker citing himself (我说过, 我曾讲过, 我在……时讲过): his view, not a result of the organisation.
 _VOICE = re.compile(r"^(?:[^，。]{0,12}[，,])?我(?:曾|也|都|多次|反复|一再|曾经)*(?:说过|讲过|强调过|指出过|提出过)"
@@ -181,6 +184,8 @@ class _SourceExtractor:
         self.opening: list[tuple[str, dict[str, Any]]] = []
         self.closing: list[tuple[str, str, dict[str, Any]]] = []  # (wishes|requests|thanks, text, provenance)
         self.summing_up: tuple[str, dict[str, Any]] | None = None
+        self.summary: tuple[str, dict[str, Any]] | None = None  # the review's opening paragraph
+        self.pointed: set[int] = set()
         self.dropped = 0
         self.flat: set[int] = set()
         self.notes: set[int] = set()
@@ -261,8 +266,17 @@ class _SourceExtractor:
                 self._shortcoming(s, part)
                 found += 1
         following = [t for t in self.outline.sentences[s.index + 1:s.index + 24] if t.paragraph == s.paragraph]
-        for t in following:
-            if _RESOLVE.search(t.text) or t.index in self.used:
+        for k, t in enumerate(following):
+            if t.index in self.used:
+                break
+            if _RESOLVE.search(t.text):
+                # 「对此，我们一定直面问题……」 closes the problems: the turn to the tasks, not a result.
+                for u in following[k:]:
+                    if u.index in self.used or self.figures(u.text):
+                        break
+                    self.used.add(u.index)
+                    if len(self.context) < MAX_CONTEXT:
+                        self.context.append((_strip_end(_VOCATIVE.sub("", u.text)), _provenance(self.source, u)))
                 break
             self.used.add(t.index)
             for part in re.split(r"[；;]", t.text):
@@ -318,7 +332,7 @@ class _SourceExtractor:
             if first:
                 measures.append(first)
                 prov.append(_provenance(self.source, members[0]))
-        self._add_plan(node.theme, measures, prov)
+        self._add_plan(node.theme, measures, prov, style=node.style)
 
     def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False, lead: bool = False) -> None:
         members = [m for m in members if not _VOCATIVE_SENTENCE.match(m.text)]  # 各位代表！ is no theme
@@ -343,7 +357,9 @@ class _SourceExtractor:
             return
         kept = [(s, t) for s, t in kept if t and (self.figures(t) if figures_only else self.keep(t, self.figures(t)))]
         first = _strip_end(members[0].text[runin_of(members[0].text):])
-        theme, rest = clip_theme(first)
+        # A plain paragraph is drafted plain: its first sentence stays whole (cut at a comma into a
+        # theme and a body, it would come back as 「……大会。是党和国家……」).
+        theme, rest = first, ""
         if not kept and not self.figures(first):
             for s in members:
                 text = _strip_end(s.text[runin_of(s.text):])
@@ -357,9 +373,10 @@ class _SourceExtractor:
         measures = ([_strip_end(rest)] if rest else []) + [t for _, t in kept]
         prov = [_provenance(self.source, members[0], "主题取自段落首句，请提炼")] + \
             [_provenance(self.source, s) for s, _ in kept]
-        self._add_plan(theme, [m for m in measures if m], prov, lead=lead)
+        self._add_plan(theme, [m for m in measures if m], prov, lead=lead, style="none")
 
-    def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]], lead: bool = False) -> None:
+    def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]], lead: bool = False,
+                  style: str | None = None) -> None:
         theme = _strip_end(theme)
         if measures and len(theme) > 6:  # 「……预期目标是：」 introduces its list; as a heading it ends at the noun
             theme = re.sub(r"(?:主要是|主要有|如下|是|为)$", "", theme)
@@ -373,6 +390,8 @@ class _SourceExtractor:
         plan: dict[str, Any] = {"theme": theme, "measures": measures, "figures": figures}
         if lead:  # before the source's own points: drafted unnumbered, not counted among them
             plan["lead"] = True
+        if style:  # the draft marks the point as the source did (a plain paragraph stays plain)
+            plan["style"] = style
         self._sink.append({**plan, "provenance": prov})
 
     def _without_theme(self, s: Sentence) -> str:
@@ -464,7 +483,29 @@ class _SourceExtractor:
             if self.summing_up is None:
                 self.summing_up = (_strip_end(s.text), _provenance(self.source, s))
             self.used.add(s.index)
+        self.take_acknowledgement()
         self.take_experience()
+
+    def take_acknowledgement(self) -> None:
+        """The paragraph after a review that credits its results (成绩的取得，是……的结果) and thanks
+        those who helped: the review's summing-up, kept whole (a saying it opens with included),
+        never a highlight of its own."""
+        by_paragraph: dict[int, list[Sentence]] = {}
+        for s in self.outline.sentences:
+            if s.index not in self.used and self.kind(s) == "achievements" and s.node != 0:
+                by_paragraph.setdefault(s.paragraph, []).append(s)
+        for para in by_paragraph.values():
+            if len(para) > 8 or not any(_ACKNOWLEDGE.search(s.text) for s in para) \
+                    or any(self.figures(s.text) for s in para):
+                continue
+            text = "".join(_strip_end(_VOCATIVE.sub("", s.text)) + "。" for s in para
+                           if not _VOCATIVE_SENTENCE.match(s.text))
+            self.used.update(s.index for s in para)
+            if self.summing_up is None:
+                self.summing_up = (_strip_end(text), _provenance(self.source, para[0]))
+            else:
+                self.summing_up = (self.summing_up[0] + "。" + _strip_end(text), self.summing_up[1])
+            return
 
     def take_experience(self) -> None:
         """The lessons a review draws (我们深刻体会到，……必须……): the 体会 that sums it up, kept whole."""
@@ -499,6 +540,7 @@ class _SourceExtractor:
     def take_highlights(self) -> None:
         by_key: dict[Any, dict[str, Any]] = {}
         self.flat = self._flat_sections()
+        self.pointed = self._pointed_parts() - self.flat
         # Footnotes and glossary entries (【1】…, [2]…, 注：…) explain terms; they report no results.
         self.notes = {s.paragraph for s in self.outline.sentences if s.text.startswith(tuple("【[［〔^")) and
                       _NOTE.match(s.text) and s.index == min(t.index for t in self.outline.sentences
@@ -559,7 +601,9 @@ class _SourceExtractor:
 
     def _highlight_for(self, by_key: dict[Any, dict[str, Any]], node_index: int, s: Sentence) -> dict[str, Any]:
         node = self.outline.nodes[node_index]
-        if node.index == 0 or node.index in self.flat:  # the paragraph's first sentence gives the theme
+        # The paragraph's first sentence gives the theme: text before any heading, a part written as
+        # paragraphs, and the plain paragraphs of a part among its numbered points.
+        if node.index == 0 or node.index in self.flat or node.index in self.pointed:
             key: Any = ("para", s.paragraph)
             if key not in by_key:
                 para = [t for t in self.outline.sentences[max(0, s.index - 200):s.index + 1]
@@ -570,11 +614,73 @@ class _SourceExtractor:
                 theme = clip_theme(_VOCATIVE.sub("", first.text[runin_of(first.text):]) or first.text)[0] \
                     or PLACEHOLDER_THEME
                 by_key[key] = {"theme": theme, "items": [], "_review": "主题取自段落首句，请提炼",
-                               "_line": first.line}
+                               "_line": first.line, "style": "none"}
             return by_key[key]
         if node_index not in by_key:
             by_key[node_index] = {"theme": node.theme or PLACEHOLDER_THEME, "items": [], "_line": node.line}
+            if node.style:
+                by_key[node_index]["style"] = node.style
         return by_key[node_index]
+
+    def _pointed_parts(self) -> set[int]:
+        """Top-level parts with points of their own (（一）…… or 一是…… not yet taken): their
+        other paragraphs are points too, written plain, not one point under the part's heading."""
+        out = set()
+        for s in self.outline.sentences:
+            if s.index in self.used or s.node == 0:
+                continue
+            top = self._top(s.node)
+            if top and top != s.node:
+                out.add(top)
+        return out
+
+    def take_review_lead(self) -> None:
+        """The paragraph a review opens with before its points (2019年，在……领导下，……) sums the
+        year up: the facts' ``summary``, drafted unnumbered before the points, never 一是."""
+        nodes = self.outline.nodes
+        review = next((n for n in nodes[1:] if n.parent == 0 and not n.runin and n.kind == "achievements"
+                       and n.index not in self.own), None)
+        if review is None:
+            return
+        mine = [s for s in self.outline.sentences if s.index not in self.used and self._top(s.node) == review.index]
+        first_point = next((k for k, s in enumerate(mine) if s.node != review.index), None)
+        paragraphs: list[list[Sentence]] = []
+        for s in mine[:first_point]:
+            if paragraphs and paragraphs[-1][0].paragraph == s.paragraph:
+                paragraphs[-1].append(s)
+            else:
+                paragraphs.append([s])
+        if first_point is None or review.index in self._flat_sections():
+            # A part written as paragraphs: the first leads when the rest run parallel.
+            paragraphs = []
+            for s in (t for t in mine if t.node == review.index):
+                if paragraphs and paragraphs[-1][0].paragraph == s.paragraph:
+                    paragraphs[-1].append(s)
+                else:
+                    paragraphs.append([s])
+            if len(paragraphs) < FLAT_PARAGRAPHS or not self._leads(paragraphs):
+                return
+            lead = paragraphs[0]
+        else:
+            if not paragraphs:
+                return
+            lead = [s for p in paragraphs for s in p]  # everything before the first point
+        text = "".join(_strip_end(_VOCATIVE.sub("", s.text)) + "。" for s in lead)
+        if len(text) < 12:
+            return
+        self.used.update(s.index for s in lead)
+        self.summary = (_strip_end(text), _provenance(self.source, lead[0]))
+
+    @staticmethod
+    def _leads(paragraphs: list[list[Sentence]]) -> bool:
+        """Whether the first paragraph stands apart from the parallel ones after it: they open alike
+        (一年来，我们致力……) and it does not, or its theme is only a time (2019年，……)."""
+        opening = [_VOCATIVE.sub("", p[0].text)[:4] for p in paragraphs]
+        rest = opening[1:]
+        common = max(set(rest), key=rest.count)
+        parallel = rest.count(common) >= max(2, len(rest) * 2 // 3) and not opening[0].startswith(common)
+        first_theme = clip_theme(_VOCATIVE.sub("", paragraphs[0][0].text))[0]
+        return parallel or bool(_PERIOD.fullmatch(_strip_end(first_theme)))
 
     def _top(self, node: int) -> int:
         """The top-level part a node belongs to (0 for text before any heading)."""
@@ -633,6 +739,7 @@ class _SourceExtractor:
         self.take_shortcomings()
         self.take_summing_up()
         self.take_plans()
+        self.take_review_lead()
         self.take_highlights()
         return self
 
@@ -730,6 +837,11 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     parts = [{"heading": ex.outline.nodes[top].theme, "after": plans_section, "points": points}
               for ex in extractors for top, points in ex.parts.items() if points]
     part_points = [p for part in parts for p in part["points"]]
+    if len(extractors) > 1:
+        # Several sources make one new speech: each marked its points its own way, and the genre's
+        # numbering runs through the whole (（一）…… from one and 一是…… from the next would not).
+        for point in [*highlights, *plans, *part_points]:
+            point.pop("style", None)
     fit_limits(highlights, plans, {"names": names, "honours": honours, "shortcomings": shortcomings,
                                    "context": context, "opening": opening}, extraction.warnings,
                more_plans=part_points)
@@ -742,6 +854,10 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     data["opening"] = [text for text, _ in opening]
     for n, (_, prov) in enumerate(opening):
         extraction.comment(("opening", n), f"来源：{prov['file']}:{prov['line']}")
+    summary = next((ex.summary for ex in extractors if ex.summary), None)
+    if summary:
+        data["summary"] = summary[0]
+        extraction.comment(("summary",), f"来源：{summary[1]['file']}:{summary[1]['line']}（成效部分的总述）")
     summing = next((ex.summing_up for ex in extractors if ex.summing_up), None)
     if summing:
         data["summing_up"] = summing[0]
@@ -750,7 +866,8 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     for h, hl in enumerate(highlights):
         if hl.get("_review"):
             extraction.comment(("highlights", h, "theme"), f"待核：{hl['_review']}")
-        data["highlights"].append({"theme": hl["theme"], "items": hl["items"]})
+        data["highlights"].append({"theme": hl["theme"], "items": hl["items"],
+                                   **({"style": hl["style"]} if hl.get("style") else {})})
         for i, item in enumerate(hl["items"]):
             reviews = [p["review"] for p in item["provenance"] if p.get("review")]
             for r in reviews:

@@ -50,6 +50,7 @@ class Node:
     parent: int | None
     runin: bool = False
     from_paragraph: bool = False  # a theme taken from a paragraph's first sentence, not a heading
+    style: str | None = None  # how the source marks this point (see facts.PointStyle); None: unknown
 
 
 @dataclass
@@ -146,7 +147,8 @@ def outline_of(source: Source) -> Outline:
             parent = stack[-1]
             inherited = nodes[parent].kind
             kind = inherited if inherited != "achievements" else section_kind(heading.text)
-            node = Node(len(nodes), heading.level, heading.text, block.line, heading.text, kind, parent)
+            node = Node(len(nodes), heading.level, heading.text, block.line, heading.text, kind, parent,
+                        style=None if block.level is not None else _HEADING_STYLES.get(heading.level))
             nodes.append(node)
             stack.append(node.index)
             if not heading.rest:
@@ -161,6 +163,22 @@ def outline_of(source: Source) -> Outline:
     if meta.title is None and title and not preamble[1:] and date_of(title) is None:
         meta.title = title
     return Outline(source, meta.title, salutation, nodes, sentences, meta)
+
+
+# The heading layers of GB/T 9704 as point styles: （一） and 1.; （1） is drawn as 1. (no style of its own).
+_HEADING_STYLES = {0: "none", 2: "paren", 3: "arabic", 4: "arabic"}
+
+
+def runin_style(marker: str) -> str:
+    """The point style of a run-in enumerator as written (一是 → yishi, 第一， → diyi, 首先， → shouxian, —— → dash)."""
+    marker = marker.strip()
+    if marker.startswith(("—", "－")):
+        return "dash"
+    if marker.startswith("第"):
+        return "diyi"
+    if marker.startswith(("首先", "其次", "再次")):
+        return "shouxian"
+    return "yishi"
 
 
 _ITEM_NUMBER = re.compile(r"^\s*[（(]?\s*[0-9]{1,2}\s*[）)]?\s*[、．.]?\s*")
@@ -239,7 +257,8 @@ def _add_paragraph(text: str, line: int, paragraph: int, node: int, nodes: list[
             if n:
                 theme, rest = clip_theme(body[ca + n:cb])
                 parent = nodes[node]
-                runin = Node(len(nodes), 99, theme, line, body, parent.kind, node, runin=True)
+                runin = Node(len(nodes), 99, theme, line, body, parent.kind, node, runin=True,
+                             style=runin_style(body[ca:ca + n]))
                 nodes.append(runin)
                 current = runin.index
                 rest_start = cb - len(rest)  # clauses carry no trailing space, so the rest ends at cb

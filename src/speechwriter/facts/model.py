@@ -55,6 +55,7 @@ __all__ = [
     "Organisation",
     "Part",
     "Plan",
+    "PointStyle",
     "Provenance",
     "Speaker",
     "TargetLength",
@@ -253,12 +254,20 @@ class Item(_Model):
     provenance: list[Provenance] = _provenance_field()
 
 
+# How the source marked a point: 一是 (yishi), 第一 (diyi), 首先 (shouxian), （一） (paren), 1. (arabic),
+# —— (dash), or a plain paragraph (none). The draft keeps it; unset, the genre's style applies.
+PointStyle = Literal["yishi", "diyi", "shouxian", "paren", "arabic", "dash", "none"]
+_STYLE_DESCRIPTION = ("原文给这一要点的标法：yishi（一是）、diyi（第一）、shouxian（首先）、paren（（一））、arabic（1.）、"
+                      "dash（——）、none（不编号的段落）；撰稿时照原文，不填则用文种的标法")
+
+
 class Highlight(_Model):
     """A theme (一是…) with the items that prove it."""
 
     theme: str = Field(..., min_length=1, description="主题句，如：争先创优取得了领先地位")
     lead: str | None = Field(None, description="主题后的概括语，可省略")
     items: list[Item] = Field(default_factory=list)
+    style: PointStyle | None = Field(None, description=_STYLE_DESCRIPTION)
 
 
 class NamedThing(_Model):
@@ -291,6 +300,7 @@ class Plan(_Model):
     figures: list[Figure] = Field(default_factory=list, description="措施或主题中的数字（目标值等）")
     lead: bool = Field(False, description="原文在列出要点之前的概述或目标（如主要预期目标）：撰稿时写在要点之前，"
                                           "不编号，不计入“几个方面”的数目")
+    style: PointStyle | None = Field(None, description=_STYLE_DESCRIPTION)
     provenance: list[Provenance] = _provenance_field()
 
 

@@ -360,6 +360,11 @@ def _marker_text(level: int, n: int) -> str:
     return level_marker(level, n)
 
 
+# What ends the text right before a list that starts again at 一: an announcement of it
+# (……以下几个方面： / 我提几点希望。) — the source's own new list, not a numbering slip.
+_NEW_LIST = re.compile(r"(?:[：:]|(?:几|[两二三四五六七八九十])(?:点|个方面|项|条|件)[^。！\n]{0,12}[。！]|以下[^。！\n]{0,12}[。！])\s*[（(第]?$")
+
+
 def _check_enumerators(section: DraftSection, spec: SectionSpec | None) -> list[Finding]:
     out: list[Finding] = []
     styles = {"yishi", "paren", "diyi"}
@@ -375,6 +380,9 @@ def _check_enumerators(section: DraftSection, spec: SectionSpec | None) -> list[
         for n, a, b in numbers:
             if n == expected:
                 expected += 1
+                continue
+            if n == 1 and _NEW_LIST.search(section.body, max(0, a - 60), a):
+                expected = 2  # 「……我提几点希望。第一，……」: a new list, announced, counts afresh
                 continue
             word = {"yishi": "{}是", "paren": "（{}）", "diyi": "第{}", "arabic": "{}."}[style]
             want = word.format(cn_ordinal(expected) if style != "arabic" else expected)
