@@ -54,7 +54,7 @@ def validate_draft(draft: Draft | str | Path, facts: Facts | str | Path, *, genr
     ws = _workspace(workspace)
     blueprint = ws.library().blueprint(genre or facts.meta.genre)
     if not hasattr(draft, "sections"):
-        draft = load_speech(Path(draft), blueprint)  # type: ignore[arg-type]
+        draft = load_speech(Path(draft), blueprint, facts)  # type: ignore[arg-type]
     config = ValidatorConfig(prompts_dirs=[str(d) for d in ws.prompt_dirs])
     return validate(draft, facts, blueprint, config)  # type: ignore[arg-type]
 

@@ -83,7 +83,7 @@ def open_target(target: str, workspace: Workspace,
         if facts_file is None:
             raise InputError("Word 文件中没有记录事实文件，请用 --facts 指定", path=str(path))
         facts = load_facts(facts_file)
-        draft = load_speech(path, library.blueprint(facts.meta.genre))
+        draft = load_speech(path, library.blueprint(facts.meta.genre), facts)
         return draft.model_copy(update={"facts_source": str(facts_file)}), facts, library
     if suffix in SUPPORTED_SUFFIXES and suffix != ".json":
         return None, load_facts(path), library

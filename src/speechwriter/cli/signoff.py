@@ -39,7 +39,7 @@ def signoff_export(draft_file: Path, fmt: str, output: Path, *, facts_file: Path
         from ..facts import load_facts
 
         facts = load_facts(facts_file)
-        draft = load_speech(draft_file, ws.library().blueprint(facts.meta.genre))
+        draft = load_speech(draft_file, ws.library().blueprint(facts.meta.genre), facts)
     facts = _facts_for(draft, draft_file, facts_file)
     if comments:
         return export_with_comments(draft, facts, output, force=force, fonts=fonts, template=template)

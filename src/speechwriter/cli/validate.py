@@ -45,7 +45,7 @@ def validate_cmd(
     from ..config import profile_checks
 
     config = ValidatorConfig(prompts_dirs=[str(d) for d in ws.prompt_dirs], checks=profile_checks(ws.settings, profile))
-    draft = load_speech(draft_file, blueprint)
+    draft = load_speech(draft_file, blueprint, facts)
     report = validate(draft, facts, blueprint, config)
     places = _places(draft_file, draft, report)
     if as_json:

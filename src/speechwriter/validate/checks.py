@@ -978,7 +978,7 @@ def find_headings(text: str) -> list[str]:
     return out
 
 
-def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None) -> Draft:
+def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None, facts: Facts | None = None) -> Draft:
     """Split a plain speech into the blueprint's sections by its level-one headings.
 
     The first line is the title when it has a title's shape (see :func:`_looks_like_title`); a
@@ -1012,7 +1012,7 @@ def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None
             h += 1
             continue
         buckets[current.id].append(_MD_HEADING.sub("", line))
-    _move_tails(specs, buckets, headings)
+    _move_tails(specs, buckets, headings, facts)
     sections = [DraftSection(id=s.id, title=s.title, role=s.role, heading=headings.get(s.id),
                              level=s.level if s.id in headings else None, body="\n\n".join(buckets[s.id]))
                 for s in specs]
@@ -1043,7 +1043,8 @@ _GAP_ONLY = re.compile(r"^【待补[^】]*】$")
 _ANY_POINT = re.compile("|".join(p.pattern for k, p in _POINT_STARTS.items() if k != "shouxian"))
 
 
-def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], headings: dict[str, str]) -> None:
+def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], headings: dict[str, str],
+                facts: Facts | None = None) -> None:
     for i, spec in enumerate(specs):
         if spec.id not in headings:
             continue
@@ -1059,6 +1060,9 @@ def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], heading
         last_point = max((k for k, p in enumerate(paras) if point.match(p)), default=-1)
         if last_point < 0:  # no numbered points: a paragraph that is only a gap stands for them (提出要求)
             last_point = max((k for k, p in enumerate(paras) if _GAP_ONLY.match(p)), default=-1)
+        if last_point < 0 and facts is not None:  # plain paragraphs: the facts tell whose a paragraph is
+            _move_tail_by_facts(spec.id, followers, buckets, facts)
+            continue
         if last_point < 0:
             continue
         tail = paras[last_point + 1:]
@@ -1070,9 +1074,67 @@ def _move_tails(specs: list[SectionSpec], buckets: dict[str, list[str]], heading
             buckets[followers[0].id] = tail[:-2] + buckets[followers[0].id]
 
 
-def load_speech(path: str | Path, blueprint: Blueprint) -> Draft:
-    """A draft JSON, a ``.docx`` (as edited in Word), or a ``.md``/``.txt`` speech split into the blueprint's sections."""
+_PUNCT = re.compile(r"[\s，。；：、！？,.;:!?“”‘’\"'（）()《》【】—]")
+
+
+def _fed_texts(facts: Facts, spec: SectionSpec) -> list[str]:
+    """The facts' sentences a section is written from, without punctuation (for finding them again)."""
+    data = facts.model_dump(mode="json")
+    out: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            out.append(_PUNCT.sub("", value))
+        elif isinstance(value, dict):
+            for key, v in value.items():
+                if key not in ("figures", "provenance", "org", "id"):
+                    walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for name in spec.feeds:
+        if name != "meta":
+            walk(data.get(name))
+    return [t for t in out if len(t) >= 6]
+
+
+def _move_tail_by_facts(section_id: str, followers: list[SectionSpec], buckets: dict[str, list[str]],
+                        facts: Facts) -> None:
+    """The last paragraphs of a headed section of plain paragraphs that say what an unheaded
+    section after it is fed (the summing-up, the shortcomings, the closing's wishes) are that section's."""
+    paras = buckets[section_id]
+    texts = [_fed_texts(facts, f) for f in followers]
+
+    def owner(para: str) -> int | None:
+        bare = _PUNCT.sub("", para)
+        return next((j for j, ts in enumerate(texts) if any(t[:12] in bare for t in ts)), None)
+
+    start = len(paras)
+    while start > 1 and (owner(paras[start - 1]) is not None or len(_PUNCT.sub("", paras[start - 1])) <= 8):
+        start -= 1  # 谢谢！ and the like close the speech with it
+    j = 0
+    moved: list[list[str]] = [[] for _ in followers]
+    for para in paras[start:]:
+        k = owner(para)
+        j = max(j, k if k is not None else len(followers) - 1)
+        moved[j].append(para)
+    buckets[section_id] = paras[:start]
+    for f, paragraphs in zip(followers, moved, strict=True):
+        buckets[f.id] = paragraphs + buckets[f.id]
+
+
+def load_speech(path: str | Path, blueprint: Blueprint, facts: Facts | None = None) -> Draft:
+    """A draft JSON, a ``.docx`` (as edited in Word), or a ``.md``/``.txt`` speech split into the blueprint's sections.
+
+    With ``facts``, the parts of the source's own that the facts keep (``facts.parts``) are
+    sections too, so a plain speech's 「三、加强政府自身建设」 is read as that part, not as missing."""
     from ..files import is_stdio, read_stdin
+
+    if facts is not None:
+        from ..outline import with_facts_parts
+
+        blueprint = with_facts_parts(blueprint, facts)
 
     if is_stdio(path):  # ``-``: a draft JSON or a plain speech on standard input
         text = read_stdin(what="稿件", max_bytes=4 * 1024 * 1024)
@@ -1081,14 +1143,14 @@ def load_speech(path: str | Path, blueprint: Blueprint) -> Draft:
                 return Draft.model_validate_json(text)
             except ValueError:
                 raise InputError("不是 speechwriter 稿件 JSON", path="<标准输入>") from None
-        return draft_from_text(text, blueprint)
+        return draft_from_text(text, blueprint, facts=facts)
     p = Path(path)
     if p.suffix.lower() == ".json":
         return load_draft(p)
     if p.suffix.lower() == ".docx":
         from ..wordfile import read_docx_text
 
-        return draft_from_text(read_docx_text(p), blueprint)
+        return draft_from_text(read_docx_text(p), blueprint, facts=facts)
     if p.suffix.lower() not in (".md", ".txt", ".markdown"):
         raise InputError("稿件应为 .json（speechwriter 稿件）、.docx、.md 或 .txt", path=str(path))
-    return draft_from_text(read_text(p, what="稿件文件", max_bytes=4 * 1024 * 1024), blueprint)
+    return draft_from_text(read_text(p, what="稿件文件", max_bytes=4 * 1024 * 1024), blueprint, facts=facts)
