@@ -1,0 +1,198 @@
+"""The draft keeps the source's structure: how it marks its points, the paragraph a review opens
+with, the paragraph that credits and thanks, plain parts kept plain, counts only over one list.
+
+The invented texts are shaped like the forms real reports use (a rule that passes only by knowing
+one published text fails); the corpus tests check the same rules on real reports.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from speechwriter.extract import extract_facts, read_source
+from speechwriter.outline import point_markers
+from speechwriter.validate import load_speech, validate
+from speechwriter.workspace import Workspace
+
+from .conftest import shared_path
+
+
+def _facts(tmp_path: Path, text: str, genre: str = "government_report", name: str = "src.txt"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return extract_facts([read_source(path)], genre=genre, output_name=str(tmp_path / "f.yaml")).facts
+
+
+def _draft(tmp_path: Path, facts):
+    ws = Workspace(tmp_path)
+    return ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
+
+
+def _section(markdown: str, start: str, end: str | None = None) -> str:
+    a = markdown.index(start)
+    b = markdown.index(end, a + 1) if end else len(markdown)
+    return markdown[a:b]
+
+
+# -- markers ---------------------------------------------------------------------------------------
+
+def test_markers_follow_the_source_and_count_each_run_on_its_own() -> None:
+    assert point_markers("yishi", [None, None, None]) == ["一是", "二是", "三是"]  # no marking: the genre's
+    assert point_markers("paren", ["dash", "dash", "yishi", "yishi", "none"]) == ["——", "——", "一是", "二是", ""]
+    assert point_markers("yishi", ["none", "paren", "paren"]) == ["", "（一）", "（二）"]
+    assert point_markers("yishi", ["diyi", "diyi", "none", "diyi"]) == ["第一", "第二", "", "第一"]
+
+
+REVIEW = """各位代表：
+现在，我代表县人民政府作报告，请予审议。
+一、2023年工作回顾
+2023年，在县委的坚强领导下，我们稳中求进，全县生产总值增长6.1%，一般公共预算收入增长9%。
+——经济运行稳中向好。规模以上工业增加值增长7%，固定资产投资增长8%。
+——民生福祉持续增进。民生支出占比达80%，新增就业2400人。
+这些成绩来之不易。主要做了以下工作：
+一是狠抓项目建设。全年实施重点项目30个，完成投资50亿元。
+二是狠抓城乡建设。新建道路12公里，改造老旧小区15个。
+深化机构改革。完成乡镇机构改革任务，精简事项42项。
+各位代表！众人拾柴火焰高。成绩的取得，是县委坚强领导的结果，是全县人民团结奋斗的结果。在此，我代表县人民政府，向全县人民表示衷心的感谢！
+我们也清醒地看到，工作中还存在一些问题：产业结构不优；公共服务供给不足。对此，我们将直面问题，认真加以解决。
+二、2024年工作安排
+今年经济社会发展的主要预期目标是：生产总值增长6%左右，城镇新增就业2000人。
+（一）抓好项目建设
+全年实施重点项目32个，完成投资55亿元。
+（二）抓好民生保障
+新建幼儿园3所，新增学位900个。
+三、加强政府自身建设
+新时代是奋斗者的时代。我们将以更高标准要求自己，办好每一件实事。
+我们将加强法治建设，依法行政。全年办理人大代表建议93件。
+我们将加强廉政建设，从严治政。压减一般性支出10%。
+各位代表，让我们团结一心，为全面完成今年目标任务而努力奋斗！
+"""
+
+
+def test_a_review_keeps_its_lead_its_dashes_its_runs_and_its_plain_paragraphs(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, REVIEW)
+    assert facts.summary and facts.summary.startswith("2023年，在县委的坚强领导下")
+    styles = [(h.theme[:6], h.style) for h in facts.highlights]
+    assert ("经济运行稳中", "dash") in styles and ("狠抓项目建设", "yishi") in styles
+    assert next(h.style for h in facts.highlights if h.theme.startswith("深化机构改革")) == "none"
+    # The paragraph that credits and thanks sums the review up; it is no achievement of its own.
+    assert facts.summing_up and "成绩的取得" in facts.summing_up and "众人拾柴火焰高" in facts.summing_up
+    assert all("众人拾柴" not in h.theme and "成绩的取得" not in h.theme for h in facts.highlights)
+    # The sentence that turns from the problems to the tasks is context, not a result.
+    assert any(c.startswith("对此，我们将直面问题") for c in facts.context)
+    assert all("直面问题" not in i.statement for h in facts.highlights for i in h.items)
+
+    md = _draft(tmp_path, facts).to_markdown()
+    review = _section(md, "## 一、", "## 二、")
+    first = review.split("\n\n")[1]
+    assert first.startswith("2023年，在县委的坚强领导下")  # the lead, unnumbered, not 一是
+    assert "——经济运行稳中向好" in review and "——民生福祉持续增进" in review
+    assert "一是狠抓项目建设" in review and "二是狠抓城乡建设" in review
+    assert re.search(r"\n深化机构改革", review) and "三是深化机构改革" not in review
+    assert not re.search(r"[一二三四五六七八九十两]个方面", review)  # two lists and a paragraph: no one count
+
+
+def test_a_plain_part_stays_plain_and_announces_no_count(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, REVIEW)
+    part = next(p for p in facts.parts if p.heading == "加强政府自身建设")
+    assert {p.style for p in part.points} == {"none"}
+    md = _draft(tmp_path, facts).to_markdown()
+    own = _section(md, "## 三、加强政府自身建设")
+    assert "（一）" not in own and "个方面" not in own and "下一步" not in own
+    assert "我们将加强法治建设，依法行政" in own
+    plans = _section(md, "## 二、", "## 三、")
+    # The targets are the source's plain paragraph before its points, kept as written.
+    assert "今年经济社会发展的主要预期目标是：生产总值增长6%左右" in plans or \
+        "今年经济社会发展的主要预期目标：生产总值增长6%左右" in plans
+    assert "（一）抓好项目建设" in plans and "（二）抓好民生保障" in plans
+
+
+def test_a_plain_paragraph_plan_keeps_its_first_sentence_whole(tmp_path: Path) -> None:
+    text = ("一、去年工作回顾\n全县生产总值增长8%。\n二、今年的总体要求\n今年将召开县第十五次党代会，是全县发展进程中十分重要的一年，"
+            "我们要坚持稳中求进。要完成投资50亿元。\n三、今年的主要任务\n（一）抓好项目\n实施项目30个。\n（二）抓好民生\n新建学校3所。\n")
+    md = _draft(tmp_path, _facts(tmp_path, text)).to_markdown()
+    assert "今年将召开县第十五次党代会，是全县发展进程中十分重要的一年" in md  # not 「……党代会。是……」
+
+
+def test_several_sources_take_the_genres_numbering(tmp_path: Path) -> None:
+    a = tmp_path / "甲.txt"
+    a.write_text("一、工作成效\n（一）技能提升\n举办技能竞赛12场。\n（二）帮扶服务\n走访困难职工1200户。\n", encoding="utf-8")
+    b = tmp_path / "乙.txt"
+    b.write_text("一、工作成效\n一是青年就业。举办招聘会8场。\n二是志愿服务。新增志愿者1.2万人。\n", encoding="utf-8")
+    facts = extract_facts([read_source(a), read_source(b)], genre="work_report",
+                          output_name=str(tmp_path / "f.yaml")).facts
+    assert all(h.style is None for h in facts.highlights)
+    review = _section(_draft(tmp_path, facts).to_markdown(), "## 一、", "## 二、")
+    markers = re.findall(r"^(（[一二三四]）|[一二三四]是)", review, flags=re.M)
+    assert len(markers) == 4 and len(set(markers)) == 4  # one run through the whole speech
+
+
+def test_a_new_announced_list_may_count_from_one_again(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, REVIEW)
+    draft = _draft(tmp_path, facts)
+    ws = Workspace(tmp_path)
+    section = next(s for s in draft.sections if s.role == "achievements")
+
+    def s104(body: str) -> list[str]:
+        changed = draft.model_copy(update={"sections": [s.model_copy(update={"body": body}) if s.id == section.id
+                                                        else s for s in draft.sections]})
+        report = validate(changed, facts, ws.library().blueprint(facts.meta.genre))
+        return [f.message for f in report.findings if f.code == "S104"]
+
+    announced = "第一，甲。\n\n第二，乙。\n\n这里，我提两点希望。\n\n第一，希望丙。\n\n第二，希望丁。"
+    assert s104(announced) == []
+    assert s104("第一，甲。\n\n第二，乙。\n\n第一，丙。\n\n第二，丁。") != []  # no announcement: a slip
+
+
+def test_a_plain_markdown_draft_reads_back_with_its_own_parts(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, REVIEW)
+    draft = _draft(tmp_path, facts)
+    md = tmp_path / "稿.md"
+    md.write_text(draft.to_markdown(), encoding="utf-8")
+    blueprint = Workspace(tmp_path).library().blueprint(facts.meta.genre)
+    read = load_speech(md, blueprint, facts)
+    errors = lambda d: sorted(f"{f.code} {f.message}" for f in validate(d, facts, blueprint).errors)  # noqa: E731
+    assert errors(read) == errors(draft)
+    assert not any(e.startswith("S101") for e in errors(read))
+
+
+# -- on real reports ---------------------------------------------------------------------------------
+
+@pytest.mark.shared
+def test_county_report_keeps_its_review_lead_its_thanks_and_its_plain_part(tmp_path: Path) -> None:
+    path = next(shared_path("corpus").glob("15_*.txt"))
+    facts = extract_facts([read_source(path)], genre="government_report", output_name=str(tmp_path / "f.yaml")).facts
+    assert facts.summary and facts.summary.startswith("2019年，")
+    assert facts.summing_up and "的结果" in facts.summing_up
+    draft = _draft(tmp_path, facts)
+    md = draft.to_markdown()
+    review = _section(md, "## 一、", "## 二、")
+    assert not re.search(r"^[一二三四五六七八九十]+是", review, flags=re.M)  # the source numbers none of it
+    assert "个方面" not in review and "（待补" not in review
+    own = _section(md, "## 三、")
+    assert "（一）" not in own and "个方面" not in own
+    assert own.index("我们将加强政治建设") < own.index("我们将加强廉政建设")
+    # The markdown, read back with its facts, is the draft: no part reported missing.
+    blueprint = Workspace(tmp_path).library().blueprint("government_report")
+    md_path = tmp_path / "d.md"
+    md_path.write_text(md, encoding="utf-8")
+    read = load_speech(md_path, blueprint, facts)
+    assert [f.code for f in validate(read, facts, blueprint).errors if f.code.startswith("S")] == []
+
+
+@pytest.mark.shared
+def test_national_report_keeps_dashes_and_its_own_list(tmp_path: Path) -> None:
+    path = next(shared_path("corpus").glob("01_*.txt"))
+    facts = extract_facts([read_source(path)], genre="government_report", output_name=str(tmp_path / "f.yaml")).facts
+    md = _draft(tmp_path, facts).to_markdown()
+    review = _section(md, "## 一、", "## 二、")
+    assert review.split("\n\n")[1].startswith("过去一年是")  # the lead, unnumbered, with no second time
+    assert "——经济保持恢复发展" in review and "——疫情防控成果持续巩固" in review
+    assert "一是保持宏观政策连续性针对性" in review and "八是推进法治政府建设和治理创新" in review
+    assert "九是" not in review and "个方面" not in review
+    plans = _section(md, "## 二、")
+    assert "今年将召开中国共产党第二十次全国代表大会，是" in plans
+    assert plans.index("今年发展主要预期目标") < plans.index("（一）着力稳定宏观经济大盘")
