@@ -266,7 +266,11 @@ def test_corpus_round_trip_has_no_figure_errors(path: Path, tmp_path: Path) -> N
     out = tmp_path / "f.yaml"
     out.write_text(result.text, encoding="utf-8")
     facts = load_facts(out)  # facts check
-    assert result.figures > 0 and facts.highlights and facts.plans and facts.shortcomings
+    # The genre is the one the text says it is (genre="auto"); every field that genre needs is filled.
+    assert result.genre_guess is not None and facts.meta.genre == result.genre_guess.genre
+    needs = {n for s in Workspace(tmp_path).library().blueprint(facts.meta.genre).sections if s.required
+             for n in s.needs}
+    assert result.figures > 0 and all(getattr(facts, n) for n in needs), (facts.meta.genre, needs)
     assert [f for f in check_provenance(facts, read_sources([path]))] == []  # facts check --sources
     ws = Workspace(tmp_path)
     draft = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft

@@ -111,7 +111,8 @@ def facts_extract(
     output: Annotated[Path, typer.Option("-o", "--output", help="写出的事实文件（.yaml）；加 --each 时为目录")],
     each: Annotated[bool, typer.Option("--each", help="每份材料各抽取一个事实文件，写入 -o 给出的目录"
                                        "（DIR/材料名.yaml），在同一进程中依次完成")] = False,
-    genre: Annotated[str, typer.Option("--genre", "-g", help="文种（蓝图 id）")] = "work_report",
+    genre: Annotated[str, typer.Option("--genre", "-g", help="文种（蓝图 id）；auto 为按材料自己的说法识别"
+                                       "（如“向大会作政府工作报告”“致辞”“述职”），并说明依据")] = "auto",
     org: Annotated[list[str] | None, typer.Option("--org", help="组织：ID=名称[,简称]，可多次给出；"
                                                   "按简称/全称把事项归到组织，也按材料文件名归属")] = None,
     engine: Annotated[str, typer.Option("--engine", "-e", help="offline（内置规则抽取，默认）或 openai")] = "offline",
@@ -165,6 +166,12 @@ def facts_extract(
             err.print(f"[red]错误：[/red]{escape(str(exc))}")
             failed.append(exc)
             continue
+        if result.genre_guess is not None:
+            from rich.markup import escape
+
+            name = ws.library().blueprint(result.genre_guess.genre).name
+            err.print(f"文种：{name}（{result.genre_guess.genre}）——{escape(result.genre_guess.reason)}；"
+                      "不对时用 --genre 指定")
         for warning in result.warnings:
             err.print(f"[yellow]注意：[/yellow]{warning}")
         err.print(f"[green]✔[/green] 已写入 {out_path}：{len(result.facts.highlights)} 个亮点、{result.items} 个事项、"

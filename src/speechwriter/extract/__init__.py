@@ -10,7 +10,7 @@ traced back to a source sentence (``facts check --sources``).
 Modules: ``sources`` (reading .txt/.md/.docx), ``text`` (sentences, numbering), ``outline``
 (headings and sentences of a source), ``figures`` (which numbers are figures), ``offline`` and
 ``llm`` (the two extractors), ``limits`` (fitting a facts file's caps), ``render`` (commented YAML),
-``provenance`` (the check).
+``provenance`` (the check), ``genre`` (which genre a text is, for ``genre="auto"``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..engines.base import Engine
 from ..errors import InputError
 from ..facts import Facts, Organisation, parse_facts
 from .llm import LLMOptions
+from .genre import AUTO, GenreGuess, detect_genre
 from .organisations import parse_org_spec, parse_org_specs
 from .provenance import ProvenanceFinding, check_provenance
 from .sources import SOURCE_SUFFIXES, Source, read_source, read_sources
@@ -32,13 +33,16 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 __all__ = [
+    "AUTO",
     "SOURCE_SUFFIXES",
     "ExtractResult",
+    "GenreGuess",
     "LLMOptions",
     "ProvenanceFinding",
     "Source",
     "check_output",
     "check_provenance",
+    "detect_genre",
     "extract_facts",
     "parse_org_spec",
     "parse_org_specs",
@@ -58,6 +62,7 @@ class ExtractResult:
     sources: list[Source]
     warnings: list[str] = field(default_factory=list)
     run_id: str | None = None
+    genre_guess: GenreGuess | None = None  # with genre="auto": which genre the text was taken for, and why
 
     @property
     def figures(self) -> int:
@@ -96,7 +101,7 @@ def extract_facts(
     sources: list[str | Path] | list[Source],
     *,
     orgs: list[str] | list[Organisation] | None = None,
-    genre: str = "work_report",
+    genre: str = AUTO,
     engine: str | Engine = "offline",
     workspace: Workspace | None = None,
     output_name: str = "facts.yaml",
@@ -106,7 +111,8 @@ def extract_facts(
 ) -> ExtractResult:
     """Extract a facts file from ``sources``; see the package docstring.
 
-    ``engine`` is ``"offline"`` (the default), ``"openai"`` (the workspace's configured endpoint)
+    ``genre`` is a blueprint id, or ``"auto"`` (the default): the genre the text says it is
+    (``result.genre_guess`` says which and why). ``engine`` is ``"offline"`` (the default), ``"openai"`` (the workspace's configured endpoint)
     or an :class:`~speechwriter.engines.Engine`. ``workspace`` (default: the current folder)
     gives the prompt folders, the reply cache and the run records. ``verify`` (the default) loads
     the rendered text back through ``facts check``; without it only the facts model is validated.
@@ -120,12 +126,16 @@ def extract_facts(
     if len({o.id for o in organisations}) != len(organisations):
         raise InputError("--org 的 ID 有重复")
     library = ws.library()
-    blueprint = _blueprint(library, genre)
-    needs = tuple(dict.fromkeys(n for s in blueprint.sections if s.required for n in s.needs))
     if all(isinstance(s, Source) for s in sources):
         srcs: list[Source] = list(sources)  # type: ignore[arg-type]
     else:
         srcs = read_sources([s for s in sources if not isinstance(s, Source)])
+    guess = None
+    if genre == AUTO:  # the genre the text says it is (rules in prompts/genres/detect.yaml)
+        guess = detect_genre(srcs, library.dirs, set(library.genres()))
+        genre = guess.genre
+    blueprint = _blueprint(library, genre)
+    needs = tuple(dict.fromkeys(n for s in blueprint.sections if s.required for n in s.needs))
     run_id = None
     if engine == "offline" or (isinstance(engine, Engine) and engine.rule_based):  # rules extract offline
         from .offline import extract_offline
@@ -153,7 +163,7 @@ def extract_facts(
         from ..errors import SpeechwriterError
 
         raise SpeechwriterError(f"抽取结果未通过事实文件检查（这是 speechwriter 的缺陷，请报告）：{exc}") from None
-    return ExtractResult(text, facts, engine_name, srcs, list(extraction.warnings), run_id)
+    return ExtractResult(text, facts, engine_name, srcs, list(extraction.warnings), run_id, guess)
 
 
 def write_facts_file(result: ExtractResult, output: Path, *, force: bool = False) -> Path:
