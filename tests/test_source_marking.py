@@ -196,3 +196,24 @@ def test_national_report_keeps_dashes_and_its_own_list(tmp_path: Path) -> None:
     plans = _section(md, "## 二、")
     assert "今年将召开中国共产党第二十次全国代表大会，是" in plans
     assert plans.index("今年发展主要预期目标") < plans.index("（一）着力稳定宏观经济大盘")
+
+
+# -- who is addressed, and sentences kept sentences ---------------------------------------------------
+
+def test_an_unstated_audience_is_a_gap_and_a_stated_one_is_taken_from_the_text(tmp_path: Path) -> None:
+    body = ("今天，我们召开全市企业家座谈会。全市有企业3.2万户。一、稳住基本盘\n要落实减税降费政策，全年减负10亿元。"
+            "二、弘扬企业家精神\n要敢闯敢试，全市新增企业5000户。")
+    facts = _facts(tmp_path, body, genre="speech", name="a.txt")
+    assert facts.meta.addressees[0].startswith("【待补：称呼")  # never an invented 同志们
+    md = _draft(tmp_path, facts).to_markdown()
+    assert "同志们" not in md
+    facts = _facts(tmp_path, body + "\n同志们！让我们共同努力，把各项工作做好。", genre="speech", name="b.txt")
+    assert facts.meta.addressees == ["同志们"]
+
+
+def test_quoted_sentences_among_measures_keep_their_full_stops(tmp_path: Path) -> None:
+    text = ("一、弘扬企业家精神\n第一，希望大家勇于创新。创新是引领发展的第一动力。“日新之谓盛德。”企业家要做创新发展的探索者，"
+            "全市研发投入增长12%。\n第二，希望大家诚信守法。人无信不立，全市信用企业达到800家。\n")
+    md = _draft(tmp_path, _facts(tmp_path, text, genre="speech")).to_markdown()
+    assert "动力；“" not in md and "”；" not in md and "。”。" not in md
+    assert "创新是引领发展的第一动力。“日新之谓盛德。”企业家要做创新发展的探索者" in md

@@ -46,9 +46,14 @@ GAP_MIN_SHARE = 0.3
 
 
 def _sentence(text: str) -> str:
-    """End a clause as a sentence (exactly one 。)."""
+    """End a clause as a sentence (exactly one 。; none after a quotation that ends one: ……盛德。”)."""
     text = text.strip().rstrip(_END)
+    if _QUOTE_ENDS.search(text):
+        return text
     return text + "。" if text else ""
+
+
+_QUOTE_ENDS = re.compile(r"[。！？!?][”’」』]$")
 
 
 def _clause(text: str) -> str:
@@ -450,7 +455,12 @@ class _Writer:
             if k == 0 and not _MODAL.match(m) and _VERB_START.match(m):
                 m = self.phrase("measure_lead") + m
             out.append(m)
-        return "；".join(out) + "。" if out else ""
+        joined = "；".join(out)
+        # Whole sentences (a quotation among them, or too long to read as one) stay sentences: 「……动力；
+        # “富有之谓大业……”；……」 turns the source's full stops into semicolons.
+        if len(joined) > 110 or any(_QUOTE_ENDS.search(m) or "。" in m for m in out):
+            return "".join(_sentence(m) for m in out)
+        return joined + "。" if out else ""
 
     def actor(self, org: str | None) -> str:
         """Who did it, for a sentence the facts give no subject: another unit by its name, the

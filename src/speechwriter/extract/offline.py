@@ -68,6 +68,7 @@ _GLOSSARY = re.compile(r"※?(?:名词解释|名词注释|注释|附[：:]|附�
 # Credit for the results and thanks to those who helped (成绩的取得，是……的结果; 向……表示衷心的感谢).
 _ACKNOWLEDGE = re.compile(r"(?:成绩|成就|成效)[^。，,]{0,8}(?:的取得|来之不易|得来)[^。]{0,6}是|是[^。]{2,40}的结果[，,；;。]|"
                           r"(?:表示|致以)(?:最)?(?:衷心|诚挚|崇高|深深)的?(?:感谢|谢意|敬意)")
+_CALLED = re.compile(r"^(同志们|各位代表|各位委员|各位来宾|朋友们|女士们、先生们|女士们，先生们)[，,！!]")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
 # The speaker citing himself (我说过, 我曾讲过, 我在……时讲过): his view, not a result of the organisation.
 _VOICE = re.compile(r"^(?:[^，。]{0,12}[，,])?我(?:曾|也|都|多次|反复|一再|曾经)*(?:说过|讲过|强调过|指出过|提出过)"
@@ -783,9 +784,13 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
         if body.count("尊敬的") > 1:  # 尊敬的各国领导人，尊敬的……: the line is kept as written
             meta["salutation"] = salutation
     else:
-        meta["addressees"] = ["同志们"]
+        # No salutation line: the audience the speech itself addresses (……。同志们，让我们……), or a
+        # visible gap; never an audience the text does not name.
+        called = next((m.group(1) for o in outlines for s in o.sentences if (m := _CALLED.match(s.text))), None)
+        meta["addressees"] = [called] if called else [gap_marker("称呼（材料中没有称呼行）")]
         meta["honorific"] = ""
-        extraction.comment(("meta", "addressees"), "待核：材料中没有称呼行，请填写称呼对象")
+        extraction.comment(("meta", "addressees"), f"待核：材料中没有称呼行，称呼取自文中的「{called}」" if called
+                           else "待填：材料中没有称呼行，请填写称呼对象")
     for outline in outlines:
         headings = [n.theme for n in outline.nodes[1:] if n.kind == "achievements" and not n.runin]
         period = period_of(headings[:1], [s.text for s in outline.sentences[:3]])
