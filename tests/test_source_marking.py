@@ -217,3 +217,57 @@ def test_quoted_sentences_among_measures_keep_their_full_stops(tmp_path: Path) -
     md = _draft(tmp_path, _facts(tmp_path, text, genre="speech")).to_markdown()
     assert "动力；“" not in md and "”；" not in md and "。”。" not in md
     assert "创新是引领发展的第一动力。“日新之谓盛德。”企业家要做创新发展的探索者" in md
+
+
+# -- sub-points under a point ------------------------------------------------------------------------
+
+PLANS_WITH_SUB_POINTS = """各位代表：
+一、2023年工作回顾
+（一）城乡建设
+新建道路12公里，新增就业2400人。
+（二）社会事业
+新建学校3所。
+二、2024年工作安排
+今年政府工作的总体要求是：坚持稳中求进，推动高质量发展。
+做好今年工作，我们将聚焦两个重点，实现两个提升。
+（一）加快转型升级
+坚定不移推进产业升级，加快建设现代化产业体系。
+1.实施创新驱动，在产业发展上持续用力。培育高新技术企业10家。
+2.增强竞争实力，在项目质量上持续用力。实施重点项目30个，完成投资50亿元。
+（二）保障改善民生
+1.推进教育均衡。新建幼儿园3所。
+2.推进医疗提升。新增床位200张。
+各位代表，让我们团结一心，为全面完成今年目标任务而努力奋斗！
+"""
+
+
+def test_sub_points_stay_sub_points_and_leads_stay_paragraphs(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, PLANS_WITH_SUB_POINTS)
+    first = next(p for p in facts.plans if p.theme == "加快转型升级")
+    assert "1.实施创新驱动，在产业发展上持续用力" in first.measures
+    assert "2.增强竞争实力，在项目质量上持续用力" in first.measures
+    md = _draft(tmp_path, facts).to_markdown()
+    plans = _section(md, "## 二、")
+    paragraphs = plans.split("\n\n")
+    assert any(p.startswith("1.实施创新驱动，在产业发展上持续用力。") and "培育高新技术企业10家" in p for p in paragraphs)
+    assert any(p.startswith("2.推进医疗提升。") and "新增床位200张" in p for p in paragraphs)
+    def at(start: str) -> int:
+        return next(k for k, p in enumerate(paragraphs) if p.startswith(start))
+
+    assert at("（一）加快转型") < at("1.实施创新") < at("2.增强竞争") < at("（二）保障改善") < at("1.推进教育")
+    # The plans' lead (总体要求, the announcement) is written as the source's own paragraphs, unnumbered.
+    assert any(p.startswith("今年政府工作的总体要求") for p in paragraphs)
+    assert any(p.startswith("做好今年工作，我们将聚焦两个重点") for p in paragraphs)
+    assert not any(re.match(r"（[一二三]）(?:今年政府工作|做好今年工作)", p) for p in paragraphs)
+
+
+@pytest.mark.shared
+def test_county_report_keeps_its_sub_points(tmp_path: Path) -> None:
+    path = next(shared_path("corpus").glob("15_*.txt"))
+    facts = extract_facts([read_source(path)], genre="government_report", output_name=str(tmp_path / "f.yaml")).facts
+    md = _draft(tmp_path, facts).to_markdown()
+    plans = _section(md, "## 二、", "## 三、")
+    for sub in ("1.实施创新驱动，在产业发展上持续用力", "3.优化营商环境，在平台搭建上持续用力", "1.努力让水更清",
+                "4.高水平严管理", "4.推进平安建设规范化"):
+        assert re.search(r"(?:^|\n)" + re.escape(sub), plans), sub
+    assert plans.index("2020年经济社会发展的主要预期目标") < plans.index("（一）加快转型升级")

@@ -53,6 +53,7 @@ def _sentence(text: str) -> str:
     return text + "。" if text else ""
 
 
+_SUB_POINT = re.compile(r"^(?:[0-9]{1,2}[.．](?![0-9])|[（(][0-9]{1,2}[）)])")
 _QUOTE_ENDS = re.compile(r"[。！？!?][”’」』]$")
 
 
@@ -80,7 +81,7 @@ def cn_count(n: int) -> str:
 # An extracted facts file marks what it could not find with a placeholder in full-width brackets
 # (（待补充：…）): that is a gap, not a sentence of the speech.
 # A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
-_ANNOUNCES = re.compile(r"(?:以下|下面|[一二三四五六七八九十两几]+(?:个方面|点|项))[^。；：]{0,16}[。：]$")
+_ANNOUNCES = re.compile(r"(?:以下|下面|[一二三四五六七八九十两几]+(?:个方面|个重点|点|项|件))[^。；：]{0,16}[。：]$")
 # Ordinals that are words of their own take a comma before the point (第一，…/首先，…); 一是 and （一） run on.
 def _marker_kind(marker: str) -> str:
     """一是 / 第一 / （一） / 1. / 首先: which numbering a marker belongs to."""
@@ -447,12 +448,27 @@ class _Writer:
 
     def measures_text(self, measures: list[str]) -> str:
         """Measures as written, joined by ；, the first with the genre's lead word (要/我们将/我将)
-        unless it already says how it is meant."""
+        unless it already says how it is meant. A measure that opens with a number (1.…, （1）…) is
+        the source's sub-point: it starts a paragraph of its own, with the measures under it."""
+        groups: list[list[str]] = [[]]
+        for m in measures:
+            if _SUB_POINT.match(m):
+                groups.append([])
+            groups[-1].append(m)
+        first = self._measures_run(groups[0])
+        subs = ["".join(_sentence(g[0]) for _ in [0]) + self._measures_run(g[1:], lead=False) for g in groups[1:]]
+        if not subs:
+            return first
+        # The point's own measures, then each sub-point a paragraph (the point's heading stays alone
+        # on its line when it has no measures before its sub-points).
+        return "\n\n".join([first, *subs]) if first else "\n\n" + "\n\n".join(subs)
+
+    def _measures_run(self, measures: list[str], lead: bool = True) -> str:
         out = []
         for k, m in enumerate(_clause(x) for x in measures):
             if not m:
                 continue
-            if k == 0 and not _MODAL.match(m) and _VERB_START.match(m):
+            if lead and k == 0 and not _MODAL.match(m) and _VERB_START.match(m):
                 m = self.phrase("measure_lead") + m
             out.append(m)
         joined = "；".join(out)
@@ -637,19 +653,23 @@ class _Writer:
         context = "".join(_sentence(c) for c in self.facts.get("context") or [])
         # What the source says before its points (the targets, a part's lead) comes first, unnumbered,
         # and is not counted: the count is the number of the points it introduces.
+        # Each of them a paragraph of its own, as in the source (总体要求, 预期目标 …).
+        intro = [context] if context else []
         for lead in (p for p in everything if p.get("lead")):
             measures = [_clause(m) for m in lead.get("measures") or [] if _clause(m)]
-            context += _clause(lead["theme"]) + ("：" + "；".join(measures) if measures else "") + "。"
+            intro.append(_clause(lead["theme"]) + ("：" + "；".join(measures) if measures else "") + "。")
+        last = intro[-1] if intro else ""
         plans = [p for p in everything if not p.get("lead")]
         hopes = len(plans) > 1 and all(_clause(p["theme"]).startswith("希望") for p in plans)
-        if _ANNOUNCES.search(context):
+        if _ANNOUNCES.search(last):
             # The source already announces its points (重点在以下四个方面……): said once, as it said it.
-            paragraphs = [context[:-1] + "："]
+            paragraphs = [*intro[:-1], last[:-1] + "："]
         else:
             lead = self.count_lead("structural.lead.hopes" if hopes else "structural.lead.plans", len(plans))
-            if "下一步" in context:
+            if "下一步" in "".join(intro):
                 lead = lead.removeprefix("下一步，")  # 「下一步……。下一步，要……」 says it twice
-            paragraphs = [context + lead]
+            paragraphs = [*intro[:-1], last + lead] if intro else [lead]
+        context = "".join(intro)
         for n, plan in enumerate(plans):
             theme = _clause(plan["theme"])
             what = _placeholder(theme)

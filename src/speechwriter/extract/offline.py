@@ -316,9 +316,26 @@ class _SourceExtractor:
             else:
                 self._plan(nodes[key], members)
 
+    def _sub_point(self, node: Node, s: Sentence) -> Node | None:
+        """The source's own sub-point (1. 2. under （一）) a sentence of ``node`` stands under, if any."""
+        for n in self.outline.chain(s.node):
+            if n.parent == node.index and not n.runin and n.level > node.level:
+                return n
+        return None
+
     def _plan(self, node: Node, members: list[Sentence]) -> None:
         measures, prov = [], [_provenance(self.source, node)]
+        sub: Node | None = None
+        k = 0
         for s in members:
+            here = self._sub_point(node, s)
+            if here is not None and here is not sub:
+                # 「1.实施创新驱动，在产业发展上持续用力」: kept as a measure that opens with its
+                # number, so the draft writes the source's sub-points as 1. 2. 3. under （一）.
+                sub, k = here, k + 1
+                mark = f"{k}." if here.style != "paren" else f"（{k}）"
+                measures.append(f"{mark}{here.theme}")
+                prov.append(_provenance(self.source, here))
             own = bool(s.clauses) and s.clauses[0].theme and s.clauses[0].node == node.index
             # A run-in point deeper down (（一）…… 一是……) keeps its words: they are a measure here.
             text = self._without_theme(s) if own else _strip_end(s.text[runin_of(s.text):])
@@ -352,6 +369,8 @@ class _SourceExtractor:
                         self.context.append((t, _provenance(self.source, s)))
                     continue
                 theme, rest = clip_theme(t)
+                if rest and not re.match(r"(?:是|为)?[：:]", t[len(theme):]):
+                    theme, rest = t, ""  # cut at a comma, it would come back 「……工作：我们将……」: kept whole
                 measures = _list_clauses(_strip_end(rest)) if rest else []
                 self._add_plan(theme, measures, [_provenance(self.source, s, "主题取自句首，请提炼")] * max(1, len(measures)),
                                lead=True)
