@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from ..engines.base import Engine
 from ..errors import InputError
 from ..facts import Facts, Organisation, parse_facts
-from .llm import LLMOptions
 from .genre import AUTO, GenreGuess, detect_genre
+from .llm import LLMOptions
 from .organisations import parse_org_spec, parse_org_specs
 from .provenance import ProvenanceFinding, check_provenance
 from .sources import SOURCE_SUFFIXES, Source, read_source, read_sources
