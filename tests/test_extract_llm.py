@@ -263,3 +263,42 @@ def test_the_reply_keeps_opening_closing_and_the_sources_own_parts(tmp_path: Pat
     assert [f.figure.raw for f in facts.figure_refs()][-1] == "80件"
     assert check_provenance(facts, result.sources) == []
     assert facts.meta.addressees == ["各位代表"] and facts.meta.speaker.role == "县人民政府"
+
+
+def test_the_reply_keeps_the_sources_marking_its_summary_and_its_summing_up(tmp_path: Path) -> None:
+    src = tmp_path / "报告.txt"
+    src.write_text("各位代表：\n一、去年工作回顾\n去年，在县委领导下，全县生产总值增长6%。\n——工业稳中向好。新建厂房12万平方米。\n"
+                   "——民生持续改善。新增就业2400人。\n成绩的取得，是全县人民团结奋斗的结果。\n二、今年主要任务\n"
+                   "（一）抓项目\n年内新建标准厂房5万平方米。\n", encoding="utf-8")
+
+    def reply(request: dict) -> Step:
+        ids = {s["text"]: s["id"] for s in source_of(request)["sentences"]}
+
+        def sid(start: str) -> str:
+            return next(v for k, v in ids.items() if k.startswith(start))
+
+        body = {"summary": [{"text": "去年，在县委领导下，全县生产总值增长6%", "sentences": [sid("去年")]}],
+                "summing_up": [{"text": "成绩的取得，是全县人民团结奋斗的结果", "sentences": [sid("成绩")]}],
+                "highlights": [
+                    {"theme": "工业稳中向好", "style": "dash", "items": [
+                        {"org": None, "statement": "新建厂房12万平方米", "figures": ["12万平方米"], "sentences": [sid("新建")]}]},
+                    {"theme": "民生持续改善", "style": "dash", "items": [
+                        {"org": None, "statement": "新增就业2400人", "figures": ["2400人"], "sentences": [sid("新增")]}]}],
+                "plans": [{"theme": "抓项目", "style": "paren", "measures": ["年内新建标准厂房5万平方米"],
+                           "figures": ["5万平方米"], "sentences": [sid("年内")]}]}
+        return Step(reply=json.dumps(body, ensure_ascii=False))
+
+    with FakeLLMServer(reply) as server:
+        result = extract_facts([src], genre="government_report", engine=engine_for(server),
+                               workspace=Workspace(tmp_path), output_name=str(tmp_path / "facts.yaml"))
+        system = server.requests[0]["messages"][0]["content"]
+        schema = server.requests[0]["response_format"]["json_schema"]["schema"]
+    assert "style" in system and "summary" in system and "summing_up" in system
+    assert {"summary", "summing_up"} <= set(schema["properties"])
+    facts = result.facts
+    assert facts.summary == "去年，在县委领导下，全县生产总值增长6%"
+    assert facts.summing_up == "成绩的取得，是全县人民团结奋斗的结果"
+    assert [h.style for h in facts.highlights] == ["dash", "dash"] and facts.plans[0].style == "paren"
+    ws = Workspace(tmp_path)
+    md = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft.to_markdown()
+    assert "——工业稳中向好" in md and "一是" not in md and "个方面" not in md.split("## 二")[0]

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, ValidationError
 
 from ..engines.base import Completion, Engine, EngineError, Request, RequestKind
-from ..facts import Facts, Organisation
+from ..facts import Facts, Organisation, PointStyle
 from ..figures import QuantityError, find_quantities, parse_quantity
 from ..masking import Masker
 from ..pipeline.calls import CallStats
@@ -59,9 +59,14 @@ class ReplyItem(BaseModel):
     review: str | None = Field(None, description="拿不准的原因，可省略")
 
 
+_STYLE = ("原文给这一要点的标法：yishi（一是）、diyi（第一）、shouxian（首先）、paren（（一））、arabic（1.）、"
+          "dash（——）、none（不编号的段落）；看不出时省略")
+
+
 class ReplyHighlight(BaseModel):
     theme: str = Field(..., min_length=1, description="主题：材料自己的标题或要点句")
     items: list[ReplyItem] = Field(default_factory=list)
+    style: PointStyle | None = Field(None, description=_STYLE)
 
 
 class ReplyText(BaseModel):
@@ -74,6 +79,7 @@ class ReplyPlan(BaseModel):
     measures: list[str] = Field(default_factory=list, description="具体措施")
     figures: list[str] = Field(default_factory=list, description="theme 或 measures 中的数字，照原样抄写")
     sentences: list[str] = Field(..., min_length=1)
+    style: PointStyle | None = Field(None, description=_STYLE)
 
 
 class ReplyLine(BaseModel):
@@ -101,6 +107,9 @@ class ExtractionReply(BaseModel):
     names: list[str] = Field(default_factory=list, description="须原样出现的品牌、项目名（不含引号）")
     opening: list[ReplyLine] = Field(default_factory=list, description="开场的话，以及讲会议本身的句子（刚才……发言）")
     context: list[ReplyLine] = Field(default_factory=list, description="今后工作的形势与背景")
+    summary: list[ReplyLine] = Field(default_factory=list, description="回顾部分在第一个要点之前的总述段落")
+    summing_up: list[ReplyLine] = Field(default_factory=list,
+                                        description="成效之后归功、致谢的段落（成绩的取得，是……的结果）")
     closing: ReplyClosing = Field(default_factory=ReplyClosing)
     parts: list[ReplyPart] = Field(default_factory=list,
                                    description="原文自有、不属于成效/不足/打算的部分（如：加强政府自身建设），照原文顺序")
@@ -271,7 +280,8 @@ def check_reply(reply: ExtractionReply, chunk: _Chunk, org_ids: set[str]) -> lis
         for p, plan in enumerate(part.points):
             path = f"parts[{k}].points[{p}]"
             figures(path, plan.figures, plan.theme + "".join(plan.measures), cited(path, plan.sentences))
-    lines = [("opening", reply.opening), ("context", reply.context), ("closing.wishes", reply.closing.wishes),
+    lines = [("opening", reply.opening), ("context", reply.context), ("summary", reply.summary),
+             ("summing_up", reply.summing_up), ("closing.wishes", reply.closing.wishes),
              ("closing.requests", reply.closing.requests), ("closing.thanks", reply.closing.thanks)]
     for name, values in lines:
         for n, line in enumerate(values):
@@ -413,7 +423,11 @@ def _provenance(chunk: _Chunk, sentence_ids: list[str], review: str | None) -> l
 def _plan_data(plan: ReplyPlan, chunk: _Chunk) -> dict[str, Any]:
     return {"theme": plan.theme.strip(), "measures": list(plan.measures),
             "figures": written_whole(list(plan.figures), [plan.theme, *plan.measures])[0],
-            "provenance": _provenance(chunk, plan.sentences, None)}
+            "provenance": _provenance(chunk, plan.sentences, None), **_style(plan.style)}
+
+
+def _style(style: str | None) -> dict[str, str]:
+    return {"style": style} if style else {}
 
 
 def _lines_data(replies: list[tuple[ExtractionReply, _Chunk]], plans_section: str | None) -> dict[str, Any]:
@@ -428,7 +442,10 @@ def _lines_data(replies: list[tuple[ExtractionReply, _Chunk]], plans_section: st
             target = parts.setdefault(part.heading.strip(), {"heading": part.heading.strip(), "after": plans_section,
                                                             "points": []})
             target["points"] += [_plan_data(p, chunk) for p in part.points]
-    return {"opening": texts(lambda r: r.opening), "context": texts(lambda r: r.context),
+    joined = {k: "".join(t.rstrip("。") + "。" for t in texts(lambda r, k=k: getattr(r, k))).rstrip("。")
+              for k in ("summary", "summing_up")}
+    return {**{k: v for k, v in joined.items() if v},
+            "opening": texts(lambda r: r.opening), "context": texts(lambda r: r.context),
             "closing": {k: v for k, v in closing.items() if v},
             "parts": [p for p in parts.values() if p["points"]]}
 
@@ -440,7 +457,8 @@ def _to_facts_data(replies: list[tuple[ExtractionReply, _Chunk]], organisations:
     names: dict[str, None] = {}
     for reply, chunk in replies:
         for hl in reply.highlights:
-            target = highlights.setdefault(hl.theme.strip(), {"theme": hl.theme.strip(), "items": []})
+            target = highlights.setdefault(hl.theme.strip(), {"theme": hl.theme.strip(), "items": [],
+                                                              **_style(hl.style)})
             for item in hl.items:
                 target["items"].append({"org": item.org, "statement": item.statement,
                                     "figures": written_whole(list(item.figures), [item.statement])[0],
@@ -449,7 +467,7 @@ def _to_facts_data(replies: list[tuple[ExtractionReply, _Chunk]], organisations:
             shortcomings.setdefault(sc.text.strip(), None)
         for plan in reply.plans:
             target = plans.setdefault(plan.theme.strip(), {"theme": plan.theme.strip(), "measures": [], "figures": [],
-                                                           "provenance": []})
+                                                           "provenance": [], **_style(plan.style)})
             target["measures"] += plan.measures
             target["figures"] += written_whole(list(plan.figures), [plan.theme, *plan.measures])[0]
             target["provenance"] += _provenance(chunk, plan.sentences, None)
