@@ -671,3 +671,19 @@ def test_a_source_that_announces_its_points_is_not_announced_again() -> None:
     stated = base.model_copy(update={"context": ["下一步，要加大政策支持力度。"]})
     body = _part(_draft(stated), "plans")
     assert body.count("下一步") == 1 and n > 1
+
+
+# -- 9. words put in front only where they belong ----------------------------------------------------
+
+def test_no_lead_word_before_a_judgement_and_no_doubled_request_lead() -> None:
+    from speechwriter.engines.offline import OfflineComposer
+
+    composer = OfflineComposer.from_prompts()
+    facts = {"meta": {"genre": "work_report", "addressees": ["同志们"]},
+             "plans": [{"theme": "发挥服务保障作用", "measures": ["维护群众权益，是群团组织的基本职能", "年内新建服务站10个"]}],
+             "closing": {"requests": ["在此，也真诚地希望各位领导对我们的工作给予指导"]}}
+    plans = composer.compose({"role": "plans", "genre": "work_report", "markers": ["（一）"],
+                              "points": [{"chars": 200}]}, facts)
+    assert "我们将维护群众权益，是" not in plans and "维护群众权益，是群团组织的基本职能" in plans
+    closing = composer.compose({"role": "closing", "genre": "work_report"}, facts)
+    assert "在此，在此" not in closing and closing.count("在此") == 1

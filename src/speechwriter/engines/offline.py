@@ -53,6 +53,8 @@ def _sentence(text: str) -> str:
     return text + "。" if text else ""
 
 
+# 「维护群众权益，是群团组织的基本职能」 says what a task is, not what will be done: no 我们将 in front.
+_JUDGEMENT = re.compile(r"^[^，,。；]{2,24}[，,]\s*(?:是|就是|乃是)")
 _SUB_POINT = re.compile(r"^(?:[0-9]{1,2}[.．](?![0-9])|[（(][0-9]{1,2}[）)])")
 _QUOTE_ENDS = re.compile(r"[。！？!?][”’」』]$")
 
@@ -468,7 +470,7 @@ class _Writer:
         for k, m in enumerate(_clause(x) for x in measures):
             if not m:
                 continue
-            if lead and k == 0 and not _MODAL.match(m) and _VERB_START.match(m):
+            if lead and k == 0 and not _MODAL.match(m) and _VERB_START.match(m) and not _JUDGEMENT.match(m):
                 m = self.phrase("measure_lead") + m
             out.append(m)
         joined = "；".join(out)
@@ -713,6 +715,8 @@ class _Writer:
             paragraphs.append(lead + "。".join(wishes) + end)
         for r in requests:
             lead = self.phrase("facts.request_lead") if not r.startswith(("请", "恳请", "敬请")) or paragraphs else ""
+            if lead and r.startswith(lead.rstrip("，, ")):
+                lead = ""  # 「在此，在此，也希望……」: the request already opens so
             paragraphs.append(lead + _sentence(r))
         if not paragraphs:
             paragraphs.append(self.gap(self.target, 0, "closing") or gap_marker(self.gap_text("closing")))
