@@ -687,3 +687,14 @@ def test_no_lead_word_before_a_judgement_and_no_doubled_request_lead() -> None:
     assert "我们将维护群众权益，是" not in plans and "维护群众权益，是群团组织的基本职能" in plans
     closing = composer.compose({"role": "closing", "genre": "work_report"}, facts)
     assert "在此，在此" not in closing and closing.count("在此") == 1
+
+
+def test_the_summary_is_said_once_in_every_genre() -> None:
+    """A genre feeds the summary to one section only (the opening of an annual summary, the review
+    elsewhere): said twice, the speech repeats its own first paragraph."""
+    from speechwriter.prompts import PromptLibrary
+
+    library = PromptLibrary()
+    for genre in library.genres():
+        fed = [s.id for s in library.blueprint(genre).sections if "summary" in s.feeds]
+        assert len(fed) <= 1, (genre, fed)
