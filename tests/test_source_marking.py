@@ -271,3 +271,9 @@ def test_county_report_keeps_its_sub_points(tmp_path: Path) -> None:
                 "4.高水平严管理", "4.推进平安建设规范化"):
         assert re.search(r"(?:^|\n)" + re.escape(sub), plans), sub
     assert plans.index("2020年经济社会发展的主要预期目标") < plans.index("（一）加快转型升级")
+
+
+def test_the_count_lead_has_a_subject_and_counts_the_one_list(tmp_path: Path) -> None:
+    md = _draft(tmp_path, _facts(tmp_path, PLANS_WITH_SUB_POINTS)).to_markdown()
+    review = _section(md, "## 一、", "## 二、")
+    assert "2023年，我们主要做了两个方面的工作：" in review and "（二）社会事业" in review
