@@ -277,3 +277,25 @@ def test_the_count_lead_has_a_subject_and_counts_the_one_list(tmp_path: Path) ->
     md = _draft(tmp_path, _facts(tmp_path, PLANS_WITH_SUB_POINTS)).to_markdown()
     review = _section(md, "## 一、", "## 二、")
     assert "2023年，我们主要做了两个方面的工作：" in review and "（二）社会事业" in review
+
+
+def test_a_time_alone_is_no_theme_and_a_demand_ends_the_problems(tmp_path: Path) -> None:
+    text = ("同志们：\n今天，我们在这里隆重集会。\n一、回顾\n——40年来，全市坚持改革开放不动摇，持续优化营商环境、培育壮大市场主体，生产总值增长20倍，新增企业3万户。\n"
+            "——新时代以来，全市新增就业50万人。\n同时，我们也面临着一些困难和挑战。产业结构不优，创新能力不强。"
+            "新形势需要新担当、呼唤新作为。党中央对我们寄予厚望。\n二、任务\n（一）深化改革\n全年完成改革任务30项。\n"
+            "同志们，让我们共同努力！\n")
+    facts = _facts(tmp_path, text, genre="leader_speech")
+    first = next(h for h in facts.highlights if h.items and "生产总值增长20倍" in h.items[0].statement)
+    assert first.items[0].statement.startswith("40年来，")  # the time opens the statement, not a theme of its own
+    assert any("产业结构不优" in s for s in facts.shortcomings)
+    assert not any("新担当" in s or "寄予厚望" in s for s in facts.shortcomings)
+    md = _draft(tmp_path, facts).to_markdown()
+    assert "——40年来，全市坚持改革开放不动摇" in md and "40年来。" not in md
+
+
+def test_past_five_points_the_word_ordinals_become_numbered() -> None:
+    from speechwriter.blueprint import enumerator_word
+
+    assert [enumerator_word("shouxian", n, 3) for n in (1, 2, 3)] == ["首先", "其次", "最后"]
+    words = [enumerator_word("shouxian", n, 8) for n in range(1, 9)]
+    assert len(set(words)) == 8 and words[0] == "第一" and words[-1] == "第八"

@@ -70,6 +70,8 @@ def enumerator_word(style: Enumerator, n: int, total: int) -> str:
         return f"{cn_ordinal(n)}是"
     if style == "diyi":
         return f"第{cn_ordinal(n)}"
+    if style == "shouxian" and total > len(_SHOUXIAN):
+        return f"第{cn_ordinal(n)}"  # 首先、其次、再次、再者、再者……: past five points the words run out
     if style == "shouxian":
         if n == total and total > 2:  # 首先……最后 with two points reads as if one were missing
             return "最后"

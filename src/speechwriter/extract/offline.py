@@ -68,6 +68,8 @@ _GLOSSARY = re.compile(r"※?(?:名词解释|名词注释|注释|附[：:]|附�
 # Credit for the results and thanks to those who helped (成绩的取得，是……的结果; 向……表示衷心的感谢).
 _ACKNOWLEDGE = re.compile(r"(?:成绩|成就|成效)[^。，,]{0,8}(?:的取得|来之不易|得来)[^。]{0,6}是|是[^。]{2,40}的结果[，,；;。]|"
                           r"(?:表示|致以)(?:最)?(?:衷心|诚挚|崇高|深深)的?(?:感谢|谢意|敬意)")
+# A sentence that says what is needed or hoped for opens no shortcoming (新形势需要新担当、党中央寄予厚望).
+_DEMAND_START = re.compile(r"^[^，,。；]{0,12}?(?:需要|必须|应当|要求|呼唤|寄予厚望|希望)")
 _CALLED = re.compile(r"^(同志们|各位代表|各位委员|各位来宾|朋友们|女士们、先生们|女士们，先生们)[，,！!]")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
 # The speaker citing himself (我说过, 我曾讲过, 我在……时讲过): his view, not a result of the organisation.
@@ -268,8 +270,8 @@ class _SourceExtractor:
                 found += 1
         following = [t for t in self.outline.sentences[s.index + 1:s.index + 24] if t.paragraph == s.paragraph]
         for k, t in enumerate(following):
-            if t.index in self.used:
-                break
+            if t.index in self.used or _DEMAND_START.match(_VOCATIVE.sub("", t.text)):
+                break  # 「新形势需要新担当」: the speech turns to what must be done; the list has ended
             if _RESOLVE.search(t.text):
                 # 「对此，我们一定直面问题……」 closes the problems: the turn to the tasks, not a result.
                 for u in following[k:]:
@@ -618,6 +620,10 @@ class _SourceExtractor:
                     self.honours += [(h, org) for h in _honours_in(statement) if (h, org) not in self.honours]
         self.highlights = sorted((hl for hl in by_key.values() if hl["items"] or hl.get("_point")),
                                  key=lambda hl: hl["_line"])
+        for hl in self.highlights:
+            # 「——40年来，深圳……」: a time alone is no theme; it opens the first statement again.
+            if hl["items"] and _PERIOD.fullmatch(hl["theme"]) and not hl["items"][0]["statement"].startswith(hl["theme"]):
+                hl["items"][0]["statement"] = hl["theme"] + "，" + hl["items"][0]["statement"]
 
     def _highlight_for(self, by_key: dict[Any, dict[str, Any]], node_index: int, s: Sentence) -> dict[str, Any]:
         node = self.outline.nodes[node_index]
