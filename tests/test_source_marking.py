@@ -299,3 +299,16 @@ def test_past_five_points_the_word_ordinals_become_numbered() -> None:
     assert [enumerator_word("shouxian", n, 3) for n in (1, 2, 3)] == ["首先", "其次", "最后"]
     words = [enumerator_word("shouxian", n, 8) for n in range(1, 9)]
     assert len(set(words)) == 8 and words[0] == "第一" and words[-1] == "第八"
+
+
+def test_announced_proposals_are_the_addresss_hopes_not_its_results(tmp_path: Path) -> None:
+    text = ("各位来宾：大家好！值此博览会开幕之际，我谨表示热烈欢迎。本届博览会有300家企业参展，签约项目25个。"
+            "借此机会，我愿提出3点倡议。第一，共同营造开放的合作环境。要降低门槛，扩大准入。第二，共同激活创新的合作动能。"
+            "要加强数字领域合作。第三，共同开创共赢的合作局面。要完善规则，共享机遇。预祝博览会圆满成功！谢谢大家。")
+    facts = _facts(tmp_path, text, genre="opening_address")
+    assert [(p.theme, p.style) for p in facts.plans][:3] == [
+        ("共同营造开放的合作环境", "diyi"), ("共同激活创新的合作动能", "diyi"), ("共同开创共赢的合作局面", "diyi")]
+    assert not any("共同营造" in h.theme for h in facts.highlights)
+    md = _draft(tmp_path, facts).to_markdown()
+    assert "第一，共同营造开放的合作环境" in md and "第三，共同开创共赢的合作局面" in md
+    assert "【待补：希望" not in md  # the hopes are there: no gap asks for them

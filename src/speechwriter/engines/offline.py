@@ -83,7 +83,7 @@ def cn_count(n: int) -> str:
 # An extracted facts file marks what it could not find with a placeholder in full-width brackets
 # (（待补充：…）): that is a gap, not a sentence of the speech.
 # A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
-_ANNOUNCES = re.compile(r"(?:以下|下面|[一二三四五六七八九十两几]+(?:个方面|个重点|点|项|件))[^。；：]{0,16}[。：]$")
+_ANNOUNCES = re.compile(r"(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|点|项|件))[^。；：]{0,16}[。：]$")
 # Ordinals that are words of their own take a comma before the point (第一，…/首先，…); 一是 and （一） run on.
 def _marker_kind(marker: str) -> str:
     """一是 / 第一 / （一） / 1. / 首先: which numbering a marker belongs to."""

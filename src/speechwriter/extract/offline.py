@@ -70,6 +70,9 @@ _ACKNOWLEDGE = re.compile(r"(?:成绩|成就|成效)[^。，,]{0,8}(?:的取得|
                           r"(?:表示|致以)(?:最)?(?:衷心|诚挚|崇高|深深)的?(?:感谢|谢意|敬意)")
 # A sentence that says what is needed or hoped for opens no shortcoming (新形势需要新担当、党中央寄予厚望).
 _DEMAND_START = re.compile(r"^[^，,。；]{0,12}?(?:需要|必须|应当|要求|呼唤|寄予厚望|希望)")
+# 「我愿提出3点倡议」「我提几点希望」: the speaker announces proposals or hopes.
+_PROPOSES = re.compile(r"(?:我|我们)(?:愿|想|再|就此|在这里)?(?:提出|提|讲)(?:以下)?[0-9几两二三四五六七八九十]+(?:点|条|项)"
+                       r"(?:倡议|希望|建议)")
 _CALLED = re.compile(r"^(同志们|各位代表|各位委员|各位来宾|朋友们|女士们、先生们|女士们，先生们)[，,！!]")
 _VOCATIVE_SENTENCE = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[，,、]?)+[！!]$")
 # The speaker citing himself (我说过, 我曾讲过, 我在……时讲过): his view, not a result of the organisation.
@@ -395,7 +398,9 @@ class _SourceExtractor:
         measures = ([_strip_end(rest)] if rest else []) + [t for _, t in kept]
         prov = [_provenance(self.source, members[0], "主题取自段落首句，请提炼")] + \
             [_provenance(self.source, s) for s, _ in kept]
-        self._add_plan(theme, [m for m in measures if m], prov, lead=lead, style="none")
+        node = self.outline.nodes[members[0].node]
+        style = node.style if node.runin and members[0].clauses and members[0].clauses[0].theme else "none"
+        self._add_plan(theme, [m for m in measures if m], prov, lead=lead, style=style)
 
     def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]], lead: bool = False,
                   style: str | None = None) -> None:
@@ -756,8 +761,32 @@ class _SourceExtractor:
                 if len(self.glossary) < MAX_OPENING and not _GLOSSARY.fullmatch(_strip_end(s.text)):
                     self.glossary.append(_strip_end(s.text))
 
+    def mark_proposals(self) -> None:
+        """「借此机会，我愿提出3点倡议。第一，……」: the points a speaker announces as proposals or
+        hopes are the speech's plans (an address's 希望与倡议), not results; the announcement leads them."""
+        if self.all_parts:
+            return  # a speech in its own parts keeps them where they stand
+        nodes = self.outline.nodes
+        for s in self.outline.sentences:
+            if s.index in self.used or self.kind(s) != "achievements" or not _PROPOSES.search(s.text):
+                continue
+            owner = next(n.index for n in self.outline.chain(s.node) if not n.runin) if s.node else 0
+            style = None
+            for n in nodes[s.node + 1:]:
+                if not n.runin or n.parent != owner or n.line < s.line:
+                    continue
+                if style not in (None, n.style):
+                    break  # another list begins
+                style = n.style
+                n.kind = "plans"
+            if style is not None:
+                self.used.add(s.index)
+                if len(self.context) < MAX_CONTEXT:
+                    self.context.append((_strip_end(_VOCATIVE.sub("", s.text)), _provenance(self.source, s)))
+
     def run(self) -> _SourceExtractor:
         self.mark_parts()
+        self.mark_proposals()
         self.take_footnotes()
         self.take_closing()
         self.take_opening()
