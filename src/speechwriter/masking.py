@@ -1,8 +1,11 @@
 """Masking (脱敏): a cloud model never sees the figures, people, organisations and places the facts declare.
 
 Before a request leaves, every declared value of the chosen kinds is replaced by a stable placeholder
-a model can write around — 〔数1〕, 〔单位2〕, 〔人名1〕, 〔地名1〕 — in every message (prompts, exemplars,
-repair requests). The reply is unmasked locally before anything else reads it, so every check runs on
+a model can write around — 〔数1〕, 〔单位2〕, 〔人名1〕, 〔地名1〕 — in the *data* of every message: the JSON
+strings of its data blocks (:mod:`speechwriter.datablock`: facts, sources, exemplars, the sections
+already written, the draft under review) and the assistant turns (a reply, the text being repaired).
+The instructions around the blocks are never touched, so a masked request says what an unmasked one
+says, word for word. The reply is unmasked locally before anything else reads it, so every check runs on
 the real text. A placeholder the model mangled (〔数 1〕, [数1]) is still read back; one it invented, or
 one of a required figure it dropped, becomes a problem of its own.
 
@@ -19,6 +22,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from .datablock import block_spans, map_block_strings
 
 if TYPE_CHECKING:
     from .facts.model import Facts
@@ -95,8 +100,33 @@ class Masker:
         pattern = self._pattern()
         return pattern.sub(lambda m: self.forward[m.group(0)], text)
 
+    def mask_data(self, text: str) -> str:
+        """``text`` with declared values replaced only inside its data blocks' JSON strings.
+
+        Everything outside the blocks — the instructions, the blueprint's wording, length targets,
+        section numbers — and the blocks' keys and numbers stay byte for byte as they were, so a
+        value that is also an instruction word (a year, 第2部分) is masked only where it is data.
+        """
+        if not self.forward:
+            return text
+        return map_block_strings(text, self.mask)
+
+    def mask_message(self, message: dict[str, Any]) -> dict[str, Any]:
+        """One message masked: an assistant turn (a reply, the draft being repaired) is data as a
+        whole; a system or user turn only inside its data blocks."""
+        content = message["content"]
+        masked = self.mask(content) if message.get("role") == "assistant" else self.mask_data(content)
+        return {**message, "content": masked}
+
     def mask_messages(self, messages: list[Any]) -> list[Any]:
-        return [{**m, "content": self.mask(m["content"])} for m in messages]
+        """Every message masked by :meth:`mask_message`."""
+        return [self.mask_message(m) for m in messages]
+
+    def exposed(self, messages: list[Any]) -> list[str]:
+        """Declared values that :meth:`mask_messages` leaves in ``messages``: outside every data block
+        of a system or user turn. A template that prints a fact outside its blocks shows up here."""
+        outside = [_outside_blocks(m["content"]) for m in messages if m.get("role") != "assistant"]
+        return self.leaks("\n".join(outside))
 
     def unmask(self, text: str) -> str:
         """The reply with placeholders read back (mangled forms too).
@@ -136,6 +166,16 @@ class Masker:
 # After unmasking, what is left of a placeholder: whole, or cut (〔数 without its number or bracket).
 _LEFTOVER = re.compile(r"〔(?:数|单位|人名|地名)[0-9０-９]*〕?|[\[【［(（](?:数|单位|人名|地名)\s*[0-9０-９]+\s*[〕\]】］)）]")
 _FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _outside_blocks(text: str) -> str:
+    """``text`` without its data blocks' bodies (each cut leaves a line break, so no value spans a cut)."""
+    pieces, pos = [], 0
+    for span in block_spans(text):
+        pieces.append(text[pos:span.start])
+        pos = span.end
+    pieces.append(text[pos:])
+    return "\n".join(pieces)
 
 
 def _declared(facts: Facts, kinds: tuple[str, ...]) -> list[tuple[str, str, bool]]:
