@@ -367,6 +367,10 @@ class PromptLibrary:
             "examples_block": data_block("examples", [e["text"] for e in examples]) if examples else "",
             "facts_block": data_block("facts", {"meta": meta, **data}),
             "section_block": data_block("section", {"genre": blueprint.phrasing or blueprint.id, **spec}),
+            # What the speaker, the occasion and the outline say comes from the facts: data, so it is
+            # fenced (and masked) like the facts, and the instructions around it never hold a fact.
+            "meta_block": data_block("meta", {**meta, **_when_data(facts)}),
+            "outline_block": data_block("outline", _outline_view(outline_data, section.id)),
             "sequential": previous is not None,
             "previous_block": _previous_block(blueprint, previous),
             "shortcomings_before": _shortcomings_before(blueprint, section),
@@ -400,6 +404,29 @@ def _previous_block(blueprint: Blueprint, previous: dict[str, str] | None) -> st
     parts = [{"title": s.title, "text": previous[s.id]} for s in blueprint.sections
              if s.id in previous and s.role != "salutation" and previous[s.id].strip()]
     return data_block("previous", parts) if parts else ""
+
+
+def _when_data(facts: Facts) -> dict[str, str]:
+    """The speech's date and year as the ``<meta>`` block gives them (2026年12月3日, 2026年)."""
+    when = _when(facts)
+    return {"date": when["date"], "year": f"{when['year']}年"} if when else {}
+
+
+def _outline_view(outline_data: list[dict[str, Any]], current: str) -> list[dict[str, Any]]:
+    """The whole speech's plan as the ``<outline>`` block gives it: each part's heading, kind,
+    length cap and points (marker and theme), the part being written marked ``current``."""
+    out = []
+    for part in outline_data:
+        points = [_point_line(p.get("marker") or "", p.get("theme") or "") for p in part["points"]]
+        out.append({"heading": part.get("heading") or part.get("title"), "label": part.get("label"),
+                    "budget": part.get("budget"), "points": points,
+                    **({"current": True} if part.get("id") == current else {})})
+    return out
+
+
+def _point_line(marker: str, theme: str) -> str:
+    """一是加强… / 第一，加强…: a word marker that a theme cannot follow directly gets a comma."""
+    return marker + ("，" if marker and marker[:1] in "第首其再最" else "") + theme
 
 
 def _shortcomings_before(blueprint: Blueprint, section: SectionSpec) -> bool:
