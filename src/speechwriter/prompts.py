@@ -255,9 +255,12 @@ class PromptLibrary:
         """The section prompt, the current text as the model's answer, then the user's instruction."""
         base = self.render(facts, blueprint, section)
         spec = base.payload["section"]
+        views = [_finding_view(f) for f in findings]
         ask = self._render_file("common/rewrite.j2", {
-            "section": spec, "instruction": instruction,
-            "findings": [{"code": f.code, "message": f.message, "suggestion": f.suggestion} for f in findings]})
+            "section": spec, "instruction": instruction, "findings": views,
+            # The user's request and the findings name facts: data, fenced (and masked) as such.
+            "instruction_block": data_block("instruction", instruction),
+            "findings_block": data_block("findings", views) if views else ""})
         return [*base.messages, {"role": "assistant", "content": current}, {"role": "user", "content": ask}]
 
     def continuation_message(self) -> dict[str, str]:
@@ -266,15 +269,17 @@ class PromptLibrary:
 
     def section_repair_messages(self, prompt: RenderedPrompt, current: str, findings: list[Any]) -> list[dict[str, str]]:
         """Whole-section repair: the section's prompt, its current text, then the findings."""
-        ask = self._render_file("repair/section.j2", {"findings": [_finding_view(f) for f in findings]})
+        views = [_finding_view(f) for f in findings]
+        ask = self._render_file("repair/section.j2", {"findings": views, "findings_block": data_block("findings", views)})
         return [*prompt.messages, {"role": "assistant", "content": current}, {"role": "user", "content": ask}]
 
     def paragraph_repair_messages(self, section: SectionSpec, paragraphs: list[tuple[str, list[Any]]],
                                   facts_lines: list[str]) -> list[dict[str, str]]:
         """Repair of only the failing paragraphs of a section, each with its findings and the facts it needs."""
-        ctx = {"section": {"id": section.id, "title": section.title},
-               "paragraphs": [{"text": text, "findings": [f if isinstance(f, dict) else _finding_view(f) for f in fs]}
-                              for text, fs in paragraphs],
+        views = [{"text": text, "findings": [f if isinstance(f, dict) else _finding_view(f) for f in fs]}
+                 for text, fs in paragraphs]
+        ctx = {"section": {"id": section.id, "title": section.title}, "paragraphs": views,
+               "paragraphs_block": data_block("paragraphs", views),
                "facts_block": data_block("facts", facts_lines) if facts_lines else ""}
         return [{"role": "system", "content": self._render_file("repair/system.j2", ctx)},
                 {"role": "user", "content": self._render_file("repair/paragraphs.j2", ctx)}]
@@ -449,7 +454,9 @@ def _finding_view(f: Any) -> dict[str, str]:
 
 
 def _judge_context(criteria: list[str], draft: Any, facts: Facts) -> dict[str, Any]:
-    return {"criteria": criteria, "meta": facts.meta.model_dump(mode="json"),
+    meta = facts.meta.model_dump(mode="json")
+    return {"criteria": criteria, "meta": meta,
+            "meta_block": data_block("meta", {"title": meta.get("title"), "speaker_role": (meta.get("speaker") or {}).get("role")}),
             "draft_block": data_block("draft", draft.to_text())}
 
 
