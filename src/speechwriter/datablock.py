@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BlockSpan", "block_spans", "data_block", "map_block_strings", "parse_data_block"]
+__all__ = ["BlockSpan", "block_spans", "data_block", "map_block_strings", "outside_blocks", "parse_data_block"]
 
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
@@ -60,6 +60,19 @@ def block_spans(text: str) -> list[BlockSpan]:
             pos = end.end()
         else:
             pos = m.end()
+
+
+def outside_blocks(text: str) -> str:
+    """``text`` without its data blocks' bodies: the instructions around them (the tag lines stay).
+
+    Each cut leaves a line break, so no value can seem to span two pieces of instruction.
+    """
+    pieces, pos = [], 0
+    for span in block_spans(text):
+        pieces.append(text[pos:span.start])
+        pos = span.end
+    pieces.append(text[pos:])
+    return "\n".join(pieces)
 
 
 def _is_json(body: str) -> bool:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .datablock import block_spans, map_block_strings
+from .datablock import map_block_strings, outside_blocks
 
 if TYPE_CHECKING:
     from .facts.model import Facts
@@ -125,7 +125,7 @@ class Masker:
     def exposed(self, messages: list[Any]) -> list[str]:
         """Declared values that :meth:`mask_messages` leaves in ``messages``: outside every data block
         of a system or user turn. A template that prints a fact outside its blocks shows up here."""
-        outside = [_outside_blocks(m["content"]) for m in messages if m.get("role") != "assistant"]
+        outside = [outside_blocks(m["content"]) for m in messages if m.get("role") != "assistant"]
         return self.leaks("\n".join(outside))
 
     def unmask(self, text: str) -> str:
@@ -166,16 +166,6 @@ class Masker:
 # After unmasking, what is left of a placeholder: whole, or cut (〔数 without its number or bracket).
 _LEFTOVER = re.compile(r"〔(?:数|单位|人名|地名)[0-9０-９]*〕?|[\[【［(（](?:数|单位|人名|地名)\s*[0-9０-９]+\s*[〕\]】］)）]")
 _FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
-def _outside_blocks(text: str) -> str:
-    """``text`` without its data blocks' bodies (each cut leaves a line break, so no value spans a cut)."""
-    pieces, pos = [], 0
-    for span in block_spans(text):
-        pieces.append(text[pos:span.start])
-        pos = span.end
-    pieces.append(text[pos:])
-    return "\n".join(pieces)
 
 
 def _declared(facts: Facts, kinds: tuple[str, ...]) -> list[tuple[str, str, bool]]:

@@ -418,14 +418,17 @@ def _when_data(facts: Facts) -> dict[str, str]:
 
 
 def _outline_view(outline_data: list[dict[str, Any]], current: str) -> list[dict[str, Any]]:
-    """The whole speech's plan as the ``<outline>`` block gives it: each part's heading, kind,
-    length cap and points (marker and theme), the part being written marked ``current``."""
+    """The whole speech's plan as the ``<outline>`` block gives it, keyed in the prompt's own words
+    (标题, 类别, 篇幅上限, 要点) so the instructions can name them; the part being written is marked
+    本部分 and each of its points carries its own length cap."""
     out = []
     for part in outline_data:
-        points = [_point_line(p.get("marker") or "", p.get("theme") or "") for p in part["points"]]
-        out.append({"heading": part.get("heading") or part.get("title"), "label": part.get("label"),
-                    "budget": part.get("budget"), "points": points,
-                    **({"current": True} if part.get("id") == current else {})})
+        here = part.get("id") == current
+        points: list[Any] = [_point_line(p.get("marker") or "", p.get("theme") or "") for p in part["points"]]
+        if here:
+            points = [{"要点": line, "篇幅上限": p.get("budget")} for line, p in zip(points, part["points"], strict=True)]
+        out.append({"标题": part.get("heading") or part.get("title"), "类别": part.get("label"),
+                    "篇幅上限": part.get("budget"), "要点": points, **({"本部分": True} if here else {})})
     return out
 
 
