@@ -122,6 +122,11 @@ class Masker:
         """Every message masked by :meth:`mask_message`."""
         return [self.mask_message(m) for m in messages]
 
+    def data_leaks(self, messages: list[Any]) -> list[str]:
+        """Declared values still in the data of ``messages`` (assistant turns, data blocks' strings):
+        empty whenever ``messages`` went through :meth:`mask_messages`."""
+        return self.leaks("\n".join(data_text(m) for m in messages))
+
     def exposed(self, messages: list[Any]) -> list[str]:
         """Declared values that :meth:`mask_messages` leaves in ``messages``: outside every data block
         of a system or user turn. A template that prints a fact outside its blocks shows up here."""
@@ -166,6 +171,20 @@ class Masker:
 # After unmasking, what is left of a placeholder: whole, or cut (〔数 without its number or bracket).
 _LEFTOVER = re.compile(r"〔(?:数|单位|人名|地名)[0-9０-９]*〕?|[\[【［(（](?:数|单位|人名|地名)\s*[0-9０-９]+\s*[〕\]】］)）]")
 _FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def data_text(message: dict[str, Any]) -> str:
+    """The data of one message, as text: an assistant turn whole, else its data blocks' strings."""
+    if message.get("role") == "assistant":
+        return str(message["content"])
+    found: list[str] = []
+
+    def keep(value: str) -> str:
+        found.append(value)
+        return value
+
+    map_block_strings(str(message["content"]), keep)
+    return "\n".join(found)
 
 
 def _declared(facts: Facts, kinds: tuple[str, ...]) -> list[tuple[str, str, bool]]:
