@@ -201,3 +201,11 @@ def test_a_value_that_is_also_an_instruction_word_is_masked_only_in_the_data() -
         prompt.payload["section"], ensure_ascii=False)
     # a one-character value (「2」 as in 第2部分) is never a masked value at all
     assert Masker.from_values(MASK_KINDS, [("figures", "2")]).forward == {}
+
+
+def test_a_placeholders_own_number_is_not_taken_for_a_leaked_value() -> None:
+    values = [("figures", f"{n}个") for n in range(1, 46)] + [("figures", "45")]
+    masker = Masker.from_values(MASK_KINDS, values)
+    masked = masker.mask("新建45个站点，另有45处")
+    assert "〔数45〕" in masked and masker.leaks(masked) == []
+    assert masker.leaks(masked + "，45") == ["45"]
