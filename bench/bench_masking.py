@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from pathlib import Path
 
 from _common import ROOT, report
 from speechwriter.extract import extract_facts, read_source
@@ -90,7 +89,7 @@ def main() -> None:
                 continue
             try:
                 prompt = library.render(facts, blueprint, section)
-            except Exception:  # noqa: BLE001 - a section these facts cannot feed is not sent either
+            except Exception:  # a section these facts cannot feed is not sent either
                 continue
             for before, after in zip(prompt.messages, _masked(masker, prompt.messages), strict=True):
                 totals["messages"] += 1
