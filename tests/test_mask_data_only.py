@@ -25,7 +25,7 @@ from speechwriter.workspace import Workspace
 from .conftest import REFERENCE_FACTS, SECRET_KEY, kind_of, section_of
 from .test_extract_llm import good_reply, run, source_of
 from .test_extract_structured import masked_reply, union_masker
-from .test_masking import INSTRUCTIONS
+from .test_masking import INSTRUCTIONS, placeholder_brain
 
 PLACEHOLDER = re.compile(r"〔(数|单位|人名|地名)\d+〕")
 DROPPED = "1500余万元"  # the figure the scripted model leaves out once, so that a repair round is asked
@@ -209,3 +209,26 @@ def test_a_placeholders_own_number_is_not_taken_for_a_leaked_value() -> None:
     masked = masker.mask("新建45个站点，另有45处")
     assert "〔数45〕" in masked and masker.leaks(masked) == []
     assert masker.leaks(masked + "，45") == ["45"]
+
+
+def test_a_template_that_prints_a_fact_outside_the_blocks_is_warned_about(tmp_path: Path) -> None:
+    """Masking no longer rewrites the instructions, so a user's template that writes the speaker's name
+    into them sends it as is: the run says so (once), naming the value."""
+    facts = load_facts(REFERENCE_FACTS)
+    masker = Masker.from_facts(facts, MASK_KINDS)
+    mine = tmp_path / "mine" / "common"
+    mine.mkdir(parents=True)
+    builtin = (Path(__file__).resolve().parent.parent / "prompts" / "common" / "system.j2").read_text(encoding="utf-8")
+    (mine / "system.j2").write_text("称呼对象：{{ meta.addressees | join('、') }}。\n" + builtin, encoding="utf-8")
+    with FakeLLMServer(placeholder_brain()) as server:
+        ws = _workspace(tmp_path / "w", server, list(MASK_KINDS))
+        ws.draft(facts, prompts=[tmp_path / "mine"], use_cache=False)
+        exposed = masker.exposed([m for r in server.requests for m in r["messages"]])
+    assert "光源主席" in exposed
+    warned = [w for w in ws.warnings if "说明文字中出现了事实文件声明的值" in w]
+    assert len(warned) == 1 and "光源主席" in warned[0]
+    # the built-in templates print no fact there: no warning
+    with FakeLLMServer(placeholder_brain()) as server:
+        ws = _workspace(tmp_path / "b", server, list(MASK_KINDS))
+        ws.draft(facts, use_cache=False)
+    assert not [w for w in ws.warnings if "说明文字中出现了事实文件声明的值" in w]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .datablock import map_block_strings, outside_blocks
@@ -28,7 +29,7 @@ from .datablock import map_block_strings, outside_blocks
 if TYPE_CHECKING:
     from .facts.model import Facts
 
-__all__ = ["MASK_KINDS", "MaskProblem", "Masker", "leading_place"]
+__all__ = ["MASK_KINDS", "MaskProblem", "Masker", "data_text", "instruction_words", "leading_place"]
 
 MASK_KINDS = ("figures", "people", "organisations", "places")
 _LABEL = {"figures": "数", "organisations": "单位", "people": "人名", "places": "地名"}
@@ -174,6 +175,17 @@ class Masker:
 _LEFTOVER = re.compile(r"〔(?:数|单位|人名|地名)[0-9０-９]*〕?|[\[【［(（](?:数|单位|人名|地名)\s*[0-9０-９]+\s*[〕\]】］)）]")
 _SENT_PLACEHOLDER = re.compile(r"〔(?:数|单位|人名|地名)[0-9]+〕")
 _FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+@cache
+def instruction_words() -> str:
+    """The text of the built-in templates, blueprints and styles: the words a prompt's own
+    instructions are made of. A declared value found among them in a request's instructions is a
+    word of the prompt (只说一次), not a fact a template printed outside the data."""
+    from .resources import builtin_prompts_dir
+
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(builtin_prompts_dir().rglob("*"))
+                     if p.is_file() and p.suffix in (".j2", ".yaml", ".txt"))
 
 
 def data_text(message: dict[str, Any]) -> str:
