@@ -286,7 +286,9 @@ class PromptLibrary:
 
     def judge_retry_message(self, problem: str) -> dict[str, str]:
         """The user turn that asks a judge whose reply did not parse to answer again."""
-        return {"role": "user", "content": self._render_file("judge/retry.j2", {"problem": problem})}
+        # The problem may quote the reply (a figure, a name): data, fenced (and masked) as such.
+        return {"role": "user", "content": self._render_file("judge/retry.j2", {
+            "problem": problem, "problem_block": data_block("problem", problem)})}
 
     def ping_messages(self) -> list[dict[str, str]]:
         """The smallest possible request (``config check``)."""
