@@ -46,11 +46,14 @@ def _scripted(reference: Any, masker: Masker):
     """A model that writes each section as ``reference`` has it — masked when the data it was sent is
     masked — leaving DROPPED out of its first achievements reply, and repairing by writing it whole."""
     bodies = {s.id: s.body for s in reference.sections}
-    first: set[bool] = set()
+    first: set[Any] = set()
 
     def respond(request: dict) -> Step:
         masked = _data_is_masked(request)
         if kind_of(request) == "judge":
+            if ("judge", masked) not in first:  # an answer that does not parse: the judge is asked again
+                first.add(("judge", masked))
+                return Step(reply="这篇讲话写得不错。")
             return Step(reply=json.dumps({"scores": [{"criterion": "逻辑清晰", "score": 4, "reason": "层次分明"}]},
                                          ensure_ascii=False))
         text = bodies.get(section_of(request), "")
@@ -144,6 +147,7 @@ def test_eval_drafting_and_judging_send_the_same_instructions_masked_or_not(tmp_
             sent[name] = list(server.requests)
     pairs = _paired(sent["plain"], sent["masked"])
     assert {"generate", "repair", "judge"} <= {kind_of(p) for p, _ in pairs}
+    assert len([p for p, _ in pairs if kind_of(p) == "judge"]) == 2  # the re-ask is compared too
     _assert_only_data_differs(pairs, masker)
 
 
