@@ -6,7 +6,7 @@ messages: how many had their instruction text (outside the data blocks) changed,
 placeholders were written into instructions, how many declared values are left in the data, and
 how many facts the templates print into the instruction text (where masking of the data alone does
 not reach: they must live in the blocks).
-Runs against whichever speechwriter is on the path (PYTHONPATH=../main/src for the code before).
+Runs against whichever speechwriter is on the path: PYTHONPATH=OTHER_CHECKOUT/src measures an older one.
 """
 
 from __future__ import annotations
