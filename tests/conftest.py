@@ -75,8 +75,7 @@ def composer_brain():
     Asked to repair sentences, it answers with the sentences it first wrote that they most
     resemble, as a model that follows the findings would.
     """
-    import re
-
+    from speechwriter.datablock import parse_data_block
     from speechwriter.engines.offline import OfflineComposer
     from speechwriter.pipeline.repair import split_units
     from speechwriter.testing.fakeserver import Step
@@ -89,9 +88,9 @@ def composer_brain():
 
     def respond(request: dict) -> Step:
         messages = [{"role": m["role"], "content": m["content"]} for m in request["messages"]]
-        if request.get("speechwriter", {}).get("kind") == "repair" and "<paragraphs>" in messages[-1]["content"]:
-            block = messages[-1]["content"].split("<paragraphs>", 1)[1]
-            asked = re.findall(r"【段落\d+】\n(.*?)\n问题：", block, flags=re.S)
+        block = parse_data_block(messages[-1]["content"], "paragraphs")
+        if request.get("speechwriter", {}).get("kind") == "repair" and block is not None:
+            asked = [p["text"] for p in block]
             fixed = [max(written, key=lambda w, a=a: len(grams(w) & grams(a))) for a in asked]
             return Step(reply="\n\n".join(fixed))
         text = composer.complete(messages).text

@@ -230,7 +230,8 @@ def test_an_invented_placeholder_is_re_asked(tmp_path: Path) -> None:
 def test_the_profile_mask_applies_and_mask_none_turns_it_off(tmp_path: Path) -> None:
     values = list(union_masker().forward)
     respond = lambda req: Step(reply=json.dumps(  # noqa: E731
-        masked_reply(req) if PLACEHOLDER.search(body_of(req)) else good_reply(req), ensure_ascii=False))
+        masked_reply(req) if PLACEHOLDER.search(json.dumps(source_of(req), ensure_ascii=False)) else good_reply(req),
+        ensure_ascii=False))  # masked or not is told by the sources: the instructions are the same either way
     with FakeLLMServer(respond) as server:
         engine = OpenAIEngine(Profile(name="cloud", base_url=server.base_url, model="fake-model", api_key=SECRET_KEY,
                                       mask=["figures", "organisations"]))

@@ -25,7 +25,7 @@ from speechwriter.prompts import PromptLibrary, parse_data_block
 from .conftest import ALL_FIXTURES, REFERENCE_FACTS
 
 GENRES = ["work_report", "leader_speech", "duty_report", "annual_summary"]
-BLOCK = re.compile(r"(?ms)^<(facts|section|examples|previous)>\n.*?\n</\1>$")
+BLOCK = re.compile(r"(?ms)^<(facts|section|examples|previous|meta|outline)>\n.*?\n</\1>$")
 LIBRARY = PromptLibrary()
 
 
@@ -55,7 +55,7 @@ def _render_all(facts: Facts, genre: str, previous: dict[str, str] | None = None
 
 def _prose(text: str) -> str:
     """The text outside the data blocks (and without the blocks' tag names)."""
-    return re.sub(r"<(facts|section|examples|previous)>", "", BLOCK.sub("", text))
+    return re.sub(r"<(facts|section|examples|previous|meta|outline)>", "", BLOCK.sub("", text))
 
 
 def _keys(value: Any) -> set[str]:
@@ -136,9 +136,14 @@ def test_no_empty_list_is_referred_to() -> None:
 
 
 def test_names_the_section_must_write_are_listed_by_name() -> None:
+    # The names are data: listed in the facts block (where masking reaches them), and the
+    # instruction says to write them; it does not repeat them in its own words.
     facts = load_facts(next(p for p in ALL_FIXTURES if p.stem == "duty_report_street"))
     user = _render_all(facts, "duty_report")["performance"][1]
-    assert "以下名称在事实陈述之外，也要逐字写到：“全区平安建设先进集体”" in _prose(user)
+    listed = parse_data_block(user, "facts")["honours"] + parse_data_block(user, "facts")["names"]
+    assert "全区平安建设先进集体" in [n["text"] for n in listed]
+    assert "单列的名称" in _prose(user) and "也要逐字写到" in _prose(user)
+    assert "全区平安建设先进集体" not in _prose(user)
 
 
 def test_no_genre_gets_another_genres_opening_example() -> None:
@@ -182,12 +187,17 @@ def test_date_audience_and_purpose_are_in_the_system_prompt() -> None:
     for genre in GENRES:
         bp = LIBRARY.blueprint(genre)
         for system, _ in _render_all(dated, genre).values():
-            assert "讲话日期：2026年3月15日" in system and "2026年" in system
-            assert "听众：光源主席、同志们" in system
+            # who, where, to whom and when are data: in the system prompt's <meta> block, named by the prose
+            meta = parse_data_block(system, "meta")
+            assert meta["date"] == "2026年3月15日" and meta["year"] == "2026年"
+            assert meta["addressees"] == ["光源主席", "同志们"]
+            assert meta["occasion"] == "市政协视察工青妇组织工作"
+            assert "讲话日期" in _prose(system) and "听众" in _prose(system) and "场合" in _prose(system)
             assert bp.description in system
-            assert "场合：市政协视察工青妇组织工作" in system
+            assert "光源主席" not in _prose(system)
     undated = _render_all(load_facts(REFERENCE_FACTS), "work_report")
-    assert all("讲话日期" not in system for system, _ in undated.values())
+    assert all("讲话日期" not in _prose(system) and "date" not in parse_data_block(system, "meta")
+               for system, _ in undated.values())
 
 
 @pytest.mark.parametrize("fixture", ALL_FIXTURES, ids=lambda p: p.stem)

@@ -10,7 +10,7 @@ from speechwriter.masking import MASK_KINDS, Masker
 from speechwriter.testing.fakeserver import FakeLLMServer
 
 from .conftest import REFERENCE_FACTS, SECRET_KEY
-from .test_masking import placeholder_brain
+from .test_masking import INSTRUCTIONS, placeholder_brain
 
 
 def _config(folder: Path, server: FakeLLMServer) -> None:
@@ -44,7 +44,11 @@ def test_masked_run_shows_exactly_the_bodies_the_server_received(cli, tmp_path, 
     assert data["masked"] == sorted(MASK_KINDS) and data["leaks"] == []
     assert all(c["masked"] == sorted(MASK_KINDS) for c in sent)
     masker = Masker.from_facts(load_facts(REFERENCE_FACTS), MASK_KINDS)
-    assert masker.leaks(text) == [] and "〔数1〕" in text
+    messages = [m for c in sent for m in c["messages"]]
+    assert masker.data_leaks(messages) == [] and "〔数1〕" in text
+    # what is left outside the data blocks is the instructions' own wording (只说一次), listed apart
+    assert data["in_instructions"] == masker.exposed(messages)
+    assert all(v in INSTRUCTIONS for v in data["in_instructions"])
     assert "已脱敏" in text and "没有出现事实文件声明" in text
     assert SECRET_KEY not in text and SECRET_KEY not in json.dumps(data)
 
@@ -60,12 +64,16 @@ def test_a_leak_is_named_and_a_damaged_call_record_is_shown_as_such(cli, tmp_pat
     data, _, _ = _draft(cli, tmp_path, monkeypatch, "--mask", "all")
     calls = sorted((tmp_path / ".speechwriter" / "runs" / data["id"] / "calls").glob("*.json"))
     first = json.loads(calls[0].read_text(encoding="utf-8"))
-    first["messages"][-1]["content"] += "1500余万元"  # as if a value had gone out unmasked
+    # as if a value had gone out unmasked, inside the facts block
+    masker = Masker.from_facts(load_facts(REFERENCE_FACTS), MASK_KINDS)
+    content = first["messages"][-1]["content"]
+    placeholder = next(p for p in masker.backward if f'"{p}"' in content)
+    first["messages"][-1]["content"] = content.replace(f'"{placeholder}"', f'"{masker.backward[placeholder]}"', 1)
     calls[0].write_text(json.dumps(first, ensure_ascii=False), encoding="utf-8")
     second = json.loads(calls[1].read_text(encoding="utf-8"))
     second["messages"] = "not a list"
     calls[1].write_text(json.dumps(second, ensure_ascii=False), encoding="utf-8")
     shown = cli("runs", "show", data["id"], "--requests")
     assert shown.exit_code == 0, shown.stderr
-    assert "请求中出现了事实文件声明的值：1500余万元" in shown.stdout
+    assert f"请求中出现了事实文件声明的值：{masker.backward[placeholder]}" in shown.stdout
     assert "这条记录已损坏" in shown.stdout

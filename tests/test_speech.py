@@ -274,7 +274,11 @@ def test_every_prompt_carries_the_outline_and_no_internals(genre: str, fixture: 
         section = parse_data_block(user, "section")
         assert [p["id"] for p in section["outline"]] == [s.id for s in bp.sections if s.role != "salutation"]
         assert all(p["chars"] > 0 for p in section["outline"]) and all(pt["chars"] > 0 for pt in section["points"])
-        assert re.search(r"约 \d+ 字", user.split("<section>")[0])  # budgets in the text outline too
+        # budgets in the outline block too (the outline is data: it carries the facts' themes)
+        outline = parse_data_block(user, "outline")
+        assert [p["标题"] for p in outline] == [p["heading"] or p["title"] for p in library.plan(facts, bp).outline_data]
+        assert all(p["篇幅上限"] > 0 for p in outline) and [p.get("本部分") for p in outline].count(True) == 1
+        assert re.search(r"约 \d+ 字", user[:user.index("\n<section>\n")])
         assert "不得增加任何数字" in system and "突破" in system and "左右" in system
 
 
@@ -282,7 +286,7 @@ def test_section_logic_gets_the_facts_it_needs(library) -> None:
     facts = load_facts(REFERENCE_FACTS)
     bp = library.blueprint("work_report")
     assessment = library.render(facts, bp, bp.section("assessment")).messages[1]["content"]
-    assert all(h.theme in assessment.split("<section>")[0] for h in facts.highlights)
+    assert all(h.theme in assessment[:assessment.index("\n<section>\n")] for h in facts.highlights)  # the outline
     duty = library.blueprint("duty_report")
     plans = library.render(facts, duty, duty.section("plans")).messages[1]["content"]
     assert "前面指出的不足" in plans and all(s in plans for s in facts.shortcomings)

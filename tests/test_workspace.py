@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from speechwriter.datablock import parse_data_block
 from speechwriter.engines import ENGINES, register_engine
 from speechwriter.engines.base import Completion, Engine, Request
 from speechwriter.facts import load_facts
@@ -89,7 +90,7 @@ def test_repair_sends_only_the_failing_sentence_with_its_findings(workdir: Path)
         repair = next(r for r in server.requests if is_repair(r))
     assert result.ok and "386万元" not in result.draft.to_text()
     sent = repair["messages"][-1]["content"]
-    assert sent.count("【段落") == 1 and "386万元" in sent and "找不到出处" in sent
+    assert len(parse_data_block(sent, "paragraphs")) == 1 and "386万元" in sent and "找不到出处" in sent
     whole = sum(len(m["content"]) for m in generate["messages"])
     assert sum(len(m["content"]) for m in repair["messages"]) < whole / 3
     before = written[0].split("\n\n")

@@ -1,8 +1,11 @@
 """Masking (脱敏): a cloud model never sees the figures, people, organisations and places the facts declare.
 
 Before a request leaves, every declared value of the chosen kinds is replaced by a stable placeholder
-a model can write around — 〔数1〕, 〔单位2〕, 〔人名1〕, 〔地名1〕 — in every message (prompts, exemplars,
-repair requests). The reply is unmasked locally before anything else reads it, so every check runs on
+a model can write around — 〔数1〕, 〔单位2〕, 〔人名1〕, 〔地名1〕 — in the *data* of every message: the JSON
+strings of its data blocks (:mod:`speechwriter.datablock`: facts, sources, exemplars, the sections
+already written, the draft under review) and the assistant turns (a reply, the text being repaired).
+The instructions around the blocks are never touched, so a masked request says what an unmasked one
+says, word for word. The reply is unmasked locally before anything else reads it, so every check runs on
 the real text. A placeholder the model mangled (〔数 1〕, [数1]) is still read back; one it invented, or
 one of a required figure it dropped, becomes a problem of its own.
 
@@ -18,12 +21,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from .datablock import map_block_strings, outside_blocks
 
 if TYPE_CHECKING:
     from .facts.model import Facts
 
-__all__ = ["MASK_KINDS", "MaskProblem", "Masker", "leading_place"]
+__all__ = ["MASK_KINDS", "MaskProblem", "Masker", "data_text", "instruction_words", "leading_place"]
 
 MASK_KINDS = ("figures", "people", "organisations", "places")
 _LABEL = {"figures": "数", "organisations": "单位", "people": "人名", "places": "地名"}
@@ -95,8 +101,38 @@ class Masker:
         pattern = self._pattern()
         return pattern.sub(lambda m: self.forward[m.group(0)], text)
 
+    def mask_data(self, text: str) -> str:
+        """``text`` with declared values replaced only inside its data blocks' JSON strings.
+
+        Everything outside the blocks — the instructions, the blueprint's wording, length targets,
+        section numbers — and the blocks' keys and numbers stay byte for byte as they were, so a
+        value that is also an instruction word (a year, 第2部分) is masked only where it is data.
+        """
+        if not self.forward:
+            return text
+        return map_block_strings(text, self.mask)
+
+    def mask_message(self, message: dict[str, Any]) -> dict[str, Any]:
+        """One message masked: an assistant turn (a reply, the draft being repaired) is data as a
+        whole; a system or user turn only inside its data blocks."""
+        content = message["content"]
+        masked = self.mask(content) if message.get("role") == "assistant" else self.mask_data(content)
+        return {**message, "content": masked}
+
     def mask_messages(self, messages: list[Any]) -> list[Any]:
-        return [{**m, "content": self.mask(m["content"])} for m in messages]
+        """Every message masked by :meth:`mask_message`."""
+        return [self.mask_message(m) for m in messages]
+
+    def data_leaks(self, messages: list[Any]) -> list[str]:
+        """Declared values still in the data of ``messages`` (assistant turns, data blocks' strings):
+        empty whenever ``messages`` went through :meth:`mask_messages`."""
+        return self.leaks("\n".join(data_text(m) for m in messages))
+
+    def exposed(self, messages: list[Any]) -> list[str]:
+        """Declared values that :meth:`mask_messages` leaves in ``messages``: outside every data block
+        of a system or user turn. A template that prints a fact outside its blocks shows up here."""
+        outside = [outside_blocks(m["content"]) for m in messages if m.get("role") != "assistant"]
+        return self.leaks("\n".join(outside))
 
     def unmask(self, text: str) -> str:
         """The reply with placeholders read back (mangled forms too).
@@ -122,6 +158,8 @@ class Masker:
 
     def leaks(self, text: str) -> list[str]:
         """Declared values still present in ``text`` (for tests and for ``runs show --requests``)."""
+        # A placeholder's own number is not a value: 〔数45〕 holds no leaked 「45」.
+        text = _SENT_PLACEHOLDER.sub("\n", text)
         return [v for v in self.forward if v in text]
 
     def _pattern(self) -> re.Pattern[str]:
@@ -135,7 +173,33 @@ class Masker:
 
 # After unmasking, what is left of a placeholder: whole, or cut (〔数 without its number or bracket).
 _LEFTOVER = re.compile(r"〔(?:数|单位|人名|地名)[0-9０-９]*〕?|[\[【［(（](?:数|单位|人名|地名)\s*[0-9０-９]+\s*[〕\]】］)）]")
+_SENT_PLACEHOLDER = re.compile(r"〔(?:数|单位|人名|地名)[0-9]+〕")
 _FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+@cache
+def instruction_words() -> str:
+    """The text of the built-in templates, blueprints and styles: the words a prompt's own
+    instructions are made of. A declared value found among them in a request's instructions is a
+    word of the prompt (只说一次), not a fact a template printed outside the data."""
+    from .resources import builtin_prompts_dir
+
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(builtin_prompts_dir().rglob("*"))
+                     if p.is_file() and p.suffix in (".j2", ".yaml", ".txt"))
+
+
+def data_text(message: dict[str, Any]) -> str:
+    """The data of one message, as text: an assistant turn whole, else its data blocks' strings."""
+    if message.get("role") == "assistant":
+        return str(message["content"])
+    found: list[str] = []
+
+    def keep(value: str) -> str:
+        found.append(value)
+        return value
+
+    map_block_strings(str(message["content"]), keep)
+    return "\n".join(found)
 
 
 def _declared(facts: Facts, kinds: tuple[str, ...]) -> list[tuple[str, str, bool]]:

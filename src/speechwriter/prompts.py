@@ -255,9 +255,12 @@ class PromptLibrary:
         """The section prompt, the current text as the model's answer, then the user's instruction."""
         base = self.render(facts, blueprint, section)
         spec = base.payload["section"]
+        views = [_finding_view(f) for f in findings]
         ask = self._render_file("common/rewrite.j2", {
-            "section": spec, "instruction": instruction,
-            "findings": [{"code": f.code, "message": f.message, "suggestion": f.suggestion} for f in findings]})
+            "section": spec, "instruction": instruction, "findings": views,
+            # The user's request and the findings name facts: data, fenced (and masked) as such.
+            "instruction_block": data_block("instruction", instruction),
+            "findings_block": data_block("findings", views) if views else ""})
         return [*base.messages, {"role": "assistant", "content": current}, {"role": "user", "content": ask}]
 
     def continuation_message(self) -> dict[str, str]:
@@ -266,22 +269,26 @@ class PromptLibrary:
 
     def section_repair_messages(self, prompt: RenderedPrompt, current: str, findings: list[Any]) -> list[dict[str, str]]:
         """Whole-section repair: the section's prompt, its current text, then the findings."""
-        ask = self._render_file("repair/section.j2", {"findings": [_finding_view(f) for f in findings]})
+        views = [_finding_view(f) for f in findings]
+        ask = self._render_file("repair/section.j2", {"findings": views, "findings_block": data_block("findings", views)})
         return [*prompt.messages, {"role": "assistant", "content": current}, {"role": "user", "content": ask}]
 
     def paragraph_repair_messages(self, section: SectionSpec, paragraphs: list[tuple[str, list[Any]]],
                                   facts_lines: list[str]) -> list[dict[str, str]]:
         """Repair of only the failing paragraphs of a section, each with its findings and the facts it needs."""
-        ctx = {"section": {"id": section.id, "title": section.title},
-               "paragraphs": [{"text": text, "findings": [f if isinstance(f, dict) else _finding_view(f) for f in fs]}
-                              for text, fs in paragraphs],
+        views = [{"text": text, "findings": [f if isinstance(f, dict) else _finding_view(f) for f in fs]}
+                 for text, fs in paragraphs]
+        ctx = {"section": {"id": section.id, "title": section.title}, "paragraphs": views,
+               "paragraphs_block": data_block("paragraphs", views),
                "facts_block": data_block("facts", facts_lines) if facts_lines else ""}
         return [{"role": "system", "content": self._render_file("repair/system.j2", ctx)},
                 {"role": "user", "content": self._render_file("repair/paragraphs.j2", ctx)}]
 
     def judge_retry_message(self, problem: str) -> dict[str, str]:
         """The user turn that asks a judge whose reply did not parse to answer again."""
-        return {"role": "user", "content": self._render_file("judge/retry.j2", {"problem": problem})}
+        # The problem may quote the reply (a figure, a name): data, fenced (and masked) as such.
+        return {"role": "user", "content": self._render_file("judge/retry.j2", {
+            "problem": problem, "problem_block": data_block("problem", problem)})}
 
     def ping_messages(self) -> list[dict[str, str]]:
         """The smallest possible request (``config check``)."""
@@ -369,6 +376,10 @@ class PromptLibrary:
             "examples_block": data_block("examples", [e["text"] for e in examples]) if examples else "",
             "facts_block": data_block("facts", {"meta": meta, **data}),
             "section_block": data_block("section", {"genre": blueprint.phrasing or blueprint.id, **spec}),
+            # What the speaker, the occasion and the outline say comes from the facts: data, so it is
+            # fenced (and masked) like the facts, and the instructions around it never hold a fact.
+            "meta_block": data_block("meta", {**meta, **_when_data(facts)}),
+            "outline_block": data_block("outline", _outline_view(outline_data, section.id)),
             "sequential": previous is not None,
             "previous_block": _previous_block(blueprint, previous),
             "shortcomings_before": _shortcomings_before(blueprint, section),
@@ -404,6 +415,32 @@ def _previous_block(blueprint: Blueprint, previous: dict[str, str] | None) -> st
     return data_block("previous", parts) if parts else ""
 
 
+def _when_data(facts: Facts) -> dict[str, str]:
+    """The speech's date and year as the ``<meta>`` block gives them (2026年12月3日, 2026年)."""
+    when = _when(facts)
+    return {"date": when["date"], "year": f"{when['year']}年"} if when else {}
+
+
+def _outline_view(outline_data: list[dict[str, Any]], current: str) -> list[dict[str, Any]]:
+    """The whole speech's plan as the ``<outline>`` block gives it, keyed in the prompt's own words
+    (标题, 类别, 篇幅上限, 要点) so the instructions can name them; the part being written is marked
+    本部分 and each of its points carries its own length cap."""
+    out = []
+    for part in outline_data:
+        here = part.get("id") == current
+        points: list[Any] = [_point_line(p.get("marker") or "", p.get("theme") or "") for p in part["points"]]
+        if here:
+            points = [{"要点": line, "篇幅上限": p.get("budget")} for line, p in zip(points, part["points"], strict=True)]
+        out.append({"标题": part.get("heading") or part.get("title"), "类别": part.get("label"),
+                    "篇幅上限": part.get("budget"), "要点": points, **({"本部分": True} if here else {})})
+    return out
+
+
+def _point_line(marker: str, theme: str) -> str:
+    """一是加强… / 第一，加强…: a word marker that a theme cannot follow directly gets a comma."""
+    return marker + ("，" if marker and marker[:1] in "第首其再最" else "") + theme
+
+
 def _shortcomings_before(blueprint: Blueprint, section: SectionSpec) -> bool:
     """Whether the part that states the shortcomings comes before ``section`` in the speech."""
     ids = [s.id for s in blueprint.sections]
@@ -424,7 +461,9 @@ def _finding_view(f: Any) -> dict[str, str]:
 
 
 def _judge_context(criteria: list[str], draft: Any, facts: Facts) -> dict[str, Any]:
-    return {"criteria": criteria, "meta": facts.meta.model_dump(mode="json"),
+    meta = facts.meta.model_dump(mode="json")
+    return {"criteria": criteria, "meta": meta,
+            "meta_block": data_block("meta", {"title": meta.get("title"), "speaker_role": (meta.get("speaker") or {}).get("role")}),
             "draft_block": data_block("draft", draft.to_text())}
 
 

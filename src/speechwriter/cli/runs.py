@@ -124,8 +124,10 @@ def sent_requests(rec: Any) -> dict[str, Any]:
     """What a run sent, as its record keeps it: each call's messages, whether it left, and what was masked.
 
     A cache hit was answered here and sent nothing. ``leaks`` lists the values the run's facts file
-    declares (of the masked kinds) that still occur in what was sent: empty when masking held, and
-    ``None`` when it cannot be checked (no masking, or the facts file is gone or broken).
+    declares (of the masked kinds) that still occur in the data of what was sent (data blocks,
+    assistant turns): empty when masking held, and ``None`` when it cannot be checked (no masking,
+    or the facts file is gone or broken). ``in_instructions`` lists those that occur outside the
+    data blocks, which masking leaves as they are.
     """
     calls = []
     kinds: set[str] = set()
@@ -141,12 +143,12 @@ def sent_requests(rec: Any) -> dict[str, Any]:
                       "masked": [str(k) for k in masked], "messages": messages})
     engine = rec.meta.get("engine") if isinstance(rec.meta.get("engine"), dict) else {}
     return {"id": rec.id, "engine": {k: engine.get(k) for k in ("name", "model", "base_url", "profile")},
-            "masked": sorted(kinds), "leaks": _leaks(rec.meta, sorted(kinds), calls), "calls": calls}
+            "masked": sorted(kinds), "leaks": _leaks(rec.meta, sorted(kinds), calls),
+            "in_instructions": _in_instructions(rec.meta, sorted(kinds), calls), "calls": calls}
 
 
-def _leaks(meta: dict[str, Any], kinds: list[str], calls: list[dict[str, Any]]) -> list[str] | None:
-    import json
-
+def _run_masker(meta: dict[str, Any], kinds: list[str]) -> Any:
+    """The masker of the run's facts file, or None (no masking, or the file is gone or broken)."""
     from ..errors import SpeechwriterError
     from ..facts import load_facts
     from ..masking import Masker
@@ -155,11 +157,26 @@ def _leaks(meta: dict[str, Any], kinds: list[str], calls: list[dict[str, Any]]) 
     if not kinds or not isinstance(path, str):
         return None
     try:
-        masker = Masker.from_facts(load_facts(path), kinds)
+        return Masker.from_facts(load_facts(path), kinds)
     except (SpeechwriterError, OSError):
         return None
-    sent = json.dumps([c["messages"] for c in calls if c["sent"]], ensure_ascii=False)
-    return masker.leaks(sent)
+
+
+def _sent_messages(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for c in calls if c["sent"] and c["messages"] for m in c["messages"]]
+
+
+def _leaks(meta: dict[str, Any], kinds: list[str], calls: list[dict[str, Any]]) -> list[str] | None:
+    """Declared values left in the data of what was sent; None when it cannot be checked."""
+    masker = _run_masker(meta, kinds)
+    return None if masker is None else masker.data_leaks(_sent_messages(calls))
+
+
+def _in_instructions(meta: dict[str, Any], kinds: list[str], calls: list[dict[str, Any]]) -> list[str]:
+    """Declared values that occur in the instructions (outside the data blocks), where masking never
+    reaches: the prompt's own words (只说一次, 第2部分), or a fact a user's template prints there."""
+    masker = _run_masker(meta, kinds)
+    return [] if masker is None else masker.exposed(_sent_messages(calls))
 
 
 def _show_requests(rec: Any, as_json: bool) -> None:
@@ -182,7 +199,10 @@ def _show_requests(rec: Any, as_json: bool) -> None:
         elif data["leaks"]:
             out.print(f"[red]注意：[/red]请求中出现了事实文件声明的值：{escape('、'.join(data['leaks']))}")
         else:
-            out.print("核对：发出的请求中没有出现事实文件声明的任何一个上述值")
+            out.print("核对：发出的请求的数据中没有出现事实文件声明的任何一个上述值")
+        if data["in_instructions"]:
+            out.print(f"说明文字（数据块之外）中出现、按规则不替换的字样：{escape('、'.join(data['in_instructions']))}"
+                      "（若这是事实而不是提示词本身的字样，请检查自定义模板是否把事实写在了数据块之外）")
     else:
         out.print("未脱敏：以下内容按原文发出")
     for call in data["calls"]:

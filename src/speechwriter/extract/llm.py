@@ -380,7 +380,11 @@ class _Extractor:
             if not errors:
                 self.rounds[chunk.label] = attempt
                 return outcome.reply  # type: ignore[return-value]
-            repair = self._render("extract/repair.j2", {"errors": errors[:20]})
+            from ..datablock import data_block
+
+            # The errors quote the reply (numbers, names): data, so fenced and masked like the sources.
+            repair = self._render("extract/repair.j2", {"errors": errors[:20],
+                                                         "errors_block": data_block("errors", errors[:20])})
             convo = [*convo, {"role": "assistant", "content": outcome.text}, {"role": "user", "content": repair}]
         assert best is not None
         more = f"（共 {len(best.errors)} 个问题）" if len(best.errors) > 1 else ""

@@ -107,6 +107,7 @@ class EngineCaller:
         defaults = engine.defaults
         self._params = {"temperature": defaults.temperature, "max_tokens": defaults.max_tokens}
         self.secret_echoes = 0
+        self.exposure_warned = False  # told once when a template printed a declared value outside the data
 
     def key(self, messages: list[Message], request: Request, variant: int) -> str:
         params: dict[str, Any] = {**self._params, "variant": variant}
@@ -137,6 +138,7 @@ class EngineCaller:
         section = request.section or "-"
         if self.masker is not None:
             messages = self.masker.mask_messages(messages)
+            self._warn_exposed(messages)
         key = self.key(messages, request, variant)
         if self.cache is not None and use_cache:
             hit = self.cache.get(key)
@@ -183,6 +185,21 @@ class EngineCaller:
                 and (accept is None or accept(unmasked))):
             self.cache.put(key, completion)
         return unmasked
+
+    def _warn_exposed(self, messages: list[Message]) -> None:
+        """Warn once when a declared value stands in the instructions where the built-in prompts have
+        no such word: a user's template printing a fact outside the data blocks, which goes out as is."""
+        if self.masker is None or self.exposure_warned or self.on_warning is None:
+            return
+        from ..masking import instruction_words
+
+        words = instruction_words()
+        exposed = [v for v in self.masker.exposed(messages) if v not in words]
+        if exposed:
+            self.exposure_warned = True
+            self.on_warning(f"脱敏只替换数据块中的内容，但提示词的说明文字中出现了事实文件声明的值：{'、'.join(exposed[:5])}"
+                            f"{'等' if len(exposed) > 5 else ''}，这些字样照原样发出；请检查自定义模板，把事实放进数据块"
+                            f"（见 docs/masking.md）")
 
     def _unmasked(self, completion: Completion) -> Completion:
         if self.masker is None:
