@@ -312,3 +312,16 @@ def test_announced_proposals_are_the_addresss_hopes_not_its_results(tmp_path: Pa
     md = _draft(tmp_path, facts).to_markdown()
     assert "第一，共同营造开放的合作环境" in md and "第三，共同开创共赢的合作局面" in md
     assert "【待补：希望" not in md  # the hopes are there: no gap asks for them
+
+
+@pytest.mark.shared
+def test_national_report_keeps_its_general_requirements_as_a_part_before_the_tasks(tmp_path: Path) -> None:
+    path = next(shared_path("corpus").glob("01_*.txt"))
+    facts = extract_facts([read_source(path)], genre="government_report", output_name=str(tmp_path / "f.yaml")).facts
+    part = next(p for p in facts.parts if p.heading == "2022年经济社会发展总体要求和政策取向")
+    assert part.after == "experience" and {p.style for p in part.points} == {"none"}
+    md = _draft(tmp_path, facts).to_markdown()
+    headings = re.findall(r"^## (.+)$", md, flags=re.M)
+    assert headings[:3] == ["一、2021年工作回顾", "二、2022年经济社会发展总体要求和政策取向", "三、今后的主要任务"]
+    requirements = _section(md, "## 二、", "## 三、")
+    assert "（一）" not in requirements and "今年发展主要预期目标是：国内生产总值增长5.5%左右" in requirements

@@ -141,10 +141,13 @@ def extract_facts(
         from .offline import extract_offline
 
         plans_section = next((s.id for s in blueprint.sections if s.role == "plans"), None)
+        ids = [s.id for s in blueprint.sections]
+        # The section a part that stands before the tasks (总体要求) follows.
+        before_plans = ids[ids.index(plans_section) - 1] if plans_section and ids.index(plans_section) > 0 else None
         # A genre without a results section (speech) keeps every part of the source as a part of its own.
         all_parts = not any(s.role in ("achievements", "plans") for s in blueprint.sections)
         extraction = extract_offline(srcs, organisations, genre=genre, genre_name=blueprint.name, needs=needs,
-                                     plans_section=plans_section, all_parts=all_parts)
+                                     plans_section=plans_section, all_parts=all_parts, before_plans=before_plans)
         engine_name = "offline"
     else:
         from .llm import extract_with_llm

@@ -184,6 +184,7 @@ class _SourceExtractor:
         self.glossary: list[str] = []
         self.opened: set[int] = set()  # sentences taken as the opening: never a highlight's theme
         self.all_parts = all_parts  # a genre without fixed parts: every part of the source is a part of its own
+        self.before_plans: set[int] = set()  # parts of its own that stand before the tasks (总体要求)
         self.context: list[tuple[str, dict[str, Any]]] = []
         self.names: list[str] = []
         self.honours: list[tuple[str, str | None]] = []
@@ -742,9 +743,24 @@ class _SourceExtractor:
             elif seen_plans and root.kind == "achievements" and len(root.theme) >= 4 \
                     and (root.level >= 1 or (len(root.theme) >= 6 and root.theme[-1] not in "“‘（(《")):
                 self.own.add(root.index)
+        if not self.all_parts:
+            self._mark_plan_preambles()
         for n in nodes:
             if self._top(n.index) in self.own:
                 n.kind = "plans"
+
+    def _mark_plan_preambles(self) -> None:
+        """「二、总体要求和政策取向」 in paragraphs, then 「三、政府工作任务」 with its （一）……: the first
+        is a part of its own, kept with its heading before the tasks, not merged into them."""
+        nodes = self.outline.nodes
+        roots = [n for n in nodes[1:] if n.parent == 0 and not n.runin and n.kind == "plans" and n.index not in self.own]
+        if len(roots) < 2:
+            return
+        pointed = {n.parent for n in nodes if not n.runin and n.parent in {r.index for r in roots}}
+        for root, after in zip(roots, roots[1:], strict=False):
+            if root.level >= 1 and root.index not in pointed and after.index in pointed and root.line < after.line:
+                self.own.add(root.index)
+                self.before_plans.add(root.index)
 
     def take_footnotes(self) -> None:
         """Footnotes at the end (【1】…, [2]…) under a 名词解释 line explain terms: notes for the writer."""
@@ -862,7 +878,8 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
 
 def extract_offline(sources: list[Source], organisations: list[Organisation], *, genre: str = "work_report",
                     genre_name: str = "工作汇报", needs: tuple[str, ...] = ("highlights", "shortcomings", "plans"),
-                    plans_section: str | None = "plans", all_parts: bool = False) -> Extraction:
+                    plans_section: str | None = "plans", all_parts: bool = False,
+                    before_plans: str | None = None) -> Extraction:
     """Extract facts from ``sources`` by rule; see the module docstring.
 
     Raises :class:`~speechwriter.errors.InputError` for a source without a single figure.
@@ -893,7 +910,8 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     honours = [{"text": h, "org": o} if o else h for h, o in dict.fromkeys(x for ex in extractors for x in ex.honours)
                if h not in names]
     opening = [x for ex in extractors for x in ex.opening]
-    parts = [{"heading": ex.outline.nodes[top].theme, "after": plans_section, "points": points}
+    parts = [{"heading": ex.outline.nodes[top].theme, "points": points,
+              "after": before_plans if top in ex.before_plans and before_plans else plans_section}
               for ex in extractors for top, points in ex.parts.items() if points]
     part_points = [p for part in parts for p in part["points"]]
     if len(extractors) > 1:
