@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from ..facts import Organisation
@@ -757,7 +758,7 @@ class _SourceExtractor:
         if len(roots) < 2:
             return
         pointed = {n.parent for n in nodes if not n.runin and n.parent in {r.index for r in roots}}
-        for root, after in zip(roots, roots[1:], strict=False):
+        for root, after in pairwise(roots):
             if root.level >= 1 and root.index not in pointed and after.index in pointed and root.line < after.line:
                 self.own.add(root.index)
                 self.before_plans.add(root.index)
