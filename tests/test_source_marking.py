@@ -325,3 +325,52 @@ def test_national_report_keeps_its_general_requirements_as_a_part_before_the_tas
     assert headings[:3] == ["一、2021年工作回顾", "二、2022年经济社会发展总体要求和政策取向", "三、今后的主要任务"]
     requirements = _section(md, "## 二、", "## 三、")
     assert "（一）" not in requirements and "今年发展主要预期目标是：国内生产总值增长5.5%左右" in requirements
+
+
+# -- what the blind review of round-trip drafts found ------------------------------------------------
+
+@pytest.mark.shared
+def test_a_complete_speech_comes_back_without_fill_gaps(tmp_path: Path) -> None:
+    """Extracted from a whole text, the facts fill the target: no point asks to be padded to its share."""
+    for prefix in ("01_", "32_", "34_"):
+        path = next(shared_path("corpus").glob(f"{prefix}*.txt"))
+        facts = extract_facts([read_source(path)], output_name=str(tmp_path / "f.yaml")).facts
+        md = _draft(tmp_path, facts).to_markdown()
+        fills = re.findall(r"【待补：[^】]*(?:做法和效果|抓手和时间节点|具体措施|典型事例)[^】]*】", md)
+        assert fills == [], (prefix, fills[:3])
+
+
+def test_thin_facts_still_ask_for_what_is_missing(tmp_path: Path) -> None:
+    from speechwriter.facts import load_facts
+
+    from .conftest import REFERENCE_FACTS
+
+    md = _draft(tmp_path, load_facts(REFERENCE_FACTS)).to_markdown()
+    assert md.count("【待补") >= 5  # a hand-written facts file far below its target: the shortfall is shown
+
+
+def test_a_summary_that_announces_its_points_is_not_counted_again(tmp_path: Path) -> None:
+    text = ("一、四年来的工作\n四年来，全市群团工作成效明显，主要有三大亮点。\n一是服务大局。培训农民2000人。\n"
+            "二是打造品牌。建成服务站30个。\n三是建设阵地。新建活动中心5个。\n二、下一步打算\n（一）抓服务\n新建驿站10个。\n")
+    md = _draft(tmp_path, _facts(tmp_path, text, genre="work_report")).to_markdown()
+    assert "主要有三大亮点：" in md and "个方面" not in _section(md, "## 一、", "## 二、")
+
+
+def test_circled_numbers_that_number_a_list_are_kept(tmp_path: Path) -> None:
+    from speechwriter.extract.text import strip_note_marks
+
+    assert strip_note_marks("城建工程3项：①大街建设②东路改造③路网延伸") == "城建工程3项：①大街建设②东路改造③路网延伸"
+    assert strip_note_marks("推进“双减”①工作，新建学校［3］3所") == "推进“双减”工作，新建学校3所"  # footnote marks
+
+
+def test_a_list_inside_each_point_keeps_its_markers_and_counts_afresh(tmp_path: Path) -> None:
+    text = ("一、去年工作回顾\n（一）城乡建设\n新建道路12公里。\n（二）社会事业\n新建学校3所。\n二、今年工作安排\n"
+            "（一）抓好财税\n财税工作，一是涵养财源，确保收入增长8%。二是严格支出管理，压减一般性支出10%。\n"
+            "（二）抓好金融\n一是扩大信贷投放，新增贷款20亿元。二是防范金融风险，化解不良贷款1亿元。\n")
+    facts = _facts(tmp_path, text)
+    md = _draft(tmp_path, facts).to_markdown()
+    plans = _section(md, "## 二、")
+    assert "一是涵养财源" in plans and "二是严格支出管理" in plans and "一是扩大信贷投放" in plans
+    ws = Workspace(tmp_path)
+    report = validate(_draft(tmp_path, facts), facts, ws.library().blueprint("government_report"))
+    assert [f.message for f in report.findings if f.code == "S104"] == []

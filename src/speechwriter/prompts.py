@@ -29,6 +29,9 @@ from .gaps import gap_marker
 __all__ = ["PromptLibrary", "RenderedPrompt", "SpeechPlan", "data_block", "facts_slice", "parse_data_block"]
 
 
+FILLED_SHARE = 0.9  # facts text at least this share of the target: the facts hold the whole speech
+
+
 @dataclass(frozen=True)
 class RenderedPrompt:
     """Messages for one section, with the template names and hashes that made them."""
@@ -358,6 +361,9 @@ class PromptLibrary:
             # The parts in order (their points are in the prompt's text outline); enough for a
             # writer to know what comes before and after without repeating every theme as JSON.
             "outline": [{k: p[k] for k in ("id", "role", "heading", "chars", "budget")} for p in plan.outline_data],
+            # The facts hold a whole speech (one extracted from a complete text): a point shorter than
+            # its even share is how the source weighed it, not a shortfall to fill.
+            "facts_fill_target": sum(map(len, facts.prose())) >= outline.target_chars * FILLED_SHARE,
         }
         if section.role == "requirements":
             spec["markers"] = [enumerator_word(section.enumerator, n, 3) for n in range(1, 4)]

@@ -83,7 +83,7 @@ def cn_count(n: int) -> str:
 # An extracted facts file marks what it could not find with a placeholder in full-width brackets
 # (（待补充：…）): that is a gap, not a sentence of the speech.
 # A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
-_ANNOUNCES = re.compile(r"(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|点|项|件))[^。；：]{0,16}[。：]$")
+_ANNOUNCES = re.compile(r"(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|大亮点|大成效|点|项|件))[^。；：]{0,16}[。：]$")
 # Ordinals that are words of their own take a comma before the point (第一，…/首先，…); 一是 and （一） run on.
 def _marker_kind(marker: str) -> str:
     """一是 / 第一 / （一） / 1. / 首先: which numbering a marker belongs to."""
@@ -329,6 +329,11 @@ class _Writer:
         self.points: list[dict[str, Any]] = section.get("points") or []
         self.links: dict[str, Any] = section.get("links") or {}
         self.target = int(section.get("target_chars") or 0)
+        # What the section's facts can carry, measured by the outline, against its share of the target.
+        # The whole speech counts too: when all the facts together fill the target (a complete speech
+        # extracted), a section or point below its even share is how the source weighed it.
+        self.facts_fill_section = (bool(self.target) and int(section.get("budget_chars") or 0) >= self.target) or \
+            bool(section.get("facts_fill_target"))
         self.speaker = speaker_model(self.meta, facts.get("organisations") or [])
         self.own_named = False
 
@@ -367,6 +372,10 @@ class _Writer:
         """A gap marker for what a point's facts leave short of its budget ('' when they nearly fill it)."""
         missing = budget - written
         if missing < GAP_MIN_CHARS or missing < budget * GAP_MIN_SHARE:
+            return ""
+        if wanted is None and self.facts_fill_section:
+            # The section's facts fill its share (a whole speech extracted): a point shorter than its
+            # even share is how the source wrote it, not a shortfall to ask the writer to pad.
             return ""
         what = wanted or self.gap_text(role or self.role, topic) or self.gap_text("body")
         return gap_marker(what, max(GAP_MIN_CHARS, round(missing, -1)))
@@ -566,7 +575,11 @@ class _Writer:
             # 「2021年，过去一年是……」 says the time twice: a summary that opens with one gets none.
             intro = (f"{self.period}，" if self.period and not _clause(summary).startswith(self.period)
                      and not _TIME_OPENING.match(summary) else "")
-            intro += _sentence(summary) + self.count_lead("structural.lead.achievements_after_summary", len(highlights))
+            if _ANNOUNCES.search(_sentence(summary)):  # 「……主要有五大亮点。」 announces them: said once
+                intro += _clause(summary) + "："
+            else:
+                intro += _sentence(summary) + self.count_lead("structural.lead.achievements_after_summary",
+                                                              len(highlights))
         else:
             intro = self.count_lead("structural.lead.achievements", len(highlights), period=self.period or "这一时期")
         paragraphs = [intro]

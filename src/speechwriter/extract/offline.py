@@ -344,8 +344,9 @@ class _SourceExtractor:
                 measures.append(f"{mark}{here.theme}")
                 prov.append(_provenance(self.source, here))
             own = bool(s.clauses) and s.clauses[0].theme and s.clauses[0].node == node.index
-            # A run-in point deeper down (（一）…… 一是……) keeps its words: they are a measure here.
-            text = self._without_theme(s) if own else _strip_end(s.text[runin_of(s.text):])
+            # A run-in point deeper down (（一）…… 一是……) keeps its words, its 一是 included: the
+            # source's list inside the point is drafted as the source wrote it.
+            text = self._without_theme(s) if own else _strip_end(s.text)
             if not text:
                 continue
             for piece in _list_clauses(text):

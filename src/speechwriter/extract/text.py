@@ -198,7 +198,15 @@ _NOTE_MARK = re.compile(r"(?<=[\u4e00-\u9fff”’》）)A-Za-z%％])\s*(?:［\d
                         r"|(?<=[\u4e00-\u9fff])(?<![关备投专贯倾标批下浇灌加赌])注\d{1,2}(?=[\u4e00-\u9fff]{2})(?![0-9])")
 
 
+# 「城建工程10项：①……②……」: circled numbers that open a list (① after a colon or a clause's start)
+# number its items; there they are the text, not footnote marks.
+_CIRCLED_LIST = re.compile(r"(?:^|[：:；;，,、（(\s])①")
+_NOTE_MARK_NO_CIRCLED = re.compile(_NOTE_MARK.pattern.replace("|[①-⑳]", ""))
+
+
 def strip_note_marks(text: str) -> str:
-    """``text`` without the footnote marks that follow its words (［4］ [4] ① 注1)."""
-    return _NOTE_MARK.sub("", text) if any(ch in text for ch in "［[〔【注①②③④⑤⑥⑦⑧⑨⑩") or \
-        re.search("[⑪-⑳]", text) else text
+    """``text`` without the footnote marks that follow its words (［4］ [4] ① 注1); circled numbers
+    that number a list (……：①……②……) stay."""
+    if not (any(ch in text for ch in "［[〔【注①②③④⑤⑥⑦⑧⑨⑩") or re.search("[⑪-⑳]", text)):
+        return text
+    return (_NOTE_MARK_NO_CIRCLED if _CIRCLED_LIST.search(text) else _NOTE_MARK).sub("", text)

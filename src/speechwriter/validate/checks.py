@@ -268,7 +268,7 @@ def _build_context(draft: Draft, facts: Facts, blueprint: Blueprint, config: Val
 # --- checks -----------------------------------------------------------------------------------
 
 _ENUM_PATTERNS = {
-    "yishi": re.compile(r"(?:^|[。；！？：\n])\s*([一二三四五六七八九十]+)是"),
+    "yishi": re.compile(r"(?:^|[。；！？：，,\n])\s*([一二三四五六七八九十]+)是"),  # 财税工作，一是……
     "paren": re.compile(r"(?:^|\n)\s*[（(]([一二三四五六七八九十]+)[）)]"),
     "diyi": re.compile(r"(?:^|[。；！？：\n])\s*第([一二三四五六七八九十]+)[，,、：]"),
     "arabic": re.compile(r"(?:^|\n)\s*([0-9]+)[.．]"),
@@ -365,6 +365,10 @@ def _marker_text(level: int, n: int) -> str:
 _NEW_LIST = re.compile(r"(?:[：:]|(?:几|[两二三四五六七八九十])(?:点|个方面|项|条|件)[^。！\n]{0,12}[。！]|以下[^。！\n]{0,12}[。！])\s*[（(第]?$")
 
 
+# A paragraph that opens a point of a higher layer (（二）……, 2.……) between two lists inside points.
+_NEW_POINT = re.compile(r"\n\s*(?:[（(][一二三四五六七八九十]+[）)]|[0-9]{1,2}[.．])")
+
+
 def _check_enumerators(section: DraftSection, spec: SectionSpec | None) -> list[Finding]:
     out: list[Finding] = []
     styles = {"yishi", "paren", "diyi"}
@@ -377,13 +381,17 @@ def _check_enumerators(section: DraftSection, spec: SectionSpec | None) -> list[
         if len(numbers) < 2 and not (numbers and numbers[0][0] != 1):
             continue
         expected = 1
+        last = 0
         for n, a, b in numbers:
             if n == expected:
                 expected += 1
+                last = b
                 continue
-            if n == 1 and _NEW_LIST.search(section.body, max(0, a - 60), a):
-                expected = 2  # 「……我提几点希望。第一，……」: a new list, announced, counts afresh
+            if n == 1 and (_NEW_LIST.search(section.body, max(0, a - 60), a) or (style in ("yishi", "diyi") and _NEW_POINT.search(section.body, last, a))):
+                # 「……我提几点希望。第一，……」, or a list inside the next （二）/2. point: counts afresh
+                expected, last = 2, b
                 continue
+            last = b
             word = {"yishi": "{}是", "paren": "（{}）", "diyi": "第{}", "arabic": "{}."}[style]
             want = word.format(cn_ordinal(expected) if style != "arabic" else expected)
             got = word.format(cn_ordinal(n) if style != "arabic" and n else n)
