@@ -26,6 +26,11 @@ def _facts(tmp_path: Path, text: str, genre: str = "government_report", name: st
     return extract_facts([read_source(path)], genre=genre, output_name=str(tmp_path / "f.yaml")).facts
 
 
+def _corpus_facts(tmp_path: Path, prefix: str, genre: str = "government_report"):
+    path = next(shared_path("corpus").glob(f"{prefix}*.txt"))
+    return extract_facts([read_source(path)], genre=genre, output_name=str(tmp_path / "f.yaml")).facts
+
+
 def _draft(tmp_path: Path, facts):
     ws = Workspace(tmp_path)
     return ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
@@ -163,8 +168,7 @@ def test_a_plain_markdown_draft_reads_back_with_its_own_parts(tmp_path: Path) ->
 
 @pytest.mark.shared
 def test_county_report_keeps_its_review_lead_its_thanks_and_its_plain_part(tmp_path: Path) -> None:
-    path = next(shared_path("corpus").glob("15_*.txt"))
-    facts = extract_facts([read_source(path)], genre="government_report", output_name=str(tmp_path / "f.yaml")).facts
+    facts = _corpus_facts(tmp_path, "15_")
     assert facts.summary and facts.summary.startswith("2019年，")
     assert facts.summing_up and "的结果" in facts.summing_up
     draft = _draft(tmp_path, facts)
@@ -185,8 +189,7 @@ def test_county_report_keeps_its_review_lead_its_thanks_and_its_plain_part(tmp_p
 
 @pytest.mark.shared
 def test_national_report_keeps_dashes_and_its_own_list(tmp_path: Path) -> None:
-    path = next(shared_path("corpus").glob("01_*.txt"))
-    facts = extract_facts([read_source(path)], genre="government_report", output_name=str(tmp_path / "f.yaml")).facts
+    facts = _corpus_facts(tmp_path, "01_")
     md = _draft(tmp_path, facts).to_markdown()
     review = _section(md, "## 一、", "## 二、")
     assert review.split("\n\n")[1].startswith("过去一年是")  # the lead, unnumbered, with no second time
@@ -263,8 +266,7 @@ def test_sub_points_stay_sub_points_and_leads_stay_paragraphs(tmp_path: Path) ->
 
 @pytest.mark.shared
 def test_county_report_keeps_its_sub_points(tmp_path: Path) -> None:
-    path = next(shared_path("corpus").glob("15_*.txt"))
-    facts = extract_facts([read_source(path)], genre="government_report", output_name=str(tmp_path / "f.yaml")).facts
+    facts = _corpus_facts(tmp_path, "15_")
     md = _draft(tmp_path, facts).to_markdown()
     plans = _section(md, "## 二、", "## 三、")
     for sub in ("1.实施创新驱动，在产业发展上持续用力", "3.优化营商环境，在平台搭建上持续用力", "1.努力让水更清",
@@ -316,8 +318,7 @@ def test_announced_proposals_are_the_addresss_hopes_not_its_results(tmp_path: Pa
 
 @pytest.mark.shared
 def test_national_report_keeps_its_general_requirements_as_a_part_before_the_tasks(tmp_path: Path) -> None:
-    path = next(shared_path("corpus").glob("01_*.txt"))
-    facts = extract_facts([read_source(path)], genre="government_report", output_name=str(tmp_path / "f.yaml")).facts
+    facts = _corpus_facts(tmp_path, "01_")
     part = next(p for p in facts.parts if p.heading == "2022年经济社会发展总体要求和政策取向")
     assert part.after == "experience" and {p.style for p in part.points} == {"none"}
     md = _draft(tmp_path, facts).to_markdown()
