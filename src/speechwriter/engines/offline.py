@@ -80,11 +80,6 @@ def cn_count(n: int) -> str:
     return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
-# An extracted facts file marks what it could not find with a placeholder in full-width brackets
-# (（待补充：…）): that is a gap, not a sentence of the speech.
-# A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
-_ANNOUNCES = re.compile(r"(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|大亮点|大成效|点|项|件))[^。；：]{0,16}[。：]$")
-# Ordinals that are words of their own take a comma before the point (第一，…/首先，…); 一是 and （一） run on.
 def _marker_kind(marker: str) -> str:
     """一是 / 第一 / （一） / 1. / 首先: which numbering a marker belongs to."""
     if marker.endswith("是"):
@@ -98,8 +93,14 @@ def _marker_kind(marker: str) -> str:
     return "word"
 
 
+# An extracted facts file marks what it could not find with a placeholder in full-width brackets
+# (（待补充：…）): that is a gap, not a sentence of the speech.
+# A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
+_ANNOUNCES = re.compile(r"(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|大亮点|大成效|点|项|件))[^。；：]{0,16}[。：]$")
+# A summary that opens with a time of its own (过去一年是……) takes no period in front of it.
 _TIME_OPENING = re.compile(r"^(?:[0-9]{4}年|[0-9一二三四五六七八九十两几]+年(?:来|以来|中)|过去|近年来|一年来|这一年|今年|去年|"
                            r"本届|[^，。]{0,8}以来)")
+# Ordinals that are words of their own take a comma before the point (第一，…/首先，…); 一是 and （一） run on.
 _WORD_ORDINAL = re.compile(r"^(?:第[一二三四五六七八九十]+|首先|其次|再次|再者|最后)$")
 _PLACEHOLDER = re.compile(r"^[（(]待补充[：:]?(?P<what>[^）)]*)[）)]$")
 
@@ -467,7 +468,7 @@ class _Writer:
                 groups.append([])
             groups[-1].append(m)
         first = self._measures_run(groups[0])
-        subs = ["".join(_sentence(g[0]) for _ in [0]) + self._measures_run(g[1:], lead=False) for g in groups[1:]]
+        subs = [_sentence(g[0]) + self._measures_run(g[1:], lead=False) for g in groups[1:]]
         if not subs:
             return first
         # The point's own measures, then each sub-point a paragraph (the point's heading stays alone
