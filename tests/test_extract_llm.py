@@ -302,3 +302,47 @@ def test_the_reply_keeps_the_sources_marking_its_summary_and_its_summing_up(tmp_
     ws = Workspace(tmp_path)
     md = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft.to_markdown()
     assert "——工业稳中向好" in md and "一是" not in md and "个方面" not in md.split("## 二")[0]
+
+
+def test_the_reply_keeps_the_sources_headings_its_lead_into_the_problems_and_its_call(tmp_path: Path) -> None:
+    src = tmp_path / "报告.txt"
+    src.write_text("各位代表：\n一、2023年工作总结\n全县生产总值增长6%。\n同时也要看到，前进中还有不少困难：财政收支矛盾突出。\n"
+                   "二、2024年重点任务安排\n（一）抓项目\n年内新建标准厂房5万平方米。\n各位代表！\n让我们团结一心，为完成全年任务而努力奋斗！\n",
+                   encoding="utf-8")
+
+    def reply(request: dict) -> Step:
+        ids = {s["text"]: s["id"] for s in source_of(request)["sentences"]}
+
+        def sid(start: str) -> str:
+            return next(v for k, v in ids.items() if k.startswith(start))
+
+        asked_again = len(request["messages"]) > 2
+        body = {"highlights": [{"theme": "经济增长", "items": [
+                    {"org": None, "statement": "全县生产总值增长6%", "figures": ["6%"], "sentences": [sid("全县")]}]}],
+                "shortcomings": [{"text": "财政收支矛盾突出", "sentences": [sid("同时")]}],
+                "shortcomings_lead": [{"text": "同时也要看到，前进中还有不少困难", "sentences": [sid("同时")]}],
+                "headings": [{"kind": "achievements", "text": "2023年工作总结"},
+                             {"kind": "plans", "text": "2024年重点任务安排" if asked_again else "今后五年的主要目标"}],
+                "plans": [{"theme": "抓项目", "measures": ["年内新建标准厂房5万平方米"], "figures": ["5万平方米"],
+                           "sentences": [sid("年内")]}],
+                "closing": {"call": [{"text": "各位代表！", "sentences": [sid("各位代表")]}],
+                            "wishes": [{"text": "让我们团结一心，为完成全年任务而努力奋斗！", "sentences": [sid("让我们")]}]}}
+        return Step(reply=json.dumps(body, ensure_ascii=False))
+
+    with FakeLLMServer(reply) as server:
+        result = extract_facts([src], genre="government_report", engine=engine_for(server),
+                               workspace=Workspace(tmp_path), output_name=str(tmp_path / "facts.yaml"))
+        system = server.requests[0]["messages"][0]["content"]
+        schema = server.requests[0]["response_format"]["json_schema"]["schema"]["properties"]
+        # the invented heading is refused and asked again, naming the field
+        assert server.calls == 2 and "headings[1].text" in server.requests[1]["messages"][-1]["content"]
+    assert {"shortcomings_lead", "headings"} <= set(schema)
+    assert "shortcomings_lead" in system and "headings" in system and "closing.call" in system
+    facts = result.facts
+    assert facts.headings == {"review": "2023年工作总结", "tasks": "2024年重点任务安排"}
+    assert facts.shortcomings_lead == "同时也要看到，前进中还有不少困难"
+    assert facts.closing.call == "各位代表！"
+    ws = Workspace(tmp_path)
+    md = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft.to_markdown()
+    assert "## 二、2024年重点任务安排" in md and "同时也要看到，前进中还有不少困难：" in md
+    assert "各位代表！让我们团结一心" in md

@@ -173,9 +173,9 @@ def test_an_unheaded_address_opens_with_its_welcome_and_a_list_intro_is_no_headi
     src.write_text("各位来宾：大家好！值此论坛开幕之际，我代表主办单位表示热烈欢迎。今年论坛吸引了300家企业参会，"
                    "签约项目25个。希望大家深入交流、共谋发展。预祝论坛圆满成功！谢谢大家。", encoding="utf-8")
     facts = extract_facts([src], genre="opening_address").facts
-    assert facts.opening[:2] == ["大家好", "值此论坛开幕之际，我代表主办单位表示热烈欢迎"]
+    assert facts.opening[:2] == ["大家好！", "值此论坛开幕之际，我代表主办单位表示热烈欢迎"]  # the greeting keeps its ！
     assert all(h.theme != "大家好" for h in facts.highlights)
-    assert facts.closing.thanks == ["谢谢大家"] and "预祝论坛圆满成功" in facts.closing.wishes
+    assert facts.closing.thanks == ["谢谢大家"] and "预祝论坛圆满成功！" in facts.closing.wishes
     plan = tmp_path / "目标.txt"
     plan.write_text("一、去年工作回顾\n全县生产总值增长8%。\n二、今年的任务\n今年经济社会发展的主要预期目标是：生产总值增长7%；"
                     "新增就业2000人。\n", encoding="utf-8")

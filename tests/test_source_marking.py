@@ -323,7 +323,7 @@ def test_national_report_keeps_its_general_requirements_as_a_part_before_the_tas
     assert part.after == "experience" and {p.style for p in part.points} == {"none"}
     md = _draft(tmp_path, facts).to_markdown()
     headings = re.findall(r"^## (.+)$", md, flags=re.M)
-    assert headings[:3] == ["一、2021年工作回顾", "二、2022年经济社会发展总体要求和政策取向", "三、今后的主要任务"]
+    assert headings[:3] == ["一、2021年工作回顾", "二、2022年经济社会发展总体要求和政策取向", "三、2022年政府工作任务"]
     requirements = _section(md, "## 二、", "## 三、")
     assert "（一）" not in requirements and "今年发展主要预期目标是：国内生产总值增长5.5%左右" in requirements
 

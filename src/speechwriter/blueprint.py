@@ -188,6 +188,17 @@ class Blueprint(_Model):
                 last_after[after] = at
         return self.model_copy(update={"sections": sections})
 
+    def headed_sections(self) -> dict[str, str]:
+        """Kind of source part (achievements, shortcomings, plans) -> the id of the first headed
+        section written from it: where a source's own heading for that part goes (facts ``headings``)."""
+        fields = {"achievements": "highlights", "shortcomings": "shortcomings", "plans": "plans"}
+        out = {}
+        for kind, name in fields.items():
+            section = next((s for s in self.sections if s.heading and name in s.feeds), None)
+            if section is not None:
+                out[kind] = section.id
+        return out
+
     def heading_numbers(self) -> dict[str, str]:
         """Section id -> heading number (一、 二、 …), counted per level in blueprint order."""
         counters: dict[int, int] = {}

@@ -112,16 +112,28 @@ def point_markers(enumerator: Enumerator, styles: list[str | None]) -> list[str]
     (``style``), the genre's ``enumerator`` otherwise.
 
     A run of points marked alike is counted on its own (——……，then 一是…… 二是……); a plain
-    paragraph (``none``) and a dash bullet take no number.
+    paragraph (``none``) and a dash bullet take no number. Headings of a layer (（一）, 1.) count
+    on across what stands between them (（一）…… a paragraph …… （二）); a run-in list counts on
+    after another list inside its point (第一…… 一是…… 二是…… 第二), not after a plain paragraph.
     """
     if not any(styles):
         return [enumerator_word(enumerator, k, len(styles)) for k in range(1, len(styles) + 1)]
     out: list[str] = []
     k = 0
-    for n, style in enumerate(styles):
-        style = style or enumerator
-        k = k + 1 if n and (styles[n - 1] or enumerator) == style else 1
-        run = k + next((j for j, s in enumerate(styles[n + 1:]) if (s or enumerator) != style), len(styles) - n - 1)
+    counted: dict[str, int] = {}  # style -> its last number
+    filled = [s or enumerator for s in styles]
+    for n, style in enumerate(filled):
+        k = k + 1 if n and filled[n - 1] == style else 1
+        last = max((j for j in range(n) if filled[j] == style), default=None)
+        # （一） and 1. are the section's own layer, counted across whatever stands between; a run-in
+        # list resumes after a list that began inside it (第一……一是……二是……第二), but starts anew
+        # under the next outer point (第二……一是) or after a plain paragraph.
+        inner = last is not None and all(y != "none" and filled.index(y) > filled.index(style)
+                                         for y in filled[last + 1:n])
+        if last is not None and (style in ("paren", "arabic") or inner):
+            k = counted[style] + 1
+        counted[style] = k
+        run = k + next((j for j, s in enumerate(filled[n + 1:]) if s != style), len(filled) - n - 1)
         out.append("——" if style == "dash" else enumerator_word(style, k, run))  # type: ignore[arg-type]
     return out
 

@@ -91,6 +91,8 @@ def facts_slice(facts: Facts, section: SectionSpec) -> dict[str, Any]:
                         n["org_name"] = owners[n["text"]].short_name
         elif name == "plans":
             value = [_plan_slice(p) for p in value]
+        elif name == "shortcomings" and facts.shortcomings_lead:  # the source's words leading into them
+            out["shortcomings_lead"] = facts.shortcomings_lead
         elif name == "parts" and section.part is not None:  # a part of the source's own: written as plans
             points = value[section.part]["points"] if section.part < len(value) else []
             name, value = "plans", [_plan_slice(p) for p in points]
@@ -310,7 +312,9 @@ class PromptLibrary:
         out = {}
         for s in blueprint.sections:
             if s.heading:
-                text = self.render_string(s.heading, ctx, f"blueprints/{blueprint.id}.yaml:{s.id}.heading")
+                # The source's own heading (2020年工作安排), kept by `facts extract`, before the genre's stock one.
+                text = facts.headings.get(s.id) or \
+                    self.render_string(s.heading, ctx, f"blueprints/{blueprint.id}.yaml:{s.id}.heading")
                 out[s.id] = numbers[s.id] + text
         return out
 

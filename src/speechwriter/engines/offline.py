@@ -45,12 +45,15 @@ GAP_MIN_CHARS = 50
 GAP_MIN_SHARE = 0.3
 
 
-def _sentence(text: str) -> str:
-    """End a clause as a sentence (exactly one 。; none after a quotation that ends one: ……盛德。”)."""
-    text = text.strip().rstrip(_END)
+def _sentence(text: str, end: str = "。") -> str:
+    """End a clause as a sentence: exactly one ``end`` mark; none after a quotation that ends one
+    (……盛德。”); a fact that exclaims or asks (大家好！) keeps its own mark."""
+    text = text.strip()
+    own = {"！": "！", "!": "！", "？": "？", "?": "？"}.get(text[-1:], "")
+    text = text.rstrip(_END)
     if _QUOTE_ENDS.search(text):
         return text
-    return text + "。" if text else ""
+    return text + (own or end) if text else ""
 
 
 # 「维护群众权益，是群团组织的基本职能」 says what a task is, not what will be done: no 我们将 in front.
@@ -536,14 +539,15 @@ class _Writer:
     def write_opening(self) -> list[str]:
         occasion = _clause(self.links.get("occasion") or self.meta.get("occasion") or "")
         body = []
-        for text in self.facts.get("opening") or []:
-            text = _clause(text)
+        for raw in self.facts.get("opening") or []:
+            exclaims = raw.strip().endswith(("！", "!"))  # 大家好！ is said so, not 大家好。
+            text = _clause(raw)
             if self.genre == "duty_report":  # 请予评议 belongs to the closing of a duty report
                 text = re.sub(r"[，,]?\s*请予(?:评议|审议)$", "", text)
             # The request for guidance is the closing's: said in the opening too, it is said twice.
             text = _clause(_OPENING_REQUEST.sub("", text))
             if text:
-                body.append(_sentence(text))
+                body.append(_sentence(text, "！" if exclaims else "。"))
         if self.facts.get("summary"):  # only present when the blueprint feeds it here
             body.append(_sentence(self.facts["summary"]))
         lead = ""
@@ -642,21 +646,31 @@ class _Writer:
             text = ""
             if real:
                 shift = all(x.endswith("转变") for x in real)
-                lead = self.phrase("structural.lead.shortcomings_shift" if shift else "structural.lead.shortcomings")
+                lead = self.shortcomings_lead(len(real)) or \
+                    self.phrase("structural.lead.shortcomings_shift" if shift else "structural.lead.shortcomings")
                 text = lead + "；".join(real) + "。"
             if len(real) < len(shortcomings):
                 text += gap_marker(self.gap_text("shortcomings"))
-            text += self.gap(self.target, len(text) + sum(map(len, paragraphs)), wanted=self.gap_text("assessment_all"))
+            if not self.facts_fill_section:  # a whole speech extracted says as much as its source did
+                text += self.gap(self.target, len(text) + sum(map(len, paragraphs)),
+                                 wanted=self.gap_text("assessment_all"))
             paragraphs.append(text)
             return paragraphs
-        if len(shortcomings) > 1:
-            paragraphs.append(self.phrase("structural.lead.shortcomings"))
-        return paragraphs + self._shortcoming_points(shortcomings)
+        lead = self.shortcomings_lead(len(shortcomings))
+        return paragraphs + ([lead] if lead else []) + self._shortcoming_points(shortcomings)
+
+    def shortcomings_lead(self, n: int) -> str:
+        """What leads into ``n`` shortcomings: the source's own words when the facts keep them, else
+        the genre's lead-in for a list (none before a single one)."""
+        own = _clause(self.facts.get("shortcomings_lead") or "")
+        if own:
+            return own + "："
+        return self.phrase("structural.lead.shortcomings") if n > 1 else ""
 
     def write_situation(self) -> list[str]:
         context = "".join(_sentence(c) for c in self.facts.get("context") or [])
         shortcomings = [_clause(s) for s in self.facts.get("shortcomings") or []]
-        lead = self.phrase("structural.lead.shortcomings") if len(shortcomings) > 1 else ""
+        lead = self.shortcomings_lead(len(shortcomings)) if shortcomings else ""
         if context:
             return [context + lead, *self._shortcoming_points(shortcomings)]
         # The situation is the speaker's judgement, not a fact the composer has: asked for, once.
@@ -719,6 +733,7 @@ class _Writer:
         if not requests and self.opening_request():
             requests = [self.opening_request()]  # moved from the opening, not lost
         paragraphs = []
+        own = [w for w in closing.get("wishes") or [] if _clause(w)]  # with the marks they were said with
         if wishes:
             end = "！" if self.genre == "leader_speech" else "。"
             # 同志们， only before an audience the salutation calls so (not 各位来宾 at a summit)
@@ -726,7 +741,9 @@ class _Writer:
             lead = self.phrase("structural.wish_lead")
             if lead and addressed and not any(lead.rstrip("，,") in a for a in addressed):
                 lead = ""
-            paragraphs.append(lead + "。".join(wishes) + end)
+            if closing.get("call"):  # the source's own call before its last words (女士们、先生们！)
+                lead = _sentence(closing["call"], "！")
+            paragraphs.append(lead + "".join(_sentence(w) for w in own[:-1]) + _sentence(own[-1], end))
         for r in requests:
             lead = self.phrase("facts.request_lead") if not r.startswith(("请", "恳请", "敬请")) or paragraphs else ""
             if lead and r.startswith(lead.rstrip("，, ")):

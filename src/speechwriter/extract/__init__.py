@@ -147,7 +147,8 @@ def extract_facts(
         # A genre without a results section (speech) keeps every part of the source as a part of its own.
         all_parts = not any(s.role in ("achievements", "plans") for s in blueprint.sections)
         extraction = extract_offline(srcs, organisations, genre=genre, genre_name=blueprint.name, needs=needs,
-                                     plans_section=plans_section, all_parts=all_parts, before_plans=before_plans)
+                                     plans_section=plans_section, all_parts=all_parts, before_plans=before_plans,
+                                     headed=blueprint.headed_sections())
         engine_name = "offline"
     else:
         from .llm import extract_with_llm

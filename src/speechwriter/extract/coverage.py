@@ -52,7 +52,8 @@ def facts_texts(facts: Facts) -> list[str]:
     # the theme A and the statement B; and one per other field value.
     texts = [hl.theme + "。" + "。".join(i.statement for i in hl.items) for hl in facts.highlights]
     texts += [p.theme + "。" + "。".join(p.measures) for p in facts.plans]
-    texts += [*facts.opening, facts.summary or "", facts.summing_up or "", *facts.shortcomings, *facts.context,
+    texts += [*facts.opening, facts.summary or "", facts.summing_up or "", facts.shortcomings_lead or "",
+              *facts.shortcomings, *facts.context, *facts.headings.values(), facts.closing.call or "",
               *facts.closing.wishes, *facts.closing.requests, *facts.closing.thanks, facts.meta.title,
               *facts.notes]  # a glossary is kept for the writer as notes
     for part in getattr(facts, "parts", []):

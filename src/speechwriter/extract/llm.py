@@ -25,7 +25,7 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -87,7 +87,14 @@ class ReplyLine(BaseModel):
     sentences: list[str] = Field(..., min_length=1)
 
 
+class ReplyHeading(BaseModel):
+    kind: Literal["achievements", "shortcomings", "plans"] = Field(
+        ..., description="这一部分讲什么：achievements（成效）、shortcomings（不足）、plans（今后打算、任务）")
+    text: str = Field(..., min_length=1, max_length=60, description="原文这一部分的标题，照原文，不含序号")
+
+
 class ReplyClosing(BaseModel):
+    call: list[ReplyLine] = Field(default_factory=list, description="结尾部分开头单独成句的呼语（同志们！），照原文")
     wishes: list[ReplyLine] = Field(default_factory=list, description="结尾的希望与号召（让我们……、希望……）")
     requests: list[ReplyLine] = Field(default_factory=list, description="结尾的请求（请予审议、请领导批评指导）")
     thanks: list[ReplyLine] = Field(default_factory=list, description="结尾的致谢（谢谢大家）")
@@ -108,6 +115,9 @@ class ExtractionReply(BaseModel):
     opening: list[ReplyLine] = Field(default_factory=list, description="开场的话，以及讲会议本身的句子（刚才……发言）")
     context: list[ReplyLine] = Field(default_factory=list, description="今后工作的形势与背景")
     summary: list[ReplyLine] = Field(default_factory=list, description="回顾部分在第一个要点之前的总述段落")
+    shortcomings_lead: list[ReplyLine] = Field(default_factory=list,
+                                               description="原文引出不足的话（同时也应该看到，……还有一些不足），不含不足本身")
+    headings: list[ReplyHeading] = Field(default_factory=list, description="原文一级标题（一、……）讲成效、不足、打算的各部分")
     summing_up: list[ReplyLine] = Field(default_factory=list,
                                         description="成效之后归功、致谢的段落（成绩的取得，是……的结果）")
     closing: ReplyClosing = Field(default_factory=ReplyClosing)
@@ -273,6 +283,10 @@ def check_reply(reply: ExtractionReply, chunk: _Chunk, org_ids: set[str]) -> lis
             figures(path, item.figures, item.statement, cited(path, item.sentences))
     for n, sc in enumerate(reply.shortcomings):
         cited(f"shortcomings[{n}]", sc.sentences)
+    paths = "\n".join(path for _, _, _, path in chunk.sentences)
+    for n, heading in enumerate(reply.headings):  # a heading cites no sentence: it must be one of the source's
+        if heading.text.strip() not in paths:
+            errors.append(f"headings[{n}].text：「{heading.text}」不是 <source> 中的标题，请照原文标题抄写")
     for p, plan in enumerate(reply.plans):
         path = f"plans[{p}]"
         figures(path, plan.figures, plan.theme + "".join(plan.measures), cited(path, plan.sentences))
@@ -281,7 +295,8 @@ def check_reply(reply: ExtractionReply, chunk: _Chunk, org_ids: set[str]) -> lis
             path = f"parts[{k}].points[{p}]"
             figures(path, plan.figures, plan.theme + "".join(plan.measures), cited(path, plan.sentences))
     lines = [("opening", reply.opening), ("context", reply.context), ("summary", reply.summary),
-             ("summing_up", reply.summing_up), ("closing.wishes", reply.closing.wishes),
+             ("summing_up", reply.summing_up), ("shortcomings_lead", reply.shortcomings_lead),
+             ("closing.call", reply.closing.call), ("closing.wishes", reply.closing.wishes),
              ("closing.requests", reply.closing.requests), ("closing.thanks", reply.closing.thanks)]
     for name, values in lines:
         for n, line in enumerate(values):
@@ -434,12 +449,22 @@ def _style(style: str | None) -> dict[str, str]:
     return {"style": style} if style else {}
 
 
-def _lines_data(replies: list[tuple[ExtractionReply, _Chunk]], plans_section: str | None) -> dict[str, Any]:
-    """Opening, context, closing and the parts of the source's own, in the order of the chunks."""
+def _lines_data(replies: list[tuple[ExtractionReply, _Chunk]], plans_section: str | None,
+                headed: dict[str, str] | None = None) -> dict[str, Any]:
+    """Opening, context, closing, the source's headings and the parts of its own, in the order of the chunks."""
     def texts(get: Any) -> list[str]:
         return list(dict.fromkeys(x.text.strip() for reply, _ in replies for x in get(reply) if x.text.strip()))
 
-    closing = {k: texts(lambda r, k=k: getattr(r.closing, k)) for k in ("wishes", "requests", "thanks")}
+    closing: dict[str, Any] = {k: texts(lambda r, k=k: getattr(r.closing, k)) for k in ("wishes", "requests", "thanks")}
+    calls = texts(lambda r: r.closing.call)
+    if calls and any(closing.values()):
+        closing = {"call": calls[-1], **closing}  # the last call opens the closing
+    leads = texts(lambda r: r.shortcomings_lead)
+    headings = {}
+    for kind, section in (headed or {}).items():
+        named = list(dict.fromkeys(h.text.strip() for reply, _ in replies for h in reply.headings if h.kind == kind))
+        if len(named) == 1:  # two parts of one kind: neither heading names the whole
+            headings[section] = named[0]
     parts: dict[str, dict[str, Any]] = {}
     for reply, chunk in replies:
         for part in reply.parts:
@@ -449,6 +474,7 @@ def _lines_data(replies: list[tuple[ExtractionReply, _Chunk]], plans_section: st
     joined = {k: "".join(t.rstrip("。") + "。" for t in texts(lambda r, k=k: getattr(r, k))).rstrip("。")
               for k in ("summary", "summing_up")}
     return {**{k: v for k, v in joined.items() if v},
+            **({"shortcomings_lead": leads[0]} if leads else {}), **({"headings": headings} if headings else {}),
             "opening": texts(lambda r: r.opening), "context": texts(lambda r: r.context),
             "closing": {k: v for k, v in closing.items() if v},
             "parts": [p for p in parts.values() if p["points"]]}
@@ -552,7 +578,8 @@ def extract_with_llm(sources: list[Source], organisations: list[Organisation], *
     extraction = Extraction({})
     pairs = list(zip(replies, chunks, strict=True))
     data = _to_facts_data(pairs, organisations)
-    data.update(_lines_data(pairs, next((s.id for s in blueprint.sections if s.role == "plans"), None)))
+    data.update(_lines_data(pairs, next((s.id for s in blueprint.sections if s.role == "plans"), None),
+                            blueprint.headed_sections() if len(sources) == 1 else None))
     fit_limits(data["highlights"], data["plans"], {"names": data["names"], "shortcomings": data["shortcomings"],
                                                    "opening": data["opening"], "context": data["context"],
                                                    **data["closing"]},

@@ -6,9 +6,13 @@ From each source's outline it takes:
   headings (一、 （一） 一是 ——), each heading's words becoming the theme; a sentence whose clauses
   speak of different organisations is cut at its semicolons into one item per organisation;
 - shortcomings: sections headed 不足 / 问题 / 差距, or the sentences a paragraph announces with
-  「还存在……问题」;
-- plans: the points of sections headed 今后 / 下一步 / 打算 / 任务 (one plan per sub-heading, its
-  sentences with figures as measures); a plan section's opening sentences become context;
+  「还存在……问题」, the announcement's own words kept as ``shortcomings_lead``;
+- plans: the points of sections headed 今后 / 下一步 / 打算 / 任务 (one plan per sub-heading, all its
+  sentences as measures); a plan section's opening sentences become context, its targets leads;
+- the source's shape: how each point is marked (``style``), the review's opening paragraph
+  (``summary``), the credit and thanks after it (``summing_up``), parts the genre has no place
+  for (``parts``), the source's own headings of its results and plans (``headings``), the opening,
+  the closing and the call before it (``closing.call``), exclamations kept;
 - figures exactly as written, found by the validators' own finder.
 
 Every item carries its provenance; what the rules only guessed is marked for review.
@@ -41,6 +45,7 @@ _TRIGGER_WHAT = re.compile(r"不足|问题|差距|困难|挑战|短板|弱项|�
 # 「虽然取得了一些成绩，但……」「尽管……，但前方还有……」: what follows in the paragraph is what is still lacking.
 _CONCESSION = re.compile(r"(?:尽管|虽然|虽)[^。！？；]{0,30}(?:成绩|成效|进展|成就|进步)[^。！？；]{0,12}[，,]\s*"
                          r"(?:但|可|然而|不过)[^。！？]{0,40}(?:还|仍|依然|尚|也)")
+_OPPORTUNITY = re.compile(r"机遇|优势|有利条件|有利因素|前景")
 # 「面对困难和挑战，……」 turns from the problems to the tasks: no result, the writer's context.
 _FACING = re.compile(r"^面对(?:[^，,。]{0,12}的)?(?:困难|挑战|问题|压力|风险)")
 _FALLBACK_WHAT = re.compile(r"问题|不足|差距|短板|弱项|薄弱|不够|有待")
@@ -103,6 +108,14 @@ class Extraction:
 
 def _strip_end(text: str) -> str:
     return strip_note_marks(text.strip()).rstrip(_END).strip()
+
+
+def _spoken(text: str) -> str:
+    """A sentence of the opening or closing without its full stop; an exclamation (大家好！) or a
+    question keeps its mark, as the speaker says it."""
+    text = strip_note_marks(text.strip())
+    mark = {"！": "！", "!": "！", "？": "？", "?": "？"}.get(text[-1:], "")
+    return text.rstrip(_END).strip() + mark if text.rstrip(_END).strip() else ""
 
 
 def _provenance(source: Source, sentence: Sentence | Node, review: str | None = None) -> dict[str, Any]:
@@ -191,8 +204,10 @@ class _SourceExtractor:
         self.honours: list[tuple[str, str | None]] = []
         self.opening: list[tuple[str, dict[str, Any]]] = []
         self.closing: list[tuple[str, str, dict[str, Any]]] = []  # (wishes|requests|thanks, text, provenance)
+        self.call: tuple[str, dict[str, Any]] | None = None  # the vocative the closing opens with (同志们！)
         self.summing_up: tuple[str, dict[str, Any]] | None = None
         self.summary: tuple[str, dict[str, Any]] | None = None  # the review's opening paragraph
+        self.shortcomings_lead: tuple[str, dict[str, Any]] | None = None  # the source's words announcing them
         self.pointed: set[int] = set()
         self.dropped = 0
         self.flat: set[int] = set()
@@ -245,11 +260,16 @@ class _SourceExtractor:
             if concession and self.kind(s) == "achievements":
                 self._announced(s, concession.end())
                 continue
-            if not (seen and what):
+            # 「我们也清醒地看到，当前经济运行稳中有变……」 opening a paragraph announces the problems the
+            # next sentences list, though it names none itself (not 「清醒看到……机遇」).
+            aware = _TRIGGER_AWARE.search(s.text, 0, 16)
+            opens = aware is not None and not _OPPORTUNITY.search(s.text) and s.index == min(
+                t.index for t in self.outline.sentences if t.paragraph == s.paragraph)
+            if not (seen and what) and not opens:
                 continue
             if self.kind(s) == "plans" and not _TRIGGER_AWARE.search(s.text):
                 continue  # 「着力解决……问题」 in a plan is a task; 「清醒地看到……挑战」 still lists shortcomings
-            self._announced(s, what.end())
+            self._announced(s, what.end() if what else aware.end())  # type: ignore[union-attr]
 
     def _shortcoming(self, s: Sentence, text: str, review: str | None = None) -> None:
         text = _strip_end(text[runin_of(text):])
@@ -257,19 +277,25 @@ class _SourceExtractor:
             self.shortcomings.append((text, _provenance(self.source, s, review)))
 
     def _announced(self, s: Sentence, keyword_end: int) -> None:
-        """A sentence that announces shortcomings: take what it lists, or the sentences after it."""
+        """A sentence that announces shortcomings: take what it lists, or the sentences after it.
+
+        The announcement's own words (同时也应该看到，工作中还有很多不尽如意的地方) become the
+        shortcomings' lead, so the draft says them as the source did, not in a stock phrase."""
         self.used.add(s.index)
-        if _CONCESSION.search(s.text):  # the announcement itself states no shortcoming: it leads in
+        concession = bool(_CONCESSION.search(s.text))
+        if concession:  # the sentences before it lead in: the writer's context
             before = [t for t in self.outline.sentences[max(0, s.index - 4):s.index]
                       if t.paragraph == s.paragraph and t.index not in self.used and not self.figures(t.text)]
-            for t in [*before, s]:
+            for t in before:
                 self.used.add(t.index)
                 text = _strip_end(_VOCATIVE.sub("", t.text))
                 if len(text) >= 4 and len(self.context) < MAX_CONTEXT:
                     self.context.append((text, _provenance(self.source, t)))
-        colon = max(s.text.rfind("：", 0, len(s.text)), s.text.rfind(":", 0, len(s.text)))
+        colon = max(s.text.rfind("："), s.text.rfind(":"))
         found = 0
+        lead = ""
         if colon > keyword_end - 1 and colon < len(s.text) - 2:
+            lead = s.text[:colon]
             for part in re.split(r"[；;]", s.text[colon + 1:]):
                 self._shortcoming(s, part)
                 found += 1
@@ -290,12 +316,23 @@ class _SourceExtractor:
             for part in re.split(r"[；;]", t.text):
                 self._shortcoming(t, part)
                 found += 1
+            if not lead:  # the whole sentence announces what the next ones list
+                lead = s.text
         if not found:
             rest = re.split(r"，|,(?![0-9])", s.text[keyword_end:], maxsplit=1)
             if len(rest) == 2 and len(_strip_end(rest[1])) >= 6:
+                lead = s.text[:keyword_end] + rest[0]
                 self._shortcoming(s, rest[1], "由句子后半截取，请核对")
             else:
+                lead = ""
                 self._shortcoming(s, s.text, "整句作为不足，请提炼")
+        lead = _strip_end(_VOCATIVE.sub("", lead))
+        # An announcement is one clause chain: a sentence listing with ； states content, not a lead-in.
+        if lead and 6 <= len(lead) <= 60 and "；" not in lead and ";" not in lead \
+                and self.shortcomings_lead is None and not self.figures(lead):
+            self.shortcomings_lead = (lead, _provenance(self.source, s))
+        elif concession and lead == _strip_end(_VOCATIVE.sub("", s.text)) and len(self.context) < MAX_CONTEXT:
+            self.context.append((lead, _provenance(self.source, s)))  # a second announcement: as before
 
     # -- plans -------------------------------------------------------------------------------
 
@@ -360,6 +397,13 @@ class _SourceExtractor:
                 prov.append(_provenance(self.source, members[0]))
         self._add_plan(node.theme, measures, prov, style=node.style)
 
+    def _before_points(self, s: Sentence) -> str:
+        """The sentence up to the first point that starts inside it (「……把握以下几点：一是夯实……」):
+        the point's words are the point's, not said again before it."""
+        start = next((c.start for c in s.clauses if c.node != s.node and self.outline.nodes[c.node].runin), None)
+        # A bare label (两个站位：一是……) says nothing alone: the sentence stays whole, as before.
+        return s.text[:start] if start and len(_strip_end(s.text[:start])) >= 6 else s.text
+
     def _paragraph_plan(self, members: list[Sentence], figures_only: bool = False, lead: bool = False) -> None:
         members = [m for m in members if not _VOCATIVE_SENTENCE.match(m.text)]  # 各位代表！ is no theme
         if lead:  # 「这里，我提几点希望。」: the draft announces the points itself, with their count
@@ -369,7 +413,7 @@ class _SourceExtractor:
         kept = [(s, self._without_theme(s)) for s in members[1:]]
         if figures_only:  # the situation before the points: context, except the targets
             for s in members:
-                t = _strip_end(s.text[runin_of(s.text):])
+                t = _strip_end(self._before_points(s)[runin_of(s.text):])
                 if len(t) < 6:
                     continue
                 if not self.figures(t):
@@ -463,8 +507,12 @@ class _SourceExtractor:
             start = first
         for s in sentences[start:]:
             self.used.add(s.index)
-            text = _strip_end(_VOCATIVE.sub("", s.text))
-            if len(text) < 2 or _VOCATIVE_SENTENCE.match(s.text):
+            text = _spoken(_VOCATIVE.sub("", s.text))
+            if _VOCATIVE_SENTENCE.match(s.text):
+                if s.index == start and self.call is None:  # 同志们！ opens the closing: said there again
+                    self.call = (_spoken(s.text), _provenance(self.source, s))
+                continue
+            if len(_strip_end(text)) < 2:
                 continue
             key = "requests" if _REQUEST.search(text) and not text.startswith(("让我们", "希望", "相信")) else \
                 "thanks" if re.match(r"^(?:谢谢|感谢|衷心感谢|再次感谢)", text) else "wishes"
@@ -488,7 +536,7 @@ class _SourceExtractor:
                     break
                 self.used.add(s.index)
                 self.opened.add(s.index)
-                self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
+                self.opening.append((_spoken(s.text), _provenance(self.source, s)))
             return  # the rest of the text is the body
         first_heading = min(n.line for n in self.outline.nodes[1:] if not n.runin)
         for s in self.outline.sentences:
@@ -500,7 +548,7 @@ class _SourceExtractor:
             self.used.add(s.index)
             if len(self.opening) < MAX_OPENING and len(_strip_end(s.text)) >= 4 \
                     and not _VOCATIVE_SENTENCE.match(s.text):
-                self.opening.append((_strip_end(s.text), _provenance(self.source, s)))
+                self.opening.append((_spoken(s.text), _provenance(self.source, s)))
 
     def take_summing_up(self) -> None:
         """A paragraph opening with 总起来讲 / 总的来看 sums up; it is not a highlight."""
@@ -583,6 +631,8 @@ class _SourceExtractor:
                 paragraph, last_org = s.paragraph, None
             if s.index in self.used or self.kind(s) != "achievements" or s.paragraph in self.notes:
                 continue
+            if _VOCATIVE_SENTENCE.match(s.text):  # 女士们、先生们、朋友们！ opens a paragraph; it reports nothing
+                continue
             if _VOICE.match(_VOCATIVE.sub("", s.text)):
                 self.used.add(s.index)  # the speaker's own words: context for the writer, never a result
                 if len(self.context) < MAX_CONTEXT:
@@ -644,7 +694,7 @@ class _SourceExtractor:
                         if t.paragraph == s.paragraph]
                 # Not 「各位代表！」, nor the greeting and welcome already taken as the opening.
                 first = next((t for t in para if _VOCATIVE.sub("", t.text).strip()
-                              and t.index not in self.opened), para[-1])
+                              and not _VOCATIVE_SENTENCE.match(t.text) and t.index not in self.opened), para[-1])
                 theme = clip_theme(_VOCATIVE.sub("", first.text[runin_of(first.text):]) or first.text)[0] \
                     or PLACEHOLDER_THEME
                 by_key[key] = {"theme": theme, "items": [], "_review": "主题取自段落首句，请提炼",
@@ -721,6 +771,20 @@ class _SourceExtractor:
         chain = [n for n in self.outline.chain(node) if not n.runin]  # 一是…… before any heading is no part
         return chain[-2].index if len(chain) >= 2 else 0
 
+    def headings(self, headed: dict[str, str]) -> dict[str, str]:
+        """Section id -> the source's heading, for each kind of part the source has exactly once.
+
+        Two parts of one kind (two parts of results) would make either heading wrong for the whole."""
+        tops = [n for n in self.outline.nodes[1:] if not n.runin and not n.from_paragraph
+                and self._top(n.index) == n.index and n.index not in self.parts and n.index not in self.before_plans]
+        out = {}
+        for kind, section in headed.items():
+            same = [n for n in tops if n.kind == kind]
+            text = _strip_end(same[0].theme) if len(same) == 1 else ""
+            if 2 <= len(text) <= 40 and "{" not in text:
+                out[section] = text
+        return out
+
     def mark_parts(self) -> None:
         """Parts of the source's own: a top-level part after the plans that reports no result
         (加强政府自身建设, 需要说明的几个重点问题) is kept as a part with its heading and points, drafted
@@ -790,17 +854,39 @@ class _SourceExtractor:
                 continue
             owner = next(n.index for n in self.outline.chain(s.node) if not n.runin) if s.node else 0
             style = None
+            last = None
             for n in nodes[s.node + 1:]:
                 if not n.runin or n.parent != owner or n.line < s.line:
                     continue
                 if style not in (None, n.style):
                     break  # another list begins
-                style = n.style
+                style, last = n.style, n
                 n.kind = "plans"
+            if last is not None:
+                self._continue_point(last.index, owner)
             if style is not None:
                 self.used.add(s.index)
                 if len(self.context) < MAX_CONTEXT:
                     self.context.append((_strip_end(_VOCATIVE.sub("", s.text)), _provenance(self.source, s)))
+
+    def _continue_point(self, point: int, owner: int) -> None:
+        """Paragraphs after the last proposal (cut off by a 女士们、先生们！) go on with it, up to the
+        closing: 「为更好发挥北京……，我们将……」 is a measure of the third proposal, not a result."""
+        sentences = self.outline.sentences
+        mine = [t.paragraph for t in sentences if t.node == point]
+        if not mine:
+            return
+        final = sentences[-1].paragraph
+        for paragraph in range(max(mine) + 1, final):
+            members = [t for t in sentences if t.paragraph == paragraph]
+            spoken = [t for t in members if not _VOCATIVE_SENTENCE.match(t.text)]
+            if not spoken or any(t.node != owner for t in members) or \
+                    _CLOSING.search(_VOCATIVE.sub("", spoken[0].text)):
+                return
+            for t in members:  # one paragraph with the point, as its measures are grouped
+                t.node, t.paragraph = point, max(mine)
+                for c in t.clauses:
+                    c.node = point
 
     def run(self) -> _SourceExtractor:
         self.mark_parts()
@@ -881,8 +967,11 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
 def extract_offline(sources: list[Source], organisations: list[Organisation], *, genre: str = "work_report",
                     genre_name: str = "工作汇报", needs: tuple[str, ...] = ("highlights", "shortcomings", "plans"),
                     plans_section: str | None = "plans", all_parts: bool = False,
-                    before_plans: str | None = None) -> Extraction:
+                    before_plans: str | None = None, headed: dict[str, str] | None = None) -> Extraction:
     """Extract facts from ``sources`` by rule; see the module docstring.
+
+    ``headed`` maps a kind of part (achievements, shortcomings, plans) to the genre's headed section
+    that holds it: a source with one part of that kind gives that section its own heading.
 
     Raises :class:`~speechwriter.errors.InputError` for a source without a single figure.
     """
@@ -951,8 +1040,17 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
             reviews = [p["review"] for p in item["provenance"] if p.get("review")]
             for r in reviews:
                 extraction.comment(("highlights", h, "items", i), f"待核：{r}")
+    if len(extractors) == 1 and headed:  # several sources make a new speech: the genre's headings
+        headings = extractors[0].headings(headed)
+        if headings:
+            data["headings"] = headings
+            extraction.comment(("headings",), "原文各部分的标题：撰稿时代替文种的标准标题")
     data["names"] = names
     data["honours"] = honours
+    announced = next((ex.shortcomings_lead for ex in extractors if ex.shortcomings_lead), None)
+    if announced:
+        data["shortcomings_lead"] = announced[0]
+        extraction.comment(("shortcomings_lead",), f"来源：{announced[1]['file']}:{announced[1]['line']}（原文引出不足的话）")
     data["shortcomings"] = [text for text, _ in shortcomings]
     for n, (_, prov) in enumerate(shortcomings):
         if not prov:
@@ -980,6 +1078,10 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
         if n < MAX_OPENING and text not in closing[key]:
             closing[key].append(text)
             extraction.comment(("closing", key, n), f"来源：{prov['file']}:{prov['line']}")
+    call = next((ex.call for ex in extractors if ex.call), None) if len(extractors) == 1 else None
+    if call and closing:
+        closing = {"call": call[0], **closing}  # type: ignore[dict-item]
+        extraction.comment(("closing", "call"), f"来源：{call[1]['file']}:{call[1]['line']}（结尾前的呼语）")
     if closing:
         data["closing"] = closing
     glossary = [g for ex in extractors for g in ex.glossary]

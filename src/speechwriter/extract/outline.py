@@ -110,7 +110,7 @@ def outline_of(source: Source) -> Outline:
                   and _SALUTATION.search(b.text) and heading_of(b.text) is None), -1)
     for p, block in enumerate(blocks):
         text = block.text
-        if p == 0 and len(text) > 200 and block.level is None:
+        if p == 0 and block.level is None and len(source.blocks[0].text) > 200:  # before any cut
             # A text copied as one line: title, date, role and salutation run into its first sentence.
             inline, inline_salutation, start = split_inline_preamble(text)
             salutation = inline_salutation or salutation
@@ -188,23 +188,30 @@ _RUNIN_PART = re.compile(r"(?<=[。！？”])\s*([一二三四五六七八九�
 # Where such a heading ends: it has no full stop, so the next sentence's usual first words mark it.
 _PART_BODY_START = re.compile(r"“|我们|我在|我国|我|改革开放以来|近年来|当前|今年|建议稿|党的|这")
 _CN_ORDER = "一二三四五六七八九十"
+_CALLS = r"(?:女士们|先生们|朋友们|同志们|各位代表|各位委员|各位来宾|各位嘉宾)"
+_RUNIN_CALL = re.compile(rf"(?<=[。！？”])\s*({_CALLS}(?:[、，,]{_CALLS})*[！!])")
 
 
 def _blocks(source: Source) -> list[Block]:
     """The source's paragraphs, with a long paragraph cut where a run-in part heading starts
-    (一、 … 二、 … counted in order), so one-line texts get their parts."""
+    (一、 … 二、 … counted in order), so one-line texts get their parts, and any paragraph cut
+    before a call standing alone (同志们！), which opens a new one."""
     out: list[Block] = []
     for block in source.blocks:
-        if block.level is not None or len(block.text) < 600:
+        if block.level is not None:
             out.append(block)
             continue
         cuts: list[int] = []
         expected = 1
-        for m in _RUNIN_PART.finditer(block.text):
+        for m in _RUNIN_PART.finditer(block.text) if len(block.text) >= 600 else ():
             if m.group(1) == _CN_ORDER[expected - 1:expected]:
                 cuts.append(m.start(1))
                 expected += 1
         if len(cuts) < 2:
+            cuts = []
+        # A call to the audience standing alone (女士们、先生们、朋友们！) opens a new paragraph.
+        cuts = sorted({*cuts, *(m.start(1) for m in _RUNIN_CALL.finditer(block.text) if m.start(1) > 0)})
+        if not cuts:
             out.append(block)
             continue
         pieces = [block.text[a:b] for a, b in zip([0, *cuts], [*cuts, len(block.text)], strict=True)]

@@ -102,7 +102,9 @@ _NUMBERED = (
     (3, re.compile(r"^([0-9]{1,2})\s*(?:[、．]|\.(?![0-9]))\s*")),
     (4, re.compile(r"^[（(]([0-9]{1,2})[）)]\s*")),
 )
-_RUNIN = re.compile(rf"^\s*(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}\s*[，、,：:]|(?:首先|其次|再次)\s*[，,、：:]|——|—(?!—)|－－)\s*")
+# 「第一、二、三产业」 lists ordinals (the three sectors); it marks no point.
+# 「三 是」「第 二，」 (a stray space from page copy) still mark a point.
+_RUNIN = re.compile(rf"^\s*(?:[{_CN}]{{1,3}}[ \u3000]?是|第[ \u3000]?[{_CN}]{{1,3}}\s*(?:[，,：:]|、(?![{_CN}]{{1,3}}(?:[、和及]|产业)))|(?:首先|其次|再次)\s*[，,、：:]|——|—(?!—)|－－)\s*")
 _TERMINATORS = "。！？!?；;"
 _INNER_POINT = re.compile(rf"[：:](?=\s*(?:[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}[，、,]))")
 _THEME_CUT = re.compile(r"[，：]|[,:](?![0-9])")  # not the comma of 1,234 or the colon of 8:30

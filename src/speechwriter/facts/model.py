@@ -317,6 +317,7 @@ class Part(_Model):
 class Closing(_Model):
     """How the speech ends."""
 
+    call: str | None = Field(None, description="结尾部分开头的呼语，如：同志们！")
     wishes: list[str] = Field(default_factory=list, description="希望与号召")
     requests: list[str] = Field(default_factory=list, description="请求，如：请领导批评指导")
     thanks: list[str] = Field(default_factory=list, description="致谢，如：谢谢大家")
@@ -332,6 +333,9 @@ class FigureRef:
     text: str
 
 
+_HEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[0-9]+[.．、])")
+
+
 class Facts(_Model):
     """Everything a speech is built from. The contract between input, engines and validators."""
 
@@ -343,12 +347,16 @@ class Facts(_Model):
     names: list[NamedThing] = Field(default_factory=list, description="必须原样出现的品牌、项目名")
     honours: list[NamedThing] = Field(default_factory=list, description="荣誉与奖项")
     summing_up: str | None = Field(None, description="成效之后的总结语")
+    shortcomings_lead: str | None = Field(None, description="原文引出不足的话，如：同时也应该看到，工作中还有很多不尽如意的地方；"
+                                      "撰稿时代替通用的引语")
     shortcomings: list[str] = Field(default_factory=list, description="不足与差距")
     context: list[str] = Field(default_factory=list, description="今后工作的形势与背景")
     plans: list[Plan] = Field(default_factory=list, description="今后的思路和打算")
     parts: list[Part] = Field(default_factory=list, description="原文自有、文种章节容纳不下的部分（标题和要点），"
                               "按原文位置单独成节")
     closing: Closing = Field(default_factory=Closing)
+    headings: dict[str, str] = Field(default_factory=dict, description="原文各部分自己的标题（不含序号），按蓝图章节 id，"
+                                     "如 tasks: 2020年工作安排；撰稿时代替蓝图的标题，没有的章节用蓝图的标题")
     notes: list[str] = Field(default_factory=list, description="给撰稿人的备注，不写入稿件")
 
     _source: str | None = PrivateAttr(None)
@@ -360,6 +368,21 @@ class Facts(_Model):
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    @field_validator("headings")
+    @classmethod
+    def _headings_plain(cls, value: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for key, text in value.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+                raise ValueError(f"「{key}」不是章节 id（蓝图中 sections 的 id，如 review、tasks）")
+            # The number is the blueprint's to give (一、 二、 counted in order): a heading written
+            # with its own 二、 would come out as 二、二、.
+            text = _HEADING_NUMBER.sub("", text.strip()).strip()
+            if not text or "{" in text or "\n" in text:
+                raise ValueError(f"章节「{key}」的标题应为一行文字（不含序号和花括号）")
+            out[key] = text
+        return out
 
     @field_validator("honours", mode="before")
     @classmethod
@@ -409,7 +432,8 @@ class Facts(_Model):
 
     def prose(self) -> list[str]:
         """Every piece of text a speech may state (statements, leads, measures, context …)."""
-        parts = [*self.opening, self.summary or "", self.summing_up or "", *self.shortcomings, *self.context,
+        parts = [*self.opening, self.summary or "", self.summing_up or "", self.shortcomings_lead or "",
+                 *self.shortcomings, *self.context,
                  *self.closing.wishes, *self.closing.requests, self.meta.title, self.meta.occasion or ""]
         for hl in self.highlights:
             parts += [hl.theme, hl.lead or "", *(i.statement for i in hl.items)]
@@ -419,7 +443,7 @@ class Facts(_Model):
             parts.append(part.heading)
             for plan in part.points:
                 parts += [plan.theme, *plan.measures]
-        parts += self.closing.thanks
+        parts += [*self.closing.thanks, *self.headings.values(), self.closing.call or ""]
         return [p for p in parts if p]
 
     def required_names(self) -> list[NamedThing]:

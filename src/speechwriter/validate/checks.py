@@ -362,11 +362,16 @@ def _marker_text(level: int, n: int) -> str:
 
 # What ends the text right before a list that starts again at 一: an announcement of it
 # (……以下几个方面： / 我提几点希望。) — the source's own new list, not a numbering slip.
-_NEW_LIST = re.compile(r"(?:[：:]|(?:几|[两二三四五六七八九十])(?:点|个方面|项|条|件)[^。！\n]{0,12}[。！]|以下[^。！\n]{0,12}[。！])\s*[（(第]?$")
+# 「完善四大体系。一是……」「实施三项工程。一是……」: a sentence naming how many follow announces the list too.
+_NEW_LIST = re.compile(r"(?:[：:]|(?:几|[两二三四五六七八九十])(?:点|个方面|项|条|件|大|个|种|类)[^。！\n]{0,12}[。！]|"
+                       r"以下[^。！\n]{0,12}[。！])\s*[（(第]?$")
 
 
 # A paragraph that opens a point of a higher layer (（二）……, 2.……) between two lists inside points.
 _NEW_POINT = re.compile(r"\n\s*(?:[（(][一二三四五六七八九十]+[）)]|[0-9]{1,2}[.．])")
+# 一是 lists inside 第一、第二 points: the next 第N， paragraph opens a point of the outer list too.
+_NEW_OUTER = {"diyi": _NEW_POINT,
+              "yishi": re.compile(r"\n\s*(?:[（(][一二三四五六七八九十]+[）)]|[0-9]{1,2}[.．]|第[一二三四五六七八九十]+[，、,])")}
 
 
 def _check_enumerators(section: DraftSection, spec: SectionSpec | None) -> list[Finding]:
@@ -387,8 +392,8 @@ def _check_enumerators(section: DraftSection, spec: SectionSpec | None) -> list[
                 expected += 1
                 last = b
                 continue
-            if n == 1 and (_NEW_LIST.search(section.body, max(0, a - 60), a) or (style in ("yishi", "diyi") and _NEW_POINT.search(section.body, last, a))):
-                # 「……我提几点希望。第一，……」, or a list inside the next （二）/2. point: counts afresh
+            if n == 1 and (_NEW_LIST.search(section.body, max(0, a - 60), a) or (style in _NEW_OUTER and _NEW_OUTER[style].search(section.body, last, a))):
+                # 「……我提几点希望。第一，……」, or a list inside the next （二）/2./第二 point: counts afresh
                 expected, last = 2, b
                 continue
             last = b

@@ -1,0 +1,179 @@
+"""The draft says the source's own structural words where the source has them: its part headings,
+the words it leads into its problems with, its call to the audience before the last words, the
+exclamations of its greeting and close; a call standing alone opens a new paragraph.
+
+The invented texts follow the forms real reports and addresses use; the corpus tests check the
+same rules on published texts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from speechwriter.extract import extract_facts, read_source
+from speechwriter.facts import Facts
+from speechwriter.workspace import Workspace
+
+from .conftest import shared_path
+
+REPORT = """各位代表：
+现在，我代表县人民政府，向大会报告工作，请予审议。
+一、2023年工作总结
+2023年，我们稳中求进，全县生产总值增长6.1%，一般公共预算收入增长9%。
+——经济运行稳中向好。规模以上工业增加值增长7%，固定资产投资增长8%。
+——民生福祉持续增进。民生支出占比达80%，新增就业2400人。
+在看到成绩的同时，我们也清醒地认识到，前进道路上还有不少困难和挑战：产业层次偏低，新旧动能转换较慢；城乡发展不够平衡；财政收支矛盾突出。
+二、2024年重点任务安排
+2024年全县生产总值增长6%左右。
+（一）着力扩大有效投资。全年实施重点项目120个，完成投资150亿元。
+（二）着力保障改善民生。新增城镇就业2500人以上。
+各位代表！让我们在县委的坚强领导下，奋力谱写高质量发展新篇章！
+"""
+
+ADDRESS = ("在2024年国际茶业博览会开幕式上的致辞尊敬的各位来宾，女士们，先生们，朋友们：大家好！值此博览会开幕之际，"
+           "我代表市人民政府，对各位嘉宾表示热烈的欢迎！本届博览会有28个国家和地区的600家企业参展。"
+           "茶产业是我市的传统产业，全市茶园面积达到45万亩。女士们、先生们、朋友们！当前，茶产业正处在转型升级的关键时期。"
+           "消费需求日益多样，数字技术加快融入种植、加工和流通各环节，全市茶叶电商交易额增长了32%。"
+           "借此机会，我提出两点希望：第一，共同推动茶产业绿色发展。我们要推广生态种植，减少化肥农药使用。"
+           "第二，共同拓展茶文化交流合作。我们将举办茶文化论坛，搭建交流平台。"
+           "女士们、先生们、朋友们！茶香飘四海，情谊传五洲。最后，预祝博览会取得圆满成功！谢谢大家！")
+
+
+def _facts(tmp_path: Path, text: str, genre: str) -> Facts:
+    path = tmp_path / "src.txt"
+    path.write_text(text, encoding="utf-8")
+    return extract_facts([read_source(path)], genre=genre, output_name=str(tmp_path / "f.yaml")).facts
+
+
+def _draft(tmp_path: Path, facts: Facts) -> str:
+    ws = Workspace(tmp_path)
+    return ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft.to_markdown()
+
+
+def test_the_source_headings_replace_the_genre_ones(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, REPORT, "government_report")
+    assert facts.headings == {"review": "2023年工作总结", "tasks": "2024年重点任务安排"}
+    text = _draft(tmp_path, facts)
+    assert "## 一、2023年工作总结" in text and "## 二、2024年重点任务安排" in text
+    assert "今后的主要任务" not in text  # the blueprint's stock heading
+
+
+def test_headings_fall_back_to_the_genre_and_are_plain_text(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, REPORT, "government_report")
+    data = facts.model_dump(mode="json")
+    data["headings"] = {"tasks": "二、今年的主要任务"}  # the number is the blueprint's to give
+    text = _draft(tmp_path, Facts.model_validate(data))
+    assert "## 二、今年的主要任务" in text and "二、二、" not in text
+    assert "## 一、2023年工作回顾" in text  # no heading of its own: the genre's, with the period
+    for bad in ({"Tasks!": "x"}, {"tasks": "{{ meta.title }}"}, {"tasks": "  "}):
+        data["headings"] = bad
+        try:
+            Facts.model_validate(data)
+        except ValueError:
+            continue
+        raise AssertionError(f"accepted {bad}")
+
+
+def test_two_parts_of_one_kind_keep_the_genre_heading(tmp_path: Path) -> None:
+    text = REPORT.replace("二、2024年重点任务安排", "二、2023年民生工作回顾\n全年民生支出增长12%。\n三、2024年重点任务安排")
+    facts = _facts(tmp_path, text, "government_report")
+    assert "review" not in facts.headings  # either heading alone would misname the whole review
+    assert facts.headings.get("tasks") == "2024年重点任务安排"
+
+
+def test_the_source_announcement_leads_into_the_problems(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, REPORT, "government_report")
+    assert facts.shortcomings_lead == "在看到成绩的同时，我们也清醒地认识到，前进道路上还有不少困难和挑战"
+    assert len(facts.shortcomings) == 3
+    text = _draft(tmp_path, facts)
+    assert "清醒地认识到，前进道路上还有不少困难和挑战：" in text
+    assert "还存在一些不足" not in text and "工作中还存在" not in text  # no stock lead-in beside it
+
+
+def test_without_an_announcement_the_genre_lead_in_stays(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, REPORT, "government_report")
+    data = facts.model_dump(mode="json")
+    data["shortcomings_lead"] = None
+    text = _draft(tmp_path, Facts.model_validate(data))
+    assert "清醒地认识到" not in text
+    assert "产业层次偏低" in text
+
+
+def test_the_call_before_the_close_and_the_exclamations_are_kept(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, ADDRESS, "opening_address")
+    assert facts.closing.call == "女士们、先生们、朋友们！"
+    assert facts.opening[0] == "大家好！"
+    text = _draft(tmp_path, facts)
+    assert "大家好！" in text and "表示热烈的欢迎！" in text
+    assert "女士们、先生们、朋友们！茶香飘四海，情谊传五洲。最后，预祝博览会取得圆满成功！" in text
+    assert "大家好。" not in text and "欢迎。" not in text
+
+
+def test_a_call_standing_alone_opens_a_paragraph_and_is_no_theme(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, ADDRESS, "opening_address")
+    themes = [h.theme for h in facts.highlights]
+    assert not any("女士们" in t for t in themes), themes
+    text = _draft(tmp_path, facts)
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    turn = next(p for p in paragraphs if "转型升级的关键时期" in p)
+    assert "茶园面积" not in turn  # the call cut the one-line text here: two paragraphs
+    assert turn.startswith("当前，茶产业")
+
+
+def test_a_paragraph_after_the_last_proposal_stays_with_it(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, ADDRESS.replace("搭建交流平台。", "搭建交流平台。女士们、先生们、朋友们！"
+                                                  "为更好展示茶文化，我们将建设茶文化博物馆。"), "opening_address")
+    second = facts.plans[-1]
+    assert second.theme == "共同拓展茶文化交流合作"
+    assert any("茶文化博物馆" in m for m in second.measures)  # not a result before the proposals
+
+
+def test_the_reference_report_keeps_its_own_words(tmp_path: Path) -> None:
+    path = next(shared_path("reference").glob("*.txt"))
+    facts = extract_facts([read_source(path)], genre="auto", output_name=str(tmp_path / "f.yaml")).facts
+    lead = facts.shortcomings_lead or ""
+    assert lead.endswith("不尽如意的地方"), lead
+    text = _draft(tmp_path, facts)
+    assert lead + "：" in text and "还存在一些不足" not in text
+
+
+def test_a_corpus_report_keeps_its_task_heading(tmp_path: Path) -> None:
+    path = next(shared_path("corpus").glob("15_*.txt"))
+    facts = extract_facts([read_source(path)], genre="auto", output_name=str(tmp_path / "f.yaml")).facts
+    assert facts.headings.get("tasks") == "2020年工作安排"
+    assert "## 二、2020年工作安排" in _draft(tmp_path, facts)
+
+
+def test_a_heading_layer_counts_on_across_a_paragraph_between() -> None:
+    from speechwriter.outline import point_markers
+
+    assert point_markers("paren", ["paren", "none", "paren"]) == ["（一）", "", "（二）"]
+    assert point_markers("paren", ["paren", "diyi", "paren", "arabic", "arabic"]) == ["（一）", "第一", "（二）", "1.", "2."]
+    assert point_markers("yishi", ["diyi", "diyi", "none", "diyi"]) == ["第一", "第二", "", "第一"]  # after a paragraph: anew
+    # a list inside a point, then the outer list goes on (第一……一是……二是……第二)
+    assert point_markers("paren", ["diyi", "yishi", "yishi", "diyi", "yishi"]) == ["第一", "一是", "二是", "第二", "一是"]
+
+
+def test_ordinals_listed_together_mark_no_point() -> None:
+    from speechwriter.extract.text import runin_of
+
+    assert runin_of("第一、二、三产业增加值分别增长5.9%、14.3%、10%") == 0
+    assert runin_of("第二、三产业比重提高") == 0
+    assert runin_of("第一、坚持稳中求进") == 3 and runin_of("第二，扩大有效投资") == 3
+
+
+def test_a_list_restarting_under_the_next_outer_point_is_no_duplicate(tmp_path: Path) -> None:
+    from speechwriter.validate import draft_from_text, validate
+
+    facts = _facts(tmp_path, REPORT, "government_report")
+    blueprint = Workspace(tmp_path).library().blueprint("government_report")
+
+    def s104(tasks: str) -> list[str]:
+        text = f"各位代表：\n\n现在，我代表县人民政府报告工作。\n\n一、2023年工作总结\n\n全县生产总值增长6.1%。\n\n二、2024年重点任务安排\n\n{tasks}"
+        draft = draft_from_text(text, blueprint)  # sections by headings only
+        return [f.message for f in validate(draft, facts, blueprint).findings if f.code == "S104"]
+
+    nested = ("第一，扩大投资。\n\n一是抓项目。\n\n二是抓招商。\n\n第二，改善民生。\n\n一是稳就业。\n\n二是办实事。")
+    assert s104(nested) == []
+    flat = "一是抓项目。\n\n二是抓招商。\n\n一是稳就业。"  # no outer point between: a real duplicate
+    assert any("一是" in m for m in s104(flat))
