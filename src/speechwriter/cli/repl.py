@@ -401,7 +401,8 @@ def facts_view(data: dict[str, Any], facts: Any) -> Any:
         parts.append(Text("组织：", style="bold").append("；".join(
             f"{o['short']}（{o['name']}）" if o.get("short") and o["short"] != o["name"] else o["name"]
             for o in orgs), style=""))
-    labels = {"opening": "开场", "summary": "总述", "summing_up": "总结语", "shortcomings": "不足",
+    labels = {"opening": "开场", "summary": "总述", "summing_up": "总结语", "shortcomings_lead": "引出不足",
+              "shortcomings": "不足",
               "context": "形势", "names": "名称", "honours": "荣誉"}
     for key, value in data.items():
         if key in ("organisations",) or value in (None, [], ""):
@@ -422,6 +423,8 @@ def facts_view(data: dict[str, Any], facts: Any) -> Any:
                 for m in plan.get("measures", []):
                     parts.append(_with_figures(f"   · {m}", [f["raw"] for f in plan.get("figures", [])]))
         elif key == "closing":
+            if value.get("call"):
+                parts.append(Text("呼语：", style="bold").append(value["call"]))
             for label, field in (("希望", "wishes"), ("请求", "requests")):
                 for line in value.get(field, []):
                     parts.append(Text(f"{label}：", style="bold").append(line))
