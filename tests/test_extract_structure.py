@@ -42,7 +42,9 @@ def test_problems_after_a_concession_are_shortcomings_not_achievements(tmp_path:
         assert words not in said, f"{words} filed as an achievement"
     shortcomings = "".join(facts.shortcomings)
     assert "传统产业占比偏高" in shortcomings and "学位和床位供给仍然不足" in shortcomings
-    assert "产业转型进入“爬坡期”" in facts.shortcomings
+    # each numbered problem with all its sentences; the 二是 after ； opens the next one
+    assert facts.shortcomings == ["产业转型进入“爬坡期”。传统产业占比偏高，新兴产业规模偏小",
+                                  "公共服务进入“补课期”。学位和床位供给仍然不足"]
     assert "新建道路12公里" in said  # the results before it stay results
 
 

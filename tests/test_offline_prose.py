@@ -685,6 +685,14 @@ def test_no_lead_word_before_a_judgement_and_no_doubled_request_lead() -> None:
     plans = composer.compose({"role": "plans", "genre": "work_report", "markers": ["（一）"],
                               "points": [{"chars": 200}]}, facts)
     assert "我们将维护群众权益，是" not in plans and "维护群众权益，是群团组织的基本职能" in plans
+    for measure, lead in (("解决“三农”问题是全部工作的重中之重，扎实推进乡村振兴", False),
+                          ("坚持实事求是的原则推进改革", True), ("加快发展先进制造业，特别是装备制造", True),
+                          ("坚持发展是第一要务，推动高质量发展", True)):
+        one = {**facts, "plans": [{"theme": "推进工作", "measures": [measure]}]}
+        text = composer.compose({"role": "plans", "genre": "work_report", "markers": ["（一）"],
+                                 "points": [{"chars": 200}]}, one)
+        assert ("我们将" + measure in text) is lead, (measure, text)
+        assert measure in text
     closing = composer.compose({"role": "closing", "genre": "work_report"}, facts)
     assert "在此，在此" not in closing and closing.count("在此") == 1
 

@@ -362,6 +362,10 @@ def test_circled_numbers_that_number_a_list_are_kept(tmp_path: Path) -> None:
 
     assert strip_note_marks("城建工程3项：①大街建设②东路改造③路网延伸") == "城建工程3项：①大街建设②东路改造③路网延伸"
     assert strip_note_marks("推进“双减”①工作，新建学校［3］3所") == "推进“双减”工作，新建学校3所"  # footnote marks
+    # The typesetter's spaces round a mark go with it; a space between Latin words stays.
+    assert strip_note_marks("按照省委“3689” ［1］ 、市委“19” ［2］ 和县委") == "按照省委“3689”、市委“19”和县委"
+    assert strip_note_marks("落实治欠保支 ［24］ 各项政策") == "落实治欠保支各项政策"
+    assert strip_note_marks("建设5G网络 ［5］ and AI") == "建设5G网络 and AI"
 
 
 def test_a_list_inside_each_point_keeps_its_markers_and_counts_afresh(tmp_path: Path) -> None:

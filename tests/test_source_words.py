@@ -90,6 +90,53 @@ def test_the_source_announcement_leads_into_the_problems(tmp_path: Path) -> None
     assert "还存在一些不足" not in text and "工作中还存在" not in text  # no stock lead-in beside it
 
 
+def test_numbered_problems_keep_their_numbers_and_all_their_sentences(tmp_path: Path) -> None:
+    text = REPORT.replace(
+        "前进道路上还有不少困难和挑战：产业层次偏低，新旧动能转换较慢；城乡发展不够平衡；财政收支矛盾突出。",
+        "前进道路上还有不少困难和挑战。一是产业进入“换挡期”。传统产业支撑减弱，新兴产业比重较小。"
+        "二是城市建设进入“攻坚期”。公共服务欠账较多。乡村短板多重叠加。三是财政收支矛盾突出。")
+    facts = _facts(tmp_path, text, "government_report")
+    assert facts.shortcomings == ["产业进入“换挡期”。传统产业支撑减弱，新兴产业比重较小",
+                                  "城市建设进入“攻坚期”。公共服务欠账较多。乡村短板多重叠加", "财政收支矛盾突出"]
+    draft = _draft(tmp_path, facts)
+    assert ("一是产业进入“换挡期”。传统产业支撑减弱，新兴产业比重较小。二是城市建设进入“攻坚期”。"
+            "公共服务欠账较多。乡村短板多重叠加。三是财政收支矛盾突出。") in draft
+    # 与此同时，…… is another problem, and the turn to the tasks ends the list
+    more = text.replace("三是财政收支矛盾突出。", "三是财政收支矛盾突出。与此同时，社会矛盾有所增多。今年，我们将着力解决这些问题。")
+    facts = _facts(tmp_path, more, "government_report")
+    assert facts.shortcomings[2:] == ["财政收支矛盾突出", "与此同时，社会矛盾有所增多"], facts.shortcomings
+    assert any("着力解决这些问题" in c for c in facts.context)
+    # unnumbered problems stay one clause chain
+    plain = _draft(tmp_path, _facts(tmp_path, REPORT, "government_report"))
+    assert "产业层次偏低，新旧动能转换较慢；城乡发展不够平衡；财政收支矛盾突出。" in plain and "一是产业" not in plain
+
+
+def test_a_call_in_mid_speech_is_said_where_the_speaker_turned(tmp_path: Path) -> None:
+    """各位代表！ opening a paragraph mid-speech is the speaker turning to the hall: it stays before
+    the words it opens (the close's call is the closing's, tested above)."""
+    text = REPORT.replace(
+        "在看到成绩的同时，",
+        "各位代表！成绩的取得，是县委正确领导的结果，是全县人民团结拼搏的结果。\n各位代表，面对困难和挑战，我们知道奋斗的道路不会一帆风顺。\n"
+        "在看到成绩的同时，")
+    facts = _facts(tmp_path, text, "government_report")
+    assert facts.summing_up.startswith("各位代表！成绩的取得"), facts.summing_up
+    assert any(c.startswith("各位代表，面对困难和挑战") for c in facts.context), facts.context
+    draft = _draft(tmp_path, facts)
+    assert "各位代表！成绩的取得，是县委正确领导的结果" in draft
+    paragraphs = draft.split("\n\n")
+    assert any(p.startswith("各位代表，面对困难和挑战，我们知道奋斗的道路不会一帆风顺。") for p in paragraphs)
+    # the review's opening paragraph keeps its call too
+    summary = _facts(tmp_path, REPORT.replace("2023年，我们稳中求进", "各位代表！2023年，我们稳中求进"), "government_report")
+    assert summary.summary.startswith("各位代表！2023年，我们稳中求进"), summary.summary
+    # one call opening a paragraph the extraction takes in two pieces is said once
+    both = REPORT.replace("在看到成绩的同时，", "各位代表！面对困难和挑战，我们迎难而上。成绩的取得，是县委正确领导的结果。\n"
+                                           "在看到成绩的同时，")
+    facts = _facts(tmp_path, both, "government_report")
+    said = [facts.summing_up or "", *facts.context]
+    assert sum(x.count("各位代表！") for x in said) == 1, said
+    assert _draft(tmp_path, facts).count("各位代表！") == 2  # this one and the closing's
+
+
 def test_without_an_announcement_the_genre_lead_in_stays(tmp_path: Path) -> None:
     facts = _facts(tmp_path, REPORT, "government_report")
     data = facts.model_dump(mode="json")
@@ -107,6 +154,26 @@ def test_the_call_before_the_close_and_the_exclamations_are_kept(tmp_path: Path)
     assert "大家好！" in text and "表示热烈的欢迎！" in text
     assert "女士们、先生们、朋友们！茶香飘四海，情谊传五洲。最后，预祝博览会取得圆满成功！" in text
     assert "大家好。" not in text and "欢迎。" not in text
+
+
+def test_the_speech_ends_on_its_own_thanks_or_its_call(tmp_path: Path) -> None:
+    """The source's thanks close the draft as said; a government report, which thanks nobody,
+    ends on its call; a leader's speech without thanks of its own keeps the genre's close."""
+    facts = _facts(tmp_path, ADDRESS.replace("谢谢大家！", "谢谢各位嘉宾。"), "opening_address")
+    assert facts.closing.thanks == ["谢谢各位嘉宾"]
+    text = _draft(tmp_path, facts)
+    assert text.rstrip().endswith("谢谢各位嘉宾。") and text.count("谢谢") == 1
+    report = _draft(tmp_path, _facts(tmp_path, REPORT, "government_report")).rstrip()
+    assert report.endswith("奋力谱写高质量发展新篇章！") and "谢谢" not in report
+    speech = _facts(tmp_path, REPORT, "leader_speech")
+    assert not speech.closing.thanks
+    assert _draft(tmp_path, speech).rstrip().endswith("谢谢大家！")
+    # thanks for the year's work come where the speaker said them, before the call to go on
+    grateful = _facts(tmp_path, REPORT.replace("各位代表！让我们", "各位代表！感谢大家一年来的辛勤付出。让我们"),
+                      "leader_speech")
+    assert grateful.closing.thanks == ["感谢大家一年来的辛勤付出"]
+    end = _draft(tmp_path, grateful).rstrip()
+    assert end.endswith("各位代表！感谢大家一年来的辛勤付出。让我们在县委的坚强领导下，奋力谱写高质量发展新篇章！")
 
 
 def test_a_call_standing_alone_opens_a_paragraph_and_is_no_theme(tmp_path: Path) -> None:

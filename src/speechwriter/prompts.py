@@ -385,7 +385,10 @@ class PromptLibrary:
             "examples": examples,
             "examples_block": data_block("examples", [e["text"] for e in examples]) if examples else "",
             "facts_block": data_block("facts", {"meta": meta, **data}),
-            "section_block": data_block("section", {"genre": blueprint.phrasing or blueprint.id, **spec}),
+            # genre: whose phrase bank the offline composer speaks; blueprint: the genre itself, whose
+            # own phrases (政府工作报告 ends on its call, no 谢谢) come before the borrowed ones.
+            "section_block": data_block("section", {"genre": blueprint.phrasing or blueprint.id,
+                                                    "blueprint": blueprint.id, **spec}),
             # What the speaker, the occasion and the outline say comes from the facts: data, so it is
             # fenced (and masked) like the facts, and the instructions around it never hold a fact.
             "meta_block": data_block("meta", {**meta, **_when_data(facts)}),

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..blueprint import enumerator_word
 from ..datablock import parse_data_block
 from ..gaps import gap_marker
 from .base import Completion, Engine, EngineError, Message, Request
@@ -56,8 +57,15 @@ def _sentence(text: str, end: str = "。") -> str:
     return text + (own or end) if text else ""
 
 
-# 「维护群众权益，是群团组织的基本职能」 says what a task is, not what will be done: no 我们将 in front.
-_JUDGEMENT = re.compile(r"^[^，,。；]{2,24}[，,]\s*(?:是|就是|乃是)")
+# 「维护群众权益，是群团组织的基本职能」 and 「解决“三农”问题是……重中之重」 say what a task is, not
+# what will be done: no 我们将 in front. A 是 inside a word (实事求是, 特别是, 还是, 是否) is not one,
+# nor one inside what a verb holds to (坚持发展是第一要务).
+_JUDGEMENT = re.compile(
+    r"^(?:[^，,。；]{2,24}[，,]\s*(?:是|就是|乃是)"
+    r"|(?!坚持|树立|牢记|牢固树立|认识到|明确|确立|把握|强调|突出|体现|深刻认识)"
+    r"[^，,。；：:是]{3,24}(?<!特别)(?<!尤其)(?<!实事求)(?<![还但凡于就也更总不])是(?!否|非))")
+# A call to the hall opening a line (各位代表！ 同志们，): the speaker's turn, a new paragraph.
+_CALL_START = re.compile(r"^(?:(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|各位来宾|各位嘉宾)[、，,]?)+[！!，,]")
 _SUB_POINT = re.compile(r"^(?:[0-9]{1,2}[.．](?![0-9])|[（(][0-9]{1,2}[）)])")
 _QUOTE_ENDS = re.compile(r"[。！？!?][”’」』]$")
 
@@ -327,6 +335,7 @@ class _Writer:
         self.facts = facts
         self.meta = facts.get("meta", {})
         self.genre = section.get("genre", "work_report")
+        self.blueprint = str(section.get("blueprint") or self.genre)
         self.role = section.get("role", "body")
         self.section_id = str(section.get("id") or "")
         self.markers: list[str] = section.get("markers") or []
@@ -344,12 +353,13 @@ class _Writer:
     # phrase bank ---------------------------------------------------------------------------
 
     def phrase(self, path: str, **fields: Any) -> str:
-        """The phrase at ``path`` for this genre, its slots filled ('' when the bank has none)."""
+        """The phrase at ``path`` for this genre, its slots filled ('' when the bank has none): the
+        blueprint's own first, then the genre whose phrasing it borrows, then the default."""
         node: Any = self.phrases
         for key in path.split("."):
             node = node.get(key, {}) if isinstance(node, dict) else {}
         if isinstance(node, dict):
-            node = node.get(self.genre, node.get("default", ""))
+            node = node.get(self.blueprint, node.get(self.genre, node.get("default", "")))
         if not isinstance(node, str):
             return ""
         try:
@@ -648,7 +658,13 @@ class _Writer:
                 shift = all(x.endswith("转变") for x in real)
                 lead = self.shortcomings_lead(len(real)) or \
                     self.phrase("structural.lead.shortcomings_shift" if shift else "structural.lead.shortcomings")
-                text = lead + "；".join(real) + "。"
+                if len(real) > 1 and any("。" in x for x in real):
+                    # Problems of several sentences each are points, numbered as the source did
+                    # (一是……。……。二是……), not one clause chain joined by ；.
+                    text = lead + "".join(f"{enumerator_word('yishi', i, len(real))}{x}。"
+                                          for i, x in enumerate(real, 1))
+                else:
+                    text = lead + "；".join(real) + "。"
             if len(real) < len(shortcomings):
                 text += gap_marker(self.gap_text("shortcomings"))
             if not self.facts_fill_section:  # a whole speech extracted says as much as its source did
@@ -667,12 +683,24 @@ class _Writer:
             return own + "："
         return self.phrase("structural.lead.shortcomings") if n > 1 else ""
 
+    def context_paragraphs(self) -> list[str]:
+        """The facts' context as paragraphs: one, except that a line opening with a call (各位代表！
+        ……) starts a new one, where the speaker turned to the hall."""
+        paragraphs: list[str] = []
+        for c in self.facts.get("context") or []:
+            text = _sentence(c)
+            if text and (not paragraphs or _CALL_START.match(text)):
+                paragraphs.append(text)
+            elif text:
+                paragraphs[-1] += text
+        return paragraphs
+
     def write_situation(self) -> list[str]:
-        context = "".join(_sentence(c) for c in self.facts.get("context") or [])
+        context = self.context_paragraphs()
         shortcomings = [_clause(s) for s in self.facts.get("shortcomings") or []]
         lead = self.shortcomings_lead(len(shortcomings)) if shortcomings else ""
         if context:
-            return [context + lead, *self._shortcoming_points(shortcomings)]
+            return [*context[:-1], context[-1] + lead, *self._shortcoming_points(shortcomings)]
         # The situation is the speaker's judgement, not a fact the composer has: asked for, once.
         wanted = self.gap_text("context")
         situation = gap_marker(wanted, max(GAP_MIN_CHARS, int(round(self.target * 0.3, -1)))) if wanted else ""
@@ -680,11 +708,10 @@ class _Writer:
 
     def write_plans(self) -> list[str]:
         everything = self.facts.get("plans") or []
-        context = "".join(_sentence(c) for c in self.facts.get("context") or [])
         # What the source says before its points (the targets, a part's lead) comes first, unnumbered,
         # and is not counted: the count is the number of the points it introduces.
         # Each of them a paragraph of its own, as in the source (总体要求, 预期目标 …).
-        intro = [context] if context else []
+        intro = self.context_paragraphs()
         for lead in (p for p in everything if p.get("lead")):
             measures = [_clause(m) for m in lead.get("measures") or [] if _clause(m)]
             intro.append(_clause(lead["theme"]) + ("：" + "；".join(measures) if measures else "") + "。")
@@ -734,6 +761,13 @@ class _Writer:
             requests = [self.opening_request()]  # moved from the opening, not lost
         paragraphs = []
         own = [w for w in closing.get("wishes") or [] if _clause(w)]  # with the marks they were said with
+        # The speaker's thanks as said: 「感谢大家……」 before the wishes (where speeches say it), the
+        # parting 「谢谢大家」 last; with either, no 谢谢！ of the genre's is added.
+        thanks = [t for t in closing.get("thanks") or [] if _clause(t)]
+        parting = [t for t in thanks if _clause(t).startswith("谢谢")]
+        gratitude = "".join(_sentence(t) for t in thanks if t not in parting)
+        if gratitude and not wishes:
+            paragraphs.append((_sentence(closing["call"], "！") if closing.get("call") else "") + gratitude)
         if wishes:
             end = "！" if self.genre == "leader_speech" else "。"
             # 同志们， only before an audience the salutation calls so (not 各位来宾 at a summit)
@@ -743,7 +777,7 @@ class _Writer:
                 lead = ""
             if closing.get("call"):  # the source's own call before its last words (女士们、先生们！)
                 lead = _sentence(closing["call"], "！")
-            paragraphs.append(lead + "".join(_sentence(w) for w in own[:-1]) + _sentence(own[-1], end))
+            paragraphs.append(lead + gratitude + "".join(_sentence(w) for w in own[:-1]) + _sentence(own[-1], end))
         for r in requests:
             lead = self.phrase("facts.request_lead") if not r.startswith(("请", "恳请", "敬请")) or paragraphs else ""
             if lead and r.startswith(lead.rstrip("，, ")):
@@ -751,9 +785,14 @@ class _Writer:
             paragraphs.append(lead + _sentence(r))
         if not paragraphs:
             paragraphs.append(self.gap(self.target, 0, "closing") or gap_marker(self.gap_text("closing")))
+        if thanks:
+            if parting:
+                paragraphs.append("".join(_sentence(t) for t in parting))
+            return paragraphs
         asked = any(w in "".join(requests) for w in ("评议", "审议", "指正", "指导"))
-        if self.genre == "leader_speech" or not asked:
-            paragraphs.append(self.phrase("structural.end"))
+        end = self.phrase("structural.end")  # empty where the genre closes on its call (政府工作报告)
+        if end and (self.genre == "leader_speech" or not asked):
+            paragraphs.append(end)
         return paragraphs
 
     def opening_request(self) -> str:

@@ -120,11 +120,11 @@ def export_draft(draft: Draft, fmt: str, path: Path, *, force: bool = False, fon
         return write_text_atomic(target, draft.to_markdown())
     if fmt == "txt":
         return write_text_atomic(target, draft.to_text())
-    if fmt == "pdf":
-        soffice = _soffice()  # before any work: a clear message when LibreOffice is missing
+    if fmt in ("pdf", "docx"):
         doc = build_docx(draft, fonts or Fonts(), template=template)
-    elif fmt == "docx":
-        doc = build_docx(draft, fonts or Fonts(), template=template)
+        # After the user's own template is checked (its fault is theirs to fix either way), before the
+        # slow conversion: a clear message when LibreOffice is missing.
+        soffice = _soffice() if fmt == "pdf" else ""
     else:
         doc = build_reading_copy(draft, fonts or Fonts(), chars_per_minute)
     buffer = io.BytesIO()

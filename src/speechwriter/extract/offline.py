@@ -20,6 +20,7 @@ Every item carries its provenance; what the rules only guessed is marked for rev
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -50,7 +51,10 @@ _OPPORTUNITY = re.compile(r"机遇|优势|有利条件|有利因素|前景")
 _FACING = re.compile(r"^面对(?:[^，,。]{0,12}的)?(?:困难|挑战|问题|压力|风险)")
 _FALLBACK_WHAT = re.compile(r"问题|不足|差距|短板|弱项|薄弱|不够|有待")
 _RESOLVE = re.compile(r"^(?:对此|对这些|对于这些|针对|我们将|我们一定|我们要|我们必须|这些问题|必须|要|找准|在今后|今后|下一步)"
-                      r"|加以解决|高度重视|认真解决|切实解决|努力解决|认真研究|加以改进")
+                      r"|^[^，,。]{1,10}[，,]\s*我们(?:将|要|一定|必须)"
+                      r"|加以解决|高度重视|认真解决|切实解决|努力解决|着力解决|认真研究|加以改进")
+# 「与此同时，……」「此外，……」 after a numbered problem: another problem, not more of that one.
+_ANOTHER = re.compile(r"^(?:与此同时|同时|此外|另外|另一方面)[，,]")
 _PERIOD = re.compile(r"^(?:(?:近|过去)?[0-9一二三四五六七八九十两几]+年(?:来|以来|中)|[0-9]{4}年(?:度)?|一年来|近年来|过去一年|"
                      r"本届政府以来|[0-9一二三四五六七八九十两]+年以来)")
 _HONOUR = re.compile(r"(?:荣获|获评|获得|被评为|评为|被授予|授予|获)(?:了)?((?:[\u4e00-\u9fff“”*]){1,18}?"
@@ -200,6 +204,8 @@ class _SourceExtractor:
         self.all_parts = all_parts  # a genre without fixed parts: every part of the source is a part of its own
         self.before_plans: set[int] = set()  # parts of its own that stand before the tasks (总体要求)
         self.context: list[tuple[str, dict[str, Any]]] = []
+        self.context_at: list[int] = []  # the sentence index of each context line
+        self.calls_said: set[int] = set()  # the mid-speech calls (各位代表！) already put before a text
         self.names: list[str] = []
         self.honours: list[tuple[str, str | None]] = []
         self.opening: list[tuple[str, dict[str, Any]]] = []
@@ -253,8 +259,7 @@ class _SourceExtractor:
             if self.kind(s) == "achievements" and _FACING.match(_VOCATIVE.sub("", s.text)) \
                     and not self.figures(s.text):
                 self.used.add(s.index)
-                if len(self.context) < MAX_CONTEXT:
-                    self.context.append((_strip_end(_VOCATIVE.sub("", s.text)), _provenance(self.source, s)))
+                self.add_context(s, _strip_end(_VOCATIVE.sub("", s.text)))
                 continue
             concession = _CONCESSION.search(s.text)
             if concession and self.kind(s) == "achievements":
@@ -271,10 +276,11 @@ class _SourceExtractor:
                 continue  # 「着力解决……问题」 in a plan is a task; 「清醒地看到……挑战」 still lists shortcomings
             self._announced(s, what.end() if what else aware.end())  # type: ignore[union-attr]
 
-    def _shortcoming(self, s: Sentence, text: str, review: str | None = None) -> None:
+    def _shortcoming(self, s: Sentence, text: str, review: str | None = None) -> bool:
         text = _strip_end(text[runin_of(text):])
         if len(text) >= 4:
             self.shortcomings.append((text, _provenance(self.source, s, review)))
+        return len(text) >= 4
 
     def _announced(self, s: Sentence, keyword_end: int) -> None:
         """A sentence that announces shortcomings: take what it lists, or the sentences after it.
@@ -289,8 +295,8 @@ class _SourceExtractor:
             for t in before:
                 self.used.add(t.index)
                 text = _strip_end(_VOCATIVE.sub("", t.text))
-                if len(text) >= 4 and len(self.context) < MAX_CONTEXT:
-                    self.context.append((text, _provenance(self.source, t)))
+                if len(text) >= 4:
+                    self.add_context(t, text)
         colon = max(s.text.rfind("："), s.text.rfind(":"))
         found = 0
         lead = ""
@@ -300,6 +306,9 @@ class _SourceExtractor:
                 self._shortcoming(s, part)
                 found += 1
         following = [t for t in self.outline.sentences[s.index + 1:s.index + 24] if t.paragraph == s.paragraph]
+        # Problems the source numbers (一是……。……。二是……) stay one per number, each with all its
+        # sentences; unnumbered ones are one per clause (……；……).
+        point = False  # inside a numbered problem: what follows belongs to it until the next number
         for k, t in enumerate(following):
             if t.index in self.used or _DEMAND_START.match(_VOCATIVE.sub("", t.text)):
                 break  # 「新形势需要新担当」: the speech turns to what must be done; the list has ended
@@ -309,13 +318,21 @@ class _SourceExtractor:
                     if u.index in self.used or self.figures(u.text):
                         break
                     self.used.add(u.index)
-                    if len(self.context) < MAX_CONTEXT:
-                        self.context.append((_strip_end(_VOCATIVE.sub("", u.text)), _provenance(self.source, u)))
+                    self.add_context(u, _strip_end(_VOCATIVE.sub("", u.text)))
                 break
             self.used.add(t.index)
-            for part in re.split(r"[；;]", t.text):
-                self._shortcoming(t, part)
-                found += 1
+            if _ANOTHER.match(t.text):
+                point = False  # 与此同时，……: a problem of its own, not more of the numbered one
+            for j, part in enumerate(re.split(r"[；;]", t.text)):
+                if runin_of(part):  # 一是经济发展进入“换挡期”。产业结构不优……: a point with its sentences
+                    point = self._shortcoming(t, part)
+                    found += 1
+                elif point and _strip_end(part):
+                    text, provenance = self.shortcomings[-1]
+                    self.shortcomings[-1] = (text + ("；" if j else "。") + _strip_end(part), provenance)
+                elif not point:
+                    self._shortcoming(t, part)
+                    found += 1
             if not lead:  # the whole sentence announces what the next ones list
                 lead = s.text
         if not found:
@@ -331,8 +348,8 @@ class _SourceExtractor:
         if lead and 6 <= len(lead) <= 60 and "；" not in lead and ";" not in lead \
                 and self.shortcomings_lead is None and not self.figures(lead):
             self.shortcomings_lead = (lead, _provenance(self.source, s))
-        elif concession and lead == _strip_end(_VOCATIVE.sub("", s.text)) and len(self.context) < MAX_CONTEXT:
-            self.context.append((lead, _provenance(self.source, s)))  # a second announcement: as before
+        elif concession and lead == _strip_end(_VOCATIVE.sub("", s.text)):
+            self.add_context(s, lead)  # a second announcement: as before
 
     # -- plans -------------------------------------------------------------------------------
 
@@ -417,8 +434,7 @@ class _SourceExtractor:
                 if len(t) < 6:
                     continue
                 if not self.figures(t):
-                    if len(self.context) < MAX_CONTEXT:
-                        self.context.append((t, _provenance(self.source, s)))
+                    self.add_context(s, t)
                     continue
                 theme, rest = clip_theme(t)
                 if rest and not re.match(r"(?:是|为)?[：:]", t[len(theme):]):
@@ -435,8 +451,8 @@ class _SourceExtractor:
         if not kept and not self.figures(first):
             for s in members:
                 text = _strip_end(s.text[runin_of(s.text):])
-                if len(self.context) < MAX_CONTEXT and len(text) >= 6 and not self.figures(text):
-                    self.context.append((text, _provenance(self.source, s)))
+                if len(text) >= 6 and not self.figures(text):
+                    self.add_context(s, text)
                 elif len(text) >= 6 and self.figures(text):  # a target among the context: a plan of its own
                     theme, rest = clip_theme(text)
                     self._add_plan(theme, [_strip_end(rest)] if rest else [],
@@ -564,6 +580,35 @@ class _SourceExtractor:
         self.take_acknowledgement()
         self.take_experience()
 
+    def add_context(self, s: Sentence, text: str) -> None:
+        """Keep ``text`` (from ``s``) as context for the writer, up to the cap, with the call that
+        opens its paragraph (各位代表！) said before it as in the source."""
+        if len(self.context) < MAX_CONTEXT:
+            # in the source's order, whichever step found it first: the writer says it in that order
+            at = bisect.bisect_right(self.context_at, s.index)
+            self.context_at.insert(at, s.index)
+            self.context.insert(at, (self.called(s, text) + text, _provenance(self.source, s)))
+
+    def called(self, s: Sentence, text: str) -> str:
+        """The call the speaker turns to the hall with at the start of ``s``'s paragraph: a call
+        standing alone just before it (各位代表！), or one opening ``s`` itself (同志们，……) that
+        ``text`` has lost; '' elsewhere. Mid-speech calls mark the speech's turns: dropped, the
+        draft reads as a document, not a speech."""
+        sentences = self.outline.sentences
+        first = s.index == 0 or sentences[s.index - 1].paragraph != s.paragraph
+        inline = _VOCATIVE.match(s.text)
+        if first and inline and not text.startswith(inline.group(0)) and s.index not in self.calls_said:
+            self.calls_said.add(s.index)
+            return inline.group(0).strip()
+        if s.index == 0 or first:
+            return ""
+        before = sentences[s.index - 1]
+        opens = before.index == 0 or sentences[before.index - 1].paragraph != before.paragraph
+        if not opens or not _VOCATIVE_SENTENCE.match(before.text) or before.index in self.calls_said:
+            return ""
+        self.calls_said.add(before.index)  # said once: a second text from this paragraph goes without it
+        return _spoken(before.text)
+
     def take_acknowledgement(self) -> None:
         """The paragraph after a review that credits its results (成绩的取得，是……的结果) and thanks
         those who helped: the review's summing-up, kept whole (a saying it opens with included),
@@ -576,8 +621,9 @@ class _SourceExtractor:
             if len(para) > 8 or not any(_ACKNOWLEDGE.search(s.text) for s in para) \
                     or any(self.figures(s.text) for s in para):
                 continue
-            text = "".join(_strip_end(_VOCATIVE.sub("", s.text)) + "。" for s in para
-                           if not _VOCATIVE_SENTENCE.match(s.text))
+            # 各位代表！ opening the paragraph is said before it, as the speaker turned to the hall
+            text = self.called(para[0], "") + "".join(_strip_end(_VOCATIVE.sub("", s.text)) + "。" for s in para
+                                                      if not _VOCATIVE_SENTENCE.match(s.text))
             self.used.update(s.index for s in para)
             if self.summing_up is None:
                 self.summing_up = (_strip_end(text), _provenance(self.source, para[0]))
@@ -635,8 +681,7 @@ class _SourceExtractor:
                 continue
             if _VOICE.match(_VOCATIVE.sub("", s.text)):
                 self.used.add(s.index)  # the speaker's own words: context for the writer, never a result
-                if len(self.context) < MAX_CONTEXT:
-                    self.context.append((_strip_end(s.text), _provenance(self.source, s)))
+                self.add_context(s, _strip_end(s.text))
                 continue
             groups: list[tuple[int, str | None, int, int, str | None]] = []  # node, org, start, end, review
             for c in s.clauses:
@@ -749,11 +794,12 @@ class _SourceExtractor:
             if not paragraphs:
                 return
             lead = [s for p in paragraphs for s in p]  # everything before the first point
-        text = "".join(_strip_end(_VOCATIVE.sub("", s.text)) + "。" for s in lead)
+        text = "".join(_strip_end(_VOCATIVE.sub("", s.text)) + "。" for s in lead
+                       if not _VOCATIVE_SENTENCE.match(s.text))
         if len(text) < 12:
             return
         self.used.update(s.index for s in lead)
-        self.summary = (_strip_end(text), _provenance(self.source, lead[0]))
+        self.summary = (self.called(lead[0], text) + _strip_end(text), _provenance(self.source, lead[0]))
 
     @staticmethod
     def _leads(paragraphs: list[list[Sentence]]) -> bool:
@@ -866,8 +912,7 @@ class _SourceExtractor:
                 self._continue_point(last.index, owner)
             if style is not None:
                 self.used.add(s.index)
-                if len(self.context) < MAX_CONTEXT:
-                    self.context.append((_strip_end(_VOCATIVE.sub("", s.text)), _provenance(self.source, s)))
+                self.add_context(s, _strip_end(_VOCATIVE.sub("", s.text)))
 
     def _continue_point(self, point: int, owner: int) -> None:
         """Paragraphs after the last proposal (cut off by a 女士们、先生们！) go on with it, up to the

@@ -194,10 +194,13 @@ def clip_theme(text: str, limit: int = 32) -> tuple[str, str]:
 
 
 # A footnote mark after a word (“双减”［3］, 12家[4], 攻坚”①, 工程”注1): the reader's pointer to a
-# note, not part of the statement. A mark at the start of a line is the note itself and stays.
-_NOTE_MARK = re.compile(r"(?<=[\u4e00-\u9fff”’》）)A-Za-z%％])\s*(?:［\d{1,3}］|\[\d{1,3}\]|〔\d{1,3}〕|【\d{1,3}】|[①-⑳])"
+# note, not part of the statement. A mark at the start of a line is the note itself and stays. The
+# spaces a typesetter put round it (“3689” ［1］ 、) go with it: Chinese text has none between words.
+_AFTER_MARK = r"(?:\s+(?=[\u4e00-\u9fff“‘《（、，。；：！？”’》）])|\s+$)?"
+_NOTE_MARK = re.compile(r"(?:(?<=[\u4e00-\u9fff”’》）)A-Za-z%％])\s*(?:［\d{1,3}］|\[\d{1,3}\]|〔\d{1,3}〕|【\d{1,3}】|[①-⑳])"
                         r"|(?<=[”’》）)])\s*注\d{1,2}(?![0-9])"
-                        r"|(?<=[\u4e00-\u9fff])(?<![关备投专贯倾标批下浇灌加赌])注\d{1,2}(?=[\u4e00-\u9fff]{2})(?![0-9])")
+                        r"|(?<=[\u4e00-\u9fff])(?<![关备投专贯倾标批下浇灌加赌])注\d{1,2}(?=[\u4e00-\u9fff]{2})(?![0-9]))"
+                        + _AFTER_MARK)
 
 
 # 「城建工程10项：①……②……」: circled numbers that open a list (① after a colon or a clause's start)
