@@ -66,6 +66,17 @@ def run(server: FakeLLMServer, tmp_path: Path, sources=(UNION,), **options):
                          llm_options=LLMOptions(**options), output_name=str(tmp_path / "facts.yaml"))
 
 
+def run_report(reply, src, tmp_path: Path):
+    """Extract ``src`` as a government report through a local server answering with ``reply``:
+    the extraction, the system prompt and the reply schema's properties the server saw, and the server."""
+    with FakeLLMServer(reply) as server:
+        result = extract_facts([src], genre="government_report", engine=engine_for(server),
+                               workspace=Workspace(tmp_path), output_name=str(tmp_path / "facts.yaml"))
+    first = server.requests[0]
+    schema = first["response_format"]["json_schema"]["schema"]["properties"]
+    return result, first["messages"][0]["content"], schema, server
+
+
 # --- replies -----------------------------------------------------------------------------------------
 
 def test_a_good_structured_reply_becomes_facts_with_provenance(tmp_path: Path) -> None:
@@ -248,15 +259,11 @@ def test_the_reply_keeps_opening_closing_and_the_sources_own_parts(tmp_path: Pat
                      "sentences": [sid("坚持")]}]}]}
         return Step(reply=json.dumps(body, ensure_ascii=False))
 
-    with FakeLLMServer(reply) as server:
-        result = extract_facts([src], genre="government_report", engine=engine_for(server),
-                               workspace=Workspace(tmp_path), output_name=str(tmp_path / "facts.yaml"))
-        system = server.requests[0]["messages"][0]["content"]
-        schema = server.requests[0]["response_format"]["json_schema"]["schema"]["properties"]
-        assert server.calls == 2 and "S999" in server.requests[1]["messages"][-1]["content"]
+    result, system, schema, server = run_report(reply, src, tmp_path)
+    facts = result.facts
+    assert server.calls == 2 and "S999" in server.requests[1]["messages"][-1]["content"]
     assert {"opening", "closing", "parts", "context"} <= set(schema)
     assert "closing" in system and "parts" in system and "刚才" in system
-    facts = result.facts
     assert facts.closing.wishes == ["让我们团结一心，为完成全年任务而努力奋斗"] and facts.closing.requests == ["请予审议"]
     assert facts.opening == ["现在，我代表县人民政府向大会报告工作"]
     assert [(p.heading, p.after) for p in facts.parts] == [("加强政府自身建设", "tasks")]
@@ -288,14 +295,10 @@ def test_the_reply_keeps_the_sources_marking_its_summary_and_its_summing_up(tmp_
                            "figures": ["5万平方米"], "sentences": [sid("年内")]}]}
         return Step(reply=json.dumps(body, ensure_ascii=False))
 
-    with FakeLLMServer(reply) as server:
-        result = extract_facts([src], genre="government_report", engine=engine_for(server),
-                               workspace=Workspace(tmp_path), output_name=str(tmp_path / "facts.yaml"))
-        system = server.requests[0]["messages"][0]["content"]
-        schema = server.requests[0]["response_format"]["json_schema"]["schema"]
-    assert "style" in system and "summary" in system and "summing_up" in system
-    assert {"summary", "summing_up"} <= set(schema["properties"])
+    result, system, schema, _ = run_report(reply, src, tmp_path)
     facts = result.facts
+    assert "style" in system and "summary" in system and "summing_up" in system
+    assert {"summary", "summing_up"} <= set(schema)
     assert facts.summary == "去年，在县委领导下，全县生产总值增长6%"
     assert facts.summing_up == "成绩的取得，是全县人民团结奋斗的结果"
     assert [h.style for h in facts.highlights] == ["dash", "dash"] and facts.plans[0].style == "paren"
@@ -329,16 +332,12 @@ def test_the_reply_keeps_the_sources_headings_its_lead_into_the_problems_and_its
                             "wishes": [{"text": "让我们团结一心，为完成全年任务而努力奋斗！", "sentences": [sid("让我们")]}]}}
         return Step(reply=json.dumps(body, ensure_ascii=False))
 
-    with FakeLLMServer(reply) as server:
-        result = extract_facts([src], genre="government_report", engine=engine_for(server),
-                               workspace=Workspace(tmp_path), output_name=str(tmp_path / "facts.yaml"))
-        system = server.requests[0]["messages"][0]["content"]
-        schema = server.requests[0]["response_format"]["json_schema"]["schema"]["properties"]
-        # the invented heading is refused and asked again, naming the field
-        assert server.calls == 2 and "headings[1].text" in server.requests[1]["messages"][-1]["content"]
+    result, system, schema, server = run_report(reply, src, tmp_path)
+    facts = result.facts
+    # the invented heading is refused and asked again, naming the field
+    assert server.calls == 2 and "headings[1].text" in server.requests[1]["messages"][-1]["content"]
     assert {"shortcomings_lead", "headings"} <= set(schema)
     assert "shortcomings_lead" in system and "headings" in system and "closing.call" in system
-    facts = result.facts
     assert facts.headings == {"review": "2023年工作总结", "tasks": "2024年重点任务安排"}
     assert facts.shortcomings_lead == "同时也要看到，前进中还有不少困难"
     assert facts.closing.call == "各位代表！"

@@ -176,6 +176,26 @@ def test_the_speech_ends_on_its_own_thanks_or_its_call(tmp_path: Path) -> None:
     assert end.endswith("各位代表！感谢大家一年来的辛勤付出。让我们在县委的坚强领导下，奋力谱写高质量发展新篇章！")
 
 
+def test_a_whole_speech_asks_for_no_part_its_source_never_had(tmp_path: Path) -> None:
+    """Facts extracted from a whole speech say all it said: no 提出要求 section is added to ask, in
+    a gap, for requirements the source never made; thin facts written by hand still get it."""
+    from speechwriter.facts import load_facts
+    from speechwriter.outline import holds_whole_speech, with_facts_parts
+    from speechwriter.prompts import PromptLibrary
+
+    blueprint = PromptLibrary().blueprint("leader_speech")
+    speech = next(shared_path("corpus").glob("31_*.txt")).read_text(encoding="utf-8")
+    whole = _facts(tmp_path, speech, "leader_speech")
+    assert holds_whole_speech(whole, blueprint)
+    assert "requirements" not in [s.id for s in with_facts_parts(blueprint, whole).sections]
+    text = _draft(tmp_path, whole)
+    assert "再提几点要求" not in text and "落实要求" not in text
+    assert "谢谢" not in text and text.rstrip().endswith("新的更大奇迹！")  # it ends as its source did
+    thin = load_facts(Path(__file__).resolve().parent.parent / "fixtures" / "facts" / "leader_speech_safety.yaml")
+    assert not holds_whole_speech(thin, blueprint)
+    assert "再提几点要求" in _draft(tmp_path, thin)
+
+
 def test_a_call_standing_alone_opens_a_paragraph_and_is_no_theme(tmp_path: Path) -> None:
     facts = _facts(tmp_path, ADDRESS, "opening_address")
     themes = [h.theme for h in facts.highlights]
@@ -202,6 +222,10 @@ def test_the_reference_report_keeps_its_own_words(tmp_path: Path) -> None:
     assert lead.endswith("不尽如意的地方"), lead
     text = _draft(tmp_path, facts)
     assert lead + "：" in text and "还存在一些不足" not in text
+    # the opening's request to the inspecting leaders stays: the closing asks them something else
+    opening = text.split("## 一、")[0]
+    assert "敬请光源主席和同志们多多指导。" in opening
+    assert text.count("给予指导") == 1
 
 
 def test_a_corpus_report_keeps_its_task_heading(tmp_path: Path) -> None:

@@ -87,9 +87,25 @@ class Outline:
         return out
 
 
+FILLED_SHARE = 0.9  # facts text at least this share of the target: the facts hold the whole speech
+
+
+def holds_whole_speech(facts: Facts, blueprint: Blueprint) -> bool:
+    """Whether ``facts`` hold a whole speech (as one extracted from a complete text does): their
+    text reaches the length target, so what they do not say, the speech did not say."""
+    target = facts.meta.target.resolved_chars(blueprint.chars_per_minute)
+    return sum(map(len, facts.prose())) >= target * FILLED_SHARE
+
+
 def with_facts_parts(blueprint: Blueprint, facts: Facts) -> Blueprint:
-    """The genre's sections plus one for each part of the source's own (``facts.parts``), placed
-    where the source had it; a part's share of the length is its share of the facts' text."""
+    """The genre as drafted for ``facts``: its sections plus one for each part of the source's own
+    (``facts.parts``), placed where the source had it, a part's share of the length its share of
+    the facts' text. Facts that hold a whole speech drop the requirements no fact feeds (提出要求):
+    that section would only ask, in a gap, for a part its source never had."""
+    if holds_whole_speech(facts, blueprint) and any(s.role == "requirements" and not s.feeds
+                                                    for s in blueprint.sections):
+        kept = [s for s in blueprint.sections if s.role != "requirements" or s.feeds]
+        blueprint = blueprint.model_copy(update={"sections": kept})
     if not facts.parts or any(s.part is not None for s in blueprint.sections):
         return blueprint
     total = sum(len(t) for t in facts.prose()) or 1
@@ -231,6 +247,8 @@ def section_links(facts: Facts, blueprint: Blueprint, section: SectionSpec) -> d
         # What the opening says: a request the opening makes (不妥之处请批评指正) is the closing's to say.
         links["opening"] = list(facts.opening)
     if section.role == "opening":
-        # The parts the opening may announce (下面，我讲三个方面…).
+        # The parts the opening may announce (下面，我讲三个方面…), and the closing's requests: a
+        # request the opening makes is said once, in the closing when the closing asks it too.
         links["parts"] = [s.title for s in blueprint.sections if s.heading]
+        links["requests"] = list(facts.closing.requests)
     return links

@@ -29,9 +29,6 @@ from .gaps import gap_marker
 __all__ = ["PromptLibrary", "RenderedPrompt", "SpeechPlan", "data_block", "facts_slice", "parse_data_block"]
 
 
-FILLED_SHARE = 0.9  # facts text at least this share of the target: the facts hold the whole speech
-
-
 @dataclass(frozen=True)
 class RenderedPrompt:
     """Messages for one section, with the template names and hashes that made them."""
@@ -336,7 +333,7 @@ class PromptLibrary:
         ``plan`` is :meth:`plan` of the same facts and blueprint, made once for every section of a
         draft (without it, it is made here).
         """
-        from .outline import section_links
+        from .outline import holds_whole_speech, section_links
 
         check_needs(facts, blueprint, section)
         plan = plan or self.plan(facts, blueprint)
@@ -367,7 +364,7 @@ class PromptLibrary:
             "outline": [{k: p[k] for k in ("id", "role", "heading", "chars", "budget")} for p in plan.outline_data],
             # The facts hold a whole speech (one extracted from a complete text): a point shorter than
             # its even share is how the source weighed it, not a shortfall to fill.
-            "facts_fill_target": sum(map(len, facts.prose())) >= outline.target_chars * FILLED_SHARE,
+            "facts_fill_target": holds_whole_speech(facts, blueprint),
         }
         if section.role == "requirements":
             spec["markers"] = [enumerator_word(section.enumerator, n, 3) for n in range(1, 4)]

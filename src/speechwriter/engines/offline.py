@@ -554,8 +554,7 @@ class _Writer:
             text = _clause(raw)
             if self.genre == "duty_report":  # 请予评议 belongs to the closing of a duty report
                 text = re.sub(r"[，,]?\s*请予(?:评议|审议)$", "", text)
-            # The request for guidance is the closing's: said in the opening too, it is said twice.
-            text = _clause(_OPENING_REQUEST.sub("", text))
+            text = self.without_moved_request(text)
             if text:
                 body.append(_sentence(text, "！" if exclaims else "。"))
         if self.facts.get("summary"):  # only present when the blueprint feeds it here
@@ -791,9 +790,26 @@ class _Writer:
             return paragraphs
         asked = any(w in "".join(requests) for w in ("评议", "审议", "指正", "指导"))
         end = self.phrase("structural.end")  # empty where the genre closes on its call (政府工作报告)
-        if end and (self.genre == "leader_speech" or not asked):
+        # A whole speech extracted ends as its source did: a 谢谢！ it never said is not added.
+        whole = bool(self.section.get("facts_fill_target")) and bool(wishes or requests)
+        if end and not whole and (self.genre == "leader_speech" or not asked):
             paragraphs.append(end)
         return paragraphs
+
+    def without_moved_request(self, text: str) -> str:
+        """An opening line without the request for guidance it ends with (不妥之处请批评指正) when
+        the closing says that request (its own, or this one moved there); a request the closing
+        does not say stays where it was said (敬请光源主席和同志们多多指导 before a closing that asks
+        the inspecting leaders something else)."""
+        m = _OPENING_REQUEST.search(text)
+        if m is None:
+            return text
+        asked = re.sub(r"^.*?(?:请|敬请|恳请)", "", m.group(0))  # 批评指正, 光源主席和同志们多多指导
+        requests = self.links.get("requests") or []
+        moved = self.genre != "leader_speech" and not requests  # opening_request() says it in the closing
+        if moved or any(asked in r for r in requests):
+            return _clause(text[:m.start()])
+        return text
 
     def opening_request(self) -> str:
         """The request the opening's facts make (不妥之处请批评指正): the opening leaves it out, so
