@@ -69,7 +69,9 @@ def test_round_trip_keeps_the_speech(row: tuple, tmp_path: Path) -> None:
         assert meta.addressees == addressees
     if period:
         assert meta.period == period
-    assert meta.target.resolved_chars() >= source.chars * 0.8  # as long as the source, not a fraction
+    # As long as the speech, not a fraction: room for everything the facts keep of it (a glossary
+    # printed with it, 名词解释, is not read out and not counted).
+    assert meta.target.resolved_chars() >= max(source.chars * 0.7, sum(map(len, facts.prose())) * 0.95)
     closing = facts.closing
     assert closing.wishes or closing.requests or closing.thanks, "the closing is lost"
     # Every point of the source (a heading under one of its parts) is kept as a theme or in the text.

@@ -196,6 +196,41 @@ def test_a_whole_speech_asks_for_no_part_its_source_never_had(tmp_path: Path) ->
     assert "再提几点要求" in _draft(tmp_path, thin)
 
 
+def test_a_part_of_its_own_keeps_its_paragraphs_where_they_stood(tmp_path: Path) -> None:
+    """总体要求 before the tasks: its paragraphs without figures lead its points in the part, in
+    order, the announcement with its colon; none is moved into the tasks as their situation."""
+    text = REPORT.replace("二、2024年重点任务安排\n", (
+        "二、2024年工作总体要求\n今年是实施“十四五”规划的关键之年，做好今年工作意义重大。\n"
+        "今年政府工作的总体要求是：坚持稳中求进，推动全县经济持续健康发展。\n落实总体要求，我们必须做到：\n"
+        "——坚定不移抓发展。发展是解决一切问题的基础，必须聚精会神抓经济。\n——坚定不移惠民生。必须把人民放在心中最高位置。\n"
+        "三、2024年重点任务安排\n"))
+    facts = _facts(tmp_path, text, "government_report")
+    assert not facts.context
+    draft = _draft(tmp_path, facts)
+    part, tasks = draft.split("## 二、")[1].split("## 三、")
+    said = ["今年是实施“十四五”规划的关键之年", "今年政府工作的总体要求是：坚持稳中求进", "落实总体要求，我们必须做到：",
+            "——坚定不移抓发展。", "——坚定不移惠民生。"]
+    assert [part.index(x) for x in said] == sorted(part.index(x) for x in said)
+    assert "总体要求" not in tasks
+    # a paragraph after a point belongs to it: the count of the points runs on over it
+    counted = text.replace("——坚定不移抓发展。", "第一，坚定不移抓发展。").replace(
+        "——坚定不移惠民生。", "聚焦主业，抓好产业转型升级。\n第二，坚定不移惠民生。")
+    facts = _facts(tmp_path, counted, "government_report")
+    first = next(p for part in facts.parts for p in part.points if p.theme.startswith("坚定不移抓发展"))
+    assert "聚焦主业，抓好产业转型升级" in first.measures
+    part = _draft(tmp_path, facts).split("## 二、")[1].split("## 三、")[0]
+    assert part.index("第一，坚定不移抓发展") < part.index("聚焦主业") < part.index("第二，坚定不移惠民生")
+
+
+def test_the_target_is_the_spoken_length_without_the_glossary(tmp_path: Path) -> None:
+    glossary = "名词解释\n" + "".join(f"【{n}】第{n}个名词：这是一条随报告印发的名词解释，供代表阅读时参考，不在会上宣读。\n"
+                                   for n in range(1, 60))
+    plain = _facts(tmp_path, REPORT * 6, "government_report")
+    noted = _facts(tmp_path, REPORT * 6 + glossary, "government_report")
+    assert noted.notes and len(glossary) > 2000
+    assert noted.meta.target.chars == plain.meta.target.chars
+
+
 def test_a_call_standing_alone_opens_a_paragraph_and_is_no_theme(tmp_path: Path) -> None:
     facts = _facts(tmp_path, ADDRESS, "opening_address")
     themes = [h.theme for h in facts.highlights]

@@ -107,7 +107,9 @@ def _marker_kind(marker: str) -> str:
 # An extracted facts file marks what it could not find with a placeholder in full-width brackets
 # (（待补充：…）): that is a gap, not a sentence of the speech.
 # A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
-_ANNOUNCES = re.compile(r"(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|大亮点|大成效|点|项|件))[^。；：]{0,16}[。：]$")
+# 「重点抓好以下四个方面：」「落实总体要求，我们必须做到：」: the source announces the points that follow.
+_ANNOUNCES = re.compile(r"(?:(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|大亮点|大成效|点|项|件))[^。；：]{0,16}"
+                        r"|(?:必须|要|应当|务必)做到)[。：]$")
 # A summary that opens with a time of its own (过去一年是……) takes no period in front of it.
 _TIME_OPENING = re.compile(r"^(?:[0-9]{4}年|[0-9一二三四五六七八九十两几]+年(?:来|以来|中)|过去|近年来|一年来|这一年|今年|去年|"
                            r"本届|[^，。]{0,8}以来)")
@@ -490,6 +492,9 @@ class _Writer:
 
     def _measures_run(self, measures: list[str], lead: bool = True) -> str:
         out = []
+        # A whole speech's measures are its source's sentences as said (深化……改革): a 我们将 put in
+        # front of some of them is a word the speaker never said.
+        lead = lead and not self.section.get("facts_fill_target")
         for k, m in enumerate(_clause(x) for x in measures):
             if not m:
                 continue
@@ -713,7 +718,7 @@ class _Writer:
         intro = self.context_paragraphs()
         for lead in (p for p in everything if p.get("lead")):
             measures = [_clause(m) for m in lead.get("measures") or [] if _clause(m)]
-            intro.append(_clause(lead["theme"]) + ("：" + "；".join(measures) if measures else "") + "。")
+            intro.append(self.lead_point(_clause(lead["theme"]), measures))
         last = intro[-1] if intro else ""
         plans = [p for p in everything if not p.get("lead")]
         hopes = len(plans) > 1 and all(_clause(p["theme"]).startswith("希望") for p in plans)
@@ -743,6 +748,17 @@ class _Writer:
         if not plans:
             paragraphs.append(self.gap(self.target, len(context), wanted=self.gap_text("no_plans")))
         return paragraphs
+
+    @staticmethod
+    def lead_point(theme: str, measures: list[str]) -> str:
+        """A lead before the points (总体要求, 预期目标): a label (主要预期目标) introduces its items
+        with ：; a theme that is a sentence of its own (今年是……的关键之年) is followed by its
+        sentences, not by a colon that makes them its list."""
+        if not measures:
+            return theme + "。"
+        if len(theme) <= 16 and not re.search(r"[，,；;]", theme):
+            return theme + "：" + "；".join(measures) + "。"
+        return _sentence(theme) + "".join(_sentence(m) for m in measures)
 
     def write_requirements(self) -> list[str]:
         """No facts feed the requirements: the lead-in, then one gap for the requirements the

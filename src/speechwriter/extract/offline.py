@@ -449,9 +449,20 @@ class _SourceExtractor:
         # theme and a body, it would come back as 「……大会。是党和国家……」).
         theme, rest = first, ""
         if not kept and not self.figures(first):
+            # In a part of its own (总体要求) a paragraph without figures stays in the part, where
+            # it stood: before the part's points it leads them; after one it belongs to that point
+            # (抓住结构调整的核心，…… under 第一, before its 一是……), which keeps the count of the
+            # points running. Elsewhere it is the situation the tasks start from: context.
+            own_part = self._sink is not self.plans
+            before_points = all(p.get("lead") for p in self._sink)
             for s in members:
                 text = _strip_end(s.text[runin_of(s.text):])
-                if len(text) >= 6 and not self.figures(text):
+                if len(text) >= 6 and not self.figures(text) and own_part and before_points:
+                    self._add_plan(self.called(s, text) + text, [], [_provenance(self.source, s)], lead=True)
+                elif len(text) >= 6 and not self.figures(text) and own_part:
+                    self._sink[-1]["measures"].append(self.called(s, text) + text)
+                    self._sink[-1]["provenance"].append(_provenance(self.source, s))
+                elif len(text) >= 6 and not self.figures(text):
                     self.add_context(s, text)
                 elif len(text) >= 6 and self.figures(text):  # a target among the context: a plan of its own
                     theme, rest = clip_theme(text)
@@ -1060,7 +1071,8 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
                more_plans=part_points)
     incomplete = _refigure(highlights, plans + part_points,
                            numeral_names(names + [h if isinstance(h, str) else h["text"] for h in honours]))
-    chars = sum(len(s.text) for ex in extractors for s in ex.outline.sentences)
+    # The speech's length: its glossary (名词解释, footnotes) is printed with it but never read out.
+    chars = sum(len(s.text) for ex in extractors for s in ex.outline.sentences if s.paragraph not in ex.notes)
     data: dict[str, Any] = {"meta": _meta([ex.outline for ex in extractors], organisations, genre, genre_name,
                                           extraction, chars)}
     data["organisations"] = [o.model_dump(exclude_defaults=True) for o in organisations]
