@@ -272,6 +272,34 @@ def test_the_reply_keeps_opening_closing_and_the_sources_own_parts(tmp_path: Pat
     assert facts.meta.addressees == ["各位代表"] and facts.meta.speaker.role == "县人民政府"
 
 
+def test_a_speech_not_divided_into_parts_is_one_part_without_a_heading(tmp_path: Path) -> None:
+    src = tmp_path / "讲话.txt"
+    src.write_text("同志们：\n今天，我们隆重集会。\n——30年来，开发区生产总值增至860亿元。\n"
+                   "第一，坚定不移推动高质量发展。年内新引进项目50个。\n同志们！让我们携手奋进！\n", encoding="utf-8")
+
+    def reply(request: dict) -> Step:
+        ids = {s["text"]: s["id"] for s in source_of(request)["sentences"]}
+
+        def sid(start: str) -> str:
+            return next(v for k, v in ids.items() if k.startswith(start))
+
+        body = {"parts": [{"heading": None, "points": [
+                    {"theme": "30年来", "style": "dash", "measures": ["开发区生产总值增至860亿元"], "figures": ["860亿元"],
+                     "sentences": [sid("——30年来")]},
+                    {"theme": "坚定不移推动高质量发展", "style": "diyi", "measures": ["年内新引进项目50个"],
+                     "figures": ["50个"], "sentences": [sid("第一"), sid("年内")]}]}],
+                "opening": [{"text": "今天，我们隆重集会", "sentences": [sid("今天")]}],
+                "closing": {"wishes": [{"text": "让我们携手奋进！", "sentences": [sid("让我们")]}]}}
+        return Step(reply=json.dumps(body, ensure_ascii=False))
+
+    with FakeLLMServer(reply) as server:
+        result = extract_facts([src], genre="speech", engine=engine_for(server), workspace=Workspace(tmp_path),
+                               output_name=str(tmp_path / "facts.yaml"))
+    assert [p.heading for p in result.facts.parts] == [None]
+    assert [p.theme for p in result.facts.parts[0].points] == ["30年来", "坚定不移推动高质量发展"]
+    assert "不填 heading" in server.requests[0]["messages"][0]["content"]
+
+
 def test_the_reply_keeps_the_sources_marking_its_summary_and_its_summing_up(tmp_path: Path) -> None:
     src = tmp_path / "报告.txt"
     src.write_text("各位代表：\n一、去年工作回顾\n去年，在县委领导下，全县生产总值增长6%。\n——工业稳中向好。新建厂房12万平方米。\n"

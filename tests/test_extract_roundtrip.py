@@ -33,7 +33,7 @@ TEXTS = [
     ("16_", "government_report", "政府工作报告", "保定市满城区人民政府区长", "晏中亚", ["各位代表"], "2021年", []),
     ("26_", "government_report", None, "河北省人民政府省长", "许勤", ["各位代表"], "2018年", []),
     ("29_", "government_report", None, "河北省人民政府省长", "王正谱", ["各位代表"], "2023年", []),
-    ("31_", "leader_speech", None, None, None, ["女士们", "先生们", "同志们"], None, []),
+    ("31_", "speech", None, None, None, ["女士们", "先生们", "同志们"], None, []),
     ("32_", "speech", None, None, None, None, None, []),
     ("33_", "opening_address", "在2020年中国国际服务贸易交易会全球服务贸易峰会上的致辞", "中华人民共和国主席", "习近平",
      ["各国领导人", "各位国际组织负责人", "各代表团团长", "各位来宾", "女士们", "先生们", "朋友们"], None, []),
@@ -132,6 +132,21 @@ def test_a_one_line_text_gives_its_title_and_salutation_and_parts(tmp_path: Path
     facts = extract_facts([src], genre="leader_speech").facts
     themes = [h.theme for h in facts.highlights] + [p.theme for p in facts.plans]
     assert "抓好产业发展" in themes and "抓好民生保障" in themes
+
+
+def test_a_sentence_kept_in_two_pieces_is_represented_and_one_never_kept_is_not(tmp_path: Path) -> None:
+    from speechwriter.facts import Facts
+
+    src = tmp_path / "s.txt"
+    src.write_text("各位代表：\n我们要加快推进园区基础设施建设，全面提升产业承载能力；同时要着力优化营商环境，持续提高审批服务效率。\n"
+                   "全县新建标准厂房12万平方米，引进亿元以上项目30个。\n", encoding="utf-8")
+    facts = Facts.model_validate({
+        "meta": {"title": "报告", "speaker": {"role": "县长"}, "addressees": ["各位代表"]},
+        "plans": [{"theme": "加快推进园区基础设施建设", "measures": ["全面提升产业承载能力"]},
+                  {"theme": "着力优化营商环境", "measures": ["持续提高审批服务效率"]}]})
+    cov = coverage_of(read_source(src), facts)
+    assert next(t for _, t in cov.content).startswith("我们要加快推进")  # two plan points hold it together
+    assert [t[:4] for _, t in cov.missing] == ["全县新建"]  # and nothing holds the figures
 
 
 def test_content_sentences_are_facts_measures_or_requirements() -> None:

@@ -231,6 +231,96 @@ def test_the_target_is_the_spoken_length_without_the_glossary(tmp_path: Path) ->
     assert noted.meta.target.chars == plain.meta.target.chars
 
 
+HEADLESS = ("同志们：\n今天，我们在这里隆重集会，庆祝开发区建区30周年。\n"
+            "建区以来，开发区从一片滩涂起步，成为全省重要的产业高地。\n"
+            "——30年来，开发区大力发展先进制造业，地区生产总值从1.2亿元增至860亿元。\n"
+            "——30年来，开发区坚持改革创新，率先推行项目审批“一站式”服务。\n"
+            "开发区的实践积累了宝贵经验。一是必须坚持党的领导。二是必须坚持改革开放，不断激发市场活力。\n"
+            "当前，开发区发展面临新的机遇和挑战。\n"
+            "第一，坚定不移推动高质量发展。要加快产业转型升级，年内新引进项目50个。\n"
+            "第二，坚定不移深化改革开放。要优化营商环境，持续扩大开放。\n"
+            "同志们！三十而立，未来可期。让我们携手奋进，创造新的更大奇迹！\n")
+
+
+def test_a_speech_not_divided_into_parts_is_drafted_in_its_own_order(tmp_path: Path) -> None:
+    """No 一、二、 parts: the speech is one part without a heading, every point in the source's
+    order and marking (——, 一是, 第一), not sorted into 肯定成绩/认清形势/部署任务/提出要求."""
+    path = tmp_path / "src.txt"
+    path.write_text(HEADLESS, encoding="utf-8")
+    result = extract_facts([read_source(path)], genre="auto", output_name=str(tmp_path / "f.yaml"))
+    facts = result.facts
+    assert facts.meta.genre == "speech"
+    assert [p.heading for p in facts.parts] == [None]
+    assert not facts.highlights and not facts.plans and not facts.shortcomings
+    text = _draft(tmp_path, facts)
+    assert "\n## " not in text and "充分肯定成绩" not in text and "再提几点要求" not in text
+    said = ["建区以来，开发区从一片滩涂起步", "——30年来，开发区大力发展先进制造业", "——30年来，开发区坚持改革创新",
+            "一是必须坚持党的领导", "二是必须坚持改革开放", "当前，开发区发展面临新的机遇和挑战",
+            "第一，坚定不移推动高质量发展", "第二，坚定不移深化改革开放", "同志们！三十而立，未来可期"]
+    at = [text.find(x) for x in said]
+    assert -1 not in at and at == sorted(at), list(zip(said, at, strict=True))
+
+
+def test_a_real_speech_not_divided_into_parts_keeps_its_order(tmp_path: Path) -> None:
+    from speechwriter.prompts import PromptLibrary
+    from speechwriter.validate import validate
+
+    path = next(shared_path("corpus").glob("31_*.txt"))
+    facts = extract_facts([read_source(path)], genre="auto", output_name=str(tmp_path / "f.yaml")).facts
+    assert facts.meta.genre == "speech" and [p.heading for p in facts.parts] == [None]
+    ws = Workspace(tmp_path)
+    draft = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
+    text = draft.to_markdown()
+    markers = ["——40年来"] * 5 + [f"{n}是必须" for n in "一二三四五六七八九十"] + [f"第{n}，" for n in "一二三四五六"]
+    start = 0
+    for m in markers:
+        start = text.index(m, start) + 1  # each in the source's order
+    assert "肯定成绩" not in text and "再提几点要求" not in text and "谢谢" not in text
+    report = validate(draft, facts, PromptLibrary().blueprint("speech"))
+    assert not [f for f in report.findings if f.severity == "error"], report.findings
+
+
+def test_a_paragraph_after_a_point_of_a_part_stays_after_it(tmp_path: Path) -> None:
+    """三、促进经济更好更快发展 (a part of its own after the tasks): 「加快建设沿海经济带：……」 after
+    第一 belongs to 第一; it is not moved before the points as their lead."""
+    text = REPORT.replace("各位代表！让我们", (
+        "三、促进经济更好更快发展\n不断增强综合经济实力，是发展的首要任务。\n第一，加快经济结构调整。坚持存量调强、增量调优。\n"
+        "加快建设沿海经济带：年内新建港口泊位5个。\n第二，推进新农村建设。年内新建村道100公里。\n各位代表！让我们"))
+    facts = _facts(tmp_path, text, "government_report")
+    part = next(p for p in facts.parts if p.heading == "促进经济更好更快发展")
+    assert [p.lead for p in part.points] == [True, False, False]
+    assert "加快建设沿海经济带：年内新建港口泊位5个" in part.points[1].measures
+    draft = _draft(tmp_path, facts).split("## 三、")[1]
+    assert draft.index("不断增强") < draft.index("第一，加快经济结构调整") < draft.index("加快建设沿海经济带") \
+        < draft.index("第二，推进新农村建设")
+
+
+def test_two_lists_of_tasks_keep_their_headings_and_labelled_lists_count_afresh(tmp_path: Path) -> None:
+    """二、the five years' tasks （一）…… then 三、this year's （一）……: the second is a part of its
+    own, not （三）（四） of the first; 「三个关键：一是……」 after 「两个站位：一是……二是……」 starts
+    at 一是 again, its label said before it."""
+    from speechwriter.prompts import PromptLibrary
+    from speechwriter.validate import validate
+
+    text = REPORT.replace("二、2024年重点任务安排\n2024年全县生产总值增长6%左右。\n", (
+        "二、“十四五”时期的主要目标任务\n（一）坚持创新驱动，在产业升级上求突破。研发投入年均增长10%。\n"
+        "（二）坚持绿色发展，在生态建设上求突破。森林覆盖率达到35%。\n三、2024年重点工作\n"
+        "2024年全县生产总值增长6%左右。\n两个站位：一是强势开局，集聚起“势”。开局即决战。二是强力突破，凝聚起“力”。敢于攻坚。\n"
+        "三个关键：一是抓机遇。加速融入一体化格局。二是抓环境。打通审批堵点。\n"))
+    facts = _facts(tmp_path, text, "government_report")
+    assert [p.heading for p in facts.parts] == ["2024年重点工作"]
+    ws = Workspace(tmp_path)
+    draft = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
+    md = draft.to_markdown()
+    assert "## 二、“十四五”时期的主要目标任务" in md and "## 三、2024年重点工作" in md
+    this_year = md.split("## 三、2024年重点工作")[1]
+    for line in ("两个站位：", "一是强势开局", "二是强力突破", "三个关键：", "一是抓机遇", "二是抓环境", "（一）着力扩大有效投资"):
+        assert line in this_year, line
+    assert this_year.index("三个关键：") < this_year.index("一是抓机遇") and "三是抓机遇" not in md
+    report = validate(draft, facts, PromptLibrary().blueprint("government_report"))
+    assert not [f for f in report.findings if f.code in ("S104", "E701")], report.findings
+
+
 def test_a_call_standing_alone_opens_a_paragraph_and_is_no_theme(tmp_path: Path) -> None:
     facts = _facts(tmp_path, ADDRESS, "opening_address")
     themes = [h.theme for h in facts.highlights]

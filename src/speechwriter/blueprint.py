@@ -162,7 +162,7 @@ class Blueprint(_Model):
         raise InputError(f"文种 {self.id} 没有章节「{section_id}」{hint}"
                          f"（可选：{'、'.join(s.id for s in self.sections)}）")
 
-    def with_parts(self, parts: list[tuple[str, str | None, float]]) -> Blueprint:
+    def with_parts(self, parts: list[tuple[str | None, str | None, float]]) -> Blueprint:
         """This genre with a section for each part of the source's own, as (heading, after, share):
         inserted after the section ``after`` (before the closing when None or unknown), in order.
         The parts' shares are taken from the other sections, so the total stays the same."""
@@ -175,10 +175,11 @@ class Blueprint(_Model):
         sections = [s.model_copy(update={"share": max(0.005, s.share * scale)}) for s in sections]
         last_after: dict[str, int] = {}
         for n, (heading, after, share) in enumerate(parts):
-            text = heading.replace("{", "｛").replace("}", "｝")  # a heading is a template: no Jinja in it
-            spec = SectionSpec(id=f"part_{n + 1}", title=text, role="plans", heading=text, level=1,
-                               enumerator="paren", point_level=2, feeds=["parts"], share=min(1.0, max(0.01, share)),
-                               part=n)
+            text = (heading or "").replace("{", "｛").replace("}", "｝")  # a heading is a template: no Jinja
+            # A part without a heading (a speech not divided into parts) is drafted without one.
+            spec = SectionSpec(id=f"part_{n + 1}", title=text or "正文", role="plans", heading=text or None,
+                               level=1 if text else None, enumerator="paren", point_level=2 if text else None,
+                               feeds=["parts"], share=min(1.0, max(0.01, share)), part=n)
             if after in ids:
                 at = last_after.get(after, [s.id for s in sections].index(after)) + 1
             else:

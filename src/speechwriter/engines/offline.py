@@ -70,6 +70,13 @@ _SUB_POINT = re.compile(r"^(?:[0-9]{1,2}[.．](?![0-9])|[（(][0-9]{1,2}[）)])"
 _QUOTE_ENDS = re.compile(r"[。！？!?][”’」』]$")
 
 
+def _is_label(theme: str, numbered: bool, measures: list[str]) -> bool:
+    """An unnumbered line of a few words with nothing under it (两个站位, 三个关键): the label of the
+    list that follows, said with its colon."""
+    return not numbered and not measures and 2 <= len(theme) <= 12 \
+        and not re.search(r"[，,。；;：:！？]", theme)
+
+
 def _clause(text: str) -> str:
     return text.strip().rstrip(_END)
 
@@ -110,6 +117,8 @@ def _marker_kind(marker: str) -> str:
 # 「重点抓好以下四个方面：」「落实总体要求，我们必须做到：」: the source announces the points that follow.
 _ANNOUNCES = re.compile(r"(?:(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|大亮点|大成效|点|项|件))[^。；：]{0,16}"
                         r"|(?:必须|要|应当|务必)做到)[。：]$")
+# A theme that is only a time phrase (40年来) opens its sentence; it is no heading to stop after.
+_TIME_ONLY = re.compile(r"(?:近|过去)?[0-9一二三四五六七八九十两几多]+年(?:来|以来|中)|一年来|近年来|多年来")
 # A summary that opens with a time of its own (过去一年是……) takes no period in front of it.
 _TIME_OPENING = re.compile(r"^(?:[0-9]{4}年|[0-9一二三四五六七八九十两几]+年(?:来|以来|中)|过去|近年来|一年来|这一年|今年|去年|"
                            r"本届|[^，。]{0,8}以来)")
@@ -738,11 +747,15 @@ class _Writer:
                 paragraphs.append(self.marker(n) + gap_marker(what or self.gap_text("plans"), self.budget(n) or None))
                 continue
             measures = plan.get("measures") or []
+            if _is_label(theme, bool(self.marker(n)), measures):  # 「三个关键：」 announces the list after it: no gap
+                paragraphs.append(theme + "：")
+                continue
             if measures and _KEY.sub("", measures[0]).startswith(_KEY.sub("", theme)):
                 text = self.marker(n)  # the first measure opens with the theme: said once
                 theme = ""
             else:
-                text = f"{self.marker(n)}{theme}。"
+                # 「——40年来，深圳……」: a point opening with a time phrase runs on into its words
+                text = f"{self.marker(n)}{theme}" + ("，" if _TIME_ONLY.fullmatch(theme) and measures else "。")
             text += self.measures_text(measures)
             paragraphs.append(text + self.gap(self.budget(n), len(text), topic=theme))
         if not plans:
@@ -755,7 +768,7 @@ class _Writer:
         with ：; a theme that is a sentence of its own (今年是……的关键之年) is followed by its
         sentences, not by a colon that makes them its list."""
         if not measures:
-            return theme + "。"
+            return theme + ("：" if _is_label(theme, False, measures) else "。")
         if len(theme) <= 16 and not re.search(r"[，,；;]", theme):
             return theme + "：" + "；".join(measures) + "。"
         return _sentence(theme) + "".join(_sentence(m) for m in measures)

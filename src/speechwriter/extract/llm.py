@@ -101,7 +101,7 @@ class ReplyClosing(BaseModel):
 
 
 class ReplyPart(BaseModel):
-    heading: str = Field(..., min_length=1, description="原文这一部分的标题，照原文")
+    heading: str | None = Field(None, description="原文这一部分的标题，照原文；通篇不分部分的讲话不填")
     points: list[ReplyPlan] = Field(default_factory=list, description="这一部分的全部要点，每点的全部句子")
 
 
@@ -468,8 +468,8 @@ def _lines_data(replies: list[tuple[ExtractionReply, _Chunk]], plans_section: st
     parts: dict[str, dict[str, Any]] = {}
     for reply, chunk in replies:
         for part in reply.parts:
-            target = parts.setdefault(part.heading.strip(), {"heading": part.heading.strip(), "after": plans_section,
-                                                            "points": []})
+            heading = (part.heading or "").strip()  # '' : a speech not divided into parts, one part without a heading
+            target = parts.setdefault(heading, {"heading": heading or None, "after": plans_section, "points": []})
             target["points"] += [_plan_data(p, chunk) for p in part.points]
     joined = {k: "".join(t.rstrip("。") + "。" for t in texts(lambda r, k=k: getattr(r, k))).rstrip("。")
               for k in ("summary", "summing_up")}

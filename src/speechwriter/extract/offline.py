@@ -414,6 +414,13 @@ class _SourceExtractor:
                 prov.append(_provenance(self.source, members[0]))
         self._add_plan(node.theme, measures, prov, style=node.style)
 
+    def _label(self, s: Sentence) -> str:
+        """The short label a sentence opens a list with (两个站位：一是……, 三个关键：一是……), or ''."""
+        start = next((c.start for c in s.clauses if c.node != s.node and self.outline.nodes[c.node].runin), None)
+        text = _strip_end(s.text[:start]) if start else ""
+        return text if 2 <= len(text) <= 12 and s.text[:start].rstrip().endswith(("：", ":")) \
+            and not re.search(r"[，,。；;]", text) else ""
+
     def _before_points(self, s: Sentence) -> str:
         """The sentence up to the first point that starts inside it (「……把握以下几点：一是夯实……」):
         the point's words are the point's, not said again before it."""
@@ -442,6 +449,12 @@ class _SourceExtractor:
                 measures = _list_clauses(_strip_end(rest)) if rest else []
                 self._add_plan(theme, measures, [_provenance(self.source, s, "主题取自句首，请提炼")] * max(1, len(measures)),
                                lead=True)
+            return
+        label = self._label(members[0])
+        if label:  # 「三个关键：一是抓机遇。」: the label is a line of its own, its points follow numbered afresh
+            self._add_plan(label, [], [_provenance(self.source, members[0])], lead=lead, style="none", label=True)
+            if len(members) > 1:
+                self._paragraph_plan(members[1:], lead=lead)
             return
         kept = [(s, t) for s, t in kept if t and (self.figures(t) if figures_only else self.keep(t, self.figures(t)))]
         first = _strip_end(members[0].text[runin_of(members[0].text):])
@@ -474,10 +487,12 @@ class _SourceExtractor:
             [_provenance(self.source, s) for s, _ in kept]
         node = self.outline.nodes[members[0].node]
         style = node.style if node.runin and members[0].clauses and members[0].clauses[0].theme else "none"
+        if style == "none":  # a plain paragraph is said as it was, with the call that opens it (各位代表！)
+            theme = self.called(members[0], theme) + theme
         self._add_plan(theme, [m for m in measures if m], prov, lead=lead, style=style)
 
     def _add_plan(self, theme: str, measures: list[str], prov: list[dict[str, Any]], lead: bool = False,
-                  style: str | None = None) -> None:
+                  style: str | None = None, label: bool = False) -> None:
         theme = _strip_end(theme)
         if measures and len(theme) > 6:  # 「……预期目标是：」 introduces its list; as a heading it ends at the noun
             theme = re.sub(r"(?:主要是|主要有|如下|是|为)$", "", theme)
@@ -489,6 +504,19 @@ class _SourceExtractor:
         for m in measures:
             self.names += _names_in(m)
         plan: dict[str, Any] = {"theme": theme, "measures": measures, "figures": figures}
+        if lead and self._sink is not self.plans and any(not p.get("lead") for p in self._sink):
+            # After a part's points a paragraph leads nothing: it stays where it stood. In a speech
+            # not divided into parts it is a paragraph of its own between the lists (——……, 一是……);
+            # in a part (三、促进经济更好更快发展) it belongs to the point before it (加快建设沿海经济
+            # 隆起带：…… under 第二), and the count of the points runs on over it.
+            if self._sink is self.parts.get(0) or label:  # a label starts a list of its own: a line
+                lead, style = False, style or "none"
+            else:
+                last = self._sink[-1]
+                last["measures"] += [theme, *measures]
+                last["figures"] += figures
+                last["provenance"] += prov
+                return
         if lead:  # before the source's own points: drafted unnumbered, not counted among them
             plan["lead"] = True
         if style:  # the draft marks the point as the source did (a plain paragraph stays plain)
@@ -868,13 +896,17 @@ class _SourceExtractor:
                 self.own.add(root.index)
         if not self.all_parts:
             self._mark_plan_preambles()
+        elif not self.own:
+            self.own.add(0)  # HEADLESS PROTOTYPE
         for n in nodes:
             if self._top(n.index) in self.own:
                 n.kind = "plans"
 
     def _mark_plan_preambles(self) -> None:
         """「二、总体要求和政策取向」 in paragraphs, then 「三、政府工作任务」 with its （一）……: the first
-        is a part of its own, kept with its heading before the tasks, not merged into them."""
+        is a part of its own, kept with its heading before the tasks, not merged into them. Two parts
+        of tasks each with its points (the five years', then this year's): the second is a part of
+        its own after the first."""
         nodes = self.outline.nodes
         roots = [n for n in nodes[1:] if n.parent == 0 and not n.runin and n.kind == "plans" and n.index not in self.own]
         if len(roots) < 2:
@@ -884,6 +916,10 @@ class _SourceExtractor:
             if root.level >= 1 and root.index not in pointed and after.index in pointed and root.line < after.line:
                 self.own.add(root.index)
                 self.before_plans.add(root.index)
+            elif root.index in pointed and after.index in pointed and after.level >= 1 and root.line < after.line:
+                # 「二、“十四五”时期的主要目标任务」（一）…… then 「三、2021年重点工作」（一）……: two lists of
+                # tasks, each with its heading and its own count; merged, the second would run on as （九）.
+                self.own.add(after.index)
 
     def take_footnotes(self) -> None:
         """Footnotes at the end (【1】…, [2]…) under a 名词解释 line explain terms: notes for the writer."""
@@ -1057,7 +1093,7 @@ def extract_offline(sources: list[Source], organisations: list[Organisation], *,
     honours = [{"text": h, "org": o} if o else h for h, o in dict.fromkeys(x for ex in extractors for x in ex.honours)
                if h not in names]
     opening = [x for ex in extractors for x in ex.opening]
-    parts = [{"heading": ex.outline.nodes[top].theme, "points": points,
+    parts = [{"heading": ex.outline.nodes[top].theme if top else None, "points": points,
               "after": before_plans if top in ex.before_plans and before_plans else plans_section}
               for ex in extractors for top, points in ex.parts.items() if points]
     part_points = [p for part in parts for p in part["points"]]

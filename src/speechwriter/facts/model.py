@@ -308,7 +308,8 @@ class Part(_Model):
     """A part of the source's own that fits no section of the genre (政府自身建设, 需要说明的几个问题):
     kept with its heading and points, and drafted as a section of its own where the source had it."""
 
-    heading: str = Field(..., min_length=1, description="这一部分的标题，如：加强政府自身建设")
+    heading: str | None = Field(None, min_length=1, description="这一部分的标题，如：加强政府自身建设；"
+                                "原文没有标题的讲话（通篇不分部分）不填，稿件也不加标题")
     after: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$",
                               description="排在蓝图哪个章节之后（章节 id）；不填则排在结束语之前")
     points: list[Plan] = Field(default_factory=list, description="这一部分的要点：主题和全部句子")
@@ -440,7 +441,8 @@ class Facts(_Model):
         for plan in self.plans:
             parts += [plan.theme, *plan.measures]
         for part in self.parts:
-            parts.append(part.heading)
+            if part.heading:
+                parts.append(part.heading)
             for plan in part.points:
                 parts += [plan.theme, *plan.measures]
         parts += [*self.closing.thanks, *self.headings.values(), self.closing.call or ""]

@@ -1025,6 +1025,8 @@ def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None
             h += 1
             continue
         buckets[current.id].append(_MD_HEADING.sub("", line))
+    if not headed and facts is not None:
+        _split_unheaded(specs, buckets, facts)
     _move_tails(specs, buckets, headings, facts)
     sections = [DraftSection(id=s.id, title=s.title, role=s.role, heading=headings.get(s.id),
                              level=s.level if s.id in headings else None, body="\n\n".join(buckets[s.id]))
@@ -1135,6 +1137,26 @@ def _move_tail_by_facts(section_id: str, followers: list[SectionSpec], buckets: 
     buckets[section_id] = paras[:start]
     for f, paragraphs in zip(followers, moved, strict=True):
         buckets[f.id] = paragraphs + buckets[f.id]
+
+
+def _split_unheaded(specs: list[SectionSpec], buckets: dict[str, list[str]], facts: Facts) -> None:
+    """A speech with no heading at all (an address, a speech not divided into parts) read back
+    with its facts: each paragraph goes, in order, to the section whose facts it states; one that
+    states none stays with the section before it."""
+    order = [s for s in specs if s.role != "salutation"]
+    if len(order) < 2:
+        return
+    texts = [_fed_texts(facts, s) for s in order]
+    paras = buckets[order[0].id] + [p for s in order[1:] for p in buckets[s.id]]
+    moved: list[list[str]] = [[] for _ in order]
+    j = 0
+    for para in paras:
+        bare = _PUNCT.sub("", para)
+        later = [k for k in range(j, len(order)) if any(t[:12] in bare for t in texts[k])]
+        j = later[0] if later and later[0] != j and not any(t[:12] in bare for t in texts[j]) else j
+        moved[j].append(para)
+    for spec, paragraphs in zip(order, moved, strict=True):
+        buckets[spec.id] = paragraphs
 
 
 def load_speech(path: str | Path, blueprint: Blueprint, facts: Facts | None = None) -> Draft:
