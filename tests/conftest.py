@@ -127,3 +127,12 @@ def closed_port() -> int:
     port = sock.getsockname()[1]
     sock.close()
     return port
+
+
+def within_a_longer_speech(facts, chars: int = 5000):
+    """``facts`` extracted from a short invented text, as a part of a longer speech: their target
+    is longer than they fill, so the draft is written as for facts that do not hold a whole speech
+    (with the genre's leads, counts and close), which is what such a test is about."""
+    from speechwriter.facts import TargetLength
+
+    return facts.model_copy(update={"meta": facts.meta.model_copy(update={"target": TargetLength(chars=chars)})})

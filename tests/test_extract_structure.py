@@ -10,6 +10,8 @@ from pathlib import Path
 
 from speechwriter.extract import extract_facts, read_source
 
+from .conftest import within_a_longer_speech
+
 
 def _facts(tmp_path: Path, text: str, genre: str = "government_report"):
     path = tmp_path / "src.txt"
@@ -142,7 +144,7 @@ PLANS_WITH_TARGETS = """各位代表：
 
 
 def test_a_count_in_the_draft_counts_the_sources_points_not_its_lead_paragraphs(tmp_path: Path) -> None:
-    facts = _facts(tmp_path, PLANS_WITH_TARGETS)
+    facts = within_a_longer_speech(_facts(tmp_path, PLANS_WITH_TARGETS))
     assert [p.theme for p in facts.plans if not p.lead] == ["抓好项目建设", "抓好城市更新", "抓好乡村振兴"]
     assert any(p.lead and "6%左右" in p.figures[0].raw for p in facts.plans)
     draft = _offline_draft(tmp_path, facts)

@@ -17,7 +17,7 @@ from speechwriter.outline import point_markers
 from speechwriter.validate import load_speech, validate
 from speechwriter.workspace import Workspace
 
-from .conftest import shared_path
+from .conftest import shared_path, within_a_longer_speech
 
 
 def _facts(tmp_path: Path, text: str, genre: str = "government_report", name: str = "src.txt"):
@@ -276,7 +276,7 @@ def test_county_report_keeps_its_sub_points(tmp_path: Path) -> None:
 
 
 def test_the_count_lead_has_a_subject_and_counts_the_one_list(tmp_path: Path) -> None:
-    md = _draft(tmp_path, _facts(tmp_path, PLANS_WITH_SUB_POINTS)).to_markdown()
+    md = _draft(tmp_path, within_a_longer_speech(_facts(tmp_path, PLANS_WITH_SUB_POINTS))).to_markdown()
     review = _section(md, "## 一、", "## 二、")
     assert "2023年，我们主要做了两个方面的工作：" in review and "（二）社会事业" in review
 

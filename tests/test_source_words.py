@@ -14,7 +14,7 @@ from speechwriter.extract import extract_facts, read_source
 from speechwriter.facts import Facts
 from speechwriter.workspace import Workspace
 
-from .conftest import shared_path
+from .conftest import shared_path, within_a_longer_speech
 
 REPORT = """各位代表：
 现在，我代表县人民政府，向大会报告工作，请予审议。
@@ -165,14 +165,16 @@ def test_the_speech_ends_on_its_own_thanks_or_its_call(tmp_path: Path) -> None:
     assert text.rstrip().endswith("谢谢各位嘉宾。") and text.count("谢谢") == 1
     report = _draft(tmp_path, _facts(tmp_path, REPORT, "government_report")).rstrip()
     assert report.endswith("奋力谱写高质量发展新篇章！") and "谢谢" not in report
-    speech = _facts(tmp_path, REPORT, "leader_speech")
+    speech = within_a_longer_speech(_facts(tmp_path, REPORT, "leader_speech"))
     assert not speech.closing.thanks
-    assert _draft(tmp_path, speech).rstrip().endswith("谢谢大家！")
+    assert _draft(tmp_path, speech).rstrip().endswith("谢谢大家！")  # the genre's close, as part of a longer speech
+    whole = _draft(tmp_path, _facts(tmp_path, REPORT, "leader_speech")).rstrip()
+    assert whole.endswith("奋力谱写高质量发展新篇章！")  # the whole speech ends as its source did
     # thanks for the year's work come where the speaker said them, before the call to go on
     grateful = _facts(tmp_path, REPORT.replace("各位代表！让我们", "各位代表！感谢大家一年来的辛勤付出。让我们"),
                       "leader_speech")
     assert grateful.closing.thanks == ["感谢大家一年来的辛勤付出"]
-    end = _draft(tmp_path, grateful).rstrip()
+    end = _draft(tmp_path, within_a_longer_speech(grateful)).rstrip()
     assert end.endswith("各位代表！感谢大家一年来的辛勤付出。让我们在县委的坚强领导下，奋力谱写高质量发展新篇章！")
 
 
@@ -191,8 +193,11 @@ def test_a_whole_speech_asks_for_no_part_its_source_never_had(tmp_path: Path) ->
     text = _draft(tmp_path, whole)
     assert "再提几点要求" not in text and "落实要求" not in text
     assert "谢谢" not in text and text.rstrip().endswith("新的更大奇迹！")  # it ends as its source did
+    # nor is it opened, previewed or counted in words it never said
+    assert "讲几点意见" not in text and "重点抓好" not in text and "今天，我们召开" not in text
     thin = load_facts(Path(__file__).resolve().parent.parent / "fixtures" / "facts" / "leader_speech_safety.yaml")
     assert not holds_whole_speech(thin, blueprint)
+    assert not holds_whole_speech(within_a_longer_speech(thin, chars=200), blueprint)  # by hand: never whole
     assert "再提几点要求" in _draft(tmp_path, thin)
 
 
@@ -319,6 +324,40 @@ def test_two_lists_of_tasks_keep_their_headings_and_labelled_lists_count_afresh(
     assert this_year.index("三个关键：") < this_year.index("一是抓机遇") and "三是抓机遇" not in md
     report = validate(draft, facts, PromptLibrary().blueprint("government_report"))
     assert not [f for f in report.findings if f.code in ("S104", "E701")], report.findings
+
+
+def test_a_label_keeps_the_point_that_starts_in_its_own_sentence(tmp_path: Path) -> None:
+    text = REPORT.replace("（一）着力扩大有效投资。", "三项要求：一是稳增长，全年生产总值增长6%左右。二是抓项目，新开工项目50个。"
+                          "三是惠民生，新增就业1万人。\n（一）着力扩大有效投资。")
+    facts = within_a_longer_speech(_facts(tmp_path, text, "government_report"))
+    themes = [p.theme for p in facts.plans]
+    after = themes[themes.index("三项要求") + 1:][:3]
+    assert [t[:3] for t in after] == ["稳增长", "抓项目", "惠民生"], themes
+    draft = _draft(tmp_path, facts)
+    assert "三项要求：\n\n一是稳增长，全年生产总值增长6%左右。" in draft and "三是惠民生" in draft
+    # a short sentence that counts nothing is no label
+    plain = REPORT.replace("2024年全县生产总值增长6%左右。", "我们对未来充满信心。2024年全县生产总值增长6%左右。")
+    assert "充满信心：" not in _draft(tmp_path, _facts(tmp_path, plain, "government_report"))
+
+
+def test_a_speech_in_one_part_without_opening_words_still_drafts_and_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "src.txt"
+    path.write_text("同志们：\n三项要求：一是稳增长，增长6%。二是抓项目。三是惠民生。\n", encoding="utf-8")
+    facts = extract_facts([read_source(path)], genre="speech", output_name=str(tmp_path / "f.yaml")).facts
+    ws = Workspace(tmp_path)
+    result = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False)
+    assert result.draft.section("opening").body.startswith("【待补")  # asked for, never left empty
+    # a speech without headings read back by the facts its paragraphs state
+    from speechwriter.prompts import PromptLibrary
+    from speechwriter.validate import load_speech
+
+    speech = _facts(tmp_path, HEADLESS.replace("同志们：", "各位领导，各位来宾，各位企业家代表，女士们，先生们，同志们，朋友们："),
+                    "speech")
+    (tmp_path / "稿.md").write_text(_draft(tmp_path, speech), encoding="utf-8")
+    back = load_speech(tmp_path / "稿.md", PromptLibrary().blueprint("speech"), speech)
+    assert back.section("salutation").body.startswith("各位领导")
+    assert back.section("closing").body.startswith("同志们！三十而立")
+    assert "——30年来" in back.section("part_1").body and "今天，我们在这里隆重集会" in back.section("opening").body
 
 
 def test_a_call_standing_alone_opens_a_paragraph_and_is_no_theme(tmp_path: Path) -> None:

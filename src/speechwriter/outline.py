@@ -91,10 +91,14 @@ FILLED_SHARE = 0.9  # facts text at least this share of the target: the facts ho
 
 
 def holds_whole_speech(facts: Facts, blueprint: Blueprint) -> bool:
-    """Whether ``facts`` hold a whole speech (as one extracted from a complete text does): their
-    text reaches the length target, so what they do not say, the speech did not say."""
+    """Whether ``facts`` hold a whole speech: taken from one source text (their points cite it) and
+    as long as the speech's target, so what they do not say, the speech did not say. Facts
+    written by hand, or from several sources, are never taken so, however short their target."""
+    cited = [p.file for h in facts.highlights for i in h.items for p in i.provenance] + \
+        [p.file for x in [*facts.plans, *(y for part in facts.parts for y in part.points)] for p in x.provenance]
+    # one source: its speech; several are material for a new one, never a whole speech
     target = facts.meta.target.resolved_chars(blueprint.chars_per_minute)
-    return sum(map(len, facts.prose())) >= target * FILLED_SHARE
+    return len(set(cited)) == 1 and sum(map(len, facts.prose())) >= target * FILLED_SHARE
 
 
 def with_facts_parts(blueprint: Blueprint, facts: Facts) -> Blueprint:

@@ -70,11 +70,14 @@ _SUB_POINT = re.compile(r"^(?:[0-9]{1,2}[.．](?![0-9])|[（(][0-9]{1,2}[）)])"
 _QUOTE_ENDS = re.compile(r"[。！？!?][”’」』]$")
 
 
+# 两个站位, 三个关键, 四个坚持, 三项要求: a count and what it counts.
+_LABEL = re.compile(r"^[一二三四五六七八九十两几]+(?:个|项|大|点|条|种|类|方面)[\u4e00-\u9fff“”]{1,8}$")
+
+
 def _is_label(theme: str, numbered: bool, measures: list[str]) -> bool:
-    """An unnumbered line of a few words with nothing under it (两个站位, 三个关键): the label of the
-    list that follows, said with its colon."""
-    return not numbered and not measures and 2 <= len(theme) <= 12 \
-        and not re.search(r"[，,。；;：:！？]", theme)
+    """An unnumbered line that only counts what follows (两个站位, 三个关键), with nothing under it:
+    the label of the list after it, said with its colon."""
+    return not numbered and not measures and bool(_LABEL.match(theme))
 
 
 def _clause(text: str) -> str:
@@ -116,7 +119,7 @@ def _marker_kind(marker: str) -> str:
 # A sentence that announces the points after it: 重点在以下四个方面……。 / 我讲三点意见。 / 提几点希望。
 # 「重点抓好以下四个方面：」「落实总体要求，我们必须做到：」: the source announces the points that follow.
 _ANNOUNCES = re.compile(r"(?:(?:以下|下面|[0-9一二三四五六七八九十两几]+(?:个方面|个重点|大亮点|大成效|点|项|件))[^。；：]{0,16}"
-                        r"|(?:必须|要|应当|务必)做到)[。：]$")
+                        r"|(?:我们|我)(?:必须|要|应当|务必)做到)[。：]$")
 # A theme that is only a time phrase (40年来) opens its sentence; it is no heading to stop after.
 _TIME_ONLY = re.compile(r"(?:近|过去)?[0-9一二三四五六七八九十两几多]+年(?:来|以来|中)|一年来|近年来|多年来")
 # A summary that opens with a time of its own (过去一年是……) takes no period in front of it.
@@ -418,6 +421,12 @@ class _Writer:
         return self.meta.get("period") or ""
 
     @property
+    def whole_speech(self) -> bool:
+        """The facts hold a whole speech (extracted from a complete text): it is said as its source
+        said it, with no stock lead-in, preview, count or thanks the source never had."""
+        return bool(self.section.get("facts_fill_target"))
+
+    @property
     def first_person(self) -> bool:
         return self.genre == "duty_report"
 
@@ -426,8 +435,9 @@ class _Writer:
         part whose points are not numbered: an address's 意义 is not 「几个方面的工作」)."""
         markers = self.markers[:n]
         # Only a list numbered as one run is counted: plain paragraphs, dash bullets or two runs
-        # (——…… then 一是……) announce no 「几个方面」 the source never said.
-        if n < 2 or len(markers) < n or not all(markers) or "——" in markers or len(set(markers)) < n \
+        # (——…… then 一是……) announce no 「几个方面」 the source never said; nor does a whole
+        # speech, whose own words lead into its points where it had any.
+        if self.whole_speech or n < 2 or len(markers) < n or not all(markers) or "——" in markers or len(set(markers)) < n \
                 or len({_marker_kind(m) for m in markers}) > 1:
             return ""
         text = self.phrase(path, count=cn_count(n), **fields)
@@ -503,7 +513,7 @@ class _Writer:
         out = []
         # A whole speech's measures are its source's sentences as said (深化……改革): a 我们将 put in
         # front of some of them is a word the speaker never said.
-        lead = lead and not self.section.get("facts_fill_target")
+        lead = lead and not self.whole_speech
         for k, m in enumerate(_clause(x) for x in measures):
             if not m:
                 continue
@@ -581,6 +591,8 @@ class _Writer:
                 and not any(occasion in b for b in body) and not greets:
             kind = "convener" if _convenes(self.meta, self.speaker) else "guest"
             lead = self.phrase(f"structural.meeting.{kind}", occasion=occasion)
+        if self.whole_speech:  # a whole speech opens as its source did: no 「今天，我们召开……」, no preview
+            return ["".join(body) or self.gap(self.target, 0, "opening") or gap_marker(self.gap_text("opening"))]
         text = lead + "".join(body)
         parts = [p for p in self.links.get("parts") or [] if p]
         # An opening the facts already make announce what follows (再作归纳并介绍今后思路, 向大会
@@ -593,7 +605,9 @@ class _Writer:
                 else "structural.announce"
             text += self.phrase(path, parts=_join_list(parts), occasion=occasion)
         if not body:
-            text += self.gap(self.target, len(text), "opening")
+            # the opening the facts do not give is asked for, even where its share is too small to
+            # size (a speech that is all one part): a section is never left empty
+            text += self.gap(self.target, len(text), "opening") or gap_marker(self.gap_text("opening"))
         return [text]
 
     def write_achievements(self) -> list[str]:
@@ -820,7 +834,7 @@ class _Writer:
         asked = any(w in "".join(requests) for w in ("评议", "审议", "指正", "指导"))
         end = self.phrase("structural.end")  # empty where the genre closes on its call (政府工作报告)
         # A whole speech extracted ends as its source did: a 谢谢！ it never said is not added.
-        whole = bool(self.section.get("facts_fill_target")) and bool(wishes or requests)
+        whole = self.whole_speech and bool(wishes or requests)
         if end and not whole and (self.genre == "leader_speech" or not asked):
             paragraphs.append(end)
         return paragraphs

@@ -4,10 +4,8 @@ A sentence of the source *carries content* when it states a fact (a figure, a qu
 measure or requirement (要 / 将 / 坚持 / 推进 … / 希望 / 请); sentences of pure address or
 evaluation do not, nor do the sentences about the meeting itself. A content sentence is
 *represented* when at least ``threshold`` of its character bigrams appear in one text of the facts
-(a statement, a measure, a theme, an opening or closing line …), or in two of them together where the
-facts keep one sentence in two pieces (a label and its first point: 两个站位：一是……; problems listed
-一是……；二是…… in one sentence): containment, not equality, so a statement cut at its run-in
-enumerator still counts, and two texts that merely share words do not.
+(a statement, a measure, a theme, an opening or closing line …): containment, not equality, so a
+statement cut at its run-in enumerator still counts, and two texts that merely share words do not.
 """
 
 from __future__ import annotations
@@ -94,10 +92,6 @@ def coverage_of(source: Source, facts: Facts, threshold: float = 0.8) -> Coverag
             for k in index.get(b, ()):
                 hits[k] += 1
         best = max(hits.values(), default=0)
-        if mine and best / len(mine) < threshold:
-            # kept in pieces: the best two texts together (each of them shares something of it)
-            top = sorted(hits, key=hits.__getitem__, reverse=True)[:4]
-            best = max((len(mine & (grams[a] | grams[b])) for i, a in enumerate(top) for b in top[i + 1:]), default=0)
         if not mine or best / len(mine) < threshold:
             out.missing.append((s.line, s.text))
     return out

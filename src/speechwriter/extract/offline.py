@@ -414,6 +414,17 @@ class _SourceExtractor:
                 prov.append(_provenance(self.source, members[0]))
         self._add_plan(node.theme, measures, prov, style=node.style)
 
+    def _points_inside(self, s: Sentence) -> None:
+        """The points that start inside ``s`` after its label and own no sentence of their own
+        (三项要求：一是稳增长，全年增长6%左右。 then 二是……): each from its clauses in ``s``."""
+        owned = {t.node for t in self.outline.sentences}
+        for index in dict.fromkeys(c.node for c in s.clauses if c.node != s.node):
+            node = self.outline.nodes[index]
+            if index in owned or not node.runin:
+                continue  # its own sentences make it, in their turn
+            rest = [_strip_end(s.text[c.start:c.end]) for c in s.clauses if c.node == index and not c.theme]
+            self._add_plan(node.theme, [r for r in rest if r], [_provenance(self.source, s)], style=node.style)
+
     def _label(self, s: Sentence) -> str:
         """The short label a sentence opens a list with (两个站位：一是……, 三个关键：一是……), or ''."""
         start = next((c.start for c in s.clauses if c.node != s.node and self.outline.nodes[c.node].runin), None)
@@ -437,6 +448,11 @@ class _SourceExtractor:
         kept = [(s, self._without_theme(s)) for s in members[1:]]
         if figures_only:  # the situation before the points: context, except the targets
             for s in members:
+                label = self._label(s)
+                if label:  # 三项要求：一是……: the label leads, its first point is a point
+                    self._add_plan(label, [], [_provenance(self.source, s)], lead=True, style="none", label=True)
+                    self._points_inside(s)
+                    continue
                 t = _strip_end(self._before_points(s)[runin_of(s.text):])
                 if len(t) < 6:
                     continue
@@ -453,6 +469,7 @@ class _SourceExtractor:
         label = self._label(members[0])
         if label:  # 「三个关键：一是抓机遇。」: the label is a line of its own, its points follow numbered afresh
             self._add_plan(label, [], [_provenance(self.source, members[0])], lead=lead, style="none", label=True)
+            self._points_inside(members[0])
             if len(members) > 1:
                 self._paragraph_plan(members[1:], lead=lead)
             return
@@ -472,6 +489,9 @@ class _SourceExtractor:
                 text = _strip_end(s.text[runin_of(s.text):])
                 if len(text) >= 6 and not self.figures(text) and own_part and before_points:
                     self._add_plan(self.called(s, text) + text, [], [_provenance(self.source, s)], lead=True)
+                elif len(text) >= 6 and not self.figures(text) and own_part and self._sink is self.parts.get(0):
+                    # a speech not divided into parts: a paragraph of its own, where it stood
+                    self._add_plan(self.called(s, text) + text, [], [_provenance(self.source, s)], style="none")
                 elif len(text) >= 6 and not self.figures(text) and own_part:
                     self._sink[-1]["measures"].append(self.called(s, text) + text)
                     self._sink[-1]["provenance"].append(_provenance(self.source, s))
@@ -897,7 +917,9 @@ class _SourceExtractor:
         if not self.all_parts:
             self._mark_plan_preambles()
         elif not self.own:
-            self.own.add(0)  # HEADLESS PROTOTYPE
+            # A speech not divided into parts (no 一、二、): the whole of it is one part, without a
+            # heading, its points in the order and marking it has.
+            self.own.add(0)
         for n in nodes:
             if self._top(n.index) in self.own:
                 n.kind = "plans"
@@ -1051,8 +1073,9 @@ def _meta(outlines: list[Outline], organisations: list[Organisation], genre: str
         years = {m.group() for o in outlines for m in re.finditer(r"(?<![0-9])[0-9]{4}年", o.title or "")}
         if len(years) == 1:
             meta["period"] = years.pop()
-    # The draft is as long as the source: a round trip must not shrink the speech.
-    meta["target"] = {"chars": max(1500, min(100_000, round(chars / 100) * 100))}
+    # The draft is as long as the source: a round trip must not shrink the speech. Several sources
+    # are material for a new speech, not one: at least the length of a short report.
+    meta["target"] = {"chars": max(100 if single else 1500, min(100_000, round(chars / 100) * 100))}
     return meta
 
 

@@ -1012,7 +1012,11 @@ def draft_from_text(text: str, blueprint: Blueprint, *, title: str | None = None
     buckets: dict[str, list[str]] = {s.id: [] for s in specs}
     headings: dict[str, str] = {}
     sal = next((s for s in specs if s.role == "salutation"), None)
-    if sal and lines and len(lines[0]) <= 40 and lines[0].endswith(("：", ":")):
+    # A salutation line ends in a colon; a long one (各国领导人，各位国际组织负责人，……朋友们：) is known by
+    # the facts' addressees it names.
+    long_salutation = facts is not None and "。" not in lines[0] and \
+        sum(a in lines[0] for a in facts.meta.addressees) >= max(1, len(facts.meta.addressees) // 2) if lines else False
+    if sal and lines and (len(lines[0]) <= 40 or long_salutation) and lines[0].endswith(("：", ":")):
         buckets[sal.id].append(lines.pop(0))
     headed = [s for s in specs if s.heading]
     current = next((s for s in specs if s.role == "opening"), specs[0])
