@@ -25,7 +25,7 @@ demo: $(VENV)/.installed
 	$(SW) facts check $(DEMO_FACTS)
 	@mkdir -p build
 	$(SW) draft $(DEMO_FACTS) -o $(DEMO_OUT) --export docx,reading --force --allow-gaps
-	@echo "命令已装在 $(SW)：直接这样运行，或先 source $(BIN)/activate（Windows：.venv\\Scripts\\activate）"
+	@printf '%s\n' '命令已装在 $(SW)：直接这样运行，或先 source $(BIN)/activate（Windows：.venv\Scripts\activate）'
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench evals docs
