@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from speechwriter.draft import Draft
 from speechwriter.extract import extract_facts, read_source
 from speechwriter.facts import Facts
 from speechwriter.workspace import Workspace
@@ -45,9 +46,13 @@ def _facts(tmp_path: Path, text: str, genre: str) -> Facts:
     return extract_facts([read_source(path)], genre=genre, output_name=str(tmp_path / "f.yaml")).facts
 
 
-def _draft(tmp_path: Path, facts: Facts) -> str:
+def _draft_of(tmp_path: Path, facts: Facts) -> Draft:
     ws = Workspace(tmp_path)
-    return ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft.to_markdown()
+    return ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
+
+
+def _draft(tmp_path: Path, facts: Facts) -> str:
+    return _draft_of(tmp_path, facts).to_markdown()
 
 
 def test_the_source_headings_replace_the_genre_ones(tmp_path: Path) -> None:
@@ -273,8 +278,7 @@ def test_a_real_speech_not_divided_into_parts_keeps_its_order(tmp_path: Path) ->
     path = next(shared_path("corpus").glob("31_*.txt"))
     facts = extract_facts([read_source(path)], genre="auto", output_name=str(tmp_path / "f.yaml")).facts
     assert facts.meta.genre == "speech" and [p.heading for p in facts.parts] == [None]
-    ws = Workspace(tmp_path)
-    draft = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
+    draft = _draft_of(tmp_path, facts)
     text = draft.to_markdown()
     markers = ["——40年来"] * 5 + [f"{n}是必须" for n in "一二三四五六七八九十"] + [f"第{n}，" for n in "一二三四五六"]
     start = 0
@@ -314,8 +318,7 @@ def test_two_lists_of_tasks_keep_their_headings_and_labelled_lists_count_afresh(
         "三个关键：一是抓机遇。加速融入一体化格局。二是抓环境。打通审批堵点。\n"))
     facts = _facts(tmp_path, text, "government_report")
     assert [p.heading for p in facts.parts] == ["2024年重点工作"]
-    ws = Workspace(tmp_path)
-    draft = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False).draft
+    draft = _draft_of(tmp_path, facts)
     md = draft.to_markdown()
     assert "## 二、“十四五”时期的主要目标任务" in md and "## 三、2024年重点工作" in md
     this_year = md.split("## 三、2024年重点工作")[1]
@@ -344,9 +347,7 @@ def test_a_speech_in_one_part_without_opening_words_still_drafts_and_reads_back(
     path = tmp_path / "src.txt"
     path.write_text("同志们：\n三项要求：一是稳增长，增长6%。二是抓项目。三是惠民生。\n", encoding="utf-8")
     facts = extract_facts([read_source(path)], genre="speech", output_name=str(tmp_path / "f.yaml")).facts
-    ws = Workspace(tmp_path)
-    result = ws.draft(facts, engine=ws.engine("offline"), record=False, use_cache=False)
-    assert result.draft.section("opening").body.startswith("【待补")  # asked for, never left empty
+    assert _draft_of(tmp_path, facts).section("opening").body.startswith("【待补")  # asked for, never left empty
     # a speech without headings read back by the facts its paragraphs state
     from speechwriter.prompts import PromptLibrary
     from speechwriter.validate import load_speech

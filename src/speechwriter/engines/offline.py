@@ -588,13 +588,12 @@ class _Writer:
         # 「今天，我们召开……」 is put in front of it.
         greets = any(w in "".join(body[:1]) for w in self.phrases.get("greetings") or [])
         if occasion and self.genre == "leader_speech" and occasion.endswith(("会", "会议")) \
-                and not any(occasion in b for b in body) and not greets:
+                and not any(occasion in b for b in body) and not greets and not self.whole_speech:
             kind = "convener" if _convenes(self.meta, self.speaker) else "guest"
             lead = self.phrase(f"structural.meeting.{kind}", occasion=occasion)
-        if self.whole_speech:  # a whole speech opens as its source did: no 「今天，我们召开……」, no preview
-            return ["".join(body) or self.gap(self.target, 0, "opening") or gap_marker(self.gap_text("opening"))]
         text = lead + "".join(body)
-        parts = [p for p in self.links.get("parts") or [] if p]
+        # A whole speech opens as its source did: no 「今天，我们召开……」, no preview of its parts.
+        parts = [] if self.whole_speech else [p for p in self.links.get("parts") or [] if p]
         # An opening the facts already make announce what follows (再作归纳并介绍今后思路, 向大会
         # 报告工作) is not announced a second time.
         announced = [w for w in self.phrases.get("announced_by") or [] if w]

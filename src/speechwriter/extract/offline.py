@@ -425,9 +425,13 @@ class _SourceExtractor:
             rest = [_strip_end(s.text[c.start:c.end]) for c in s.clauses if c.node == index and not c.theme]
             self._add_plan(node.theme, [r for r in rest if r], [_provenance(self.source, s)], style=node.style)
 
+    def _runin_start(self, s: Sentence) -> int | None:
+        """Where the first run-in point that starts inside ``s`` begins (……：一是……), or None."""
+        return next((c.start for c in s.clauses if c.node != s.node and self.outline.nodes[c.node].runin), None)
+
     def _label(self, s: Sentence) -> str:
         """The short label a sentence opens a list with (两个站位：一是……, 三个关键：一是……), or ''."""
-        start = next((c.start for c in s.clauses if c.node != s.node and self.outline.nodes[c.node].runin), None)
+        start = self._runin_start(s)
         text = _strip_end(s.text[:start]) if start else ""
         return text if 2 <= len(text) <= 12 and s.text[:start].rstrip().endswith(("：", ":")) \
             and not re.search(r"[，,。；;]", text) else ""
@@ -435,7 +439,7 @@ class _SourceExtractor:
     def _before_points(self, s: Sentence) -> str:
         """The sentence up to the first point that starts inside it (「……把握以下几点：一是夯实……」):
         the point's words are the point's, not said again before it."""
-        start = next((c.start for c in s.clauses if c.node != s.node and self.outline.nodes[c.node].runin), None)
+        start = self._runin_start(s)
         # A bare label (两个站位：一是……) says nothing alone: the sentence stays whole, as before.
         return s.text[:start] if start and len(_strip_end(s.text[:start])) >= 6 else s.text
 
@@ -483,18 +487,13 @@ class _SourceExtractor:
             # it stood: before the part's points it leads them; after one it belongs to that point
             # (抓住结构调整的核心，…… under 第一, before its 一是……), which keeps the count of the
             # points running. Elsewhere it is the situation the tasks start from: context.
+            # _add_plan places a lead after the points (with the point before it, or as a paragraph
+            # of its own in a speech not divided into parts).
             own_part = self._sink is not self.plans
-            before_points = all(p.get("lead") for p in self._sink)
             for s in members:
                 text = _strip_end(s.text[runin_of(s.text):])
-                if len(text) >= 6 and not self.figures(text) and own_part and before_points:
+                if len(text) >= 6 and not self.figures(text) and own_part:
                     self._add_plan(self.called(s, text) + text, [], [_provenance(self.source, s)], lead=True)
-                elif len(text) >= 6 and not self.figures(text) and own_part and self._sink is self.parts.get(0):
-                    # a speech not divided into parts: a paragraph of its own, where it stood
-                    self._add_plan(self.called(s, text) + text, [], [_provenance(self.source, s)], style="none")
-                elif len(text) >= 6 and not self.figures(text) and own_part:
-                    self._sink[-1]["measures"].append(self.called(s, text) + text)
-                    self._sink[-1]["provenance"].append(_provenance(self.source, s))
                 elif len(text) >= 6 and not self.figures(text):
                     self.add_context(s, text)
                 elif len(text) >= 6 and self.figures(text):  # a target among the context: a plan of its own

@@ -1156,8 +1156,8 @@ def _split_unheaded(specs: list[SectionSpec], buckets: dict[str, list[str]], fac
     j = 0
     for para in paras:
         bare = _PUNCT.sub("", para)
-        later = [k for k in range(j, len(order)) if any(t[:12] in bare for t in texts[k])]
-        j = later[0] if later and later[0] != j and not any(t[:12] in bare for t in texts[j]) else j
+        if not any(t[:12] in bare for t in texts[j]):
+            j = next((k for k in range(j + 1, len(order)) if any(t[:12] in bare for t in texts[k])), j)
         moved[j].append(para)
     for spec, paragraphs in zip(order, moved, strict=True):
         buckets[spec.id] = paragraphs
